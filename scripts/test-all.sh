@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine with Node 20 and Go, then runs
+# typecheck, lint and every test. `.ci/run` calls exactly this (through `npm run test:all`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: chromium (browser tests), ffmpeg (ffprobe reads our streams), curl (a real
+# HTTP client in the stream tests).
+declare -A want=([chromium]=chromium [ffprobe]=ffmpeg [curl]=curl)
+missing=()
+for cmd in "${!want[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}"); done
+if ((${#missing[@]})); then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "test-all: installing ${missing[*]} with apt-get"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm ci --no-fund --no-audit
+# The MongoDB-wire dev server (FerretDB embedded in our own Go module), built once and cached.
+if [ -x tools/mongo-dev/build.sh ]; then bash tools/mongo-dev/build.sh; fi
+
+npm run typecheck
+npm run lint
+npm test

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/** The `video-server` command. */
+import { ConfigError, describeSettings, loadConfig } from './config.js';
+
+const USAGE = `usage: video-server start [--only web,api,stream,scheduler] [options]
+
+options (flag, env):
+${describeSettings()}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'start') {
+    console.error(`video-server: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig(process.env, rest);
+  const { startServer } = await import('./server.js');
+  await startServer(config);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(`video-server: configuration error: ${err.message}`);
+    else console.error('video-server: failed to start:', err);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,219 @@
+/**
+ * Typed configuration, from one place: defaults ← environment ← command-line flags.
+ * The names are part of the public contract (ARCHITECTURE.md, "Configuration").
+ * A bad value is a ConfigError naming the setting and what it accepts.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+
+export const SERVICES = ['web', 'api', 'stream', 'scheduler'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface Config {
+  /** Embedded database and video files. @default ./data (resolved to an absolute path) */
+  dataDir: string;
+  /** Use MongoDB for records when set. @default undefined → embedded LMDB */
+  mongodbUri: string | undefined;
+  /** Where video bytes live. `gridfs` needs `mongodbUri`. @default 'fs' */
+  blobStore: 'fs' | 'gridfs';
+  /** Bind address of the public services. @default 127.0.0.1 */
+  host: string;
+  /** Ports; 0 = any free port. @default web 8080, api 8000, stream 9000, scheduler 9001 */
+  ports: Record<ServiceName, number>;
+  /** uWS threads per service process. @default available cores */
+  httpThreads: number;
+  /** Limiter capacity (the seed used 2). @default 1024 */
+  maxConns: number;
+  /** Upload cap in bytes (the seed used 50 MB). @default 1 GiB */
+  maxUploadBytes: number;
+  /** Scheduler ticker period (seed 3 s). @default 3000 */
+  schedulerIntervalMs: number;
+  /** Deletion records per dispatch (seed 3). @default 3 */
+  schedulerBatch: number;
+  /** Session lifetime, fixed at creation (seed 30 min). @default 1800000 */
+  sessionTtlMs: number;
+  /** Services this process runs. @default all four */
+  only: ServiceName[];
+  /** Where the services this process does not run live (split deployments). */
+  apiUrl: string | undefined;
+  streamUrl: string | undefined;
+  schedulerUrl: string | undefined;
+  /** Shared token required by the scheduler's REST service when it is not bound to loopback. */
+  schedulerToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freeze({
+  web: 8080,
+  api: 8000,
+  stream: 9000,
+  scheduler: 9001,
+});
+
+/** One row per setting: env name, flag, and how to parse it. */
+interface Setting {
+  env?: string;
+  flag?: string;
+  apply(cfg: Config, raw: string, name: string): void;
+}
+
+function int(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function url(name: string, raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+}
+
+const port = (svc: ServiceName): Setting => ({
+  env: `${svc.toUpperCase()}_PORT`,
+  flag: `--${svc}-port`,
+  apply: (c, raw, name) => {
+    c.ports[svc] = int(name, raw, 0, 65535);
+  },
+});
+
+const SETTINGS: Setting[] = [
+  { env: 'DATA_DIR', flag: '--data-dir', apply: (c, raw) => void (c.dataDir = resolve(raw)) },
+  {
+    env: 'MONGODB_URI',
+    flag: '--mongodb-uri',
+    apply: (c, raw, name) => {
+      if (!/^mongodb(\+srv)?:\/\//.test(raw)) {
+        throw new ConfigError(name, 'must start with mongodb:// or mongodb+srv://');
+      }
+      c.mongodbUri = raw;
+    },
+  },
+  {
+    env: 'BLOB_STORE',
+    flag: '--blob-store',
+    apply: (c, raw, name) => {
+      if (raw !== 'fs' && raw !== 'gridfs')
+        throw new ConfigError(name, `must be fs or gridfs, got "${raw}"`);
+      c.blobStore = raw;
+    },
+  },
+  { env: 'HOST', flag: '--host', apply: (c, raw) => void (c.host = raw) },
+  port('web'),
+  port('api'),
+  port('stream'),
+  port('scheduler'),
+  {
+    env: 'HTTP_THREADS',
+    flag: '--threads',
+    apply: (c, raw, n) => void (c.httpThreads = int(n, raw, 1, 256)),
+  },
+  {
+    env: 'STREAM_MAX_CONNS',
+    flag: '--max-conns',
+    apply: (c, raw, n) => void (c.maxConns = int(n, raw, 1)),
+  },
+  {
+    env: 'MAX_UPLOAD_BYTES',
+    flag: '--max-upload',
+    apply: (c, raw, n) => void (c.maxUploadBytes = int(n, raw, 1)),
+  },
+  {
+    env: 'SCHEDULER_INTERVAL_MS',
+    apply: (c, raw, n) => void (c.schedulerIntervalMs = int(n, raw, 10)),
+  },
+  {
+    env: 'SCHEDULER_BATCH',
+    apply: (c, raw, n) => void (c.schedulerBatch = int(n, raw, 1, 10_000)),
+  },
+  { env: 'SESSION_TTL_MS', apply: (c, raw, n) => void (c.sessionTtlMs = int(n, raw, 1000)) },
+  { env: 'API_URL', apply: (c, raw, n) => void (c.apiUrl = url(n, raw)) },
+  { env: 'STREAM_URL', apply: (c, raw, n) => void (c.streamUrl = url(n, raw)) },
+  { env: 'SCHEDULER_URL', apply: (c, raw, n) => void (c.schedulerUrl = url(n, raw)) },
+  { env: 'SCHEDULER_TOKEN', apply: (c, raw) => void (c.schedulerToken = raw) },
+  {
+    flag: '--only',
+    apply: (c, raw, name) => {
+      const list = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = list.filter((s) => !(SERVICES as readonly string[]).includes(s));
+      if (list.length === 0 || bad.length > 0) {
+        throw new ConfigError(name, `must list services among ${SERVICES.join(',')}, got "${raw}"`);
+      }
+      c.only = [...new Set(list)] as ServiceName[];
+    },
+  },
+];
+
+export function defaultConfig(): Config {
+  return {
+    dataDir: resolve('./data'),
+    mongodbUri: undefined,
+    blobStore: 'fs',
+    host: '127.0.0.1',
+    ports: { ...DEFAULT_PORTS },
+    httpThreads: availableParallelism(),
+    maxConns: 1024,
+    maxUploadBytes: 1024 ** 3,
+    schedulerIntervalMs: 3000,
+    schedulerBatch: 3,
+    sessionTtlMs: 30 * 60 * 1000,
+    only: [...SERVICES],
+    apiUrl: undefined,
+    streamUrl: undefined,
+    schedulerUrl: undefined,
+    schedulerToken: undefined,
+  };
+}
+
+/**
+ * Builds the configuration. Flags take `--name value` or `--name=value`; unknown flags are errors.
+ * @param argv flags only (no command word)
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = [],
+): Config {
+  const cfg = defaultConfig();
+  for (const s of SETTINGS) {
+    const raw = s.env ? env[s.env] : undefined;
+    if (raw !== undefined && raw !== '') s.apply(cfg, raw, s.env!);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new ConfigError(flag, 'unknown option (see `video-server --help`)');
+    const raw = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (raw === undefined) throw new ConfigError(flag, 'needs a value');
+    setting.apply(cfg, raw, flag);
+  }
+  if (cfg.blobStore === 'gridfs' && !cfg.mongodbUri) {
+    throw new ConfigError('BLOB_STORE', 'gridfs needs MONGODB_URI');
+  }
+  return Object.freeze(cfg) as Config;
+}
+
+/** Help text for the flags, generated from the same table. */
+export function describeSettings(): string {
+  return SETTINGS.map((s) => `  ${(s.flag ?? '').padEnd(18)} ${s.env ?? ''}`).join('\n');
+}

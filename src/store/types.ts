@@ -1,0 +1,161 @@
+/**
+ * The storage port: what the services need from records and video bytes. Two record adapters
+ * (embedded LMDB, MongoDB) and two blob stores (filesystem, GridFS) implement it, and one shared
+ * conformance suite (test/store/*.case.ts) runs against each.
+ *
+ * Conventions every adapter keeps:
+ * - ids are UUID v4 strings validated by the caller; adapters never build paths from other input;
+ * - times are epoch milliseconds; "now" is a parameter where a test must control it;
+ * - lists come back newest first and are arrays (never null);
+ * - a missing record is `undefined`/`false`, never an exception; a broken backend rejects with
+ *   a StoreError (see errors.ts).
+ */
+
+export interface User {
+  id: string;
+  name: string;
+  /** scrypt/argon2 encoded hash; never the password. */
+  pwdHash: string;
+  createdAt: number;
+}
+
+export interface Session {
+  id: string;
+  userId: string;
+  userName: string;
+  /** Fixed at creation: createdAt + SESSION_TTL_MS. */
+  expiresAt: number;
+}
+
+/** `active` from creation; `deleting` once the owner deleted it (hidden at once from lists). */
+export type VideoState = 'active' | 'deleting';
+
+export interface Video {
+  id: string;
+  authorId: string;
+  name: string;
+  createdAt: number;
+  state: VideoState;
+}
+
+export interface Comment {
+  id: string;
+  videoId: string;
+  authorId: string;
+  /** The commenter's login name, as the seed's API returns it. */
+  authorName: string;
+  content: string;
+  createdAt: number;
+}
+
+/**
+ * A video deletion waiting for the scheduler.
+ * `pending` → claimed (owner + leaseUntil in the future) → removed on completion, or back to
+ * `pending` with a later `notBefore` on failure, or `dead` after the capped number of attempts.
+ */
+export interface DeletionRecord {
+  videoId: string;
+  enqueuedAt: number;
+  state: 'pending' | 'dead';
+  attempts: number;
+  owner: string | undefined;
+  leaseUntil: number | undefined;
+  /** Not claimable before this time (retry backoff). */
+  notBefore: number;
+  lastError: string | undefined;
+}
+
+export type FailOutcome = 'retry' | 'dead' | 'lost';
+
+export interface RecordStore {
+  // users
+  /** Rejects with StoreError ERR_DUPLICATE when the name is taken. */
+  createUser(user: User): Promise<void>;
+  getUserByName(name: string): Promise<User | undefined>;
+  getUserById(id: string): Promise<User | undefined>;
+
+  // sessions
+  createSession(session: Session): Promise<void>;
+  /** A session that has expired at `now` is reported missing. */
+  getSession(id: string, now?: number): Promise<Session | undefined>;
+  deleteSession(id: string): Promise<boolean>;
+  /** Removes every session expired at `now`; returns how many. */
+  purgeExpiredSessions(now?: number): Promise<number>;
+
+  // videos
+  createVideo(video: Video): Promise<void>;
+  getVideo(id: string): Promise<Video | undefined>;
+  /** The author's `active` videos, newest first. */
+  listVideosByAuthor(authorId: string): Promise<Video[]>;
+  /** Hides the video (state `deleting`); false if it does not exist. */
+  markVideoDeleting(id: string): Promise<boolean>;
+  deleteVideo(id: string): Promise<boolean>;
+
+  // comments
+  addComment(comment: Comment): Promise<void>;
+  /** Newest first. */
+  listComments(videoId: string): Promise<Comment[]>;
+  deleteCommentsOfVideo(videoId: string): Promise<number>;
+
+  // deletion queue
+  /** Idempotent: false when a record for this video already exists (not an error). */
+  enqueueDeletion(videoId: string, now?: number): Promise<boolean>;
+  /**
+   * Claims up to `limit` oldest claimable records (pending, notBefore ≤ now, lease absent or
+   * expired) for `owner` until now + leaseMs. Concurrent claimers never get the same record
+   * (except on FerretDB, whose findAndModify is not atomic — see the conformance suite).
+   */
+  claimDeletions(owner: string, limit: number, leaseMs: number, now?: number): Promise<DeletionRecord[]>;
+  /** Extends the lease; false (no-op) unless `owner` still holds it. */
+  renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean>;
+  /** Removes the record; false (no-op) unless `owner` still holds the lease. */
+  completeDeletion(videoId: string, owner: string): Promise<boolean>;
+  /**
+   * Records a failed attempt, fenced on `owner`: `retry` (pending again, not before `retryAt`),
+   * `dead` (attempts reached `maxAttempts`), or `lost` (owner no longer holds it; nothing written).
+   */
+  failDeletion(
+    videoId: string,
+    owner: string,
+    error: string,
+    retryAt: number,
+    maxAttempts: number,
+  ): Promise<FailOutcome>;
+  getDeletion(videoId: string): Promise<DeletionRecord | undefined>;
+  listDeadDeletions(): Promise<DeletionRecord[]>;
+  /** Pending + dead record counts, for metrics. */
+  countDeletions(): Promise<{ pending: number; dead: number }>;
+
+  close(): Promise<void>;
+}
+
+export interface BlobInfo {
+  size: number;
+  contentType: string;
+  /** Strong validator, quoted as it goes in an ETag header: `"…"`. */
+  etag: string;
+  /** Last modification, epoch ms (for Last-Modified). */
+  mtime: number;
+}
+
+/**
+ * Receives one upload. Nothing is visible under the id until `commit()` resolves; `abort()` (or
+ * a failed write) removes every trace. Call exactly one of commit/abort.
+ */
+export interface BlobWriter {
+  /** Resolves when the chunk is accepted; await it before sending more (backpressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  commit(): Promise<BlobInfo>;
+  abort(): Promise<void>;
+  readonly bytesWritten: number;
+}
+
+export interface BlobStore {
+  createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter>;
+  stat(id: string): Promise<BlobInfo | undefined>;
+  /** Bytes `start..end` inclusive (end defaults to the last byte). */
+  read(id: string, range?: { start: number; end: number }): NodeJS.ReadableStream & AsyncIterable<Buffer>;
+  /** Idempotent: deleting a missing blob is fine. */
+  delete(id: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('has defaults that run out of the box', () => {
+    const c = loadConfig({}, []);
+    expect(c.ports).toEqual({ web: 8080, api: 8000, stream: 9000, scheduler: 9001 });
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.maxConns).toBe(1024);
+    expect(c.maxUploadBytes).toBe(1024 ** 3);
+    expect(c.mongodbUri).toBeUndefined();
+    expect(c.only).toEqual(['web', 'api', 'stream', 'scheduler']);
+  });
+
+  it('lets flags override the environment', () => {
+    const c = loadConfig({ STREAM_PORT: '9100', STREAM_MAX_CONNS: '7' }, [
+      '--stream-port=0',
+      '--max-conns',
+      '9',
+    ]);
+    expect(c.ports.stream).toBe(0);
+    expect(c.maxConns).toBe(9);
+  });
+
+  it('names the bad setting', () => {
+    expect(() => loadConfig({ STREAM_MAX_CONNS: 'lots' })).toThrow(
+      /STREAM_MAX_CONNS: must be an integer/,
+    );
+    expect(() => loadConfig({}, ['--web-port', '70000'])).toThrow(
+      /--web-port: must be between 0 and 65535/,
+    );
+    expect(() => loadConfig({}, ['--only', 'stream,db'])).toThrow(ConfigError);
+    expect(() => loadConfig({}, ['--frobnicate'])).toThrow(/unknown option/);
+    expect(() => loadConfig({ BLOB_STORE: 'gridfs' })).toThrow(/gridfs needs MONGODB_URI/);
+    expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI/);
+  });
+
+  it('parses --only into a set of services', () => {
+    expect(loadConfig({}, ['--only', 'stream,scheduler,stream']).only).toEqual([
+      'stream',
+      'scheduler',
+    ]);
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Integration suites start real servers and worker threads; 2-core machines choke on more.
+    maxWorkers: 2,
+    globalSetup: [],
+    reporters: ['default'],
+  },
+});
