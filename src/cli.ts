@@ -28,7 +28,8 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) console.error(`video-server: configuration error: ${err.message}`);
+    if (err instanceof ConfigError)
+      console.error(`video-server: configuration error: ${err.message}`);
     else console.error('video-server: failed to start:', err);
     process.exitCode = 1;
   },

@@ -105,7 +105,12 @@ export interface RecordStore {
    * expired) for `owner` until now + leaseMs. Concurrent claimers never get the same record
    * (except on FerretDB, whose findAndModify is not atomic — see the conformance suite).
    */
-  claimDeletions(owner: string, limit: number, leaseMs: number, now?: number): Promise<DeletionRecord[]>;
+  claimDeletions(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now?: number,
+  ): Promise<DeletionRecord[]>;
   /** Extends the lease; false (no-op) unless `owner` still holds it. */
   renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean>;
   /** Removes the record; false (no-op) unless `owner` still holds the lease. */
@@ -154,7 +159,10 @@ export interface BlobStore {
   createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter>;
   stat(id: string): Promise<BlobInfo | undefined>;
   /** Bytes `start..end` inclusive (end defaults to the last byte). */
-  read(id: string, range?: { start: number; end: number }): NodeJS.ReadableStream & AsyncIterable<Buffer>;
+  read(
+    id: string,
+    range?: { start: number; end: number },
+  ): NodeJS.ReadableStream & AsyncIterable<Buffer>;
   /** Idempotent: deleting a missing blob is fine. */
   delete(id: string): Promise<void>;
   close(): Promise<void>;
