@@ -1,0 +1,29 @@
+/**
+ * The contract between the HTTP host and the services it mounts.
+ *
+ * Each HTTP thread opens its own stores (LMDB and the MongoDB driver both work per thread), builds
+ * one ServiceContext, and for every service this process runs creates a uWS App on that service's
+ * port and calls the service's `mount` function on it, then adds the catch-all 404.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { BlobStore, RecordStore } from '../store/types.js';
+
+/** The per-thread face of the limiter actor (src/actors LimiterClient satisfies it). */
+export interface TokenLimiter {
+  tryAcquire(): boolean;
+  release(): void;
+}
+
+export interface ServiceContext {
+  readonly config: Config;
+  readonly records: RecordStore;
+  readonly blobs: BlobStore;
+  /** The stream service's limiter; undefined in processes that do not run the stream service. */
+  readonly limiter: TokenLimiter | undefined;
+  readonly log: Logger;
+}
+
+/** What a service module exports: registers its routes (not the 404 catch-all) on `app`. */
+export type MountService = (app: TemplatedApp, ctx: ServiceContext) => void | Promise<void>;
