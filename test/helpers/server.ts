@@ -1,0 +1,103 @@
+/**
+ * Starts the real `video-server start` command from sources as a child process — the same code
+ * path as `npm start`, minus the build — on free ports and a fresh DATA_DIR, and reads the
+ * `<service> listening on <url>` lines it prints. Teardown: SIGTERM, wait for exit 0, remove data.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface TestServer {
+  /** Service name → base URL, e.g. `{ web: 'http://127.0.0.1:41234', … }`. */
+  readonly urls: Record<string, string>;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stderr so far (for failure messages). */
+  stderr(): string;
+  /** SIGTERM and wait; resolves with the exit code. Idempotent. */
+  stop(): Promise<number | null>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** Passed as `--only`; default all four services. */
+  only?: string;
+  /** Keep DATA_DIR after stop (default false). */
+  keepData?: boolean;
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'vs-server-')));
+  const only = opts.only ?? 'web,api,stream,scheduler';
+  const expected = only.split(',');
+  const args = ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', only];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      WEB_PORT: '0',
+      API_PORT: '0',
+      STREAM_PORT: '0',
+      SCHEDULER_PORT: '0',
+      HTTP_THREADS: '1',
+      SCHEDULER_INTERVAL_MS: '200',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+
+  const urls: Record<string, string> = {};
+  const lines = createInterface({ input: child.stdout! });
+  const ready = new Promise<void>((res, rej) => {
+    lines.on('line', (line) => {
+      const m = /^(\w+) listening on (http:\/\/\S+)$/.exec(line.trim());
+      if (m) urls[m[1]!] = m[2]!;
+      if (expected.every((s) => urls[s])) res();
+    });
+    exited.then((code) =>
+      rej(new Error(`video-server exited with ${code} before listening:\n${err}`)),
+    );
+  });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(
+      () => rej(new Error(`video-server not listening after ${timeoutMs} ms:\n${err}`)),
+      timeoutMs,
+    );
+  });
+
+  let stopping: Promise<number | null> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      if (!opts.keepData && !opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+      return code;
+    })();
+    return stopping;
+  };
+  try {
+    await Promise.race([ready, timeout]);
+  } catch (e) {
+    await stop();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { urls, dataDir, child, stderr: () => err, stop };
+}
