@@ -1,0 +1,210 @@
+/**
+ * Channel<T>: Go channel semantics inside one thread (Go's runtime/chan.go).
+ *
+ * State: #buf (ring buffer, length <= #cap), #recvq and #sendq (FIFO waiter queues), #closed.
+ *
+ * Invariants (hold between any two calls; JS runs each method to completion):
+ *  I1  At most one of #recvq / #sendq is non-empty — except a single select blocked on the same
+ *      unbuffered channel for both sending and receiving (Go has the same exception).
+ *  I2  #buf non-empty  ⇒  #recvq empty        (a receiver would have taken the value).
+ *  I3  #sendq non-empty ⇒  #buf.length = #cap (a sender would have buffered instead).
+ *  I4  #closed ⇒ #recvq and #sendq are empty (close settles every waiter; nobody queues after).
+ *  I5  #cap = 0 ⇒ #buf is always empty, so `length` is always 0.
+ *  I6  Every queued waiter is live: a select unlinks its losing waiters when one case wins, an
+ *      aborted operation unlinks itself before rejecting (waiter.ts).
+ *
+ * Return cases:
+ *  trySend(v): throws ERR_SEND_ON_CLOSED if closed; true if a receiver was waiting (handed v) or
+ *              the buffer had room (buffered v); false otherwise (would block). No state change
+ *              on false or throw.
+ *  tryRecv():  {value, ok: true} from the buffer head (then the first blocked sender, if any,
+ *              moves its value to the tail: FIFO with senders following in arrival order) or,
+ *              unbuffered, straight from the first blocked sender; {ok: false} if closed and
+ *              drained; undefined otherwise (would block).
+ *  send/recv:  aborted signal → reject AbortError, nothing changed; the try* result when ready;
+ *              otherwise queue a waiter that settles when a partner arrives, on close (receivers:
+ *              ok=false; senders: ERR_SEND_ON_CLOSED) or on abort (unlinked, AbortError).
+ *  close():    throws ERR_CLOSE_OF_CLOSED the second time; else marks closed first, then wakes
+ *              every receiver (ok=false) and rejects every sender, in queue order.
+ *
+ * Ready fast path proof (no promise is created when a partner or room is already there):
+ *  by I2/I3 a ready op finds either a waiter (I6: live, so handing over completes it) or the
+ *  buffer state it needs, and finishes synchronously; only the returned promise is allocated.
+ */
+import { Deque } from './deque.js';
+import { AbortError, CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
+import type { ChannelLike, RecvResult } from './types.js';
+import { Waiter, WaitQueue } from './waiter.js';
+
+/** Shared immutable results: closed-and-drained, and the settled send. */
+export const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
+const SENT: Promise<void> = Promise.resolve();
+
+/** Deliver `value` to a queued receiver (plain or select case). */
+function wakeRecv(w: Waiter, value: unknown, ok: boolean): void {
+  if (w.sel !== null) {
+    w.sel.win(w, value, ok);
+    return;
+  }
+  w.release();
+  (w.resolve as (r: RecvResult<unknown>) => void)(ok ? { value, ok: true } : CLOSED);
+}
+
+/** A queued sender's value was taken. */
+function wakeSend(w: Waiter): void {
+  if (w.sel !== null) {
+    w.sel.win(w, undefined, true);
+    return;
+  }
+  w.release();
+  (w.resolve as () => void)();
+}
+
+function failSend(w: Waiter, err: Error): void {
+  if (w.sel !== null) {
+    w.sel.fail(w, err);
+    return;
+  }
+  w.release();
+  w.reject(err);
+}
+
+/** Arrange for an abort to unlink `w` and reject; the channel is left exactly as before. */
+function watchAbort(w: Waiter, signal: AbortSignal): void {
+  w.signal = signal;
+  w.onAbort = () => {
+    w.queue?.remove(w);
+    w.signal = undefined;
+    w.reject(new AbortError(signal.reason));
+  };
+  signal.addEventListener('abort', w.onAbort, { once: true });
+}
+
+/** Internal hooks for select.ts (not exported from index.ts). */
+export interface ChannelInternals {
+  canRecv(ch: Channel<unknown>): boolean;
+  canSend(ch: Channel<unknown>): boolean;
+  enqueueRecv(ch: Channel<unknown>, w: Waiter): void;
+  enqueueSend(ch: Channel<unknown>, w: Waiter): void;
+}
+export let internals: ChannelInternals;
+
+export class Channel<T> implements ChannelLike<T> {
+  readonly #cap: number;
+  readonly #buf: Deque<T>;
+  readonly #recvq = new WaitQueue();
+  readonly #sendq = new WaitQueue();
+  #closed = false;
+
+  /** @param capacity buffer size; 0 (the default) is an unbuffered rendezvous channel. */
+  constructor(capacity = 0) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0) {
+      throw new InvalidOptionError('options.capacity must be a non-negative integer');
+    }
+    this.#cap = capacity;
+    this.#buf = new Deque<T>(Math.min(capacity, 64));
+  }
+
+  get capacity(): number {
+    return this.#cap;
+  }
+
+  get length(): number {
+    return this.#buf.length;
+  }
+
+  trySend(value: T): boolean {
+    if (this.#closed) throw new SendOnClosedError();
+    const r = this.#recvq.shift();
+    if (r !== null) {
+      wakeRecv(r, value, true);
+      return true;
+    }
+    if (this.#buf.length < this.#cap) {
+      this.#buf.push(value);
+      return true;
+    }
+    return false;
+  }
+
+  tryRecv(): RecvResult<T> | undefined {
+    if (this.#buf.length > 0) {
+      const value = this.#buf.shift();
+      const s = this.#sendq.shift();
+      if (s !== null) {
+        this.#buf.push(s.value as T);
+        wakeSend(s);
+      }
+      return { value, ok: true };
+    }
+    const s = this.#sendq.shift();
+    if (s !== null) {
+      const value = s.value as T;
+      wakeSend(s);
+      return { value, ok: true };
+    }
+    return this.#closed ? CLOSED : undefined;
+  }
+
+  send(value: T, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    try {
+      if (this.trySend(value)) return SENT;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w = new Waiter(value, null, 0, resolve as (v: never) => void, reject);
+      this.#sendq.push(w);
+      if (signal !== undefined) watchAbort(w, signal);
+    });
+  }
+
+  recv(signal?: AbortSignal): Promise<RecvResult<T>> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    const r = this.tryRecv();
+    if (r !== undefined) return Promise.resolve(r);
+    return new Promise<RecvResult<T>>((resolve, reject) => {
+      const w = new Waiter(undefined, null, 0, resolve as (v: never) => void, reject);
+      this.#recvq.push(w);
+      if (signal !== undefined) watchAbort(w, signal);
+    });
+  }
+
+  close(): void {
+    if (this.#closed) throw new CloseOfClosedError();
+    // State first, then wake (Go's closechan): a woken select sees the channel closed.
+    this.#closed = true;
+    for (let w = this.#recvq.shift(); w !== null; w = this.#recvq.shift()) {
+      wakeRecv(w, undefined, false);
+    }
+    for (let w = this.#sendq.shift(); w !== null; w = this.#sendq.shift()) {
+      failSend(w, new SendOnClosedError());
+    }
+  }
+
+  /** Go's `for v := range ch`: yields until the channel is closed and drained. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    const toStep = (r: RecvResult<T>): IteratorResult<T> =>
+      r.ok ? { value: r.value, done: false } : done;
+    return {
+      next: (): Promise<IteratorResult<T>> => {
+        const r = this.tryRecv();
+        if (r !== undefined) return Promise.resolve(toStep(r));
+        return this.recv().then(toStep);
+      },
+      // Leaving a for-await early leaves the channel alone, as breaking out of Go's range does.
+      return: (): Promise<IteratorResult<T>> => Promise.resolve(done),
+    };
+  }
+
+  static {
+    internals = {
+      canRecv: (ch) => ch.#buf.length > 0 || ch.#sendq.head !== null || ch.#closed,
+      canSend: (ch) => ch.#closed || ch.#recvq.head !== null || ch.#buf.length < ch.#cap,
+      enqueueRecv: (ch, w) => ch.#recvq.push(w),
+      enqueueSend: (ch, w) => ch.#sendq.push(w),
+    };
+  }
+}

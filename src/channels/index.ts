@@ -1,0 +1,29 @@
+/** Go channel semantics for TypeScript: the public surface of src/channels. */
+export { Channel } from './channel.js';
+export { done } from './done.js';
+export {
+  AbortError,
+  ChannelError,
+  type ChannelErrorCode,
+  CloseOfClosedError,
+  channelErrorFromCode,
+  InvalidArgumentError,
+  InvalidOptionError,
+  NegativeWaitGroupCounterError,
+  SendOnClosedError,
+  UnsupportedChannelError,
+} from './errors.js';
+export {
+  type RecvCase,
+  recv,
+  type SelectCase,
+  type SelectOptions,
+  type SelectResult,
+  type SendCase,
+  select,
+  send,
+  trySelect,
+} from './select.js';
+export { after, sleep, type Ticker, type TimerOptions, ticker } from './timers.js';
+export type { ChannelLike, RecvChannel, RecvResult, SendChannel } from './types.js';
+export { WaitGroup } from './wait-group.js';
