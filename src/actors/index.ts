@@ -1,0 +1,45 @@
+/** The actor layer's public surface: actors, supervision, thread actors, pools, the limiter. */
+export {
+  type ActorContext,
+  type ActorRef,
+  type AskOptions,
+  type Behavior,
+  type BehaviorFn,
+  type BehaviorObject,
+  type ExitReason,
+  type SpawnOptions,
+  spawn,
+} from './actor.js';
+export {
+  type DeadLetter,
+  type DeadLetterListener,
+  DeadLetters,
+  deadLetters,
+} from './dead-letters.js';
+export {
+  ActorCrashedError,
+  ActorError,
+  ActorStoppedError,
+  AskTimeoutError,
+  InvalidArgumentError,
+  isSerializedError,
+  LimiterOverReleaseError,
+  PoolClosedError,
+  RemoteError,
+  rebuildError,
+  registerErrorClass,
+  type SerializedError,
+  ShutdownTimeoutError,
+  SupervisorGaveUpError,
+  serializeError,
+  TaskAbortedError,
+  WorkerExitedError,
+} from './errors.js';
+export {
+  type LimiterOptions,
+  type LimiterRate,
+  type LimiterRef,
+  type LimiterStats,
+  spawnLimiter,
+} from './limiter.js';
+export { LimiterClient } from './limiter-client.js';

@@ -1,0 +1,114 @@
+/**
+ * LimiterClient: the per-thread hot path of the limiter. No messages, no locks: the token state
+ * lives in a SharedArrayBuffer owned by the limiter actor (limiter.ts), and every thread spends
+ * and returns tokens with Atomics on it.
+ *
+ * Layout (Int32 words; each group on its own 64-byte cache line so that the CAS-hammered
+ * in-use word does not invalidate the read-mostly configuration or the statistics):
+ *   line 0  IN_USE                      written by every acquire/release
+ *   line 1  MAGIC CAPACITY RATE_ON BURST NEXT_STRIPE   written by the actor (and constructors)
+ *   line 2  BUCKET                      rate-mode tokens: clients take, the actor refills
+ *   line 3+ STRIPES × {GRANTED, REJECTED}  one line per client stripe, wrapping Uint32 counts
+ *
+ * Invariants:
+ *   - IN_USE changes only by +1 in a successful tryAcquire (CAS from u to u+1 with u < CAPACITY)
+ *     and by -1 in release(); reconfiguration only stores CAPACITY. Hence no token is ever lost
+ *     or invented: IN_USE = successful acquires − releases, whatever the capacity does.
+ *   - IN_USE may exceed a freshly lowered CAPACITY; acquires then fail until it drops below.
+ *   - BUCKET ≤ BURST after every refill; it goes down only by a CAS from t to t-1 with t > 0.
+ *
+ * Proof of the lock-free fast path (IN_USE ≤ CAPACITY as seen by each acquire):
+ *   a CAS from u to u+1 succeeds only if IN_USE still equals the u that was checked < CAPACITY,
+ *   so every increment starts below the capacity read just before; a failed CAS retries, and some
+ *   thread's CAS always succeeds (lock-free, not wait-free).
+ */
+import { InvalidArgumentError, LimiterOverReleaseError } from './errors.js';
+
+const LINE = 16; // Int32 words per 64-byte cache line
+export const IN_USE = 0;
+export const MAGIC = LINE;
+export const CAPACITY = LINE + 1;
+export const RATE_ON = LINE + 2;
+export const BURST = LINE + 3;
+export const NEXT_STRIPE = LINE + 4;
+export const BUCKET = 2 * LINE;
+export const STRIPES = 32;
+export const STRIPE_BASE = 3 * LINE;
+export const GRANTED = 0;
+export const REJECTED = 1;
+export const MAGIC_VALUE = 0x4c494d31; // "LIM1"
+export const LIMITER_BYTES = (STRIPE_BASE + STRIPES * LINE) * 4;
+
+export function stripeOffset(stripe: number): number {
+  return STRIPE_BASE + stripe * LINE;
+}
+
+export class LimiterClient {
+  readonly #i32: Int32Array;
+  readonly #stripe: number;
+
+  constructor(shared: SharedArrayBuffer) {
+    if (!(shared instanceof SharedArrayBuffer) || shared.byteLength !== LIMITER_BYTES) {
+      throw new InvalidArgumentError('shared must be the SharedArrayBuffer of a spawned limiter');
+    }
+    this.#i32 = new Int32Array(shared);
+    if (Atomics.load(this.#i32, MAGIC) !== MAGIC_VALUE) {
+      throw new InvalidArgumentError('shared must be the SharedArrayBuffer of a spawned limiter');
+    }
+    // Spread clients over stripes so that their statistics counters do not share a line.
+    this.#stripe = stripeOffset(Atomics.add(this.#i32, NEXT_STRIPE, 1) % STRIPES);
+  }
+
+  /** Take a token; false at once when all are out (or the rate bucket is empty). */
+  tryAcquire(): boolean {
+    const a = this.#i32;
+    if (Atomics.load(a, RATE_ON) !== 0 && !this.#takeBucketToken()) {
+      Atomics.add(a, this.#stripe + REJECTED, 1);
+      return false;
+    }
+    for (;;) {
+      const u = Atomics.load(a, IN_USE);
+      if (u >= Atomics.load(a, CAPACITY)) {
+        if (Atomics.load(a, RATE_ON) !== 0) this.#returnBucketToken();
+        Atomics.add(a, this.#stripe + REJECTED, 1);
+        return false;
+      }
+      if (Atomics.compareExchange(a, IN_USE, u, u + 1) === u) {
+        Atomics.add(a, this.#stripe + GRANTED, 1);
+        return true;
+      }
+    }
+  }
+
+  /** Return a token: exactly once per successful tryAcquire (on finish, error or abort). */
+  release(): void {
+    if (Atomics.sub(this.#i32, IN_USE, 1) <= 0) {
+      // Undo: the word must stay = acquires − releases for everybody else.
+      Atomics.add(this.#i32, IN_USE, 1);
+      throw new LimiterOverReleaseError();
+    }
+  }
+
+  inUse(): number {
+    return Atomics.load(this.#i32, IN_USE);
+  }
+
+  #takeBucketToken(): boolean {
+    const a = this.#i32;
+    for (;;) {
+      const t = Atomics.load(a, BUCKET);
+      if (t <= 0) return false;
+      if (Atomics.compareExchange(a, BUCKET, t, t - 1) === t) return true;
+    }
+  }
+
+  /** Give back a rate token we did not use, never above BURST (a full bucket just drops it). */
+  #returnBucketToken(): void {
+    const a = this.#i32;
+    for (;;) {
+      const t = Atomics.load(a, BUCKET);
+      if (t >= Atomics.load(a, BURST)) return;
+      if (Atomics.compareExchange(a, BUCKET, t, t + 1) === t) return;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The deletion task: runs on a pool thread, one video per call.
+ *
+ * Order: confirm the lease (renew, fenced on owner) → blob → comments → video record → the
+ * deletion record, removed by `completeDeletion`, fenced on owner. Every step is idempotent (a
+ * missing blob or record counts as done), so a task cut short (crash, timeout) is simply run
+ * again by whoever claims the record next.
+ *
+ * Never throws: the result says done / lost / failed, with `{code, message}` for a failure, so
+ * the executor needs no error class round-trip. Each pool thread opens its own stores from the
+ * plain-data config on first use and keeps them for the thread's life.
+ */
+import { appendFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { openStores } from '../../store/index.js';
+import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
+import { InjectedFaultError } from './errors.js';
+
+type Stores = Awaited<ReturnType<typeof openStores>>;
+let stores: Promise<Stores> | undefined;
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'ERR_DELETION_TASK';
+}
+
+export default async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
+  const { videoId, owner } = task;
+  const start = Date.now();
+  let step = 'open stores';
+  let result: DeletionResult;
+  try {
+    stores ??= openStores(task.config);
+    const { records, blobs } = await stores;
+    step = 'lease';
+    let outcome: DeletionResult['outcome'] = 'lost';
+    if (await records.renewDeletion(videoId, owner, task.leaseMs)) {
+      if (task.delayMs > 0) await delay(task.delayMs);
+      if (task.fault) throw new InjectedFaultError(videoId);
+      step = 'blob';
+      await blobs.delete(videoId);
+      step = 'comments';
+      await records.deleteCommentsOfVideo(videoId);
+      step = 'video';
+      await records.deleteVideo(videoId);
+      step = 'complete';
+      outcome = (await records.completeDeletion(videoId, owner)) ? 'done' : 'lost';
+    }
+    result = { videoId, outcome, start, end: Date.now() };
+  } catch (err) {
+    if (step === 'open stores') stores = undefined; // let the next task try again
+    const message = `${step}: ${err instanceof Error ? err.message : String(err)}`;
+    result = {
+      videoId,
+      outcome: 'failed',
+      error: { code: codeOf(err), message },
+      start,
+      end: Date.now(),
+    };
+  }
+  if (task.executionLog !== undefined) {
+    const line: ExecutionLogLine = { videoId, owner, ...result };
+    // One small O_APPEND write per line: lines from several threads and processes never interleave.
+    await appendFile(task.executionLog, `${JSON.stringify(line)}\n`);
+  }
+  return result;
+}

@@ -1,0 +1,69 @@
+/**
+ * The scheduler's error catalog. Every error a caller can observe from `src/actors/scheduler`
+ * and the scheduler REST service is a `SchedulerError` with a stable `code`; a deletion task's
+ * failure crosses the pool as `{ code, message }` and is stored in the record's `lastError` as
+ * `code: message`.
+ */
+
+export type SchedulerErrorCode =
+  | 'ERR_SCHEDULER_OPTION'
+  | 'ERR_RUNNER_CLOSED'
+  | 'ERR_SCHEDULER_CLOSED'
+  | 'ERR_SCHEDULER_EXPOSED'
+  | 'ERR_DELETION_TASK'
+  | 'ERR_INJECTED_FAULT';
+
+export class SchedulerError extends Error {
+  readonly code: SchedulerErrorCode;
+  constructor(code: SchedulerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'SchedulerError';
+  }
+}
+
+/** A bad option; the message names it (`options.leaseMs must be …`). */
+export class SchedulerOptionError extends SchedulerError {
+  constructor(message: string) {
+    super('ERR_SCHEDULER_OPTION', message);
+  }
+}
+
+/** `startAll()` on a runner that is not long-lived and already ran its round (its channels are closed). */
+export class RunnerClosedError extends SchedulerError {
+  constructor(name: string) {
+    super('ERR_RUNNER_CLOSED', `runner ${name} is closed (not long-lived, its round is over)`);
+  }
+}
+
+/** Work handed to a scheduler that is closing or closed. */
+export class SchedulerClosedError extends SchedulerError {
+  constructor() {
+    super('ERR_SCHEDULER_CLOSED', 'the scheduler is closed');
+  }
+}
+
+/** The REST service would listen on a non-loopback address without SCHEDULER_TOKEN. */
+export class SchedulerExposedError extends SchedulerError {
+  constructor(host: string) {
+    super(
+      'ERR_SCHEDULER_EXPOSED',
+      `HOST=${host} exposes the scheduler service beyond loopback: set SCHEDULER_TOKEN (clients send "Authorization: Bearer <token>")`,
+    );
+  }
+}
+
+/** One deletion failed; `cause` carries the store or blob error. */
+export class DeletionTaskError extends SchedulerError {
+  constructor(videoId: string, step: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('ERR_DELETION_TASK', `deleting ${videoId} failed at ${step}: ${why}`, { cause });
+  }
+}
+
+/** Raised by the test-only fault hook (`SchedulerOptions.faultVideoIds`). */
+export class InjectedFaultError extends SchedulerError {
+  constructor(videoId: string) {
+    super('ERR_INJECTED_FAULT', `injected fault for ${videoId}`);
+  }
+}
