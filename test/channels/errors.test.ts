@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  Channel,
+  ChannelError,
+  CloseOfClosedError,
+  channelErrorFromCode,
+  recv,
+  SendOnClosedError,
+  select,
+  UnsupportedChannelError,
+} from '../../src/channels/index.js';
+
+describe('channel errors', () => {
+  it('invalid capacity names the option', () => {
+    for (const bad of [-1, 1.5, Number.NaN, '2' as never, Number.POSITIVE_INFINITY]) {
+      expect(() => new Channel(bad)).toThrow('options.capacity must be a non-negative integer');
+    }
+    try {
+      new Channel(-1);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ChannelError);
+      expect((e as ChannelError).code).toBe('ERR_INVALID_OPTION');
+    }
+  });
+
+  it('every error carries a stable code and survives a {code, message} round trip', () => {
+    const errors = [new SendOnClosedError(), new CloseOfClosedError(), new AbortError('r')];
+    expect(errors.map((e) => e.code)).toEqual([
+      'ERR_SEND_ON_CLOSED',
+      'ERR_CLOSE_OF_CLOSED',
+      'ABORT_ERR',
+    ]);
+    for (const e of errors) {
+      const back = channelErrorFromCode(e.code, e.message);
+      expect(back.constructor).toBe(e.constructor);
+      expect(back.message).toBe(e.message);
+    }
+    expect(new AbortError().name).toBe('AbortError');
+    expect(channelErrorFromCode('ERR_SOMETHING_NEW', 'x')).toBeInstanceOf(ChannelError);
+  });
+
+  it('select refuses a channel kind it cannot wait on', async () => {
+    const fake = { recv: () => Promise.resolve(), tryRecv: () => undefined } as never;
+    await expect(select([recv(fake)])).rejects.toBeInstanceOf(UnsupportedChannelError);
+  });
+});
