@@ -1,0 +1,39 @@
+/**
+ * Hands a video deletion to the scheduler service. When this process runs the scheduler, or
+ * no SCHEDULER_URL is configured (records are shared: same process or the same MongoDB), the
+ * record goes straight into the store's deletion queue (`enqueueDeletion` is idempotent).
+ * Otherwise it is POSTed to `SCHEDULER_URL/video-delete-record/:vid` with SCHEDULER_TOKEN as a
+ * bearer token, which is how the scheduler's REST service accepts records from other nodes.
+ */
+
+import { HttpError } from '../common/errors.js';
+import type { ServiceContext } from '../context.js';
+
+const TIMEOUT_MS = 5000;
+
+export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<void> {
+  const { config } = ctx;
+  if (config.only.includes('scheduler') || !config.schedulerUrl) {
+    await ctx.records.enqueueDeletion(vid, Date.now());
+    return;
+  }
+  const headers: Record<string, string> = {};
+  if (config.schedulerToken) headers.authorization = `Bearer ${config.schedulerToken}`;
+  let status: number;
+  try {
+    const res = await fetch(`${config.schedulerUrl}/video-delete-record/${vid}`, {
+      method: 'POST',
+      headers,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    await res.arrayBuffer();
+    status = res.status;
+  } catch (err) {
+    ctx.log.error('scheduler unreachable', { vid, err });
+    throw new HttpError('internal', 'Could not record the deletion; try again');
+  }
+  if (status >= 300) {
+    ctx.log.error('scheduler refused a deletion record', { vid, status });
+    throw new HttpError('internal', 'Could not record the deletion; try again');
+  }
+}

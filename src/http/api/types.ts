@@ -1,0 +1,34 @@
+/** Transport-neutral request/response of the api: the uWS mount and the web front both use it. */
+import type { Session } from '../../store/types.js';
+import type { ServiceContext } from '../context.js';
+
+export interface ApiRequest {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Path only: no scheme, host or query. */
+  path: string;
+  /** The `X-Session-Id` header; nothing else about the caller is trusted. */
+  sessionId: string | undefined;
+  contentType: string | undefined;
+  body: Uint8Array | undefined;
+}
+
+export interface ApiResponse {
+  status: number;
+  /** JSON text; undefined for 204. */
+  body: string | undefined;
+}
+
+/** What a route handler gets. */
+export interface ApiCall {
+  readonly ctx: ServiceContext;
+  readonly params: Readonly<Record<string, string>>;
+  readonly req: ApiRequest;
+  /** The body parsed as a JSON object (400/413/415 otherwise). */
+  json(): Record<string, unknown>;
+  /** The valid session (401 `002` otherwise). */
+  session(): Promise<Session>;
+}
+
+/** A handler returns its status and a JSON-serialisable value (undefined for no body). */
+export type ApiHandler = (call: ApiCall) => Promise<{ status: number; value?: unknown }>;
