@@ -8,7 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration suites start real servers and worker threads; 2-core machines choke on more.
     maxWorkers: 2,
-    globalSetup: [],
+    globalSetup: ['test/setup/mongo.ts'],
     reporters: ['default'],
   },
 });

@@ -1,0 +1,300 @@
+/**
+ * BlobStore on the local filesystem: `<dir>/<id>` holds the bytes, `<id>.meta` a small JSON
+ * sidecar `{contentType, size, ino, sha256}`.
+ *
+ * Invariants
+ * - A reader never sees a partial video: bytes go to a temp file in the same directory
+ *   (`.<id>.<pid>.<rand>.tmp`), are fsynced, and only then renamed onto `<id>` (rename is atomic
+ *   within a filesystem); the directory is fsynced after, so the name survives a power cut.
+ * - Crash ordering: the sidecar is renamed into place BEFORE the blob. So a visible new blob
+ *   always has its sidecar. A sidecar is trusted only if its `size` and `ino` match the blob
+ *   (rename keeps the inode), so a crash between the two renames while replacing a blob, or two
+ *   racing writers, yields the old blob with sane defaults (application/octet-stream and an
+ *   ETag from size, mtime in ns and inode), never a wrong content type or a stale ETag.
+ * - The ETag is strong: the SHA-256 of the content, computed while writing.
+ * - Temp files of dead processes (pid no longer alive) or older than `tmpMaxAgeMs` are swept
+ *   on open; sidecars without a blob are swept once older than `tmpMaxAgeMs`.
+ * - Delete removes the blob first, then the sidecar (keeps "blob visible ⇒ sidecar").
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  BLOB_STORE_DEFAULTS,
+  type BlobStoreOptions,
+  byteStream,
+  checkContentType,
+  checkMaxBytes,
+  resolveRange,
+} from './blob-common.js';
+import {
+  BlobNotFoundError,
+  BlobTooLargeError,
+  StoreClosedError,
+  WriterClosedError,
+} from './errors.js';
+import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
+import { checkId } from './validate.js';
+
+export interface FsBlobStoreOptions extends BlobStoreOptions {
+  /** Directory of the video files (created if missing). */
+  dir: string;
+  /** Temp files and orphan sidecars older than this are swept on open. @default 3600000 */
+  tmpMaxAgeMs?: number;
+}
+
+const TMP = /^\.([0-9a-f-]{36})\.(\d+)\.[0-9a-f]+\.(tmp|meta\.tmp)$/;
+const META = /^([0-9a-f-]{36})\.meta$/;
+
+interface Meta {
+  contentType: string;
+  size: number;
+  ino: number;
+  sha256: string;
+}
+
+const DEFAULT_TYPE = 'application/octet-stream';
+
+function isEnoent(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+async function unlinkQuiet(path: string): Promise<void> {
+  await unlink(path).catch((e) => {
+    if (!isEnoent(e)) throw e;
+  });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class FsBlobStore implements BlobStore {
+  readonly #dir: string;
+  readonly #maxBytes: number;
+  #closed = false;
+
+  /** Creates the directory and sweeps leftovers of crashed writers. */
+  static async open(options: FsBlobStoreOptions): Promise<FsBlobStore> {
+    const store = new FsBlobStore(options);
+    await mkdir(options.dir, { recursive: true });
+    await store.sweep(options.tmpMaxAgeMs ?? 3_600_000);
+    return store;
+  }
+
+  private constructor(options: FsBlobStoreOptions) {
+    this.#dir = options.dir;
+    this.#maxBytes = checkMaxBytes(options.maxBytes ?? BLOB_STORE_DEFAULTS.maxBytes);
+  }
+
+  /** Removes temp files of dead writers and stale orphan sidecars; returns how many. */
+  async sweep(maxAgeMs: number): Promise<number> {
+    const names = await readdir(this.#dir);
+    const present = new Set(names);
+    const old = Date.now() - maxAgeMs;
+    let n = 0;
+    for (const name of names) {
+      const tmp = TMP.exec(name);
+      const meta = tmp ? undefined : META.exec(name);
+      if (!tmp && !(meta && !present.has(meta[1] as string))) continue;
+      const path = join(this.#dir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (!st) continue;
+      const deadWriter = tmp !== null && tmp !== undefined && !pidAlive(Number(tmp[2]));
+      if (deadWriter || st.mtimeMs < old) {
+        await unlinkQuiet(path);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  #path(id: string): string {
+    return join(this.#dir, checkId('blob id', id).toLowerCase());
+  }
+
+  async createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter> {
+    if (this.#closed) throw new StoreClosedError();
+    const final = this.#path(id);
+    const contentType = checkContentType(meta?.contentType);
+    const base = join(
+      this.#dir,
+      `.${id.toLowerCase()}.${process.pid}.${randomBytes(6).toString('hex')}`,
+    );
+    const fh = await open(`${base}.tmp`, 'wx', 0o644);
+    return new FsBlobWriter(fh, base, final, this.#dir, contentType, this.#maxBytes);
+  }
+
+  async stat(id: string): Promise<BlobInfo | undefined> {
+    const path = this.#path(id);
+    let st: import('node:fs').BigIntStats;
+    try {
+      st = await stat(path, { bigint: true });
+    } catch (e) {
+      if (isEnoent(e)) return undefined;
+      throw e;
+    }
+    const size = Number(st.size);
+    const meta = await readMeta(`${path}.meta`);
+    const trusted = meta && meta.size === size && meta.ino === Number(st.ino);
+    return {
+      size,
+      contentType: trusted ? meta.contentType : DEFAULT_TYPE,
+      etag: trusted
+        ? `"${meta.sha256}"`
+        : `"${st.size.toString(16)}-${st.mtimeNs.toString(16)}-${st.ino.toString(16)}"`,
+      mtime: Math.floor(Number(st.mtimeMs)),
+    };
+  }
+
+  read(id: string, range?: { start: number; end: number }): Readable {
+    const path = this.#path(id);
+    return byteStream(readFile_(path, id, range));
+  }
+
+  async delete(id: string): Promise<void> {
+    const path = this.#path(id);
+    await unlinkQuiet(path);
+    await unlinkQuiet(`${path}.meta`);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
+
+async function* readFile_(
+  path: string,
+  id: string,
+  range: { start: number; end: number } | undefined,
+): AsyncGenerator<Buffer> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    if (isEnoent(e)) throw new BlobNotFoundError(id);
+    throw e;
+  }
+  try {
+    // Sized from the open descriptor: a concurrent replace renames a new inode onto the name,
+    // and this reader keeps reading the one it opened.
+    const r = resolveRange(range, (await fh.stat()).size);
+    if (!r) return;
+    yield* fh.createReadStream({ start: r.start, end: r.end, autoClose: false });
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readMeta(path: string): Promise<Meta | undefined> {
+  try {
+    const m = JSON.parse(await readFile(path, 'utf8')) as Partial<Meta>;
+    if (typeof m.contentType !== 'string' || typeof m.size !== 'number') return undefined;
+    if (typeof m.ino !== 'number' || typeof m.sha256 !== 'string') return undefined;
+    return m as Meta;
+  } catch {
+    return undefined; // missing or torn sidecar: the caller falls back to defaults
+  }
+}
+
+class FsBlobWriter implements BlobWriter {
+  #bytes = 0;
+  #done = false;
+  readonly #hash = createHash('sha256');
+
+  constructor(
+    readonly fh: FileHandle,
+    readonly base: string,
+    readonly final: string,
+    readonly dir: string,
+    readonly contentType: string,
+    readonly maxBytes: number,
+  ) {}
+
+  get bytesWritten(): number {
+    return this.#bytes;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.#done) throw new WriterClosedError();
+    if (this.#bytes + chunk.byteLength > this.maxBytes) {
+      await this.abort();
+      throw new BlobTooLargeError(this.maxBytes);
+    }
+    try {
+      let off = 0;
+      while (off < chunk.byteLength) {
+        const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
+        off += bytesWritten;
+      }
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    this.#hash.update(chunk);
+    this.#bytes += chunk.byteLength;
+  }
+
+  async commit(): Promise<BlobInfo> {
+    if (this.#done) throw new WriterClosedError();
+    this.#done = true;
+    const tmp = `${this.base}.tmp`;
+    const metaTmp = `${this.base}.meta.tmp`;
+    try {
+      await this.fh.sync();
+      const st = await this.fh.stat();
+      await this.fh.close();
+      const sha256 = this.#hash.digest('base64url');
+      const meta: Meta = { contentType: this.contentType, size: st.size, ino: st.ino, sha256 };
+      const mfh = await open(metaTmp, 'wx', 0o644);
+      try {
+        await mfh.writeFile(JSON.stringify(meta));
+        await mfh.sync();
+      } finally {
+        await mfh.close();
+      }
+      await rename(metaTmp, `${this.final}.meta`); // sidecar first: see the header
+      await rename(tmp, this.final);
+      await fsyncDir(this.dir);
+      // rename keeps mtime, so the descriptor's stat is the committed file's.
+      const mtime = Math.floor(st.mtimeMs);
+      return { size: st.size, contentType: this.contentType, etag: `"${sha256}"`, mtime };
+    } catch (e) {
+      await this.fh.close().catch(() => {});
+      await unlinkQuiet(tmp).catch(() => {});
+      await unlinkQuiet(metaTmp).catch(() => {});
+      throw e;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.fh.close().catch(() => {});
+    await unlinkQuiet(`${this.base}.tmp`);
+  }
+}

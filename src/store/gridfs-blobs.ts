@@ -1,0 +1,206 @@
+/**
+ * BlobStore on GridFS (bucket `videos`) in the records' MongoDB, so several stream nodes serve
+ * the same videos. The GridFS filename is the video id.
+ *
+ * Invariants
+ * - An upload is a new GridFS file (new ObjectId). Its files document is inserted only after
+ *   every chunk is written (driver behaviour), so a reader never sees a partial upload.
+ * - Replace: the new file is written first, then older files with the same filename are deleted;
+ *   readers always pick the newest (uploadDate desc, _id desc), so they switch atomically from
+ *   the old to the new content.
+ * - The ETag is the file's ObjectId: each upload gets a new one and a GridFS file never changes,
+ *   so it is a strong validator.
+ * - `openDownloadStream(id, {start, end})` takes an EXCLUSIVE end; the port's range is inclusive.
+ * - Deleting a missing file is done (FileNotFound is swallowed).
+ */
+import type { Readable } from 'node:stream';
+import {
+  type Db,
+  GridFSBucket,
+  type GridFSBucketWriteStream,
+  type GridFSFile,
+  type ObjectId,
+} from 'mongodb';
+import {
+  BLOB_STORE_DEFAULTS,
+  type BlobStoreOptions,
+  byteStream,
+  checkContentType,
+  checkMaxBytes,
+  resolveRange,
+} from './blob-common.js';
+import {
+  BlobNotFoundError,
+  BlobTooLargeError,
+  StoreClosedError,
+  StoreError,
+  WriterClosedError,
+} from './errors.js';
+import { mongoError } from './mongo-connect.js';
+import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
+import { checkId } from './validate.js';
+
+export interface GridFsBlobStoreOptions extends BlobStoreOptions {
+  /** @default 'videos' */
+  bucketName?: string;
+  /** `host:port` for error messages. */
+  where?: string;
+}
+
+function info(f: GridFSFile): BlobInfo {
+  const ct = (f.metadata as { contentType?: unknown } | undefined)?.contentType;
+  return {
+    size: f.length,
+    contentType: typeof ct === 'string' ? ct : 'application/octet-stream',
+    etag: `"${f._id.toHexString()}"`,
+    mtime: f.uploadDate.getTime(),
+  };
+}
+
+function isFileNotFound(e: unknown): boolean {
+  return e instanceof Error && /FileNotFound|File not found/i.test(e.message);
+}
+
+export class GridFsBlobStore implements BlobStore {
+  readonly #bucket: GridFSBucket;
+  readonly #maxBytes: number;
+  readonly #where: string;
+  #closed = false;
+
+  constructor(db: Db, options: GridFsBlobStoreOptions = {}) {
+    this.#bucket = new GridFSBucket(db, { bucketName: options.bucketName ?? 'videos' });
+    this.#maxBytes = checkMaxBytes(options.maxBytes ?? BLOB_STORE_DEFAULTS.maxBytes);
+    this.#where = options.where ?? 'MongoDB';
+  }
+
+  #name(id: string): string {
+    if (this.#closed) throw new StoreClosedError();
+    return checkId('blob id', id).toLowerCase();
+  }
+
+  async #files(name: string): Promise<GridFSFile[]> {
+    try {
+      return await this.#bucket
+        .find({ filename: name })
+        .sort({ uploadDate: -1, _id: -1 })
+        .toArray();
+    } catch (cause) {
+      throw mongoError(cause, this.#where);
+    }
+  }
+
+  async createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter> {
+    const name = this.#name(id);
+    const contentType = checkContentType(meta?.contentType);
+    const upload = this.#bucket.openUploadStream(name, { metadata: { contentType } });
+    return new GridFsWriter(this, upload, name, this.#maxBytes);
+  }
+
+  /** Deletes every file of `name` except `keep`. */
+  async deleteOthers(name: string, keep?: ObjectId): Promise<void> {
+    for (const f of await this.#files(name)) {
+      if (keep?.equals(f._id)) continue;
+      try {
+        await this.#bucket.delete(f._id);
+      } catch (e) {
+        if (!isFileNotFound(e)) throw mongoError(e, this.#where);
+      }
+    }
+  }
+
+  async stat(id: string): Promise<BlobInfo | undefined> {
+    const [f] = await this.#files(this.#name(id));
+    return f && info(f);
+  }
+
+  read(id: string, range?: { start: number; end: number }): Readable {
+    const name = this.#name(id);
+    const self = this;
+    return byteStream(
+      (async function* () {
+        const [f] = await self.#files(name);
+        if (!f) throw new BlobNotFoundError(id);
+        const r = resolveRange(range, f.length);
+        if (!r) return;
+        const s = self.#bucket.openDownloadStream(f._id, { start: r.start, end: r.end + 1 });
+        try {
+          for await (const chunk of s) yield chunk as Buffer;
+        } catch (e) {
+          throw e instanceof StoreError ? e : mongoError(e, self.#where);
+        } finally {
+          s.destroy();
+        }
+      })(),
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.deleteOthers(this.#name(id));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true; // the client belongs to openStores
+  }
+}
+
+class GridFsWriter implements BlobWriter {
+  #bytes = 0;
+  #done = false;
+  #error: Error | undefined;
+
+  constructor(
+    readonly store: GridFsBlobStore,
+    readonly upload: GridFSBucketWriteStream,
+    readonly name: string,
+    readonly maxBytes: number,
+  ) {
+    upload.on('error', (e) => {
+      this.#error ??= e;
+    });
+  }
+
+  get bytesWritten(): number {
+    return this.#bytes;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.#done) throw new WriterClosedError();
+    if (this.#error) throw mongoError(this.#error, 'GridFS');
+    if (this.#bytes + chunk.byteLength > this.maxBytes) {
+      await this.abort();
+      throw new BlobTooLargeError(this.maxBytes);
+    }
+    this.#bytes += chunk.byteLength;
+    if (!this.upload.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          this.upload.off('drain', done);
+          this.upload.off('error', done);
+          e ? reject(mongoError(e, 'GridFS')) : resolve();
+        };
+        this.upload.on('drain', done);
+        this.upload.on('error', done);
+      });
+    }
+  }
+
+  async commit(): Promise<BlobInfo> {
+    if (this.#done) throw new WriterClosedError();
+    this.#done = true;
+    await new Promise<void>((resolve, reject) => {
+      this.upload.once('error', (e) => reject(mongoError(e, 'GridFS')));
+      this.upload.end(() => resolve());
+    });
+    const f = this.upload.gridFSFile;
+    if (!f) throw new StoreError('ERR_STORE_UNAVAILABLE', 'GridFS upload finished without a file');
+    await this.store.deleteOthers(this.name, f._id);
+    return info(f);
+  }
+
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    // Removes the chunks written so far; no files document was ever inserted.
+    await this.upload.abort().catch(() => {});
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Storage: the port (types.ts), its adapters and `openStores`, the one way services get them.
+ *
+ * Records: LMDB under `<dataDir>/db` unless `config.mongodbUri` is set, then MongoDB.
+ * Blobs: files under `<dataDir>/videos` (`blobStore: 'fs'`) or GridFS bucket `videos` in the
+ * same MongoDB (`'gridfs'`). Call `openStores` once per thread: LMDB shares one environment
+ * across threads and processes; MongoDB gets a small pool (maxPoolSize 5) per thread.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { InvalidArgumentError } from './errors.js';
+import { FsBlobStore } from './fs-blobs.js';
+import { GridFsBlobStore } from './gridfs-blobs.js';
+import { LmdbRecordStore } from './lmdb-records.js';
+import { connectMongo, type MongoConnectOptions } from './mongo-connect.js';
+import { MongoRecordStore } from './mongo-records.js';
+import type { BlobStore, RecordStore } from './types.js';
+
+export * from './errors.js';
+export { FsBlobStore, type FsBlobStoreOptions } from './fs-blobs.js';
+export { GridFsBlobStore, type GridFsBlobStoreOptions } from './gridfs-blobs.js';
+export { LmdbRecordStore } from './lmdb-records.js';
+export { describeMongoUri, type MongoConnectOptions } from './mongo-connect.js';
+export { MongoRecordStore } from './mongo-records.js';
+export type * from './types.js';
+export { STORE_LIMITS } from './validate.js';
+
+export interface Stores {
+  records: RecordStore;
+  blobs: BlobStore;
+  /** Closes both (and the MongoDB client); idempotent. */
+  close(): Promise<void>;
+}
+
+type StoreConfig = Pick<Config, 'dataDir' | 'mongodbUri' | 'blobStore'> &
+  Partial<Pick<Config, 'maxUploadBytes'>>;
+
+export async function openStores(
+  config: StoreConfig,
+  mongoOptions: MongoConnectOptions = {},
+): Promise<Stores> {
+  const maxBytes = config.maxUploadBytes ?? Number.POSITIVE_INFINITY;
+  if (config.blobStore === 'gridfs' && !config.mongodbUri) {
+    throw new InvalidArgumentError('BLOB_STORE=gridfs needs MONGODB_URI');
+  }
+  let records: RecordStore;
+  let blobs: BlobStore;
+  let closeClient = async () => {};
+  if (config.mongodbUri) {
+    const { client, db, where } = await connectMongo(config.mongodbUri, mongoOptions);
+    closeClient = () => client.close();
+    try {
+      records = await MongoRecordStore.fromDb(client, db, where);
+      blobs =
+        config.blobStore === 'gridfs'
+          ? new GridFsBlobStore(db, { maxBytes, where })
+          : await FsBlobStore.open({ dir: join(config.dataDir, 'videos'), maxBytes });
+    } catch (e) {
+      await client.close().catch(() => {});
+      throw e;
+    }
+  } else {
+    records = LmdbRecordStore.open(config.dataDir);
+    try {
+      blobs = await FsBlobStore.open({ dir: join(config.dataDir, 'videos'), maxBytes });
+    } catch (e) {
+      await records.close().catch(() => {});
+      throw e;
+    }
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    records,
+    blobs,
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([records.close(), blobs.close()]);
+        await closeClient();
+      })();
+      return closing;
+    },
+  };
+}

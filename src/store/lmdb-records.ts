@@ -1,0 +1,419 @@
+/**
+ * RecordStore on LMDB (`lmdb` package), under `<dataDir>/db`.
+ *
+ * Invariants
+ * - Every write that touches more than one key (a record and its index entries) runs in ONE
+ *   `transaction()` callback, so it commits all-or-nothing: a crash leaves either every key of
+ *   the operation or none. Callbacks never throw (arguments are validated before), so a failed
+ *   check returns a value instead of aborting the batch other callers share.
+ * - LMDB allows one write transaction at a time per environment, across threads AND processes
+ *   (a process-shared lock in lock.mdb). Reads inside a `transaction()` callback see the latest
+ *   committed state plus the callback's own writes. So a read-check-write inside one callback
+ *   (claim, fenced complete/renew/fail, unique name) is atomic against every other writer.
+ * - Index entries hold no data (value `null`); the primary record is the truth. Index keys:
+ *     userNames        name                          → user id
+ *     videosByAuthor   [authorId, createdAt, id]     (only `active` videos)
+ *     commentsByVideo  [videoId, createdAt, id]
+ *     sessionsByExp    [expiresAt, id]
+ *     delPending       [enqueuedAt, videoId]         (only `pending` deletion records)
+ *   Ordered-binary keys compare arrays element-wise, so a range over [x, lo]..[x, hi] is all of
+ *   x, in time order; reading it in reverse gives newest first (ties: higher id first).
+ */
+import { join } from 'node:path';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { claimable, newDeletion, toDeletion } from './deletion.js';
+import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
+import type {
+  Comment,
+  DeletionRecord,
+  FailOutcome,
+  RecordStore,
+  Session,
+  User,
+  Video,
+} from './types.js';
+import * as v from './validate.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+type DelRow = Omit<DeletionRecord, 'owner' | 'leaseUntil' | 'lastError'> & {
+  owner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+};
+
+export interface LmdbRecordStoreOptions {
+  /** Directory of the LMDB environment. */
+  path: string;
+}
+
+export class LmdbRecordStore implements RecordStore {
+  readonly #root: RootDatabase;
+  readonly #users: Database<User, string>;
+  readonly #userNames: Database<string, string>;
+  readonly #sessions: Database<Session, string>;
+  readonly #sessionsByExp: Database<null, [number, string]>;
+  readonly #videos: Database<Video, string>;
+  readonly #videosByAuthor: Database<null, [string, number, string]>;
+  readonly #comments: Database<Comment, string>;
+  readonly #commentsByVideo: Database<null, [string, number, string]>;
+  readonly #dels: Database<DelRow, string>;
+  readonly #delPending: Database<null, [number, string]>;
+  #closed: Promise<void> | undefined;
+
+  /** Opens (creating if needed) the environment; every thread and process may open the same path. */
+  static open(dataDir: string): LmdbRecordStore {
+    return new LmdbRecordStore({ path: join(dataDir, 'db') });
+  }
+
+  constructor(options: LmdbRecordStoreOptions) {
+    try {
+      // 64 GiB of address space, not of disk: LMDB maps the file lazily.
+      this.#root = open({ path: options.path, maxDbs: 16, mapSize: 64 * 1024 ** 3 });
+    } catch (cause) {
+      throw new StoreUnavailableError(`cannot open LMDB at ${options.path}: ${String(cause)}`, {
+        cause,
+      });
+    }
+    const db = <V, K extends import('lmdb').Key>(name: string) =>
+      this.#root.openDB<V, K>({ name, encoding: 'msgpack' });
+    this.#users = db('users');
+    this.#userNames = db('userNames');
+    this.#sessions = db('sessions');
+    this.#sessionsByExp = db('sessionsByExp');
+    this.#videos = db('videos');
+    this.#videosByAuthor = db('videosByAuthor');
+    this.#comments = db('comments');
+    this.#commentsByVideo = db('commentsByVideo');
+    this.#dels = db('deletions');
+    this.#delPending = db('delPending');
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  /** Runs `fn` in a write transaction; errors from LMDB itself become ERR_STORE_UNAVAILABLE. */
+  async #tx<T>(fn: () => T): Promise<T> {
+    this.#open();
+    try {
+      return await this.#root.transaction(fn);
+    } catch (cause) {
+      throw new StoreUnavailableError(`LMDB write failed: ${String(cause)}`, { cause });
+    }
+  }
+
+  // users
+
+  async createUser(user: User): Promise<void> {
+    v.checkUser(user);
+    const u: User = {
+      id: user.id,
+      name: user.name,
+      pwdHash: user.pwdHash,
+      createdAt: user.createdAt,
+    };
+    const ok = await this.#tx(() => {
+      if (this.#userNames.get(u.name) !== undefined || this.#users.get(u.id) !== undefined) {
+        return false;
+      }
+      this.#users.put(u.id, u);
+      this.#userNames.put(u.name, u.id);
+      return true;
+    });
+    if (!ok) throw new DuplicateError(`user ${JSON.stringify(u.name)}`);
+  }
+
+  async getUserByName(name: string): Promise<User | undefined> {
+    this.#open();
+    if (typeof name !== 'string') return undefined;
+    const id = this.#userNames.get(name);
+    return id === undefined ? undefined : this.#users.get(id);
+  }
+
+  async getUserById(id: string): Promise<User | undefined> {
+    this.#open();
+    return this.#users.get(v.checkId('user id', id));
+  }
+
+  // sessions
+
+  async createSession(session: Session): Promise<void> {
+    v.checkSession(session);
+    const s: Session = { ...session };
+    await this.#tx(() => {
+      const old = this.#sessions.get(s.id);
+      if (old) this.#sessionsByExp.remove([old.expiresAt, old.id]);
+      this.#sessions.put(s.id, s);
+      this.#sessionsByExp.put([s.expiresAt, s.id], null);
+    });
+  }
+
+  async getSession(id: string, now = Date.now()): Promise<Session | undefined> {
+    this.#open();
+    const s = this.#sessions.get(v.checkId('session id', id));
+    return s && s.expiresAt > now ? s : undefined;
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    v.checkId('session id', id);
+    return this.#tx(() => {
+      const s = this.#sessions.get(id);
+      if (!s) return false;
+      this.#sessions.remove(id);
+      this.#sessionsByExp.remove([s.expiresAt, s.id]);
+      return true;
+    });
+  }
+
+  async purgeExpiredSessions(now = Date.now()): Promise<number> {
+    v.checkTime('now', now);
+    return this.#tx(() => {
+      let n = 0;
+      // [now + 1] sorts after every [t ≤ now, id]: expired means expiresAt ≤ now.
+      for (const key of this.#sessionsByExp.getKeys({ end: [now + 1] })) {
+        this.#sessionsByExp.remove(key);
+        if (this.#sessions.remove(key[1]) !== undefined) n++;
+      }
+      return n;
+    });
+  }
+
+  // videos
+
+  async createVideo(video: Video): Promise<void> {
+    v.checkVideo(video);
+    const x: Video = { ...video };
+    await this.#tx(() => {
+      const old = this.#videos.get(x.id);
+      if (old) this.#videosByAuthor.remove([old.authorId, old.createdAt, old.id]);
+      this.#videos.put(x.id, x);
+      if (x.state === 'active') this.#videosByAuthor.put([x.authorId, x.createdAt, x.id], null);
+    });
+  }
+
+  async getVideo(id: string): Promise<Video | undefined> {
+    this.#open();
+    return this.#videos.get(v.checkId('video id', id));
+  }
+
+  async listVideosByAuthor(authorId: string): Promise<Video[]> {
+    this.#open();
+    v.checkId('author id', authorId);
+    const out: Video[] = [];
+    const keys = this.#videosByAuthor.getKeys({
+      start: [authorId, MAX, ''],
+      end: [authorId, -1, ''],
+      reverse: true,
+    });
+    for (const key of keys) {
+      const x = this.#videos.get(key[2]);
+      if (x && x.state === 'active') out.push(x);
+    }
+    return out;
+  }
+
+  async markVideoDeleting(id: string): Promise<boolean> {
+    v.checkId('video id', id);
+    return this.#tx(() => {
+      const x = this.#videos.get(id);
+      if (!x) return false;
+      this.#videosByAuthor.remove([x.authorId, x.createdAt, x.id]);
+      this.#videos.put(id, { ...x, state: 'deleting' });
+      return true;
+    });
+  }
+
+  async deleteVideo(id: string): Promise<boolean> {
+    v.checkId('video id', id);
+    return this.#tx(() => {
+      const x = this.#videos.get(id);
+      if (!x) return false;
+      this.#videosByAuthor.remove([x.authorId, x.createdAt, x.id]);
+      this.#videos.remove(id);
+      return true;
+    });
+  }
+
+  // comments
+
+  async addComment(comment: Comment): Promise<void> {
+    v.checkComment(comment);
+    const c: Comment = { ...comment };
+    await this.#tx(() => {
+      const old = this.#comments.get(c.id);
+      if (old) this.#commentsByVideo.remove([old.videoId, old.createdAt, old.id]);
+      this.#comments.put(c.id, c);
+      this.#commentsByVideo.put([c.videoId, c.createdAt, c.id], null);
+    });
+  }
+
+  async listComments(videoId: string): Promise<Comment[]> {
+    this.#open();
+    v.checkId('video id', videoId);
+    const out: Comment[] = [];
+    const range = { start: [videoId, MAX, ''], end: [videoId, -1, ''], reverse: true } as const;
+    for (const key of this.#commentsByVideo.getKeys(range as never)) {
+      const c = this.#comments.get(key[2]);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  async deleteCommentsOfVideo(videoId: string): Promise<number> {
+    v.checkId('video id', videoId);
+    return this.#tx(() => {
+      let n = 0;
+      for (const key of this.#commentsByVideo.getKeys({
+        start: [videoId, -1, ''],
+        end: [videoId, MAX, ''],
+      })) {
+        this.#commentsByVideo.remove(key);
+        if (this.#comments.remove(key[2]) !== undefined) n++;
+      }
+      return n;
+    });
+  }
+
+  // deletion queue
+
+  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
+    v.checkId('video id', videoId);
+    v.checkTime('now', now);
+    return this.#tx(() => {
+      if (this.#dels.get(videoId) !== undefined) return false;
+      const row = toRow(newDeletion(videoId, now));
+      this.#dels.put(videoId, row);
+      this.#delPending.put([row.enqueuedAt, videoId], null);
+      return true;
+    });
+  }
+
+  async claimDeletions(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<DeletionRecord[]> {
+    v.checkOwner(owner);
+    v.checkPositiveInt('limit', limit);
+    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
+    v.checkTime('now', now);
+    return this.#tx(() => {
+      const out: DeletionRecord[] = [];
+      for (const key of this.#delPending.getKeys()) {
+        const row = this.#dels.get(key[1]);
+        if (!row || !claimable(toDeletion(row), now)) continue;
+        const next: DelRow = { ...row, owner, leaseUntil: now + leaseMs };
+        this.#dels.put(row.videoId, next);
+        out.push(toDeletion(next));
+        if (out.length >= limit) break;
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Runs `fn` on the record only while `owner` is its recorded owner (fencing). An expired lease
+   * still counts until someone else claims it: the owner's work is as good as done then.
+   */
+  #fenced<T>(videoId: string, owner: string, miss: T, fn: (row: DelRow) => T): Promise<T> {
+    v.checkId('video id', videoId);
+    v.checkOwner(owner);
+    return this.#tx(() => {
+      const row = this.#dels.get(videoId);
+      if (row?.state !== 'pending' || row.owner !== owner) return miss;
+      return fn(row);
+    });
+  }
+
+  async renewDeletion(
+    videoId: string,
+    owner: string,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
+    v.checkTime('now', now);
+    return this.#fenced(videoId, owner, false, (row) => {
+      this.#dels.put(videoId, { ...row, leaseUntil: now + leaseMs });
+      return true;
+    });
+  }
+
+  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
+    return this.#fenced(videoId, owner, false, (row) => {
+      this.#dels.remove(videoId);
+      this.#delPending.remove([row.enqueuedAt, videoId]);
+      return true;
+    });
+  }
+
+  async failDeletion(
+    videoId: string,
+    owner: string,
+    error: string,
+    retryAt: number,
+    maxAttempts: number,
+  ): Promise<FailOutcome> {
+    v.checkTime('retryAt', retryAt);
+    v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
+    const lastError = v.truncateError(error);
+    return this.#fenced<FailOutcome>(videoId, owner, 'lost', (row) => {
+      const attempts = row.attempts + 1;
+      const dead = attempts >= maxAttempts;
+      const next: DelRow = {
+        ...row,
+        attempts,
+        lastError,
+        owner: null,
+        leaseUntil: null,
+        state: dead ? 'dead' : 'pending',
+        notBefore: dead ? row.notBefore : retryAt,
+      };
+      this.#dels.put(videoId, next);
+      if (dead) this.#delPending.remove([row.enqueuedAt, videoId]);
+      return dead ? 'dead' : 'retry';
+    });
+  }
+
+  async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
+    this.#open();
+    const row = this.#dels.get(v.checkId('video id', videoId));
+    return row && toDeletion(row);
+  }
+
+  async listDeadDeletions(): Promise<DeletionRecord[]> {
+    this.#open();
+    const out: DeletionRecord[] = [];
+    for (const { value } of this.#dels.getRange()) {
+      if (value.state === 'dead') out.push(toDeletion(value));
+    }
+    return out.sort((a, b) => a.enqueuedAt - b.enqueuedAt || cmp(a.videoId, b.videoId));
+  }
+
+  async countDeletions(): Promise<{ pending: number; dead: number }> {
+    this.#open();
+    const pending = this.#delPending.getKeysCount();
+    return { pending, dead: this.#dels.getKeysCount() - pending };
+  }
+
+  close(): Promise<void> {
+    // Idempotent: later callers wait for the first close.
+    this.#closed ??= this.#root.close();
+    return this.#closed;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toRow(d: DeletionRecord): DelRow {
+  return {
+    ...d,
+    owner: d.owner ?? null,
+    leaseUntil: d.leaseUntil ?? null,
+    lastError: d.lastError ?? null,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Argument checks shared by every adapter, so both reject the same input with the same code.
+ * Ids become LMDB keys, file names and GridFS file names: a UUID check here is defence in depth
+ * (the HTTP layer validates first).
+ */
+import { InvalidArgumentError, InvalidIdError } from './errors.js';
+import type { Comment, Session, User, Video } from './types.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Limits of what a store accepts. A user name is an index key: LMDB keys are at most 1978 bytes,
+ * so names are capped well below (the API caps them much lower anyway).
+ */
+export const STORE_LIMITS = Object.freeze({
+  /** UTF-8 bytes of a user or video name. */
+  nameBytes: 1024,
+  /** UTF-8 bytes of a comment (MongoDB documents stop at 16 MiB). */
+  contentBytes: 1024 * 1024,
+  /** UTF-8 bytes of an error recorded on a failed deletion (longer ones are truncated). */
+  errorBytes: 4096,
+});
+
+export function checkId(what: string, id: unknown): string {
+  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidIdError(what, id);
+  return id;
+}
+
+function checkText(what: string, s: unknown, maxBytes: number): void {
+  if (typeof s !== 'string') throw new InvalidArgumentError(`${what} must be a string`);
+  if (Buffer.byteLength(s, 'utf8') > maxBytes) {
+    throw new InvalidArgumentError(`${what} exceeds ${maxBytes} UTF-8 bytes`);
+  }
+}
+
+export function checkTime(what: string, t: unknown): number {
+  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) {
+    throw new InvalidArgumentError(`${what} must be a non-negative integer (epoch ms)`);
+  }
+  return t;
+}
+
+export function checkPositiveInt(what: string, n: unknown, max = 100_000): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new InvalidArgumentError(`${what} must be an integer between 1 and ${max}`);
+  }
+  return n;
+}
+
+export function checkOwner(owner: unknown): string {
+  if (typeof owner !== 'string' || owner.length === 0 || owner.length > 256) {
+    throw new InvalidArgumentError('owner must be a non-empty string of at most 256 characters');
+  }
+  return owner;
+}
+
+export function checkUser(u: User): void {
+  checkId('user.id', u.id);
+  checkText('user.name', u.name, STORE_LIMITS.nameBytes);
+  if (u.name.length === 0) throw new InvalidArgumentError('user.name must not be empty');
+  checkText('user.pwdHash', u.pwdHash, STORE_LIMITS.nameBytes);
+  checkTime('user.createdAt', u.createdAt);
+}
+
+export function checkSession(s: Session): void {
+  checkId('session.id', s.id);
+  checkId('session.userId', s.userId);
+  checkText('session.userName', s.userName, STORE_LIMITS.nameBytes);
+  checkTime('session.expiresAt', s.expiresAt);
+}
+
+export function checkVideo(v: Video): void {
+  checkId('video.id', v.id);
+  checkId('video.authorId', v.authorId);
+  checkText('video.name', v.name, STORE_LIMITS.nameBytes);
+  checkTime('video.createdAt', v.createdAt);
+  if (v.state !== 'active' && v.state !== 'deleting') {
+    throw new InvalidArgumentError('video.state must be "active" or "deleting"');
+  }
+}
+
+export function checkComment(c: Comment): void {
+  checkId('comment.id', c.id);
+  checkId('comment.videoId', c.videoId);
+  checkId('comment.authorId', c.authorId);
+  checkText('comment.authorName', c.authorName, STORE_LIMITS.nameBytes);
+  checkText('comment.content', c.content, STORE_LIMITS.contentBytes);
+  checkTime('comment.createdAt', c.createdAt);
+}
+
+/** Truncates on a code point boundary so a stored error is always valid UTF-8. */
+export function truncateError(error: string): string {
+  const s = String(error);
+  if (Buffer.byteLength(s, 'utf8') <= STORE_LIMITS.errorBytes) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch, 'utf8');
+    if (bytes + b > STORE_LIMITS.errorBytes - 3) break;
+    out += ch;
+    bytes += b;
+  }
+  return `${out}...`;
+}
