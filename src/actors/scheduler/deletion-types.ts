@@ -14,7 +14,6 @@ export interface DeletionTask {
   /** Testing hooks (see SchedulerOptions). */
   readonly delayMs: number;
   readonly executionLog: string | undefined;
-  readonly fault: boolean;
 }
 
 export type DeletionOutcome = 'done' | 'lost' | 'failed';

@@ -14,7 +14,6 @@ import { appendFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { openStores } from '../../store/index.js';
 import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
-import { InjectedFaultError } from './errors.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
 let stores: Promise<Stores> | undefined;
@@ -36,7 +35,6 @@ export default async function runDeletion(task: DeletionTask): Promise<DeletionR
     let outcome: DeletionResult['outcome'] = 'lost';
     if (await records.renewDeletion(videoId, owner, task.leaseMs)) {
       if (task.delayMs > 0) await delay(task.delayMs);
-      if (task.fault) throw new InjectedFaultError(videoId);
       step = 'blob';
       await blobs.delete(videoId);
       step = 'comments';
@@ -59,7 +57,7 @@ export default async function runDeletion(task: DeletionTask): Promise<DeletionR
     };
   }
   if (task.executionLog !== undefined) {
-    const line: ExecutionLogLine = { videoId, owner, ...result };
+    const line: ExecutionLogLine = { ...result, owner };
     // One small O_APPEND write per line: lines from several threads and processes never interleave.
     await appendFile(task.executionLog, `${JSON.stringify(line)}\n`);
   }

@@ -10,8 +10,7 @@ export type SchedulerErrorCode =
   | 'ERR_RUNNER_CLOSED'
   | 'ERR_SCHEDULER_CLOSED'
   | 'ERR_SCHEDULER_EXPOSED'
-  | 'ERR_DELETION_TASK'
-  | 'ERR_INJECTED_FAULT';
+  | 'ERR_DELETION_TASK';
 
 export class SchedulerError extends Error {
   readonly code: SchedulerErrorCode;
@@ -50,20 +49,5 @@ export class SchedulerExposedError extends SchedulerError {
       'ERR_SCHEDULER_EXPOSED',
       `HOST=${host} exposes the scheduler service beyond loopback: set SCHEDULER_TOKEN (clients send "Authorization: Bearer <token>")`,
     );
-  }
-}
-
-/** One deletion failed; `cause` carries the store or blob error. */
-export class DeletionTaskError extends SchedulerError {
-  constructor(videoId: string, step: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super('ERR_DELETION_TASK', `deleting ${videoId} failed at ${step}: ${why}`, { cause });
-  }
-}
-
-/** Raised by the test-only fault hook (`SchedulerOptions.faultVideoIds`). */
-export class InjectedFaultError extends SchedulerError {
-  constructor(videoId: string) {
-    super('ERR_INJECTED_FAULT', `injected fault for ${videoId}`);
   }
 }

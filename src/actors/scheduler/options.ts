@@ -35,13 +35,10 @@ export interface SchedulerOptions {
   taskDelayMs?: number;
   /** Testing: each task appends `{videoId, owner, start, end}` as a JSON line to this file. */
   executionLog?: string;
-  /** Testing: deletions of these ids fail with ERR_INJECTED_FAULT. */
-  faultVideoIds?: readonly string[];
 }
 
 export type ResolvedSchedulerOptions = Readonly<
-  Required<Omit<SchedulerOptions, 'executionLog' | 'faultVideoIds'>> &
-    Pick<SchedulerOptions, 'executionLog'> & { faultVideoIds: readonly string[] }
+  Required<Omit<SchedulerOptions, 'executionLog'>> & Pick<SchedulerOptions, 'executionLog'>
 >;
 
 export const SCHEDULER_DEFAULTS = Object.freeze({
@@ -77,10 +74,6 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
   if (o.executionLog !== undefined && typeof o.executionLog !== 'string') {
     throw new SchedulerOptionError('options.executionLog must be a file path');
   }
-  const faultVideoIds = o.faultVideoIds ?? [];
-  if (!Array.isArray(faultVideoIds) || faultVideoIds.some((x) => typeof x !== 'string')) {
-    throw new SchedulerOptionError('options.faultVideoIds must be an array of strings');
-  }
   return Object.freeze({
     intervalMs: positiveInt('intervalMs', o.intervalMs ?? config.schedulerIntervalMs, 1),
     batch: positiveInt('batch', o.batch ?? config.schedulerBatch),
@@ -102,7 +95,6 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
     runAtStart: o.runAtStart ?? SCHEDULER_DEFAULTS.runAtStart,
     taskDelayMs: positiveInt('taskDelayMs', o.taskDelayMs ?? SCHEDULER_DEFAULTS.taskDelayMs, 0),
     executionLog: o.executionLog,
-    faultVideoIds: Object.freeze([...faultVideoIds]),
   });
 }
 

@@ -1,0 +1,35 @@
+/**
+ * The scheduler (seed: scheduler/taskrunner): a Worker's ticker starts rounds of Runners whose
+ * dispatcher and executor are actors; deletions run on a pool of worker threads.
+ */
+export type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
+export {
+  RunnerClosedError,
+  SchedulerClosedError,
+  SchedulerError,
+  type SchedulerErrorCode,
+  SchedulerExposedError,
+  SchedulerOptionError,
+} from './errors.js';
+export { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.js';
+export {
+  CLOSE,
+  type Dispatcher,
+  type Executor,
+  READY_TO_DISPATCH,
+  READY_TO_EXECUTE,
+  type RoundContext,
+  type RoundResult,
+  Runner,
+  type RunnerOptions,
+} from './runner.js';
+export {
+  RUNNER_NAMES,
+  type Scheduler,
+  type SchedulerDeps,
+  type SchedulerStats,
+  startScheduler,
+} from './start.js';
+export { COUNTERS, type CounterName, type RunnerCounters, StatsBoard } from './stats.js';
+export { SchedulerStatsClient } from './stats-client.js';
+export { type ScheduledRunner, Worker, type WorkerOptions } from './worker.js';
