@@ -1,0 +1,101 @@
+/**
+ * One thread's uWS apps: one App per service on that service's port, its routes, the catch-all
+ * 404, and a graceful close. Used by each HTTP worker thread, and directly in-process by tests.
+ *
+ * Close order: stop listening on every app (new connections go to other threads or are refused),
+ * wait until in-flight requests counted by `inflightOf(app)` end or the deadline passes, then
+ * `app.close()` drops whatever is left (idle keep-alive connections, laggards).
+ */
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { ServiceName } from '../config.js';
+import { ListenError, ServiceMissingError } from './common/errors.js';
+import { inflightOf } from './common/inflight.js';
+import { mountNotFound } from './common/not-found.js';
+import { closeApp, loadUws } from './common/uws.js';
+import type { ServiceContext } from './context.js';
+import { SERVICE_MODULES, type ServiceLoader } from './services.js';
+
+export interface HttpAppsOptions {
+  host: string;
+  /** Port per service; 0 = any free port (the bound one is reported back). */
+  ports: Partial<Record<ServiceName, number>>;
+  /** Service modules. @default SERVICE_MODULES */
+  modules?: Readonly<Partial<Record<ServiceName, ServiceLoader>>>;
+}
+
+export interface HttpApps {
+  /** The bound port of each service. */
+  readonly ports: Partial<Record<ServiceName, number>>;
+  /** In-flight requests over all apps (for tests and metrics). */
+  inflight(): number;
+  /** Stops listening, waits for in-flight requests up to `deadlineMs`, closes the apps. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+interface Running {
+  service: ServiceName;
+  app: TemplatedApp;
+  socket: us_listen_socket | undefined;
+}
+
+function listen(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket | false> {
+  return new Promise((resolve) => app.listen(host, port, (s) => resolve(s)));
+}
+
+export async function startHttpApps(
+  ctx: ServiceContext,
+  services: readonly ServiceName[],
+  options: HttpAppsOptions,
+): Promise<HttpApps> {
+  const uws = loadUws();
+  const modules = options.modules ?? SERVICE_MODULES;
+  const mounts = await Promise.all(
+    services.map(async (service) => {
+      const load = modules[service];
+      if (!load) throw new ServiceMissingError(service);
+      return { service, mount: await load() };
+    }),
+  );
+  const running: Running[] = [];
+  const ports: Partial<Record<ServiceName, number>> = {};
+  const closeAll = () => {
+    for (const r of running) {
+      if (r.socket) uws.us_listen_socket_close(r.socket);
+      closeApp(r.app);
+    }
+  };
+  try {
+    for (const { service, mount } of mounts) {
+      const app = uws.App();
+      const r: Running = { service, app, socket: undefined };
+      running.push(r);
+      await mount(app, ctx);
+      mountNotFound(app);
+      const wanted = options.ports[service] ?? 0;
+      const socket = await listen(app, options.host, wanted);
+      if (!socket) throw new ListenError(service, options.host, wanted);
+      r.socket = socket;
+      ports[service] = uws.us_socket_local_port(socket as never);
+    }
+  } catch (err) {
+    closeAll();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    ports,
+    inflight: () => running.reduce((n, r) => n + inflightOf(r.app).count, 0),
+    close(deadlineMs = 10_000) {
+      closing ??= (async () => {
+        for (const r of running) {
+          if (r.socket) uws.us_listen_socket_close(r.socket);
+          r.socket = undefined;
+        }
+        await Promise.all(running.map((r) => inflightOf(r.app).whenIdle(deadlineMs)));
+        for (const r of running) closeApp(r.app);
+      })();
+      return closing;
+    },
+  };
+}

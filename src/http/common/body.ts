@@ -1,0 +1,79 @@
+/**
+ * Reading a whole request body with a byte cap, for JSON endpoints (api, web, scheduler).
+ *
+ * uWS delivers the body through `res.onData`, which must be registered in the synchronous handler
+ * (data arriving before it is dropped), and neuters each chunk's ArrayBuffer when the callback
+ * returns — so chunks are copied. Call `readBody` before the first await:
+ *
+ * ```ts
+ * app.post('/user', (res, req) => {
+ *   const x = exchange(res);                       // onAborted first
+ *   const len = req.getHeader('content-length');   // headers copied before any await
+ *   readBody(x, { maxBytes: 64 * 1024, contentLength: len })
+ *     .then((buf) => parseJson(buf))
+ *     .then((body) => …, (err) => x.error(err));   // HttpError 413/400 → its JSON body
+ * });
+ * ```
+ *
+ * Over the cap (by Content-Length up front, or by counting) the promise rejects with
+ * HttpError('tooLarge') (413, "008"); the caller should answer with `x.error(err, undefined, true)`
+ * to close the connection since the rest of the body is unread. A client that goes away rejects with
+ * ClientAbortedError; `x.error` is then a no-op.
+ */
+import { ClientAbortedError, HttpError } from './errors.js';
+import type { Exchange } from './respond.js';
+
+export interface ReadBodyOptions {
+  /** Largest accepted body. @default 1 MiB */
+  maxBytes?: number;
+  /** The request's Content-Length header as copied from `req` ('' when absent). */
+  contentLength?: string;
+}
+
+export const READ_BODY_DEFAULTS = Object.freeze({ maxBytes: 1024 * 1024 });
+
+export function readBody(x: Exchange, options: ReadBodyOptions = {}): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? READ_BODY_DEFAULTS.maxBytes;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    return Promise.reject(new TypeError('options.maxBytes must be a non-negative integer'));
+  }
+  const declared = options.contentLength ? Number(options.contentLength) : Number.NaN;
+  return new Promise<Buffer>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    };
+    x.onClose((aborted) => {
+      if (aborted) fail(new ClientAbortedError());
+    });
+    // Register onData even when rejecting early: uWS needs a handler to drain the socket.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    x.res.onData((ab, isLast) => {
+      if (settled) return;
+      total += ab.byteLength;
+      if (total > maxBytes) {
+        fail(new HttpError('tooLarge'));
+        return;
+      }
+      // Copy: uWS neuters `ab` when this callback returns.
+      if (ab.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(ab)));
+      if (isLast) {
+        settled = true;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      }
+    });
+    if (declared > maxBytes) fail(new HttpError('tooLarge'));
+  });
+}
+
+/** Parses a JSON body; malformed → HttpError('badRequest') (400 "001"). */
+export function parseJson<T = unknown>(body: Buffer): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    throw new HttpError('badRequest');
+  }
+}

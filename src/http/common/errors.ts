@@ -1,0 +1,102 @@
+/**
+ * The HTTP front's error catalog: one base class with a stable `code`, one subclass per condition.
+ *
+ * Two families live here:
+ * - start-up errors of the host (`ERR_UWS_NATIVE`, `ERR_SERVICE_MISSING`, `ERR_HTTP_LISTEN`, …);
+ * - `HttpError`: a request failure that maps to a status and an api-style JSON body
+ *   `{"error": "...", "error_code": "00N"}` (REFERENCE.md, api). Services throw or build these and
+ *   `sendError` turns them into a response.
+ */
+
+export class HttpFrontError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HttpFrontError';
+  }
+}
+
+/** The native uWS addon failed to load: we never run on the package's pure-Node fallback. */
+export class UwsNativeError extends HttpFrontError {
+  constructor(binary: string, cause: unknown) {
+    super(
+      'ERR_UWS_NATIVE',
+      `uWebSockets.js native addon ${binary} failed to load (${(cause as Error)?.message ?? cause}); ` +
+        'refusing to start on the slow pure-Node fallback',
+      { cause },
+    );
+  }
+}
+
+/** A service is enabled in `config.only` but no module is registered for it in services.ts. */
+export class ServiceMissingError extends HttpFrontError {
+  constructor(readonly service: string) {
+    super('ERR_SERVICE_MISSING', `service "${service}" is enabled but not built into this server`);
+  }
+}
+
+export class ListenError extends HttpFrontError {
+  constructor(service: string, host: string, port: number) {
+    super('ERR_HTTP_LISTEN', `${service}: cannot listen on ${host}:${port}`);
+  }
+}
+
+/** An HTTP thread died (uncaught error or unexpected exit). */
+export class ThreadCrashError extends HttpFrontError {
+  constructor(
+    readonly threadIndex: number,
+    detail: string,
+  ) {
+    super('ERR_HTTP_THREAD_CRASH', `HTTP thread ${threadIndex} crashed: ${detail}`);
+  }
+}
+
+/**
+ * The api's error codes (REFERENCE.md). 001–007 are the api's; 008–010 are ours for the statuses
+ * the reference says "where they apply" (413, 415, 429).
+ */
+export const ERROR_CODES = Object.freeze({
+  badRequest: { status: 400, code: '001', message: 'Request body is not correct' },
+  unauthorized: { status: 401, code: '002', message: 'User authentication failed.' },
+  dbFailed: { status: 500, code: '003', message: 'DB ops failed' },
+  internal: { status: 500, code: '004', message: 'Internal service error' },
+  notFound: { status: 404, code: '005', message: 'Not found' },
+  forbidden: { status: 403, code: '006', message: 'Forbidden' },
+  conflict: { status: 409, code: '007', message: 'Conflict' },
+  tooLarge: { status: 413, code: '008', message: 'Payload too large' },
+  unsupportedMedia: { status: 415, code: '009', message: 'Unsupported media type' },
+  tooManyRequests: { status: 429, code: '010', message: 'Too many requests' },
+} as const);
+
+export type ErrorKind = keyof typeof ERROR_CODES;
+
+/** A request failure with its HTTP status and api error code. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly errorCode: string;
+  constructor(
+    readonly kind: ErrorKind,
+    message?: string,
+  ) {
+    const entry = ERROR_CODES[kind];
+    super(message ?? entry.message);
+    this.name = 'HttpError';
+    this.status = entry.status;
+    this.errorCode = entry.code;
+  }
+
+  /** The api's JSON body. */
+  toJSON(): { error: string; error_code: string } {
+    return { error: this.message, error_code: this.errorCode };
+  }
+}
+
+/** The client went away before the request body was complete; nothing to answer. */
+export class ClientAbortedError extends HttpFrontError {
+  constructor() {
+    super('ERR_CLIENT_ABORTED', 'the client aborted the request');
+  }
+}

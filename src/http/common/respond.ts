@@ -1,0 +1,168 @@
+/**
+ * Response helpers that enforce uWS's rules (ARCHITECTURE.md, "HTTP front"). Breaking them kills
+ * the process, so every service goes through an Exchange instead of touching `res` directly after
+ * its synchronous handler returns.
+ *
+ * Invariants:
+ * - `res.onAborted` is registered exactly once, in `exchange()`, i.e. inside the synchronous
+ *   handler and before any async work; later listeners fan out from it (uWS keeps one handler).
+ * - `open` is true until the client aborted or a response was ended; every helper checks it and
+ *   does nothing on a closed exchange, so `res` is never touched after abort/end.
+ * - every write is corked (corking inside the synchronous handler is a no-op, outside it is the
+ *   rule), and the status is written before any header.
+ * - `onClose` listeners run exactly once, whether the exchange ended, failed or was aborted —
+ *   the place to release a limiter token or a file descriptor.
+ */
+import type { HttpResponse } from 'uWebSockets.js';
+import { ERROR_CODES, type ErrorKind, HttpError } from './errors.js';
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  201: '201 Created',
+  204: '204 No Content',
+  206: '206 Partial Content',
+  302: '302 Found',
+  304: '304 Not Modified',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  409: '409 Conflict',
+  412: '412 Precondition Failed',
+  413: '413 Content Too Large',
+  415: '415 Unsupported Media Type',
+  416: '416 Range Not Satisfiable',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  502: '502 Bad Gateway',
+  503: '503 Service Unavailable',
+};
+
+/** "404 Not Found" for 404; uWS wants the whole status line text. */
+export function statusLine(status: number): string {
+  return STATUS_TEXT[status] ?? `${status} Status ${status}`;
+}
+
+export type Headers = Readonly<Record<string, string>>;
+
+export class Exchange {
+  readonly res: HttpResponse;
+  #aborted = false;
+  #ended = false;
+  #closeListeners: Array<(aborted: boolean) => void> = [];
+
+  constructor(res: HttpResponse) {
+    this.res = res;
+    res.onAborted(() => {
+      this.#aborted = true;
+      this.#settle();
+    });
+  }
+
+  /** The client is still there and no response was ended. */
+  get open(): boolean {
+    return !this.#aborted && !this.#ended;
+  }
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Runs `fn(aborted)` once when the exchange closes (at once if it already has). */
+  onClose(fn: (aborted: boolean) => void): void {
+    if (!this.open) fn(this.#aborted);
+    else this.#closeListeners.push(fn);
+  }
+
+  /**
+   * Marks the exchange ended without writing (the caller ended `res` itself, e.g. tryEnd
+   * reported hasResponded). Runs the close listeners.
+   */
+  markEnded(): void {
+    if (!this.open) return;
+    this.#ended = true;
+    this.#settle();
+  }
+
+  /** Runs `fn` corked if the exchange is open; returns whether it ran. */
+  cork(fn: (res: HttpResponse) => void): boolean {
+    if (!this.open) return false;
+    this.res.cork(() => fn(this.res));
+    return true;
+  }
+
+  /** Ends with a body (string or bytes). `close` drops the connection after it (unread body). */
+  send(
+    status: number,
+    body: string | Uint8Array = '',
+    headers: Headers = {},
+    close = false,
+  ): boolean {
+    const ran = this.cork((res) => {
+      res.writeStatus(statusLine(status));
+      for (const k in headers) res.writeHeader(k, headers[k]!);
+      res.end(body, close);
+    });
+    if (ran) this.markEnded();
+    return ran;
+  }
+
+  /** Ends with headers only (HEAD, 304); `contentLength` is reported but no body is sent. */
+  sendHeadersOnly(status: number, headers: Headers, contentLength?: number): boolean {
+    const ran = this.cork((res) => {
+      res.writeStatus(statusLine(status));
+      for (const k in headers) res.writeHeader(k, headers[k]!);
+      if (contentLength === undefined) res.endWithoutBody();
+      else res.endWithoutBody(contentLength);
+    });
+    if (ran) this.markEnded();
+    return ran;
+  }
+
+  json(status: number, body: unknown, headers: Headers = {}): boolean {
+    return this.send(status, JSON.stringify(body), {
+      'Content-Type': 'application/json',
+      ...headers,
+    });
+  }
+
+  text(status: number, body: string, headers: Headers = {}): boolean {
+    return this.send(status, body, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+  }
+
+  /** The api's JSON error body; a non-HttpError becomes 500 004 without leaking its message. */
+  error(err: HttpError | ErrorKind | unknown, message?: string, close = false): boolean {
+    const e =
+      err instanceof HttpError
+        ? err
+        : typeof err === 'string' && err in ERROR_CODES
+          ? new HttpError(err as ErrorKind, message)
+          : new HttpError('internal');
+    return this.send(
+      e.status,
+      JSON.stringify(e.toJSON()),
+      { 'Content-Type': 'application/json' },
+      close,
+    );
+  }
+
+  /** Drops the connection (e.g. a read error after the headers went out). */
+  close(): void {
+    if (!this.open) return;
+    this.#ended = true;
+    // res.close() runs onAborted synchronously; #ended is already set so it only settles once.
+    this.res.close();
+    this.#settle();
+  }
+
+  #settle(): void {
+    const listeners = this.#closeListeners;
+    this.#closeListeners = [];
+    for (const fn of listeners) fn(this.#aborted);
+  }
+}
+
+/** Wraps `res` — call it in the synchronous handler before the first await. */
+export function exchange(res: HttpResponse): Exchange {
+  return new Exchange(res);
+}

@@ -1,0 +1,55 @@
+/**
+ * The stream service: `GET`/`HEAD /videos/:vid` and `POST /upload/:vid` (ARCHITECTURE.md, stream).
+ *
+ * - `mountStream(app, ctx)`: the MountService the host calls for the stream port.
+ * - `registerStreamRoutes(app, ctx, options)`: the same routes for in-process use (the web front
+ *   when co-located), e.g. with `sessionIdFrom` reading its cookie.
+ * - `createStreamHandlers(ctx, options)`: the bare handlers, to register under other patterns.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { inflightOf } from '../common/inflight.js';
+import type { ServiceContext } from '../context.js';
+import { downloadHandler } from './download.js';
+import { type StreamRouteOptions, streamRouteOptions } from './options.js';
+import { uploadHandler } from './upload.js';
+
+export { STREAM_ROUTE_DEFAULTS, type StreamRouteOptions } from './options.js';
+export { parseRange, type RangeResult } from './range.js';
+export { SNIFF_BYTES, sniffContainer } from './sniff.js';
+
+type Handler = (res: HttpResponse, req: HttpRequest) => void;
+
+export interface StreamHandlers {
+  get: Handler;
+  head: Handler;
+  upload: Handler;
+}
+
+export function createStreamHandlers(
+  ctx: ServiceContext,
+  options: Partial<StreamRouteOptions> = {},
+): StreamHandlers {
+  const o = streamRouteOptions(options);
+  return {
+    get: downloadHandler(ctx, o, false),
+    head: downloadHandler(ctx, o, true),
+    upload: uploadHandler(ctx, o),
+  };
+}
+
+/** Registers the stream routes on `app`; in-flight requests are counted on `inflightOf(app)`. */
+export function registerStreamRoutes(
+  app: TemplatedApp,
+  ctx: ServiceContext,
+  options: Partial<StreamRouteOptions> = {},
+): void {
+  const h = createStreamHandlers(ctx, { tracker: inflightOf(app), ...options });
+  app.get('/videos/:vid', h.get);
+  app.head('/videos/:vid', h.head);
+  app.post('/upload/:vid', h.upload);
+}
+
+/** The stream service's MountService. */
+export function mountStream(app: TemplatedApp, ctx: ServiceContext): void {
+  registerStreamRoutes(app, ctx);
+}

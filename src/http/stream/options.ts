@@ -1,0 +1,32 @@
+/** How the stream routes are registered; the web service mounts them with its own choices. */
+import type { HttpRequest } from 'uWebSockets.js';
+import type { InflightTracker } from '../common/inflight.js';
+
+export interface StreamRouteOptions {
+  /** Index of the `:vid` parameter in the route pattern. @default 0 */
+  idParameter: number;
+  /**
+   * Where the upload's session id comes from, read in the synchronous handler.
+   * @default the `X-Session-Id` header (the web front passes its cookie's value instead)
+   */
+  sessionIdFrom: (req: HttpRequest) => string;
+  /** Counts in-flight requests for graceful close. @default the app's tracker (inflightOf) */
+  tracker: InflightTracker | undefined;
+}
+
+export const STREAM_ROUTE_DEFAULTS: Readonly<StreamRouteOptions> = Object.freeze({
+  idParameter: 0,
+  sessionIdFrom: (req: HttpRequest) => req.getHeader('x-session-id'),
+  tracker: undefined,
+});
+
+export function streamRouteOptions(options: Partial<StreamRouteOptions> = {}): StreamRouteOptions {
+  const o = { ...STREAM_ROUTE_DEFAULTS, ...options };
+  if (!Number.isInteger(o.idParameter) || o.idParameter < 0) {
+    throw new TypeError('options.idParameter must be a non-negative integer');
+  }
+  if (typeof o.sessionIdFrom !== 'function') {
+    throw new TypeError('options.sessionIdFrom must be a function (req) => string');
+  }
+  return o;
+}

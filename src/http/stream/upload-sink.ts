@@ -1,0 +1,150 @@
+/**
+ * Where one upload's bytes go: counts them against the cap, sniffs the container from the first
+ * bytes, then writes to a BlobWriter one chunk at a time.
+ *
+ * Invariants:
+ * - writes are serialized on one promise chain; `push` returns false while more than HIGH_WATER
+ *   bytes wait for the disk, and `onDrain` fires once the queue is back under LOW_WATER —
+ *   the caller pauses its source in between (backpressure is a return value);
+ * - the first failure wins (`failure`), is reported once through `onFail`, and the writer is
+ *   aborted, so nothing is left under the id; later pushes are ignored;
+ * - `commit` is called only by `finish` after every queued write succeeded; `abort` waits for
+ *   the write in flight so the writer never sees a write after abort.
+ */
+import type { BlobInfo, BlobStore, BlobWriter } from '../../store/types.js';
+import { HttpError } from '../common/errors.js';
+import { SNIFF_BYTES, sniffContainer } from './sniff.js';
+
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+
+export class UploadSink {
+  readonly #blobs: BlobStore;
+  readonly #id: string;
+  readonly #maxBytes: number;
+  #total = 0;
+  #head: Buffer[] = [];
+  #headBytes = 0;
+  #writer: Promise<BlobWriter> | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #drain: (() => void) | undefined;
+  #failure: HttpError | undefined;
+  #onFail: ((err: HttpError) => void) | undefined;
+  #done = false;
+
+  constructor(blobs: BlobStore, id: string, maxBytes: number) {
+    this.#blobs = blobs;
+    this.#id = id;
+    this.#maxBytes = maxBytes;
+  }
+
+  get failure(): HttpError | undefined {
+    return this.#failure;
+  }
+  get bytes(): number {
+    return this.#total;
+  }
+
+  onFail(fn: (err: HttpError) => void): void {
+    this.#onFail = fn;
+  }
+
+  /** Runs `fn` once the write queue drains (after a `push` returned false). */
+  onDrain(fn: () => void): void {
+    this.#drain = fn;
+  }
+
+  /** Accepts a chunk it may keep (copy it first if its memory is reused). */
+  push(chunk: Buffer): boolean {
+    if (this.#failure || this.#done) return true;
+    this.#total += chunk.length;
+    if (this.#total > this.#maxBytes) {
+      this.#fail(new HttpError('tooLarge', 'File is too big'));
+      return true;
+    }
+    if (this.#writer === undefined) {
+      this.#head.push(chunk);
+      this.#headBytes += chunk.length;
+      if (this.#headBytes >= SNIFF_BYTES) this.#open();
+    } else this.#enqueue(chunk);
+    return this.#queued < HIGH_WATER;
+  }
+
+  /** The body is complete: flush, then commit. Rejects with the failure (an HttpError). */
+  async finish(): Promise<BlobInfo> {
+    if (!this.#failure && this.#writer === undefined) this.#open();
+    await this.#tail;
+    if (this.#failure) throw this.#failure;
+    this.#done = true;
+    const writer = await this.#writer!;
+    try {
+      return await writer.commit();
+    } catch (err) {
+      this.#failure = new HttpError('internal');
+      await writer.abort().catch(() => {});
+      throw Object.assign(this.#failure, { cause: err });
+    }
+  }
+
+  /** The client went away or the request failed: remove every trace. Idempotent. */
+  abort(): Promise<void> {
+    if (!this.#failure) this.#failure = new HttpError('badRequest', 'Upload aborted');
+    return this.#cleanup();
+  }
+
+  #open(): void {
+    const head = Buffer.concat(this.#head, this.#headBytes);
+    this.#head = [];
+    const contentType = sniffContainer(head);
+    if (contentType === undefined) {
+      this.#writer = Promise.reject(new Error('not a video'));
+      this.#writer.catch(() => {});
+      this.#fail(new HttpError('unsupportedMedia', 'Not a video container (mp4, webm, mkv)'));
+      return;
+    }
+    this.#writer = this.#blobs.createWriter(this.#id, { contentType });
+    this.#writer.catch(() => {});
+    this.#tail = this.#tail.then(() => this.#writer!.then(() => undefined));
+    this.#tail = this.#tail.catch((err: unknown) => this.#fail(new HttpError('internal'), err));
+    if (head.length > 0) this.#enqueue(head);
+  }
+
+  #enqueue(chunk: Buffer): void {
+    this.#queued += chunk.length;
+    this.#tail = this.#tail
+      .then(async () => {
+        if (this.#failure) return;
+        const writer = await this.#writer!;
+        await writer.write(chunk);
+      })
+      .catch((err: unknown) => this.#fail(new HttpError('internal'), err))
+      .finally(() => {
+        this.#queued -= chunk.length;
+        if (this.#queued <= LOW_WATER && this.#drain) {
+          const fn = this.#drain;
+          this.#drain = undefined;
+          fn();
+        }
+      });
+  }
+
+  #fail(err: HttpError, cause?: unknown): void {
+    if (this.#failure) return;
+    if (cause !== undefined) Object.assign(err, { cause });
+    this.#failure = err;
+    this.#onFail?.(err);
+    void this.#cleanup();
+  }
+
+  #cleanupPromise: Promise<void> | undefined;
+  #cleanup(): Promise<void> {
+    this.#cleanupPromise ??= (async () => {
+      await this.#tail;
+      if (this.#done || this.#writer === undefined) return;
+      const writer = await this.#writer.catch(() => undefined);
+      await writer?.abort().catch(() => {});
+    })();
+    return this.#cleanupPromise;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * `POST /upload/:vid`: a multipart form (field `file`, the seed's form) or a raw `video/*` body,
+ * streamed into the blob store with backpressure and made visible only when complete.
+ *
+ * Flow: token (429) → UUID (400) → declared length over the cap (413) → media type (415) →
+ * session (401) → record exists and active (404) → owner (403) → body → sniff (415) → cap (413)
+ * → commit → 201 "Uploaded successfully".
+ *
+ * uWS drops body bytes that arrive with no onData handler, so onData is registered and the socket
+ * paused in the synchronous handler; the few bytes already read while the session is checked are
+ * copied aside and replayed. After that `res.pause()`/`resume()` follow the sink's backpressure.
+ */
+
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import busboy from 'busboy';
+import { HttpError } from '../common/errors.js';
+import { parseUuid } from '../common/ids.js';
+import type { Exchange } from '../common/respond.js';
+import { sessionFrom } from '../common/session.js';
+import type { ServiceContext } from '../context.js';
+import { admit } from './admit.js';
+import type { StreamRouteOptions } from './options.js';
+import { UploadSink } from './upload-sink.js';
+
+/** Room for multipart boundaries and part headers on top of the file cap. */
+const MULTIPART_SLACK = 64 * 1024;
+
+type Feed = (chunk: Buffer, isLast: boolean) => void;
+
+async function authorize(ctx: ServiceContext, vid: string, sid: string): Promise<void> {
+  const session = await sessionFrom(ctx, sid);
+  if (!session) throw new HttpError('unauthorized');
+  const video = await ctx.records.getVideo(vid);
+  if (video?.state !== 'active') throw new HttpError('notFound', 'Video not found');
+  if (video.authorId !== session.userId)
+    throw new HttpError('forbidden', 'Not the owner of this video');
+}
+
+/** A feed for a raw body: every byte is the file. */
+function rawFeed(x: Exchange, sink: UploadSink, finish: () => void): Feed {
+  return (chunk, isLast) => {
+    if (chunk.length > 0 && !sink.push(chunk)) {
+      x.res.pause();
+      sink.onDrain(() => x.open && x.res.resume());
+    }
+    if (isLast) finish();
+  };
+}
+
+/** A feed for multipart/form-data: the part named `file` is the file, other parts are skipped. */
+function multipartFeed(
+  x: Exchange,
+  sink: UploadSink,
+  contentType: string,
+  finish: () => void,
+): Feed {
+  const bb = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, parts: 20 } });
+  let sawFile = false;
+  let pendingEnds = 1; // busboy 'close', plus the file part's 'end' once one is seen
+  const ended = () => {
+    if (--pendingEnds > 0) return;
+    if (!sawFile) sink.abort().then(() => x.error(new HttpError('badRequest', 'No "file" field')));
+    else finish();
+  };
+  bb.on('file', (name, file) => {
+    if (name !== 'file' || sawFile) {
+      file.resume();
+      return;
+    }
+    sawFile = true;
+    pendingEnds++;
+    file.on('data', (c: Buffer) => {
+      if (!sink.push(c)) {
+        file.pause();
+        sink.onDrain(() => file.resume());
+      }
+    });
+    file.on('end', ended);
+  });
+  bb.on('close', ended);
+  bb.on('error', () => {
+    void sink.abort();
+    x.error(new HttpError('badRequest', 'Malformed multipart body'), undefined, true);
+  });
+  let waiting = false;
+  bb.on('drain', () => {
+    waiting = false;
+    if (x.open) x.res.resume();
+  });
+  return (chunk, isLast) => {
+    if (chunk.length > 0 && !bb.write(chunk) && !waiting) {
+      waiting = true;
+      x.res.pause();
+    }
+    if (isLast) bb.end();
+  };
+}
+
+export function uploadHandler(
+  ctx: ServiceContext,
+  options: StreamRouteOptions,
+): (res: HttpResponse, req: HttpRequest) => void {
+  const max = ctx.config.maxUploadBytes;
+  return (res, req) => {
+    const rawId = req.getParameter(options.idParameter);
+    const sid = options.sessionIdFrom(req);
+    const contentType = req.getHeader('content-type');
+    const declared = Number(req.getHeader('content-length') || Number.NaN);
+    const x = admit(ctx, options, res, 'upload');
+    if (!x) return;
+    const fail = (err: unknown) => x.error(err, undefined, true);
+
+    // Before any answer: uWS wants a data handler; hold the body until the session is checked.
+    let feed: Feed | undefined;
+    const early: Array<[Buffer, boolean]> = [];
+    res.onData((ab, isLast) => {
+      if (!x.open) return;
+      const chunk = Buffer.from(new Uint8Array(ab)); // copy: uWS neuters ab on return
+      if (feed) feed(chunk, isLast);
+      else early.push([chunk, isLast]);
+    });
+    res.pause();
+
+    const vid = parseUuid(rawId);
+    if (!vid) return void fail(new HttpError('badRequest', 'Invalid video id'));
+    const multipart = /^multipart\/form-data\s*;/i.test(contentType);
+    const raw = /^(video\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i.test(contentType);
+    if (!multipart && !raw) {
+      return void fail(new HttpError('unsupportedMedia', 'Send multipart/form-data or video/*'));
+    }
+    if (declared > max + (multipart ? MULTIPART_SLACK : 0)) {
+      return void fail(new HttpError('tooLarge', 'File is too big'));
+    }
+
+    const sink = new UploadSink(ctx.blobs, vid, max);
+    sink.onFail(fail);
+    x.onClose((aborted) => {
+      if (aborted) void sink.abort();
+    });
+    const finish = () => {
+      sink.finish().then(
+        () => x.text(201, 'Uploaded successfully'),
+        (err: unknown) => {
+          if (err instanceof HttpError && err.status >= 500)
+            ctx.log.error('upload failed', { vid, err: err.cause ?? err });
+          fail(err);
+        },
+      );
+    };
+
+    authorize(ctx, vid, sid).then(
+      () => {
+        if (!x.open) return;
+        feed = multipart ? multipartFeed(x, sink, contentType, finish) : rawFeed(x, sink, finish);
+        for (const [chunk, isLast] of early.splice(0)) feed(chunk, isLast);
+        if (x.open) res.resume();
+      },
+      (err: unknown) => {
+        if (!(err instanceof HttpError)) ctx.log.error('upload auth failed', { vid, err });
+        fail(err instanceof HttpError ? err : new HttpError('dbFailed'));
+      },
+    );
+  };
+}
