@@ -96,6 +96,18 @@ export function describeChannelConformance(
         }
       });
 
+      it('a large buffer stays FIFO while it grows with its head wrapped', async () => {
+        const ch = await ctx.make<number>(150);
+        let next = 0;
+        let expected = 0;
+        for (let i = 0; i < 10; i++) expect(ch.trySend(next++)).toBe(true);
+        for (let i = 0; i < 5; i++) expect(ch.tryRecv()?.value).toBe(expected++);
+        while (ch.trySend(next)) next++;
+        expect(ch.length).toBe(150);
+        while (ch.length > 0) expect(ch.tryRecv()?.value).toBe(expected++);
+        expect(expected).toBe(next);
+      });
+
       it("blocked senders' values follow the buffered ones in arrival order", async () => {
         const ch = await ctx.make<number>(2);
         await ch.send(1);
