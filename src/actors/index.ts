@@ -43,3 +43,19 @@ export {
   spawnLimiter,
 } from './limiter.js';
 export { LimiterClient } from './limiter-client.js';
+export {
+  type ChildSpec,
+  type RestartKind,
+  type Supervisable,
+  Supervisor,
+  type SupervisorEvent,
+  type SupervisorOptions,
+  startSupervisor,
+} from './supervisor.js';
+export {
+  type Calls,
+  spawnThreadActor,
+  ThreadActor,
+  type ThreadActorOptions,
+} from './thread-actor.js';
+export { exposeThreadActor } from './thread-actor-host.js';
