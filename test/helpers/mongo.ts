@@ -2,7 +2,7 @@
  * MongoDB for tests. The global setup (test/setup/mongo.ts) provides one server per run; each
  * test file gets its own database so files running in parallel never see each other's data.
  *
- *   const uri = mongoTestUri();           // mongodb://127.0.0.1:PORT/t_3f9a…_1
+ *   const uri = mongoTestUri('api');      // mongodb://127.0.0.1:PORT/api_3f9a…_1
  *   afterAll(() => dropMongoTestDb(uri)); // or: const uri = useMongoTestDb();
  *
  * When no MongoDB is available, mongoTestUri() throws the reason: a test needing MongoDB fails.
@@ -14,9 +14,12 @@ import { afterAll, inject } from 'vitest';
 let counter = 0;
 const fileTag = randomBytes(5).toString('hex');
 
-/** The server's base URI (throws when no MongoDB is available). */
-export function mongoBaseUri(): string {
-  const uri = inject('mongoUri');
+/**
+ * The server's base URI: MONGODB_URI when given, else the dev server; `'dev'` forces the dev
+ * server. Throws (the test fails) when that server is unavailable.
+ */
+export function mongoBaseUri(server: 'default' | 'dev' = 'default'): string {
+  const uri = server === 'dev' ? inject('mongoDevUri') : inject('mongoUri');
   if (!uri) throw new Error(inject('mongoUnavailable') || 'test MongoDB not provided');
   return uri;
 }
@@ -27,8 +30,8 @@ export function mongoIsExplicit(): boolean {
 }
 
 /** A URI naming a fresh, unique database (name ≤ 63 chars of [a-z0-9_]). Query options kept. */
-export function mongoTestUri(label = 't'): string {
-  const base = mongoBaseUri();
+export function mongoTestUri(label = 't', server: 'default' | 'dev' = 'default'): string {
+  const base = mongoBaseUri(server);
   const m = /^(mongodb(?:\+srv)?:\/\/[^/?]*)(?:\/[^?]*)?(\?.*)?$/.exec(base);
   if (!m) throw new Error(`cannot parse test MongoDB URI ${base}`);
   const safe = label
@@ -51,8 +54,8 @@ export async function dropMongoTestDb(uri: string): Promise<void> {
 }
 
 /** mongoTestUri() plus an afterAll that drops the database. Call at file or describe scope. */
-export function useMongoTestDb(label?: string): string {
-  const uri = mongoTestUri(label);
+export function useMongoTestDb(label?: string, server: 'default' | 'dev' = 'default'): string {
+  const uri = mongoTestUri(label, server);
   afterAll(() => dropMongoTestDb(uri));
   return uri;
 }

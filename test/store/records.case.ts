@@ -1,0 +1,254 @@
+/**
+ * The RecordStore conformance suite, run against every adapter (lmdb.test.ts,
+ * mongo-dev.test.ts, mongo-explicit.test.ts). Each test gets a fresh, empty store.
+ * Queue-specific tests live in records-queue.case.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordStore, Session, User, Video } from '../../src/store/index.js';
+import { STORE_LIMITS } from '../../src/store/index.js';
+import { describeQueue } from './records-queue.case.js';
+
+export interface RecordStoreFactory {
+  /** Opens a fresh, empty store; `cleanup` removes everything it created. */
+  open(): Promise<{ store: RecordStore; cleanup(): Promise<void> }>;
+  /**
+   * False where findAndModify is not atomic (FerretDB): the concurrent-claim test then asserts
+   * only what holds there, and says so in its title.
+   */
+  atomicClaims: boolean;
+}
+
+export interface Ctx {
+  store: RecordStore;
+}
+
+const user = (name: string, over: Partial<User> = {}): User => ({
+  id: randomUUID(),
+  name,
+  pwdHash: 'scrypt$abc',
+  createdAt: 1000,
+  ...over,
+});
+
+const video = (authorId: string, createdAt: number, over: Partial<Video> = {}): Video => ({
+  id: randomUUID(),
+  authorId,
+  name: `v${createdAt}`,
+  createdAt,
+  state: 'active',
+  ...over,
+});
+
+export function describeRecordStore(name: string, factory: RecordStoreFactory): void {
+  describe(`RecordStore conformance: ${name}`, () => {
+    const ctx = {} as Ctx;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      const opened = await factory.open();
+      ctx.store = opened.store;
+      cleanup = opened.cleanup;
+    });
+    afterEach(async () => {
+      await ctx.store.close();
+      await cleanup();
+    });
+
+    describe('users', () => {
+      it('creates and finds by name and id, unicode names round-trip', async () => {
+        const u = user('Zoë 山田 🎬');
+        await ctx.store.createUser(u);
+        expect(await ctx.store.getUserByName('Zoë 山田 🎬')).toEqual(u);
+        expect(await ctx.store.getUserById(u.id)).toEqual(u);
+        expect(await ctx.store.getUserByName('zoë 山田 🎬')).toBeUndefined();
+        expect(await ctx.store.getUserByName('nobody')).toBeUndefined();
+        expect(await ctx.store.getUserById(randomUUID())).toBeUndefined();
+      });
+
+      it('rejects a taken name or id with ERR_DUPLICATE and keeps the first', async () => {
+        const a = user('alice');
+        await ctx.store.createUser(a);
+        await expect(
+          ctx.store.createUser(user('alice', { pwdHash: 'other' })),
+        ).rejects.toMatchObject({
+          code: 'ERR_DUPLICATE',
+        });
+        await expect(ctx.store.createUser({ ...a, name: 'alice2' })).rejects.toMatchObject({
+          code: 'ERR_DUPLICATE',
+        });
+        expect(await ctx.store.getUserByName('alice')).toEqual(a);
+        expect(await ctx.store.getUserByName('alice2')).toBeUndefined();
+      });
+
+      it('only one of many concurrent registrations of one name wins', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, () => ctx.store.createUser(user('race'))),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results.filter((r) => r.status === 'rejected')) {
+          expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_DUPLICATE' });
+        }
+      });
+
+      it(`accepts a name of ${STORE_LIMITS.nameBytes} UTF-8 bytes and rejects one more`, async () => {
+        const max = 'é'.repeat(STORE_LIMITS.nameBytes / 2); // 2 bytes each
+        await ctx.store.createUser(user(max));
+        expect((await ctx.store.getUserByName(max))?.name).toBe(max);
+        const over = user(`${max}x`);
+        await expect(ctx.store.createUser(over)).rejects.toMatchObject({
+          code: 'ERR_INVALID_ARGUMENT',
+        });
+        expect(await ctx.store.getUserById(over.id)).toBeUndefined();
+        await expect(ctx.store.createUser(user(''))).rejects.toMatchObject({
+          code: 'ERR_INVALID_ARGUMENT',
+        });
+      });
+
+      it('rejects ids that are not UUIDs with ERR_INVALID_ID', async () => {
+        await expect(
+          ctx.store.createUser(user('x', { id: '../etc/passwd' })),
+        ).rejects.toMatchObject({
+          code: 'ERR_INVALID_ID',
+        });
+        await expect(ctx.store.getUserById('1')).rejects.toMatchObject({ code: 'ERR_INVALID_ID' });
+      });
+    });
+
+    describe('sessions', () => {
+      const session = (expiresAt: number): Session => ({
+        id: randomUUID(),
+        userId: randomUUID(),
+        userName: 'Ωmega',
+        expiresAt,
+      });
+
+      it('finds a live session and reports an expired one missing', async () => {
+        const s = session(5000);
+        await ctx.store.createSession(s);
+        expect(await ctx.store.getSession(s.id, 4999)).toEqual(s);
+        expect(await ctx.store.getSession(s.id, 5000)).toBeUndefined(); // expired at expiresAt
+        expect(await ctx.store.getSession(randomUUID(), 0)).toBeUndefined();
+      });
+
+      it('deletes once, then reports false', async () => {
+        const s = session(5000);
+        await ctx.store.createSession(s);
+        expect(await ctx.store.deleteSession(s.id)).toBe(true);
+        expect(await ctx.store.deleteSession(s.id)).toBe(false);
+        expect(await ctx.store.getSession(s.id, 0)).toBeUndefined();
+      });
+
+      it('purges exactly the sessions expired at now', async () => {
+        const old = [session(100), session(200), session(300)];
+        const live = [session(301), session(10_000)];
+        for (const s of [...old, ...live]) await ctx.store.createSession(s);
+        expect(await ctx.store.purgeExpiredSessions(300)).toBe(3);
+        expect(await ctx.store.purgeExpiredSessions(300)).toBe(0);
+        for (const s of old) expect(await ctx.store.getSession(s.id, 0)).toBeUndefined();
+        for (const s of live) expect(await ctx.store.getSession(s.id, 300)).toEqual(s);
+      });
+    });
+
+    describe('videos', () => {
+      it('lists an author’s active videos newest first, as an array', async () => {
+        const a = randomUUID();
+        const b = randomUUID();
+        expect(await ctx.store.listVideosByAuthor(a)).toEqual([]);
+        const vs = [video(a, 30), video(a, 10, { name: 'ビデオ 📼' }), video(a, 20), video(b, 40)];
+        for (const v of vs) await ctx.store.createVideo(v);
+        const list = await ctx.store.listVideosByAuthor(a);
+        expect(list.map((v) => v.createdAt)).toEqual([30, 20, 10]);
+        expect(list[2]).toEqual(vs[1]);
+        expect(await ctx.store.getVideo(vs[3]!.id)).toEqual(vs[3]);
+      });
+
+      it('hides a video marked deleting from lists but still gets it', async () => {
+        const a = randomUUID();
+        const [v1, v2] = [video(a, 1), video(a, 2)];
+        await ctx.store.createVideo(v1);
+        await ctx.store.createVideo(v2);
+        expect(await ctx.store.markVideoDeleting(v2.id)).toBe(true);
+        expect(await ctx.store.markVideoDeleting(randomUUID())).toBe(false);
+        expect((await ctx.store.listVideosByAuthor(a)).map((v) => v.id)).toEqual([v1.id]);
+        expect(await ctx.store.getVideo(v2.id)).toEqual({ ...v2, state: 'deleting' });
+      });
+
+      it('deletes once, then reports false', async () => {
+        const v = video(randomUUID(), 1);
+        await ctx.store.createVideo(v);
+        expect(await ctx.store.deleteVideo(v.id)).toBe(true);
+        expect(await ctx.store.deleteVideo(v.id)).toBe(false);
+        expect(await ctx.store.getVideo(v.id)).toBeUndefined();
+        expect(await ctx.store.listVideosByAuthor(v.authorId)).toEqual([]);
+      });
+
+      it('rejects a bad state or author id', async () => {
+        const v = video(randomUUID(), 1);
+        await expect(ctx.store.createVideo({ ...v, state: 'gone' as never })).rejects.toMatchObject(
+          {
+            code: 'ERR_INVALID_ARGUMENT',
+          },
+        );
+        await expect(ctx.store.listVideosByAuthor('nope')).rejects.toMatchObject({
+          code: 'ERR_INVALID_ID',
+        });
+        expect(await ctx.store.getVideo(v.id)).toBeUndefined();
+      });
+    });
+
+    describe('comments', () => {
+      const comment = (videoId: string, createdAt: number, content = `c${createdAt}`) => ({
+        id: randomUUID(),
+        videoId,
+        authorId: randomUUID(),
+        authorName: 'José',
+        content,
+        createdAt,
+      });
+
+      it('lists a video’s comments newest first with unicode and large content', async () => {
+        const vid = randomUUID();
+        const big = '文'.repeat(Math.floor(STORE_LIMITS.contentBytes / 3)); // 3 bytes each
+        const cs = [
+          comment(vid, 2, '👍 nice\n"quoted" <b>'),
+          comment(vid, 3, big),
+          comment(vid, 1),
+        ];
+        for (const c of cs) await ctx.store.addComment(c);
+        await ctx.store.addComment(comment(randomUUID(), 9));
+        const list = await ctx.store.listComments(vid);
+        expect(list.map((c) => c.createdAt)).toEqual([3, 2, 1]);
+        expect(list[0]).toEqual(cs[1]);
+        expect(list[1]).toEqual(cs[0]);
+        expect(await ctx.store.listComments(randomUUID())).toEqual([]);
+        await expect(ctx.store.addComment(comment(vid, 4, `${big}xx`))).rejects.toMatchObject({
+          code: 'ERR_INVALID_ARGUMENT',
+        });
+      });
+
+      it('deletes all comments of one video and counts them', async () => {
+        const [v1, v2] = [randomUUID(), randomUUID()];
+        for (let i = 0; i < 5; i++) await ctx.store.addComment(comment(v1, i));
+        await ctx.store.addComment(comment(v2, 1));
+        expect(await ctx.store.deleteCommentsOfVideo(v1)).toBe(5);
+        expect(await ctx.store.deleteCommentsOfVideo(v1)).toBe(0);
+        expect(await ctx.store.listComments(v1)).toEqual([]);
+        expect(await ctx.store.listComments(v2)).toHaveLength(1);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('close is idempotent and later calls reject with ERR_STORE_CLOSED', async () => {
+        const extra = await factory.open();
+        await Promise.all([extra.store.close(), extra.store.close()]);
+        await extra.store.close();
+        await expect(extra.store.getVideo(randomUUID())).rejects.toMatchObject({
+          code: 'ERR_STORE_CLOSED',
+        });
+        await extra.cleanup();
+      });
+    });
+
+    describeQueue(ctx, factory.atomicClaims);
+  });
+}
