@@ -11,8 +11,8 @@ export type ServiceLoader = () => Promise<MountService>;
 export const SERVICE_MODULES: Readonly<Partial<Record<ServiceName, ServiceLoader>>> = Object.freeze(
   {
     stream: async () => (await import('./stream/index.js')).mountStream,
-    // api: async () => (await import('./api/index.js')).mountApi, — the api engineer adds this line
-    // web: async () => (await import('./web/index.js')).mountWeb, — the web engineer adds this line
-    // scheduler: async () => (await import('./scheduler/index.js')).mountScheduler, — scheduler's line
+    api: async () => (await import('./api/index.js')).mountApi,
+    web: async () => (await import('./web/index.js')).mountWeb,
+    scheduler: async () => (await import('./scheduler/index.js')).mountScheduler,
   },
 );

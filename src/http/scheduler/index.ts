@@ -1,0 +1,75 @@
+/**
+ * The scheduler's REST service (seed: scheduler/handlers.go), mounted by the HTTP host.
+ *
+ * - `GET|POST /video-delete-record/:vid` records a deletion: 200 with an empty body (as the
+ *   seed), also when it was already recorded; 400 for an id that is not a UUID; 401 without the
+ *   token when one is required (see auth.ts).
+ * - `GET /stats`: `{ queue: {pending, dead}, runners: {<name>: counters} | null }` — queue sizes
+ *   from the store, counters from the scheduler's shared-memory board when it runs in this
+ *   process (`runners: null` when it does not, e.g. the runners were not started).
+ *
+ * uWS rules: headers and parameters are copied before the first await; the Exchange registers
+ * onAborted first and never touches `res` after abort or end.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { SchedulerStatsClient } from '../../actors/scheduler/stats-client.js';
+import { parseUuid } from '../common/ids.js';
+import { inflightOf } from '../common/inflight.js';
+import { exchange } from '../common/respond.js';
+import type { ServiceContext } from '../context.js';
+import { bearerCheck } from './auth.js';
+
+export { bearerCheck, isLoopback } from './auth.js';
+
+export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
+  const { config, records } = ctx;
+  const log = ctx.log.child('scheduler-http');
+  const allowed = bearerCheck(config.host, config.schedulerToken);
+  const statsClient = new SchedulerStatsClient(config);
+  const inflight = inflightOf(app);
+
+  /** Common prologue: wrap, count, authorize. Returns undefined when already answered. */
+  const begin = (res: HttpResponse, req: HttpRequest) => {
+    const ex = exchange(res);
+    ex.onClose(inflight.begin());
+    if (!allowed(req.getHeader('authorization'))) {
+      ex.error('unauthorized', 'Missing or wrong scheduler token');
+      return undefined;
+    }
+    return ex;
+  };
+
+  const record = (res: HttpResponse, req: HttpRequest) => {
+    const ex = begin(res, req);
+    if (!ex) return;
+    const vid = parseUuid(req.getParameter(0) ?? '');
+    if (!vid) {
+      ex.error('badRequest', 'The video id must be a UUID');
+      return;
+    }
+    records.enqueueDeletion(vid, Date.now()).then(
+      (added) => {
+        if (added) log.info('deletion recorded', { video: vid });
+        ex.send(200);
+      },
+      (err) => {
+        log.error('could not record a deletion', { video: vid, error: err });
+        ex.error('dbFailed');
+      },
+    );
+  };
+  app.get('/video-delete-record/:vid', record);
+  app.post('/video-delete-record/:vid', record);
+
+  app.get('/stats', (res, req) => {
+    const ex = begin(res, req);
+    if (!ex) return;
+    Promise.all([records.countDeletions(), statsClient.board()]).then(
+      ([queue, board]) => ex.json(200, { queue, runners: board ? board.snapshot() : null }),
+      (err) => {
+        log.error('could not read the deletion queue', { error: err });
+        ex.error('dbFailed');
+      },
+    );
+  });
+}

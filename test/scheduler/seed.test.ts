@@ -1,0 +1,175 @@
+/**
+ * The seed's behaviour end to end over real HTTP on loopback: deletions recorded through the
+ * REST service are carried out by the scheduler within a few ticks; the REST rules (400, token,
+ * idempotence) and the /stats JSON.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Scheduler, startScheduler } from '../../src/actors/scheduler/index.js';
+import { loadConfig } from '../../src/config.js';
+import type { ServiceContext } from '../../src/http/context.js';
+import { loadUws, startHttpApps } from '../../src/http/index.js';
+import { mountScheduler } from '../../src/http/scheduler/index.js';
+import { createLogger } from '../../src/log.js';
+import { openStores, type Stores } from '../../src/store/index.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+
+const quiet = createLogger('test', 100);
+
+async function serve(env: Record<string, string> = {}) {
+  const t = await tempConfig(env);
+  const stores = await openStores(t.config);
+  const ctx: ServiceContext = {
+    config: t.config,
+    records: stores.records,
+    blobs: stores.blobs,
+    limiter: undefined,
+    log: quiet,
+  };
+  const apps = await startHttpApps(ctx, ['scheduler'], {
+    host: '127.0.0.1',
+    ports: { scheduler: 0 },
+  });
+  const base = `http://127.0.0.1:${apps.ports.scheduler}`;
+  return { ...t, stores, apps, base };
+}
+
+describe('scheduler service (embedded store)', () => {
+  let s: Awaited<ReturnType<typeof serve>>;
+  let scheduler: Scheduler;
+  beforeAll(async () => {
+    s = await serve();
+    scheduler = startScheduler(
+      s.config,
+      { records: s.stores.records, log: quiet },
+      { poolThreads: 1 },
+    );
+  });
+  afterAll(async () => {
+    await scheduler?.close(5000);
+    await s?.apps.close(1000);
+    await s?.stores.close();
+    await s?.cleanup();
+  });
+
+  it('deletes what was recorded (POST and the seed GET) within a few ticks, and nothing else', async () => {
+    const asked = [await seedVideo(s.stores), await seedVideo(s.stores), await seedVideo(s.stores)];
+    const asked2 = [await seedVideo(s.stores), await seedVideo(s.stores)];
+    const kept = await seedVideo(s.stores);
+    for (const id of asked) {
+      const res = await fetch(`${s.base}/video-delete-record/${id}`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('');
+    }
+    for (const id of asked2) {
+      const res = await fetch(`${s.base}/video-delete-record/${id}`);
+      expect(res.status).toBe(200);
+    }
+    for (const id of [...asked, ...asked2]) {
+      await waitFor(`video ${id} gone`, () => isGone(s.stores, id));
+    }
+    expect(await isIntact(s.stores, kept)).toBe(true);
+    const stats = scheduler.stats().runners['video-cleanup']!;
+    expect(stats.claimed).toBeGreaterThanOrEqual(5);
+    expect(stats.done).toBeGreaterThanOrEqual(5);
+    expect(stats.failed + stats.deadLettered).toBe(0);
+  });
+
+  it('is idempotent: recording twice is 200 and deletes once', async () => {
+    const id = await seedVideo(s.stores);
+    await scheduler.close(5000); // hold the runners so both posts hit a pending record
+    const a = await fetch(`${s.base}/video-delete-record/${id}`, { method: 'POST' });
+    const b = await fetch(`${s.base}/video-delete-record/${id}`, { method: 'POST' });
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((await s.stores.records.countDeletions()).pending).toBe(1);
+    scheduler = startScheduler(
+      s.config,
+      { records: s.stores.records, log: quiet },
+      { poolThreads: 1 },
+    );
+    await waitFor('the video gone', () => isGone(s.stores, id));
+  });
+
+  it('answers 400 with a JSON error for an id that is not a UUID', async () => {
+    for (const bad of ['nope', '..%2F..%2Fetc', '12345678-1234-1234-1234-1234567890']) {
+      const res = await fetch(`${s.base}/video-delete-record/${bad}`, { method: 'POST' });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: expect.any(String), error_code: '001' });
+    }
+    expect((await s.stores.records.countDeletions()).pending).toBe(0);
+  });
+
+  it('serves per-runner counters and queue sizes as JSON on /stats', async () => {
+    await waitFor(
+      'the purge runner to have run',
+      () => scheduler.stats().runners['session-purge']!.rounds > 0,
+    );
+    const res = await fetch(`${s.base}/stats`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const body = await res.json();
+    expect(body.queue).toEqual({ pending: 0, dead: 0 });
+    for (const name of ['video-cleanup', 'session-purge']) {
+      expect(Object.keys(body.runners[name]).sort()).toEqual([
+        'claimed',
+        'coalesced',
+        'deadLettered',
+        'done',
+        'failed',
+        'inFlight',
+        'lastRoundEnd',
+        'lost',
+        'roundErrors',
+        'rounds',
+      ]);
+    }
+    expect(body.runners['session-purge'].rounds).toBeGreaterThan(0);
+  });
+});
+
+describe('scheduler service access rules', () => {
+  it('requires the configured token (Authorization: Bearer), also on loopback', async () => {
+    const s = await serve({ SCHEDULER_TOKEN: 's3cret-token' });
+    try {
+      const id = crypto.randomUUID();
+      const url = `${s.base}/video-delete-record/${id}`;
+      expect((await fetch(url, { method: 'POST' })).status).toBe(401);
+      const wrong = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer nope' } });
+      expect(wrong.status).toBe(401);
+      expect(await wrong.json()).toMatchObject({ error_code: '002' });
+      expect((await fetch(`${s.base}/stats`)).status).toBe(401);
+      expect((await s.stores.records.countDeletions()).pending).toBe(0);
+      const ok = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer s3cret-token' },
+      });
+      expect(ok.status).toBe(200);
+      expect(await s.stores.records.getDeletion(id)).toMatchObject({ state: 'pending' });
+      const stats = await fetch(`${s.base}/stats`, {
+        headers: { authorization: 'Bearer s3cret-token' },
+      });
+      expect(await stats.json()).toMatchObject({ queue: { pending: 1, dead: 0 }, runners: null });
+    } finally {
+      await s.apps.close(1000);
+      await s.stores.close();
+      await s.cleanup();
+    }
+  });
+
+  it('refuses to mount on a non-loopback address without a token', () => {
+    const config = loadConfig({ HOST: '0.0.0.0', DATA_DIR: '/nonexistent' });
+    const ctx = { config, log: quiet } as unknown as ServiceContext;
+    const app = loadUws().App();
+    try {
+      expect(() => mountScheduler(app, ctx)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SCHEDULER_EXPOSED',
+          message: expect.stringMatching(/SCHEDULER_TOKEN/),
+        }),
+      );
+      const withToken = { ...ctx, config: { ...config, schedulerToken: 't' } } as ServiceContext;
+      expect(() => mountScheduler(app, withToken)).not.toThrow();
+    } finally {
+      app.close();
+    }
+  });
+});
