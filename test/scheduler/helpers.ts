@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config.js';
-import { openStores, type Stores } from '../../src/store/index.js';
+import type { Stores } from '../../src/store/index.js';
 
 export async function tempConfig(env: Record<string, string> = {}): Promise<{
   config: Config;

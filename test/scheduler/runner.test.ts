@@ -134,9 +134,9 @@ describe('Runner', () => {
 
   it('reports an executor that left items in Data as an error', async () => {
     const { runner } = queueRunner([1, 2, 3], { executor: async () => {} });
-    const res = await runner.startAll();
-    expect(res?.reason).toBe('error');
-    expect(String((res?.error as Error).message)).toMatch(/left 3 item/);
+    const res = await runner.startAll()!;
+    expect(res.reason).toBe('error');
+    expect((res.error as Error).message).toMatch(/left 3 item/);
     expect(runner.Data.length).toBe(0);
   });
 

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Scheduler, startScheduler } from '../../src/actors/scheduler/index.js';
 import { loadConfig } from '../../src/config.js';
 import type { ServiceContext } from '../../src/http/context.js';
-import { loadUws, startHttpApps } from '../../src/http/index.js';
+import { closeApp, loadUws, startHttpApps } from '../../src/http/index.js';
 import { mountScheduler } from '../../src/http/scheduler/index.js';
 import { createLogger } from '../../src/log.js';
-import { openStores, type Stores } from '../../src/store/index.js';
+import { openStores } from '../../src/store/index.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 
 const quiet = createLogger('test', 100);
@@ -106,7 +106,10 @@ describe('scheduler service (embedded store)', () => {
     const res = await fetch(`${s.base}/stats`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
-    const body = await res.json();
+    const body = (await res.json()) as {
+      queue: unknown;
+      runners: Record<string, Record<string, number>>;
+    };
     expect(body.queue).toEqual({ pending: 0, dead: 0 });
     for (const name of ['video-cleanup', 'session-purge']) {
       expect(Object.keys(body.runners[name]).sort()).toEqual([
@@ -169,7 +172,7 @@ describe('scheduler service access rules', () => {
       const withToken = { ...ctx, config: { ...config, schedulerToken: 't' } } as ServiceContext;
       expect(() => mountScheduler(app, withToken)).not.toThrow();
     } finally {
-      app.close();
+      closeApp(app);
     }
   });
 });
