@@ -1,6 +1,6 @@
 /**
  * A uWS app on 127.0.0.1:0 with the given mount functions and the host's 404, over a real LMDB
- * store in a fresh temp directory. For the full `video-server` process see test/helpers/server.ts.
+ * store and fs blobs in a fresh temp directory (openStores). For the full `video-server` process see test/helpers/server.ts.
  */
 
 import type { TemplatedApp } from 'uWebSockets.js';
@@ -12,8 +12,7 @@ import { mountNotFound } from '../../src/http/common/not-found.js';
 import { loadUws } from '../../src/http/common/uws.js';
 import type { ServiceContext } from '../../src/http/context.js';
 import { createLogger } from '../../src/log.js';
-import { LmdbRecordStore } from '../../src/store/lmdb-records.js';
-import type { BlobStore } from '../../src/store/types.js';
+import { openStores } from '../../src/store/index.js';
 
 export interface TestApp {
   url: string;
@@ -21,23 +20,18 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-const noBlobs = new Proxy({} as BlobStore, {
-  get: (_t, key) =>
-    key === 'close' ? async () => {} : () => Promise.reject(new Error('no blobs')),
-});
-
 export async function startApp(
   mounts: Array<(app: TemplatedApp, ctx: ServiceContext) => void | Promise<void>>,
   config: Partial<Config> = {},
-  blobs: BlobStore = noBlobs,
 ): Promise<TestApp> {
   const uws = loadUws();
   const dataDir = await mkdtemp(join(tmpdir(), 'vs-api-test-'));
-  const records = LmdbRecordStore.open(dataDir);
+  const cfg: Config = Object.freeze({ ...defaultConfig(), dataDir, ...config });
+  const stores = await openStores(cfg);
   const ctx: ServiceContext = {
-    config: Object.freeze({ ...defaultConfig(), dataDir, ...config }),
-    records,
-    blobs,
+    config: cfg,
+    records: stores.records,
+    blobs: stores.blobs,
     limiter: undefined,
     log: createLogger('test'),
   };
@@ -57,7 +51,7 @@ export async function startApp(
       (stopped ??= (async () => {
         // biome-ignore lint/suspicious/noExplicitAny: see above
         uws.us_listen_socket_close(socket as any);
-        await records.close();
+        await stores.close();
         await rm(dataDir, { recursive: true, force: true });
       })()),
   };

@@ -1,0 +1,59 @@
+/**
+ * How the web front reaches the api: a direct call into the api's handler when this process
+ * runs the api service (no HTTP hop, same route table), otherwise HTTP to API_URL. Both answer
+ * the same ApiResponse, so the relay and the pages do not care which one they have.
+ */
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { handleApi } from '../api/handle.js';
+import type { ApiRequest, ApiResponse } from '../api/types.js';
+import type { ServiceContext } from '../context.js';
+
+export interface ApiClient {
+  readonly mode: 'in-process' | 'http';
+  call(req: ApiRequest): Promise<ApiResponse>;
+}
+
+const TIMEOUT_MS = 15_000;
+const UNREACHABLE: ApiResponse = {
+  status: 502,
+  body: JSON.stringify({ error: 'The api service is unreachable', error_code: '004' }),
+};
+
+export function apiClientFor(ctx: ServiceContext): ApiClient {
+  if (ctx.config.only.includes('api')) {
+    return { mode: 'in-process', call: (req) => handleApi(ctx, req) };
+  }
+  return httpApiClient(ctx.config, ctx.log);
+}
+
+function httpApiClient(config: Config, log: Logger): ApiClient {
+  const base = config.apiUrl;
+  if (!base) {
+    throw new TypeError(
+      'config.apiUrl (API_URL) is required when the web service runs without the api',
+    );
+  }
+  return {
+    mode: 'http',
+    async call(req) {
+      const headers: Record<string, string> = {};
+      if (req.sessionId) headers['x-session-id'] = req.sessionId;
+      if (req.body) headers['content-type'] = req.contentType ?? 'application/json';
+      try {
+        const res = await fetch(base + req.path, {
+          method: req.method,
+          headers,
+          body: req.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+        const text = await res.text();
+        return { status: res.status, body: res.status === 204 || text === '' ? undefined : text };
+      } catch (err) {
+        log.error('api unreachable', { url: base + req.path, err });
+        return UNREACHABLE;
+      }
+    },
+  };
+}
