@@ -43,6 +43,8 @@ export {
   spawnLimiter,
 } from './limiter.js';
 export { LimiterClient } from './limiter-client.js';
+export { createPool, type Pool, type PoolOptions, type RunOptions } from './pool.js';
+export { defineTask, type TaskEnvelope } from './pool-task.js';
 export {
   type ChildSpec,
   type RestartKind,

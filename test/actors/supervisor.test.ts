@@ -162,7 +162,13 @@ describe('one-for-one supervisor', () => {
     const started: ActorRef<Cmd, string>[] = [];
     const err = await startSupervisor({
       children: [
-        { id: 'ok', start: () => (started.push(crashy()), started[0]!) },
+        {
+          id: 'ok',
+          start: () => {
+            started.push(crashy());
+            return started[0]!;
+          },
+        },
         {
           id: 'bad',
           start: () => {

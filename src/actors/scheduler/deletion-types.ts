@@ -33,6 +33,8 @@ export interface ExecutionLogLine {
   videoId: string;
   owner: string;
   outcome: DeletionOutcome;
+  /** False when the lease check failed first: nothing was touched. */
+  executed: boolean;
   start: number;
   end: number;
 }

@@ -28,12 +28,14 @@ export default async function runDeletion(task: DeletionTask): Promise<DeletionR
   const start = Date.now();
   let step = 'open stores';
   let result: DeletionResult;
+  let executed = false;
   try {
     stores ??= openStores(task.config);
     const { records, blobs } = await stores;
     step = 'lease';
     let outcome: DeletionResult['outcome'] = 'lost';
     if (await records.renewDeletion(videoId, owner, task.leaseMs)) {
+      executed = true;
       if (task.delayMs > 0) await delay(task.delayMs);
       step = 'blob';
       await blobs.delete(videoId);
@@ -57,7 +59,7 @@ export default async function runDeletion(task: DeletionTask): Promise<DeletionR
     };
   }
   if (task.executionLog !== undefined) {
-    const line: ExecutionLogLine = { ...result, owner };
+    const line: ExecutionLogLine = { ...result, owner, executed };
     // One small O_APPEND write per line: lines from several threads and processes never interleave.
     await appendFile(task.executionLog, `${JSON.stringify(line)}\n`);
   }
