@@ -1,7 +1,7 @@
 /** The catch-all every app needs: uWS leaves an unmatched request hanging otherwise. */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { ERROR_CODES, HttpError } from './errors.js';
-import { statusLine } from './respond.js';
+import { endWithLength, statusLine } from './respond.js';
 
 const BODY = JSON.stringify(new HttpError('notFound').toJSON());
 const BODY_LENGTH = Buffer.byteLength(BODY);
@@ -14,7 +14,7 @@ export function mountNotFound(app: TemplatedApp): void {
       .writeStatus(statusLine(ERROR_CODES.notFound.status))
       .writeHeader('Content-Type', 'application/json');
     // uWS does not know HEAD has no body: report the length, send none.
-    if (req.getMethod() === 'head') res.endWithoutBody(BODY_LENGTH);
+    if (req.getMethod() === 'head') endWithLength(res, BODY_LENGTH);
     else res.end(BODY);
   });
 }

@@ -46,14 +46,30 @@ export function statusLine(status: number): string {
 
 export type Headers = Readonly<Record<string, string>>;
 
+/**
+ * Ends a bodiless response that reports `length` (HEAD). In this uWS build
+ * `endWithoutBody(length)` writes the header but never marks the response done (its write offset
+ * stays below the reported size): the process dies if that happens in a synchronous handler, and
+ * keep-alive stalls otherwise. So the header is written by hand and the response ended empty.
+ * (HEAD requests carry no body, so there is never a reason to drop the connection here.)
+ */
+export function endWithLength(res: HttpResponse, length: number): void {
+  res.writeHeader('Content-Length', String(length));
+  // No arguments at all: an explicit `undefined` length is read as a number by the addon.
+  res.endWithoutBody();
+}
+
 export class Exchange {
   readonly res: HttpResponse;
+  /** A HEAD request: bodies are withheld (uWS would send them), their length still reported. */
+  readonly head: boolean;
   #aborted = false;
   #ended = false;
   #closeListeners: Array<(aborted: boolean) => void> = [];
 
-  constructor(res: HttpResponse) {
+  constructor(res: HttpResponse, head = false) {
     this.res = res;
+    this.head = head;
     res.onAborted(() => {
       this.#aborted = true;
       this.#settle();
@@ -101,7 +117,9 @@ export class Exchange {
     const ran = this.cork((res) => {
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
-      res.end(body, close);
+      if (this.head)
+        endWithLength(res, typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+      else res.end(body, close);
     });
     if (ran) this.markEnded();
     return ran;
@@ -113,7 +131,7 @@ export class Exchange {
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
       if (contentLength === undefined) res.endWithoutBody();
-      else res.endWithoutBody(contentLength);
+      else endWithLength(res, contentLength);
     });
     if (ran) this.markEnded();
     return ran;
@@ -162,7 +180,10 @@ export class Exchange {
   }
 }
 
-/** Wraps `res` — call it in the synchronous handler before the first await. */
-export function exchange(res: HttpResponse): Exchange {
-  return new Exchange(res);
+/**
+ * Wraps `res` — call it in the synchronous handler before the first await.
+ * @param head true for a HEAD request (`req.getMethod() === 'head'`): bodies are not sent
+ */
+export function exchange(res: HttpResponse, head = false): Exchange {
+  return new Exchange(res, head);
 }

@@ -4,7 +4,7 @@
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { HttpError } from '../common/errors.js';
-import { type Exchange, exchange, statusLine } from '../common/respond.js';
+import { type Exchange, endWithLength, exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import type { StreamRouteOptions } from './options.js';
 
@@ -25,11 +25,11 @@ export function admit(
   const limiter = ctx.limiter;
   if (limiter !== undefined && !limiter.tryAcquire()) {
     res.writeStatus(statusLine(429)).writeHeader('Content-Type', 'application/json');
-    if (kind === 'head') res.endWithoutBody(BUSY_LENGTH);
+    if (kind === 'head') endWithLength(res, BUSY_LENGTH);
     else res.end(BUSY, kind === 'upload');
     return undefined;
   }
-  const x = exchange(res);
+  const x = exchange(res, kind === 'head');
   const endInflight = options.tracker?.begin();
   x.onClose(() => {
     limiter?.release();

@@ -106,7 +106,7 @@ export function downloadHandler(
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
     const h = copyHeaders(req);
-    const x = admit(ctx, options, res);
+    const x = admit(ctx, options, res, head ? 'head' : 'get');
     if (!x) return;
     const vid = parseUuid(rawId);
     if (!vid) {
