@@ -39,6 +39,12 @@ import { Waiter, WaitQueue } from './waiter.js';
 /** Shared immutable results: closed-and-drained, and the settled send. */
 export const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
 const SENT: Promise<void> = Promise.resolve();
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+/** #poll's answers besides a value: would block / closed and drained. Never a user value. */
+const EMPTY: unique symbol = Symbol('empty');
+const DRAINED: unique symbol = Symbol('drained');
+/** Waiter.index of a plain receiver that resolves with an iterator step (for await). */
+const AS_STEP = 1;
 
 /** Deliver `value` to a queued receiver (plain or select case). */
 function wakeRecv(w: Waiter, value: unknown, ok: boolean): void {
@@ -47,7 +53,9 @@ function wakeRecv(w: Waiter, value: unknown, ok: boolean): void {
     return;
   }
   w.release();
-  (w.resolve as (r: RecvResult<unknown>) => void)(ok ? { value, ok: true } : CLOSED);
+  // index tells a plain receiver what shape it awaits: a RecvResult, or an iterator step.
+  if (w.index === AS_STEP) (w.resolve as (r: unknown) => void)(ok ? { value, done: false } : DONE);
+  else (w.resolve as (r: RecvResult<unknown>) => void)(ok ? { value, ok: true } : CLOSED);
 }
 
 /** A queued sender's value was taken. */
@@ -128,6 +136,14 @@ export class Channel<T> implements ChannelLike<T> {
   }
 
   tryRecv(): RecvResult<T> | undefined {
+    const v = this.#poll();
+    if (v === EMPTY) return undefined;
+    if (v === DRAINED) return CLOSED;
+    return { value: v, ok: true };
+  }
+
+  /** The receive step shared by tryRecv, recv and iteration, allocating nothing. */
+  #poll(): T | typeof EMPTY | typeof DRAINED {
     if (this.#buf.length > 0) {
       const value = this.#buf.shift();
       const s = this.#sendq.shift();
@@ -135,15 +151,15 @@ export class Channel<T> implements ChannelLike<T> {
         this.#buf.push(s.value as T);
         wakeSend(s);
       }
-      return { value, ok: true };
+      return value;
     }
     const s = this.#sendq.shift();
     if (s !== null) {
       const value = s.value as T;
       wakeSend(s);
-      return { value, ok: true };
+      return value;
     }
-    return this.#closed ? CLOSED : undefined;
+    return this.#closed ? DRAINED : EMPTY;
   }
 
   send(value: T, signal?: AbortSignal): Promise<void> {
@@ -185,17 +201,19 @@ export class Channel<T> implements ChannelLike<T> {
 
   /** Go's `for v := range ch`: yields until the channel is closed and drained. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
-    const toStep = (r: RecvResult<T>): IteratorResult<T> =>
-      r.ok ? { value: r.value, done: false } : done;
     return {
       next: (): Promise<IteratorResult<T>> => {
-        const r = this.tryRecv();
-        if (r !== undefined) return Promise.resolve(toStep(r));
-        return this.recv().then(toStep);
+        const v = this.#poll();
+        if (v === DRAINED) return Promise.resolve(DONE);
+        if (v !== EMPTY) return Promise.resolve({ value: v, done: false });
+        return new Promise<IteratorResult<T>>((resolve, reject) => {
+          this.#recvq.push(
+            new Waiter(undefined, null, AS_STEP, resolve as (v: never) => void, reject),
+          );
+        });
       },
       // Leaving a for-await early leaves the channel alone, as breaking out of Go's range does.
-      return: (): Promise<IteratorResult<T>> => Promise.resolve(done),
+      return: (): Promise<IteratorResult<T>> => Promise.resolve(DONE),
     };
   }
 

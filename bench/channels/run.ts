@@ -1,0 +1,98 @@
+/**
+ * npm run bench:channels — one run, side by side: Go channels (bench/go/channels, built with
+ * `go build` into a temp dir), ours, and ts-chan (as shipped and with setUnsafe). Prints msgs/s,
+ * the ratio to Go and ours ÷ ts-chan, and writes bench/results/channels.md with the machine.
+ *
+ * Each JS system runs in its own process (system.ts) so JIT state never leaks between them.
+ * Env: BENCH_SCALE (default 1) multiplies every workload size; BENCH_RUNS (default 5) runs per
+ * workload, best reported.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine } from './machine.js';
+import { workloads } from './workloads.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+const runs = Number(process.env.BENCH_RUNS ?? '5');
+type Rates = Record<string, number>;
+
+function runGo(): { go: Rates; go1: Rates } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-go-channels-'));
+  try {
+    const bin = join(dir, 'channels');
+    execFileSync('go', ['build', '-o', bin, './channels'], { cwd: join(root, 'bench/go') });
+    const args = ['-n', String(Math.round(1_000_000 * scale)), '-runs', String(runs)];
+    const run = (env: NodeJS.ProcessEnv): Rates =>
+      JSON.parse(execFileSync(bin, args, { env: { ...process.env, ...env } }).toString());
+    return { go: run({}), go1: run({ GOMAXPROCS: '1' }) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runJs(system: string): Rates {
+  const tsx = join(root, 'node_modules/.bin/tsx');
+  const out = execFileSync(tsx, [join(here, 'system.ts'), system, String(scale), String(runs)], {
+    cwd: root,
+  });
+  return JSON.parse(out.toString());
+}
+
+const fmt = (r: number) => (r >= 1e6 ? `${(r / 1e6).toFixed(2)}M` : `${(r / 1e3).toFixed(0)}k`);
+const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+console.log(`channels benchmark (scale ${scale}, best of ${runs})…`);
+const { go, go1 } = runGo();
+const js: Record<string, Rates> = {};
+for (const s of ['ours', 'ts-chan', 'ts-chan-unsafe']) js[s] = runJs(s);
+
+const header = [
+  'workload',
+  `Go (GOMAXPROCS=${go.gomaxprocs})`,
+  'Go (GOMAXPROCS=1)',
+  'ours',
+  'ts-chan',
+  'ts-chan unsafe',
+  'ours ÷ Go',
+  'ours ÷ Go(1)',
+  'ours ÷ ts-chan',
+  'ours ÷ ts-chan unsafe',
+];
+const rows: string[][] = [];
+for (const [name, wl] of Object.entries(workloads)) {
+  const o = js.ours![name]!;
+  const t = js['ts-chan']![name]!;
+  const tu = js['ts-chan-unsafe']![name]!;
+  const g = go[wl.go]!;
+  const g1 = go1[wl.go]!;
+  rows.push([name, fmt(g), fmt(g1), fmt(o), fmt(t), fmt(tu), x(o, g), x(o, g1), x(o, t), x(o, tu)]);
+}
+
+const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
+console.log(table.join('\n'));
+
+const md = `# Channels benchmark
+
+\`npm run bench:channels\` — messages per second (best of ${runs}, scale ${scale}); a ping-pong round
+trip counts two messages. Go runs bench/go/channels (real Go channels, goroutines); the JS systems
+run in separate Node processes. \`ts-chan\` is the library as shipped (it yields to the macrotask
+queue inside send/recv/select to avoid starving I/O); \`ts-chan unsafe\` is \`setUnsafe(true)\`,
+which, like ours, does not. \`bufferedTry\` is the buffered traffic written with the try-first
+idiom (\`trySend(v) || await send(v)\`, \`tryRecv() ?? await recv()\`) and compared with Go's
+buffered figure.
+
+${table.join('\n')}
+
+Targets: ≥ 1/3 of Go's msgs/s on buffered; ≥ 2× ts-chan on every workload.
+
+## Machine
+
+${machine()}
+`;
+writeFileSync(join(root, 'bench/results/channels.md'), md);
+console.log('\nwrote bench/results/channels.md');

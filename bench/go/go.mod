@@ -1,0 +1,3 @@
+module video-server/bench
+
+go 1.26
