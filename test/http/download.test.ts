@@ -189,12 +189,7 @@ describe('unknown videos and bad ids', () => {
   });
 
   it('400 with the api error body for ids that are not UUIDs, encoded traversal included', async () => {
-    for (const id of [
-      'not-a-uuid',
-      '..%2F..%2Fetc%2Fpasswd',
-      `${vid}x`,
-      'a'.repeat(36),
-    ]) {
+    for (const id of ['not-a-uuid', '..%2F..%2Fetc%2Fpasswd', `${vid}x`, 'a'.repeat(36)]) {
       const r = await request(`${s.url}/videos/${id}`);
       expect(r.status, id).toBe(400);
       expect(JSON.parse(r.body.toString())).toEqual({
