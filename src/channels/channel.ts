@@ -13,23 +13,26 @@
  *  I6  Every queued waiter is live: a select unlinks its losing waiters when one case wins, an
  *      aborted operation unlinks itself before rejecting (waiter.ts).
  *
- * Return cases:
+ * Return cases (#poll is the receive step shared by tryRecv, recv and for-await):
  *  trySend(v): throws ERR_SEND_ON_CLOSED if closed; true if a receiver was waiting (handed v) or
  *              the buffer had room (buffered v); false otherwise (would block). No state change
  *              on false or throw.
- *  tryRecv():  {value, ok: true} from the buffer head (then the first blocked sender, if any,
- *              moves its value to the tail: FIFO with senders following in arrival order) or,
- *              unbuffered, straight from the first blocked sender; {ok: false} if closed and
- *              drained; undefined otherwise (would block).
+ *  #poll():    the buffer head (then the first blocked sender, if any, moves its value to the
+ *              tail: FIFO, blocked senders following in arrival order) or, unbuffered, the first
+ *              blocked sender's value; DRAINED if closed and empty; EMPTY otherwise (would block).
+ *  tryRecv():  #poll as {value, ok: true} / CLOSED ({ok: false}) / undefined.
  *  send/recv:  aborted signal → reject AbortError, nothing changed; the try* result when ready;
  *              otherwise queue a waiter that settles when a partner arrives, on close (receivers:
  *              ok=false; senders: ERR_SEND_ON_CLOSED) or on abort (unlinked, AbortError).
  *  close():    throws ERR_CLOSE_OF_CLOSED the second time; else marks closed first, then wakes
  *              every receiver (ok=false) and rejects every sender, in queue order.
  *
- * Ready fast path proof (no promise is created when a partner or room is already there):
- *  by I2/I3 a ready op finds either a waiter (I6: live, so handing over completes it) or the
- *  buffer state it needs, and finishes synchronously; only the returned promise is allocated.
+ * Ready fast path — allocates only what the API returns (send: the shared SENT, nothing):
+ *  Proof: if a partner is queued it is live (I6) and completing it needs no allocation; if not,
+ *  I2/I3 say the buffer alone decides, and push/shift on the ring reuse its slots (deque.ts).
+ *
+ * Not Go: nothing here yields to the macrotask queue. A loop whose channel is always ready runs
+ * on microtasks and starves I/O until it blocks; such loops should await setImmediate at times.
  */
 import { Deque } from './deque.js';
 import { AbortError, CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
