@@ -19,8 +19,28 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(process.env, rest);
   const { startServer } = await import('./server.js');
-  await startServer(config);
-  return 0;
+  const server = await startServer(config, {
+    onListening: (service, url) => console.log(`${service} listening on ${url}`),
+  });
+  const stop = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      console.error(`video-server: ${signal}, shutting down`);
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          console.error('video-server: shutdown failed:', err);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const failed = server.failed.then((err) => {
+    console.error('video-server: a service kept crashing, exiting:', err);
+    return 1;
+  });
+  return Promise.race([stop, failed]);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,8 +1,129 @@
-/** Composition root: starts the services named in `config.only`. */
-import type { Config } from './config.js';
+/**
+ * Composition root (ARCHITECTURE.md, "Runtime model"): the main thread's supervisor owns
+ *
+ *   limiter    the LimiterActor; its SharedArrayBuffer is handed to every HTTP thread
+ *   scheduler  Worker(ticker) → Runners with dispatcher/executor actors and the deletion pool
+ *   http       the uWS threads running the enabled services on their ports
+ *
+ * started in that order and stopped in reverse (HTTP stops accepting first, in-flight streams get
+ * the deadline; then the scheduler's batch in hand; then stores). A crashed HTTP host or scheduler
+ * is restarted one-for-one; restarts too fast make the supervisor give up and the process exit 1.
+ */
 
-export async function startServer(config: Config): Promise<void> {
-  throw new Error(
-    `the services (${config.only.join(', ')}) are not built yet: see the open issues`,
+import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './actors/index.js';
+import { type Scheduler, startScheduler } from './actors/scheduler/index.js';
+import type { Config } from './config.js';
+import { type HttpHost, startHttpHost } from './http/index.js';
+import { createLogger } from './log.js';
+import { openStores, type Stores } from './store/index.js';
+
+export interface RunningServer {
+  readonly urls: Partial<Record<string, string>>;
+  /** Graceful stop within `deadlineMs`; idempotent. */
+  close(deadlineMs?: number): Promise<void>;
+  /** Resolves if the supervisor gives up (the process should exit non-zero). */
+  readonly failed: Promise<unknown>;
+}
+
+export interface StartOptions {
+  /** Called once with every service URL, in start order (the CLI prints them). */
+  onListening?(service: string, url: string): void;
+}
+
+/** Adapts a component with a close() into something a supervisor can watch. */
+function supervisable<T>(
+  value: T,
+  close: (deadlineMs: number) => Promise<unknown>,
+  crashed?: Promise<unknown>,
+) {
+  let stopped!: (r: ExitReason) => void;
+  const exited = new Promise<ExitReason>((r) => (stopped = r));
+  crashed?.then((error) => stopped({ reason: 'crashed', error }));
+  return {
+    value,
+    exited,
+    async stop() {
+      await close(SHUTDOWN_DEADLINE_MS);
+      stopped({ reason: 'stopped' });
+    },
+  };
+}
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const log = createLogger('server');
+  const runs = (s: Config['only'][number]) => config.only.includes(s);
+  let limiter: LimiterRef | undefined;
+  let stores: Stores | undefined;
+  let host: HttpHost | undefined;
+
+  const children = [];
+  if (runs('stream')) {
+    limiter = await spawnLimiter({ capacity: config.maxConns });
+    const ref = limiter;
+    // The token state lives in the shared buffer, not in the actor: it is never restarted.
+    children.push({
+      id: 'limiter',
+      restart: 'temporary' as const,
+      start: () => supervisable(ref, () => ref.stop()),
+    });
+  }
+  if (runs('scheduler')) {
+    stores = await openStores(config);
+    const records = stores.records;
+    children.push({
+      id: 'scheduler',
+      shutdownMs: SHUTDOWN_DEADLINE_MS + 5_000,
+      start: () => {
+        const s: Scheduler = startScheduler(config, { records, log: log.child('scheduler') });
+        return supervisable(s, (ms) => s.close(ms));
+      },
+    });
+  }
+  children.push({
+    id: 'http',
+    shutdownMs: SHUTDOWN_DEADLINE_MS + 5_000,
+    start: async () => {
+      const h = await startHttpHost(config, { limiterShared: limiter?.shared });
+      const crashed = new Promise((res) => h.once('crash', res));
+      crashed.then((e) => log.error('HTTP thread crashed; restarting the HTTP host', { error: e }));
+      if (host === undefined) {
+        for (const [name, url] of Object.entries(h.urls)) opts.onListening?.(name, url!);
+      }
+      host = h;
+      return supervisable(h, (ms) => h.close(ms), crashed);
+    },
+  });
+
+  let supervisor: Supervisor;
+  try {
+    supervisor = await Supervisor.start({
+      children,
+      intensity: 3,
+      periodMs: 10_000,
+      onEvent: (e) => {
+        if (e.type === 'restart') log.warn('restarted', { child: e.id });
+        else if (e.type === 'gave-up') log.error('too many restarts: giving up', { child: e.id });
+        else if (e.type === 'shutdown-timeout')
+          log.warn('shutdown deadline passed', { child: e.id });
+      },
+    });
+  } catch (err) {
+    await stores?.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await supervisor.stop();
+      await stores?.close();
+    })();
+    return closing;
+  };
+  const failed = supervisor.exited.then((r) =>
+    r.reason === 'crashed' ? close().then(() => r.error) : new Promise(() => {}),
   );
+  return { urls: { ...host!.urls }, close, failed };
 }
