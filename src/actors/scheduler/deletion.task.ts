@@ -7,12 +7,13 @@
  * again by whoever claims the record next.
  *
  * Never throws: the result says done / lost / failed, with `{code, message}` for a failure, so
- * the executor needs no error class round-trip. Each pool thread opens its own stores from the
+ * a failed step is data, not an exception (defineTask still guards the thread boundary). Each pool thread opens its own stores from the
  * plain-data config on first use and keeps them for the thread's life.
  */
 import { appendFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { openStores } from '../../store/index.js';
+import { defineTask } from '../pool-task.js';
 import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
@@ -23,7 +24,7 @@ function codeOf(err: unknown): string {
   return typeof code === 'string' ? code : 'ERR_DELETION_TASK';
 }
 
-export default async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
+export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
   const { videoId, owner } = task;
   const start = Date.now();
   let step = 'open stores';
@@ -65,3 +66,5 @@ export default async function runDeletion(task: DeletionTask): Promise<DeletionR
   }
   return result;
 }
+
+export default defineTask(runDeletion);

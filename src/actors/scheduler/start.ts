@@ -52,6 +52,7 @@ export function startScheduler(
   const log = deps.log ?? createLogger('scheduler');
   const board = new StatsBoard(RUNNER_NAMES);
   const pool = createDeletionPool({ threads: opts.poolThreads });
+  const cutOff = new AbortController();
   const cleanup = videoCleanup({
     config: { ...config },
     records: deps.records,
@@ -60,6 +61,7 @@ export function startScheduler(
     board,
     row: 0,
     log: log.child('video-cleanup'),
+    cutOff: cutOff.signal,
   });
   const purge = sessionPurge({ records: deps.records, board, row: 1, log: log.child('purge') });
   const worker = new Worker({
@@ -90,7 +92,7 @@ export function startScheduler(
         const finished = await worker.stop(deadlineMs);
         if (!finished) {
           log.warn('rounds still running at the deadline: cutting them off (their leases expire)');
-          await pool.destroy();
+          cutOff.abort();
           await worker.stop(deadlineMs);
         }
         await Promise.all([cleanup.dispatcher.stop(), cleanup.executor.stop()]).catch(() => {});

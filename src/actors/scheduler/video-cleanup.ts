@@ -8,7 +8,8 @@
  *   write (the task's complete, our failDeletion) is fenced on that owner, so a record re-claimed
  *   by another node after our lease is never written by us;
  * - the executor's answer accounts for every record of the batch exactly once: done, failed
- *   (retry scheduled with backoff), dead-lettered, or lost;
+ *   (retry scheduled with backoff), dead-lettered, lost, or — only when a shutdown passed its
+ *   deadline — cut off (nothing written; the lease expires and the record comes back);
  * - a task that outlives taskTimeoutMs (< leaseMs) is aborted, so no task runs past its lease.
  */
 
@@ -41,6 +42,8 @@ interface Deps {
   /** This runner's row on the board. */
   row: number;
   log: Logger;
+  /** Aborted when a shutdown passes its deadline: running tasks are cut off. */
+  cutOff: AbortSignal;
 }
 
 export function spawnDispatcher({ records, opts, board, row }: Deps) {
@@ -55,7 +58,7 @@ export function spawnDispatcher({ records, opts, board, row }: Deps) {
 }
 
 export function spawnExecutor(deps: Deps) {
-  const { config, records, pool, opts, board, row, log } = deps;
+  const { config, records, pool, opts, board, row, log, cutOff } = deps;
 
   async function one(rec: DeletionRecord, report: BatchReport): Promise<void> {
     let res: DeletionResult;
@@ -69,9 +72,15 @@ export function spawnExecutor(deps: Deps) {
           delayMs: opts.taskDelayMs,
           executionLog: opts.executionLog,
         },
-        AbortSignal.timeout(opts.taskTimeoutMs),
+        AbortSignal.any([AbortSignal.timeout(opts.taskTimeoutMs), cutOff]),
       );
     } catch (err) {
+      if (cutOff.aborted) {
+        // Shutdown past its deadline: write nothing; the lease expires and another run retries.
+        report.errors.push(`${rec.videoId}: cut off by shutdown`);
+        log.warn('deletion cut off by shutdown', { video: rec.videoId });
+        return;
+      }
       // The pool thread died or the task timed out: the deletion may be half done, which is
       // fine — every step is idempotent and the retry starts over.
       const e = serializeError(err);

@@ -1,0 +1,78 @@
+/**
+ * Graceful shutdown: close() lets the batch in hand finish within the deadline and starts no
+ * new one; past the deadline the running tasks are cut off and nothing is written for them.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startScheduler } from '../../src/actors/scheduler/index.js';
+import { createLogger } from '../../src/log.js';
+import { openStores, type Stores } from '../../src/store/index.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(n: number) {
+  const t = await tempConfig();
+  cleanups.push(t.cleanup);
+  const stores = await openStores(t.config);
+  cleanups.push(() => stores.close());
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push(await seedVideo(stores));
+  for (const id of ids) await stores.records.enqueueDeletion(id);
+  return { ...t, stores, ids };
+}
+
+async function leased(stores: Stores, ids: string[], owner: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) if ((await stores.records.getDeletion(id))?.owner === owner) out.push(id);
+  return out;
+}
+
+const quiet = createLogger('test', 100);
+
+describe('scheduler close()', () => {
+  it('finishes the batch in hand within the deadline and starts no new one', async () => {
+    const { config, stores, ids } = await setup(6);
+    const s = startScheduler(
+      config,
+      { records: stores.records, log: quiet },
+      { batch: 3, poolThreads: 3, taskDelayMs: 400 },
+    );
+    cleanups.push(() => s.close(100));
+    let batch: string[] = [];
+    await waitFor(
+      'a batch claimed',
+      async () => (batch = await leased(stores, ids, s.owner)).length === 3,
+    );
+    expect(await s.close(10_000)).toBe(true);
+    for (const id of batch) expect(await isGone(stores, id)).toBe(true);
+    const rest = ids.filter((id) => !batch.includes(id));
+    for (const id of rest) expect(await isIntact(stores, id)).toBe(true);
+    expect((await stores.records.countDeletions()).pending).toBe(3);
+    expect(s.stats().runners['video-cleanup']).toMatchObject({ claimed: 3, done: 3, inFlight: 0 });
+  });
+
+  it('cuts running tasks off past the deadline and writes nothing for them', async () => {
+    const { config, stores, ids } = await setup(2);
+    const s = startScheduler(
+      config,
+      { records: stores.records, log: quiet },
+      { batch: 2, poolThreads: 2, taskDelayMs: 20_000, leaseMs: 60_000, taskTimeoutMs: 30_000 },
+    );
+    cleanups.push(() => s.close(100));
+    await waitFor(
+      'the batch claimed',
+      async () => (await leased(stores, ids, s.owner)).length === 2,
+    );
+    const t0 = Date.now();
+    expect(await s.close(200)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(15_000); // far below the 20 s the tasks would take
+    for (const id of ids) {
+      expect(await isIntact(stores, id)).toBe(true);
+      // Still ours until the lease expires: no failure was recorded for a cut-off task.
+      expect(await stores.records.getDeletion(id)).toMatchObject({ owner: s.owner, attempts: 0 });
+    }
+  });
+});
