@@ -38,8 +38,32 @@ interface Running {
   socket: us_listen_socket | undefined;
 }
 
-function listen(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket | false> {
-  return new Promise((resolve) => app.listen(host, port, (s) => resolve(s)));
+function listenOnce(app: TemplatedApp, host: string, port: number): us_listen_socket | false {
+  let socket: us_listen_socket | false = false;
+  app.listen(host, port, (s) => {
+    socket = s;
+  });
+  return socket;
+}
+
+/**
+ * Listens so that other threads can bind the same port afterwards (SO_REUSEPORT). uWS sets
+ * SO_REUSEPORT on Linux, but a socket the kernel auto-bound (port 0) cannot be joined by others.
+ * So for port 0 we learn a free port from an auto-bind, release it and bind it explicitly at
+ * once; another process could take it in that instant, hence a few attempts.
+ */
+function listen(app: TemplatedApp, host: string, port: number): us_listen_socket | false {
+  const uws = loadUws();
+  if (port !== 0) return listenOnce(app, host, port);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const probe = listenOnce(app, host, 0);
+    if (!probe) return false;
+    const free = uws.us_socket_local_port(probe as never);
+    uws.us_listen_socket_close(probe);
+    const socket = listenOnce(app, host, free);
+    if (socket) return socket;
+  }
+  return false;
 }
 
 export async function startHttpApps(
@@ -72,7 +96,7 @@ export async function startHttpApps(
       await mount(app, ctx);
       mountNotFound(app);
       const wanted = options.ports[service] ?? 0;
-      const socket = await listen(app, options.host, wanted);
+      const socket = listen(app, options.host, wanted);
       if (!socket) throw new ListenError(service, options.host, wanted);
       r.socket = socket;
       ports[service] = uws.us_socket_local_port(socket as never);

@@ -45,7 +45,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config: Config = Object.freeze({
     ...defaultConfig(),
     dataDir: dir,
-    only: ['stream'],
+    only: ['stream'] as Config['only'],
     httpThreads: 1,
     maxConns: options.maxConns ?? 64,
     maxUploadBytes: options.maxUploadBytes ?? 64 * 1024 * 1024,
