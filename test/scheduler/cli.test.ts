@@ -1,0 +1,52 @@
+/**
+ * `video-server start --only scheduler` — the real command: the REST service on its HTTP thread
+ * records deletions, the runners on the main thread carry them out, and /stats (served by the
+ * HTTP thread) reads the runners' counters through the shared-memory board.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openStores, type Stores } from '../../src/store/index.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+
+describe('video-server start --only scheduler', () => {
+  let t: Awaited<ReturnType<typeof tempConfig>>;
+  let server: TestServer;
+  let stores: Stores;
+  beforeAll(async () => {
+    t = await tempConfig();
+    server = await startTestServer({
+      only: 'scheduler',
+      dataDir: t.config.dataDir,
+      env: { SCHEDULER_INTERVAL_MS: '50' },
+    });
+    // The embedded store is shared between processes: seed and observe from here.
+    stores = await openStores(loadConfig({ DATA_DIR: t.config.dataDir }));
+  });
+  afterAll(async () => {
+    const code = await server?.stop();
+    await stores?.close();
+    await t?.cleanup();
+    expect(code).toBe(0);
+  });
+
+  it('deletes recorded videos and reports the runners on /stats', async () => {
+    const base = server.urls.scheduler!;
+    const asked = [await seedVideo(stores), await seedVideo(stores)];
+    const kept = await seedVideo(stores);
+    for (const id of asked) {
+      const res = await fetch(`${base}/video-delete-record/${id}`, { method: 'POST' });
+      expect(res.status).toBe(200);
+    }
+    for (const id of asked) await waitFor(`video ${id} gone`, () => isGone(stores, id));
+    expect(await isIntact(stores, kept)).toBe(true);
+    const stats = (await (await fetch(`${base}/stats`)).json()) as {
+      queue: { pending: number; dead: number };
+      runners: Record<string, Record<string, number>> | null;
+    };
+    expect(stats.queue).toEqual({ pending: 0, dead: 0 });
+    expect(stats.runners).not.toBeNull();
+    expect(stats.runners!['video-cleanup']!.done).toBe(2);
+    expect(stats.runners!['session-purge']!.rounds).toBeGreaterThan(0);
+  });
+});
