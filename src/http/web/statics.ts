@@ -57,7 +57,9 @@ export function loadStatics(root: string): StaticAssets {
 
 function serve(assets: StaticAssets, head: boolean) {
   return (res: HttpResponse, req: HttpRequest): void => {
-    // Synchronous handler: uWS corks it, no abort handler needed.
+    // Answered synchronously (uWS corks it), but `endWithoutBody` (HEAD, 304) does not count
+    // as responding for uWS's check, which kills the process without an abort handler.
+    res.onAborted(() => {});
     const name = req.getUrl().slice('/statics/'.length);
     const asset = assets.get(name);
     if (!asset) {

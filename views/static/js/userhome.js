@@ -67,6 +67,8 @@ async function select(video) {
   state.selected = video;
   renderList();
   $('player-empty').hidden = Boolean(video);
+  player.hidden = !video;
+  $('player-meta').hidden = !video;
   $('comments').hidden = !video;
   if (!video) {
     player.removeAttribute('src');
@@ -184,7 +186,7 @@ function sendFile(vid, file) {
   });
 }
 
-$('upload-open').addEventListener('click', () => {
+function openUpload() {
   $('upload-form').reset();
   $('upload-progress').hidden = true;
   setProgress(0);
@@ -192,7 +194,9 @@ $('upload-open').addEventListener('click', () => {
   showAlert(uploadError, '');
   $('upload-submit').disabled = false;
   dialog.showModal();
-});
+}
+$('upload-open').addEventListener('click', openUpload);
+$('upload-cta').addEventListener('click', openUpload);
 
 $('upload-file').addEventListener('change', () => {
   const file = $('upload-file').files[0];
