@@ -15,7 +15,7 @@ const runs = Number(runsArg);
 const out: Record<string, number> = {};
 for (const [wl, { run, n }] of Object.entries(workloads)) {
   const size = Math.max(1000, Math.round(n * scale));
-  await run(adapter, size / 10); // warm up the JIT
+  await run(adapter, size); // warm up the JIT at full size
   let best = 0;
   for (let r = 0; r < runs; r++) {
     const t0 = process.hrtime.bigint();
