@@ -30,7 +30,8 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (port 0 = any free port)")
 	dir := flag.String("dir", "data/mongo-dev", "directory for the SQLite database files")
-	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn, error")
+	// FerretDB logs every unsupported command (e.g. the driver's endSessions) at warn: too noisy.
+	logLevel := flag.String("log-level", "error", "log level: debug, info, warn, error")
 	stdinWatch := flag.Bool("stdin-watch", true, "exit when stdin reaches EOF")
 	flag.Parse()
 
