@@ -139,34 +139,50 @@ export function select<const C extends readonly SelectCase[]>(
   return new Promise<R>((resolve, reject) => block(cases, signal, resolve as never, reject));
 }
 
+const noop = (): void => {};
+
+/** A blocked select: its waiters (one per non-null case) and how to settle it. */
+class Blocked implements SelectWait {
+  fired = false;
+  readonly waiters: Waiter[] = [];
+  onAbort: (() => void) | undefined = undefined;
+  constructor(
+    readonly resolve: (r: SelectResult<unknown>) => void,
+    readonly reject: (e: Error) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  win(w: Waiter, value: unknown, ok: boolean): void {
+    this.#finish();
+    this.resolve({ index: w.index, value, ok });
+  }
+
+  fail(_w: Waiter, err: Error): void {
+    this.abandon(err);
+  }
+
+  /** Settle with an error: a chosen send case whose channel closed, or the signal's abort. */
+  abandon(err: Error): void {
+    this.#finish();
+    this.reject(err);
+  }
+
+  /** Exactly once: mark fired, unlink every waiter (the winner is already unlinked), unlisten. */
+  #finish(): void {
+    if (this.fired) throw new Error('assertion failed: select fired twice');
+    this.fired = true;
+    for (const w of this.waiters) w.queue?.remove(w);
+    if (this.onAbort !== undefined) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+}
+
 function block(
   cases: readonly SelectCase[],
   signal: AbortSignal | undefined,
   resolve: (r: SelectResult<unknown>) => void,
   reject: (e: Error) => void,
 ): void {
-  const waiters: Waiter[] = [];
-  let onAbort: (() => void) | undefined;
-  const finish = (): void => {
-    sel.fired = true;
-    for (const w of waiters) w.queue?.remove(w);
-    if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-  };
-  const sel: SelectWait = {
-    fired: false,
-    win(w, value, ok) {
-      if (sel.fired) throw new Error('assertion failed: select fired twice');
-      finish();
-      resolve({ index: w.index, value, ok });
-    },
-    fail(w, err) {
-      if (sel.fired) throw new Error('assertion failed: select fired twice');
-      void w;
-      finish();
-      reject(err);
-    },
-  };
-  const noop = (): void => {};
+  const sel = new Blocked(resolve, reject, signal);
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i]!;
     if (c.ch === null) continue;
@@ -174,19 +190,17 @@ function block(
     if (c.kind === RECV) {
       const w = new Waiter(undefined, sel, i, noop, noop);
       internals.enqueueRecv(ch, w);
-      waiters.push(w);
+      sel.waiters.push(w);
     } else {
       const w = new Waiter(c.value, sel, i, noop, noop);
       internals.enqueueSend(ch, w);
-      waiters.push(w);
+      sel.waiters.push(w);
     }
   }
   if (signal !== undefined) {
-    onAbort = () => {
-      onAbort = undefined;
-      finish();
-      reject(new AbortError(signal.reason));
+    sel.onAbort = () => {
+      sel.abandon(new AbortError(signal.reason));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', sel.onAbort, { once: true });
   }
 }

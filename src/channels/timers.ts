@@ -42,7 +42,10 @@ export function after(ms: number, options?: TimerOptions): RecvChannel<number> {
 
 /** A ticker: receive from it; `stop()` ends the ticks without closing the channel. */
 export interface Ticker extends RecvChannel<number> {
+  /** Idempotent; a pending tick stays in the channel, as in Go. */
   stop(): void;
+  /** Go's Ticker.Reset: stop, then tick every `ms` from now. */
+  reset(ms: number): void;
 }
 
 class TickerChannel extends Channel<number> implements Ticker {
@@ -54,6 +57,11 @@ class TickerChannel extends Channel<number> implements Ticker {
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+  reset(ms: number): void {
+    checkMs(ms, 'ms', true);
+    this.stop();
+    this.#timer = setInterval(() => this.trySend(Date.now()), ms);
   }
 }
 

@@ -71,6 +71,19 @@ describe('timers (fake clock)', () => {
     t.stop(); // idempotent
   });
 
+  it('reset(ms) changes the period from now on', async () => {
+    const t = ticker(10);
+    await vi.advanceTimersByTimeAsync(5);
+    t.reset(30);
+    await vi.advanceTimersByTimeAsync(29);
+    expect(t.tryRecv()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.tryRecv()).toEqual({ value: 1_035, ok: true });
+    expect(() => t.reset(0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    t.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('a ticker stops when its signal aborts', async () => {
     const ac = new AbortController();
     const t = ticker(10, { signal: ac.signal });
