@@ -112,7 +112,8 @@ export function describeProperty(ctx: Ctx): void {
         });
       }
       if (r === undefined) {
-        await Promise.resolve();
+        // Would block: let a task run too, so kinds that wake through tasks are not starved.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       if (!r.ok) return;
