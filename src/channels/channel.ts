@@ -91,6 +91,30 @@ function watchAbort(w: Waiter, signal: AbortSignal): void {
   signal.addEventListener('abort', w.onAbort, { once: true });
 }
 
+// A module-level executor hands out the promise's resolvers without allocating a closure per
+// blocked operation (the executor runs synchronously inside the Promise constructor).
+let parkedResolve: ((v: never) => void) | undefined;
+let parkedReject: ((e: Error) => void) | undefined;
+function capture(resolve: (v: never) => void, reject: (e: Error) => void): void {
+  parkedResolve = resolve;
+  parkedReject = reject;
+}
+
+/** Block: queue a plain waiter and return the promise it settles. */
+function park<R>(
+  q: WaitQueue,
+  value: unknown,
+  index: number,
+  signal: AbortSignal | undefined,
+): Promise<R> {
+  const p = new Promise<R>(capture as never);
+  const w = new Waiter(value, null, index, parkedResolve!, parkedReject!);
+  parkedResolve = parkedReject = undefined;
+  q.push(w);
+  if (signal !== undefined) watchAbort(w, signal);
+  return p;
+}
+
 /** Internal hooks for select.ts (not exported from index.ts). */
 export interface ChannelInternals {
   canRecv(ch: Channel<unknown>): boolean;
@@ -172,22 +196,14 @@ export class Channel<T> implements ChannelLike<T> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<void>((resolve, reject) => {
-      const w = new Waiter(value, null, 0, resolve as (v: never) => void, reject);
-      this.#sendq.push(w);
-      if (signal !== undefined) watchAbort(w, signal);
-    });
+    return park(this.#sendq, value, 0, signal);
   }
 
   recv(signal?: AbortSignal): Promise<RecvResult<T>> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const r = this.tryRecv();
     if (r !== undefined) return Promise.resolve(r);
-    return new Promise<RecvResult<T>>((resolve, reject) => {
-      const w = new Waiter(undefined, null, 0, resolve as (v: never) => void, reject);
-      this.#recvq.push(w);
-      if (signal !== undefined) watchAbort(w, signal);
-    });
+    return park(this.#recvq, undefined, 0, signal);
   }
 
   close(): void {
@@ -209,11 +225,7 @@ export class Channel<T> implements ChannelLike<T> {
         const v = this.#poll();
         if (v === DRAINED) return Promise.resolve(DONE);
         if (v !== EMPTY) return Promise.resolve({ value: v, done: false });
-        return new Promise<IteratorResult<T>>((resolve, reject) => {
-          this.#recvq.push(
-            new Waiter(undefined, null, AS_STEP, resolve as (v: never) => void, reject),
-          );
-        });
+        return park(this.#recvq, undefined, AS_STEP, undefined);
       },
       // Leaving a for-await early leaves the channel alone, as breaking out of Go's range does.
       return: (): Promise<IteratorResult<T>> => Promise.resolve(DONE),
