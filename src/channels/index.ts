@@ -1,5 +1,10 @@
 /** Go channel semantics for TypeScript: the public surface of src/channels. */
 export { Channel } from './channel.js';
+export {
+  CROSS_THREAD_DEFAULTS,
+  CrossThreadChannel,
+  type CrossThreadChannelOptions,
+} from './cross-thread.js';
 export { done } from './done.js';
 export {
   AbortError,

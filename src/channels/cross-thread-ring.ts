@@ -1,0 +1,255 @@
+/**
+ * The shared state of a cross-thread channel: Go's hchan laid out in a SharedArrayBuffer, every
+ * operation a short critical section under a futex mutex (Go's chan.go also takes a lock per op).
+ *
+ * Ring of S = nextPow2(capacity + parkedSenders) fixed-size slots, addressed by wrapping Int32
+ * tickets (slot = ticket & (S-1)). Each slot: STATE, TICKET, LEN + `slotBytes` of payload.
+ * Slot states, in FIFO order from HEAD_T to TAIL_T:
+ *   DONE    a value whose send has completed: buffered (≤ capacity of them, FIFO prefix) or sent
+ *           to a receiver that was already waiting (the receiver's credit, RECV_WAITING).
+ *   PARKED  a blocked sender's value (Go's sender sudog): receivers may take it (an unbuffered
+ *           receive takes straight from a blocked sender); its sender completes when it is
+ *           promoted to DONE or taken.
+ *   TOMB    a withdrawn parked value (its sender aborted, or close rejected it); skipped.
+ *   EMPTY   free.
+ * Invariants (between critical sections):
+ *   R1 USED = TAIL_T − HEAD_T ≤ S; the slot at HEAD_T is not TOMB (leading tombstones are freed).
+ *   R2 DONE slots are exactly the live slots before PROMO_T; PARKED and TOMB are after it.
+ *   R3 a PARKED slot exists ⇒ DONE_LIVE ≥ CAPACITY (a parked value is promoted as soon as a
+ *      DONE one leaves), and trySend fails while one exists (senders stay FIFO).
+ *   R4 CLOSED ⇒ no PARKED slot (close tombstones them: their senders reject ERR_SEND_ON_CLOSED).
+ *   R5 every state change that may let a receiver proceed bumps RECV_SEQ; one that may let a
+ *      sender proceed bumps SEND_SEQ (callers notify after unlocking).
+ * Memory bound: at most S slots of `slotBytes` each, whatever the producers do.
+ */
+import { CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
+
+export const LOCK = 0;
+const CLOSED = 1;
+const CAP = 2;
+const SLOTS = 3;
+const SLOT_BYTES = 4;
+const HEAD_T = 5;
+const TAIL_T = 6;
+const PROMO_T = 7;
+const LIVE = 8;
+const DONE_LIVE = 9;
+const RECV_WAITING = 10;
+const MAGIC = 11;
+/** Wait words, each on its own cache line: waiters sleep on them with Atomics.waitAsync. */
+export const RECV_SEQ = 16;
+export const SEND_SEQ = 32;
+const HEADER = 48;
+const META = 3; // STATE, TICKET, LEN per slot
+const MAGIC_VALUE = 0x43485831; // "CHX1"
+
+const EMPTY = 0;
+const DONE = 1;
+const PARKED = 2;
+const TOMB = 3;
+
+export interface RingConfig {
+  capacity: number;
+  parkedSenders: number;
+  slotBytes: number;
+}
+
+export function createRingBuffer(c: RingConfig): SharedArrayBuffer {
+  const slots = 2 ** Math.ceil(Math.log2(Math.max(1, c.capacity + c.parkedSenders)));
+  const sab = new SharedArrayBuffer((HEADER + slots * META) * 4 + slots * c.slotBytes);
+  const a = new Int32Array(sab, 0, HEADER);
+  a[CAP] = c.capacity;
+  a[SLOTS] = slots;
+  a[SLOT_BYTES] = c.slotBytes;
+  Atomics.store(a, MAGIC, MAGIC_VALUE);
+  return sab;
+}
+
+/** One thread's view of the shared state. Methods ending in `Locked` need `lock()` held. */
+export class Ring {
+  readonly i32: Int32Array;
+  readonly #meta: Int32Array;
+  readonly #data: Uint8Array;
+  readonly cap: number;
+  readonly slots: number;
+  readonly slotBytes: number;
+  readonly #mask: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < HEADER * 4) {
+      throw new InvalidOptionError('shared must be the buffer of a CrossThreadChannel');
+    }
+    this.i32 = new Int32Array(sab, 0, HEADER);
+    if (Atomics.load(this.i32, MAGIC) !== MAGIC_VALUE) {
+      throw new InvalidOptionError('shared must be the buffer of a CrossThreadChannel');
+    }
+    this.cap = this.i32[CAP]!;
+    this.slots = this.i32[SLOTS]!;
+    this.slotBytes = this.i32[SLOT_BYTES]!;
+    this.#mask = this.slots - 1;
+    this.#meta = new Int32Array(sab, HEADER * 4, this.slots * META);
+    this.#data = new Uint8Array(sab, (HEADER + this.slots * META) * 4);
+  }
+
+  /** Futex mutex (Drepper's "mutex 3"): 0 free, 1 locked, 2 locked with sleepers. */
+  lock(): void {
+    const a = this.i32;
+    if (Atomics.compareExchange(a, LOCK, 0, 1) === 0) return;
+    for (let i = 0; i < 64; i++) {
+      if (Atomics.load(a, LOCK) === 0 && Atomics.compareExchange(a, LOCK, 0, 1) === 0) return;
+    }
+    // Sections are a few hundred ns; sleeping is rare (holder preempted). Node allows
+    // Atomics.wait on the main thread too.
+    while (Atomics.exchange(a, LOCK, 2) !== 0) Atomics.wait(a, LOCK, 2, 5);
+  }
+
+  unlock(): void {
+    if (Atomics.sub(this.i32, LOCK, 1) !== 1) {
+      Atomics.store(this.i32, LOCK, 0);
+      Atomics.notify(this.i32, LOCK, 1);
+    }
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.i32, CLOSED) !== 0;
+  }
+  /** Buffered values (Go's len): completed sends not yet received, at most the capacity. */
+  get length(): number {
+    return Math.min(Atomics.load(this.i32, DONE_LIVE), this.cap);
+  }
+  /** Slots in use (values and tombstones): the memory actually holding queued data. */
+  get used(): number {
+    return (Atomics.load(this.i32, TAIL_T) - Atomics.load(this.i32, HEAD_T)) | 0;
+  }
+
+  /** A send that completes now (room in the buffer or a waiting receiver), else false. */
+  trySendLocked(bytes: Uint8Array): boolean {
+    const a = this.i32;
+    if (a[CLOSED]) throw new SendOnClosedError();
+    if (a[PROMO_T] !== a[TAIL_T] || ((a[TAIL_T]! - a[HEAD_T]!) | 0) >= this.slots) return false;
+    if (a[DONE_LIVE]! >= a[CAP]! + a[RECV_WAITING]!) return false;
+    this.#put(bytes, DONE);
+    a[PROMO_T] = a[TAIL_T]!;
+    a[DONE_LIVE]!++;
+    return true;
+  }
+
+  /** Park a blocked sender's value: its ticket, or undefined if no slot is free. */
+  parkLocked(bytes: Uint8Array): number | undefined {
+    const a = this.i32;
+    if (a[CLOSED]) throw new SendOnClosedError();
+    if (((a[TAIL_T]! - a[HEAD_T]!) | 0) >= this.slots) return undefined;
+    return this.#put(bytes, PARKED);
+  }
+
+  #put(bytes: Uint8Array, state: number): number {
+    const a = this.i32;
+    const t = a[TAIL_T]!;
+    const m = (t & this.#mask) * META;
+    this.#meta[m] = state;
+    this.#meta[m + 1] = t;
+    this.#meta[m + 2] = bytes.length;
+    this.#data.set(bytes, (t & this.#mask) * this.slotBytes);
+    a[TAIL_T] = (t + 1) | 0;
+    a[LIVE]!++;
+    Atomics.add(a, RECV_SEQ, 1);
+    return t;
+  }
+
+  /** Take the oldest value (DONE or PARKED): a copy of its bytes; CLOSED_EMPTY; or undefined. */
+  tryRecvLocked(): Uint8Array | typeof CLOSED_EMPTY | undefined {
+    const a = this.i32;
+    if (a[HEAD_T] === a[TAIL_T]) return a[CLOSED] ? CLOSED_EMPTY : undefined;
+    const t = a[HEAD_T]!;
+    const m = (t & this.#mask) * META;
+    const off = (t & this.#mask) * this.slotBytes;
+    const out = this.#data.slice(off, off + this.#meta[m + 2]!);
+    if (this.#meta[m] === DONE) a[DONE_LIVE]!--;
+    this.#meta[m] = EMPTY;
+    a[HEAD_T] = (t + 1) | 0;
+    a[LIVE]!--;
+    if (((a[PROMO_T]! - a[HEAD_T]!) | 0) < 0) a[PROMO_T] = a[HEAD_T]!;
+    this.#freeTombs();
+    this.#promote();
+    Atomics.add(a, SEND_SEQ, 1);
+    return out;
+  }
+
+  /** Move parked values into the buffer while there is room (FIFO), skipping tombstones. */
+  #promote(): void {
+    const a = this.i32;
+    while (a[DONE_LIVE]! < a[CAP]! && a[PROMO_T] !== a[TAIL_T]) {
+      const m = (a[PROMO_T]! & this.#mask) * META;
+      if (this.#meta[m] === PARKED) {
+        this.#meta[m] = DONE;
+        a[DONE_LIVE]!++;
+      }
+      a[PROMO_T] = (a[PROMO_T]! + 1) | 0;
+    }
+  }
+
+  /** Trailing tombstones after the DONE prefix must not make trySend think a sender is parked. */
+  #skipTombsAtPromo(): void {
+    const a = this.i32;
+    while (a[PROMO_T] !== a[TAIL_T] && this.#meta[(a[PROMO_T]! & this.#mask) * META] === TOMB) {
+      a[PROMO_T] = (a[PROMO_T]! + 1) | 0;
+    }
+  }
+
+  #freeTombs(): void {
+    const a = this.i32;
+    while (a[HEAD_T] !== a[TAIL_T]) {
+      const m = (a[HEAD_T]! & this.#mask) * META;
+      // The slot stays TOMB (with its ticket) until reused, so a sender whose value close
+      // withdrew still reads 'closed' after the head has passed it (nothing is put after close).
+      if (this.#meta[m] !== TOMB) return;
+      a[HEAD_T] = (a[HEAD_T]! + 1) | 0;
+      if (((a[PROMO_T]! - a[HEAD_T]!) | 0) < 0) a[PROMO_T] = a[HEAD_T]!;
+    }
+  }
+
+  /** A parked sender's fate: 'waiting', 'done' (buffered or taken) or 'closed' (rejected). */
+  parkedStateLocked(ticket: number): 'waiting' | 'done' | 'closed' {
+    const m = (ticket & this.#mask) * META;
+    if (this.#meta[m + 1] !== ticket || this.#meta[m] === EMPTY || this.#meta[m] === DONE) {
+      return 'done';
+    }
+    return this.#meta[m] === PARKED ? 'waiting' : 'closed';
+  }
+
+  /** Withdraw a parked value (abort); false if its send already completed. */
+  withdrawLocked(ticket: number): boolean {
+    if (this.parkedStateLocked(ticket) !== 'waiting') return false;
+    this.#meta[(ticket & this.#mask) * META] = TOMB;
+    this.i32[LIVE]!--;
+    this.#freeTombs();
+    this.#skipTombsAtPromo();
+    Atomics.add(this.i32, SEND_SEQ, 1);
+    return true;
+  }
+
+  addRecvWaitingLocked(n: number): void {
+    this.i32[RECV_WAITING]! += n;
+    // A new waiting receiver is room for a sender (Go: a sender finds it in recvq).
+    if (n > 0) Atomics.add(this.i32, SEND_SEQ, 1);
+  }
+
+  closeLocked(): void {
+    const a = this.i32;
+    if (a[CLOSED]) throw new CloseOfClosedError();
+    a[CLOSED] = 1;
+    for (let t = a[PROMO_T]!; t !== a[TAIL_T]; t = (t + 1) | 0) {
+      const m = (t & this.#mask) * META;
+      if (this.#meta[m] === PARKED) {
+        this.#meta[m] = TOMB;
+        a[LIVE]!--;
+      }
+    }
+    this.#freeTombs();
+    this.#skipTombsAtPromo();
+    Atomics.add(a, RECV_SEQ, 1);
+    Atomics.add(a, SEND_SEQ, 1);
+  }
+}
+
+export const CLOSED_EMPTY: unique symbol = Symbol('closed and drained');

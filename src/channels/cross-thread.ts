@@ -1,0 +1,396 @@
+/**
+ * CrossThreadChannel<T>: a bounded Go channel whose state lives in a SharedArrayBuffer, so its
+ * ends can be on different threads. Create it on one thread, pass `ch.shared` (postMessage or
+ * workerData), and `CrossThreadChannel.from(shared)` on the other; every endpoint can send,
+ * receive and close, with Go semantics (cross-thread-ring.ts holds the shared state machine).
+ *
+ * Values are structured-cloned with `v8.serialize` (what postMessage does, without transfer) into
+ * fixed-size slots: a value larger than `slotBytes` serialised is refused (ERR_INVALID_ARGUMENT).
+ * Memory is bounded by (capacity + parkedSenders) slots: a full channel makes senders wait —
+ * real backpressure, unlike postMessage's unbounded queue.
+ *
+ * Per endpoint (one thread), blocked operations wait in local FIFO queues; one pump per
+ * direction waits (Atomics.waitAsync) for the shared sequence word to change, then serves its
+ * queue in order under the lock. Invariants:
+ *   E1 every local receiver is counted once in the shared RECV_WAITING until it is settled;
+ *   E2 a local sender either waits for a free slot (no ticket) or is parked (ticket) and settles
+ *      when the ring says its value is buffered or taken ('done') or rejected by close;
+ *   E3 try* never overtake this endpoint's own blocked operations (FIFO within a thread);
+ *   E4 an operation that can complete when its signal aborts completes (Go: a ready case wins).
+ */
+import { deserialize, serialize } from 'node:v8';
+import { CLOSED_EMPTY, createRingBuffer, RECV_SEQ, Ring, SEND_SEQ } from './cross-thread-ring.js';
+import { hold, unhold, waitChange } from './cross-thread-wait.js';
+import {
+  AbortError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  SendOnClosedError,
+} from './errors.js';
+import type { ChannelLike, RecvResult } from './types.js';
+
+export interface CrossThreadChannelOptions {
+  /** Buffered values; 0 = unbuffered rendezvous. @default 0 */
+  capacity?: number;
+  /** Largest serialised value, in bytes. @default 1024 */
+  slotBytes?: number;
+  /** Blocked senders whose values may wait in shared memory (beyond that, senders wait for a
+   *  slot before parking). @default 16 */
+  parkedSenders?: number;
+}
+
+export const CROSS_THREAD_DEFAULTS = Object.freeze({
+  capacity: 0,
+  slotBytes: 1024,
+  parkedSenders: 16,
+});
+
+interface RecvWaiter {
+  resolve(r: RecvResult<unknown>): void;
+  reject(e: Error): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+interface SendWaiter {
+  bytes: Uint8Array;
+  ticket: number | undefined;
+  resolve(): void;
+  reject(e: Error): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidOptionError(`options.${name} must be an integer in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+export class CrossThreadChannel<T> implements ChannelLike<T> {
+  readonly #ring: Ring;
+  readonly #shared: SharedArrayBuffer;
+  readonly #recvq: RecvWaiter[] = [];
+  readonly #sendq: SendWaiter[] = [];
+  #recvArmed = false;
+  #sendArmed = false;
+
+  /** A new channel (`capacity` or options); its first endpoint is this object. */
+  constructor(options: number | CrossThreadChannelOptions = {}, shared?: SharedArrayBuffer) {
+    if (shared === undefined) {
+      const o = typeof options === 'number' ? { capacity: options } : (options ?? {});
+      const capacity = checkInt(
+        'capacity',
+        o.capacity ?? CROSS_THREAD_DEFAULTS.capacity,
+        0,
+        1 << 20,
+      );
+      const slotBytes = checkInt(
+        'slotBytes',
+        o.slotBytes ?? CROSS_THREAD_DEFAULTS.slotBytes,
+        8,
+        1 << 24,
+      );
+      const parkedSenders = checkInt(
+        'parkedSenders',
+        o.parkedSenders ?? CROSS_THREAD_DEFAULTS.parkedSenders,
+        1,
+        1 << 16,
+      );
+      shared = createRingBuffer({ capacity, slotBytes: (slotBytes + 3) & ~3, parkedSenders });
+    }
+    this.#shared = shared;
+    this.#ring = new Ring(shared);
+  }
+
+  /** Another endpoint of the channel whose `shared` buffer this is (typically on another thread). */
+  static from<T>(shared: SharedArrayBuffer): CrossThreadChannel<T> {
+    return new CrossThreadChannel<T>({}, shared);
+  }
+
+  /** Pass this to the other thread. */
+  get shared(): SharedArrayBuffer {
+    return this.#shared;
+  }
+  get capacity(): number {
+    return this.#ring.cap;
+  }
+  get length(): number {
+    return this.#ring.length;
+  }
+  /** Shared slots holding values now (buffered + parked senders' values), ≤ capacity + parkedSenders rounded up to a power of two. */
+  get queued(): number {
+    return this.#ring.used;
+  }
+  get slotCount(): number {
+    return this.#ring.slots;
+  }
+
+  #encode(value: T): Uint8Array {
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(value);
+    } catch (err) {
+      throw new InvalidArgumentError(
+        `value cannot be structured-cloned: ${(err as Error).message}`,
+      );
+    }
+    if (bytes.length > this.#ring.slotBytes) {
+      throw new InvalidArgumentError(
+        `value serialises to ${bytes.length} bytes, more than options.slotBytes (${this.#ring.slotBytes})`,
+      );
+    }
+    return bytes;
+  }
+
+  trySend(value: T): boolean {
+    const bytes = this.#encode(value);
+    if (this.#sendq.length > 0) {
+      if (this.#ring.closed) throw new SendOnClosedError();
+      return false;
+    }
+    const ring = this.#ring;
+    ring.lock();
+    let ok: boolean;
+    try {
+      ok = ring.trySendLocked(bytes);
+    } finally {
+      ring.unlock();
+    }
+    if (ok) Atomics.notify(ring.i32, RECV_SEQ);
+    return ok;
+  }
+
+  tryRecv(): RecvResult<T> | undefined {
+    if (this.#recvq.length > 0) return undefined;
+    const ring = this.#ring;
+    ring.lock();
+    const r = ring.tryRecvLocked();
+    ring.unlock();
+    if (r === undefined) return undefined;
+    if (r === CLOSED_EMPTY) return CLOSED;
+    Atomics.notify(ring.i32, SEND_SEQ);
+    return { value: deserialize(r) as T, ok: true };
+  }
+
+  send(value: T, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    const ring = this.#ring;
+    const seq = Atomics.load(ring.i32, SEND_SEQ);
+    let bytes: Uint8Array;
+    let ticket: number | undefined;
+    try {
+      bytes = this.#encode(value);
+      if (this.#sendq.length === 0) {
+        let sent = false;
+        ring.lock();
+        try {
+          sent = ring.trySendLocked(bytes);
+          if (!sent) ticket = ring.parkLocked(bytes);
+        } finally {
+          ring.unlock();
+        }
+        if (sent || ticket !== undefined) Atomics.notify(ring.i32, RECV_SEQ);
+        if (sent) return Promise.resolve();
+      } else if (ring.closed) {
+        throw new SendOnClosedError();
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: SendWaiter = { bytes, ticket, resolve, reject };
+      this.#enqueue(this.#sendq, w, signal, () => this.#abortSend(w));
+      this.#armSend(seq);
+    });
+  }
+
+  recv(signal?: AbortSignal): Promise<RecvResult<T>> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    const ring = this.#ring;
+    const seq = Atomics.load(ring.i32, RECV_SEQ);
+    ring.lock();
+    const r = this.#recvq.length === 0 ? ring.tryRecvLocked() : undefined;
+    if (r === undefined) ring.addRecvWaitingLocked(1);
+    ring.unlock();
+    Atomics.notify(ring.i32, SEND_SEQ);
+    if (r === CLOSED_EMPTY) return Promise.resolve(CLOSED);
+    if (r !== undefined) return Promise.resolve({ value: deserialize(r) as T, ok: true });
+    return new Promise<RecvResult<T>>((resolve, reject) => {
+      const w: RecvWaiter = { resolve: resolve as RecvWaiter['resolve'], reject };
+      this.#enqueue(this.#recvq, w, signal, () => this.#abortRecv(w));
+      this.#armRecv(seq);
+    });
+  }
+
+  close(): void {
+    const ring = this.#ring;
+    ring.lock();
+    try {
+      ring.closeLocked();
+    } finally {
+      ring.unlock();
+    }
+    Atomics.notify(ring.i32, RECV_SEQ);
+    Atomics.notify(ring.i32, SEND_SEQ);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        const r = await this.recv();
+        return r.ok ? { value: r.value, done: false } : done;
+      },
+      return: (): Promise<IteratorResult<T>> => Promise.resolve(done),
+    };
+  }
+
+  #enqueue<W extends { signal?: AbortSignal; onAbort?: () => void }>(
+    q: W[],
+    w: W,
+    signal: AbortSignal | undefined,
+    onAbort: () => void,
+  ): void {
+    if (this.#recvq.length + this.#sendq.length === 0) hold();
+    q.push(w);
+    if (signal !== undefined) {
+      w.signal = signal;
+      w.onAbort = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  /** Remove a settled waiter from its queue; release the keep-alive when nothing waits. */
+  #dequeue<W extends { signal?: AbortSignal; onAbort?: () => void }>(q: W[], w: W): void {
+    const i = q.indexOf(w);
+    if (i < 0) return;
+    q.splice(i, 1);
+    if (w.signal !== undefined) w.signal.removeEventListener('abort', w.onAbort!);
+    if (this.#recvq.length + this.#sendq.length === 0) unhold();
+  }
+
+  #abortRecv(w: RecvWaiter): void {
+    const ring = this.#ring;
+    ring.lock();
+    const r = ring.tryRecvLocked(); // E4: if a value is there, this receive completes instead
+    ring.addRecvWaitingLocked(-1);
+    ring.unlock();
+    this.#dequeue(this.#recvq, w);
+    if (r === undefined) {
+      w.reject(new AbortError(w.signal?.reason));
+      return;
+    }
+    Atomics.notify(ring.i32, SEND_SEQ);
+    w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: deserialize(r), ok: true });
+  }
+
+  #abortSend(w: SendWaiter): void {
+    const ring = this.#ring;
+    let state = 'withdrawn' as 'withdrawn' | 'waiting' | 'done' | 'closed';
+    if (w.ticket !== undefined) {
+      ring.lock();
+      if (!ring.withdrawLocked(w.ticket)) state = ring.parkedStateLocked(w.ticket);
+      ring.unlock();
+    }
+    this.#dequeue(this.#sendq, w);
+    if (state === 'done') {
+      w.resolve();
+      return;
+    }
+    if (state === 'closed') {
+      w.reject(new SendOnClosedError());
+      return;
+    }
+    Atomics.notify(ring.i32, SEND_SEQ);
+    w.reject(new AbortError(w.signal?.reason));
+  }
+
+  #armRecv(seq: number): void {
+    if (this.#recvArmed || this.#recvq.length === 0) return;
+    const p = waitChange(this.#ring.i32, RECV_SEQ, seq);
+    if (p === undefined) {
+      queueMicrotask(() => this.#pumpRecv());
+      return;
+    }
+    this.#recvArmed = true;
+    void p.then(() => {
+      this.#recvArmed = false;
+      this.#pumpRecv();
+    });
+  }
+
+  #armSend(seq: number): void {
+    if (this.#sendArmed || this.#sendq.length === 0) return;
+    const p = waitChange(this.#ring.i32, SEND_SEQ, seq);
+    if (p === undefined) {
+      queueMicrotask(() => this.#pumpSend());
+      return;
+    }
+    this.#sendArmed = true;
+    void p.then(() => {
+      this.#sendArmed = false;
+      this.#pumpSend();
+    });
+  }
+
+  /** Serve local receivers in FIFO order with what the ring has, then wait for more. */
+  #pumpRecv(): void {
+    const ring = this.#ring;
+    const seq = Atomics.load(ring.i32, RECV_SEQ);
+    const served: [RecvWaiter, Uint8Array | typeof CLOSED_EMPTY][] = [];
+    ring.lock();
+    for (const w of this.#recvq) {
+      const r = ring.tryRecvLocked();
+      if (r === undefined) break;
+      ring.addRecvWaitingLocked(-1);
+      served.push([w, r]);
+    }
+    ring.unlock();
+    if (served.length > 0) Atomics.notify(ring.i32, SEND_SEQ);
+    for (const [w, r] of served) {
+      this.#dequeue(this.#recvq, w);
+      w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: deserialize(r), ok: true });
+    }
+    this.#armRecv(seq);
+  }
+
+  /** Settle local senders whose values were taken, buffered or rejected; park the next ones. */
+  #pumpSend(): void {
+    const ring = this.#ring;
+    const seq = Atomics.load(ring.i32, SEND_SEQ);
+    const settled: [SendWaiter, Error | undefined][] = [];
+    let parked = false;
+    ring.lock();
+    for (const w of this.#sendq) {
+      if (w.ticket !== undefined) {
+        const s = ring.parkedStateLocked(w.ticket);
+        if (s !== 'waiting')
+          settled.push([w, s === 'closed' ? new SendOnClosedError() : undefined]);
+        continue;
+      }
+      if (ring.closed) {
+        settled.push([w, new SendOnClosedError()]);
+        continue;
+      }
+      if (ring.trySendLocked(w.bytes)) {
+        settled.push([w, undefined]);
+        parked = true;
+        continue;
+      }
+      w.ticket = ring.parkLocked(w.bytes);
+      if (w.ticket === undefined) break; // no free slot: later senders wait behind this one
+      parked = true;
+    }
+    ring.unlock();
+    if (parked) Atomics.notify(ring.i32, RECV_SEQ);
+    for (const [w, err] of settled) {
+      this.#dequeue(this.#sendq, w);
+      if (err) w.reject(err);
+      else w.resolve();
+    }
+    this.#armSend(seq);
+  }
+}
