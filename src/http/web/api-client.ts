@@ -3,6 +3,7 @@
  * runs the api service (no HTTP hop, same route table), otherwise HTTP to API_URL. Both answer
  * the same ApiResponse, so the relay and the pages do not care which one they have.
  */
+import { Agent, request } from 'node:http';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { handleApi } from '../api/handle.js';
@@ -34,26 +35,42 @@ function httpApiClient(config: Config, log: Logger): ApiClient {
       'config.apiUrl (API_URL) is required when the web service runs without the api',
     );
   }
+  // node:http with a keep-alive agent: measured several times faster than fetch() here under
+  // concurrent relaying (bench/api), and bodies are small enough to buffer.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   return {
     mode: 'http',
-    async call(req) {
+    call(req) {
       const headers: Record<string, string> = {};
       if (req.sessionId) headers['x-session-id'] = req.sessionId;
-      if (req.body) headers['content-type'] = req.contentType ?? 'application/json';
-      try {
-        const res = await fetch(base + req.path, {
+      if (req.body) {
+        headers['content-type'] = req.contentType ?? 'application/json';
+        headers['content-length'] = String(req.body.byteLength);
+      }
+      return new Promise<ApiResponse>((resolve) => {
+        const up = request(base + req.path, {
           method: req.method,
           headers,
-          body: req.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          agent,
+          timeout: TIMEOUT_MS,
         });
-        const text = await res.text();
-        return { status: res.status, body: res.status === 204 || text === '' ? undefined : text };
-      } catch (err) {
-        log.error('api unreachable', { url: base + req.path, err });
-        return UNREACHABLE;
-      }
+        up.on('timeout', () => up.destroy(new Error('timed out')));
+        up.on('error', (err) => {
+          log.error('api unreachable', { url: base + req.path, err });
+          resolve(UNREACHABLE);
+        });
+        up.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => up.destroy(err));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 502;
+            resolve({ status, body: status === 204 || text === '' ? undefined : text });
+          });
+        });
+        up.end(req.body);
+      });
     },
   };
 }
