@@ -10,10 +10,12 @@
  *   (a process-shared lock in lock.mdb). Reads inside a `transaction()` callback see the latest
  *   committed state plus the callback's own writes. So a read-check-write inside one callback
  *   (claim, fenced complete/renew/fail, unique name) is atomic against every other writer.
- * - Index entries hold no data (value `null`); the primary record is the truth. Index keys:
+ * - The primary record (by id) is the truth; index entries are written in the same transaction.
+ *   Lists are hot, so the two list indexes carry a copy of the (immutable) record and a list is
+ *   one range read; the others hold `null`. Index keys:
  *     userNames        name                          → user id
- *     videosByAuthor   [authorId, createdAt, id]     (only `active` videos)
- *     commentsByVideo  [videoId, createdAt, id]
+ *     videosByAuthor   [authorId, createdAt, id]     → Video (only `active` videos)
+ *     commentsByVideo  [videoId, createdAt, id]      → Comment
  *     sessionsByExp    [expiresAt, id]
  *     delPending       [enqueuedAt, videoId]         (only `pending` deletion records)
  *   Ordered-binary keys compare arrays element-wise, so a range over [x, lo]..[x, hi] is all of
@@ -54,9 +56,9 @@ export class LmdbRecordStore implements RecordStore {
   readonly #sessions: Database<Session, string>;
   readonly #sessionsByExp: Database<null, [number, string]>;
   readonly #videos: Database<Video, string>;
-  readonly #videosByAuthor: Database<null, [string, number, string]>;
+  readonly #videosByAuthor: Database<Video, [string, number, string]>;
   readonly #comments: Database<Comment, string>;
-  readonly #commentsByVideo: Database<null, [string, number, string]>;
+  readonly #commentsByVideo: Database<Comment, [string, number, string]>;
   readonly #dels: Database<DelRow, string>;
   readonly #delPending: Database<null, [number, string]>;
   #closed: Promise<void> | undefined;
@@ -188,7 +190,7 @@ export class LmdbRecordStore implements RecordStore {
       const old = this.#videos.get(x.id);
       if (old) this.#videosByAuthor.remove([old.authorId, old.createdAt, old.id]);
       this.#videos.put(x.id, x);
-      if (x.state === 'active') this.#videosByAuthor.put([x.authorId, x.createdAt, x.id], null);
+      if (x.state === 'active') this.#videosByAuthor.put([x.authorId, x.createdAt, x.id], x);
     });
   }
 
@@ -200,17 +202,7 @@ export class LmdbRecordStore implements RecordStore {
   async listVideosByAuthor(authorId: string): Promise<Video[]> {
     this.#open();
     v.checkId('author id', authorId);
-    const out: Video[] = [];
-    const keys = this.#videosByAuthor.getKeys({
-      start: [authorId, MAX, ''],
-      end: [authorId, -1, ''],
-      reverse: true,
-    });
-    for (const key of keys) {
-      const x = this.#videos.get(key[2]);
-      if (x && x.state === 'active') out.push(x);
-    }
-    return out;
+    return newestFirst(this.#videosByAuthor, authorId);
   }
 
   async markVideoDeleting(id: string): Promise<boolean> {
@@ -244,20 +236,14 @@ export class LmdbRecordStore implements RecordStore {
       const old = this.#comments.get(c.id);
       if (old) this.#commentsByVideo.remove([old.videoId, old.createdAt, old.id]);
       this.#comments.put(c.id, c);
-      this.#commentsByVideo.put([c.videoId, c.createdAt, c.id], null);
+      this.#commentsByVideo.put([c.videoId, c.createdAt, c.id], c);
     });
   }
 
   async listComments(videoId: string): Promise<Comment[]> {
     this.#open();
     v.checkId('video id', videoId);
-    const out: Comment[] = [];
-    const range = { start: [videoId, MAX, ''], end: [videoId, -1, ''], reverse: true } as const;
-    for (const key of this.#commentsByVideo.getKeys(range as never)) {
-      const c = this.#comments.get(key[2]);
-      if (c) out.push(c);
-    }
-    return out;
+    return newestFirst(this.#commentsByVideo, videoId);
   }
 
   async deleteCommentsOfVideo(videoId: string): Promise<number> {
@@ -403,6 +389,14 @@ export class LmdbRecordStore implements RecordStore {
     this.#closed ??= this.#root.close();
     return this.#closed;
   }
+}
+
+/** The values under [prefix, time, id] keys, newest first (one read transaction). */
+function newestFirst<T>(db: Database<T, [string, number, string]>, prefix: string): T[] {
+  const out: T[] = [];
+  const range = db.getRange({ start: [prefix, MAX, ''], end: [prefix, -1, ''], reverse: true });
+  for (const { value } of range) out.push(value);
+  return out;
 }
 
 function cmp(a: string, b: string): number {
