@@ -39,6 +39,13 @@ import { AbortError, CloseOfClosedError, InvalidOptionError, SendOnClosedError }
 import type { ChannelLike, RecvResult } from './types.js';
 import { Waiter, WaitQueue } from './waiter.js';
 
+export interface ChannelOptions {
+  /** Buffered values before send blocks; 0 makes an unbuffered rendezvous channel. @default 0 */
+  capacity?: number;
+}
+
+export const CHANNEL_DEFAULTS: Readonly<Required<ChannelOptions>> = Object.freeze({ capacity: 0 });
+
 /** Shared immutable results: closed-and-drained, and the settled send. */
 export const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
 const SENT: Promise<void> = Promise.resolve();
@@ -131,8 +138,15 @@ export class Channel<T> implements ChannelLike<T> {
   readonly #sendq = new WaitQueue();
   #closed = false;
 
-  /** @param capacity buffer size; 0 (the default) is an unbuffered rendezvous channel. */
-  constructor(capacity = 0) {
+  /**
+   * `new Channel(capacity)` or `new Channel({ capacity })`; 0 (the default) is an unbuffered
+   * rendezvous channel. Throws ERR_INVALID_OPTION for anything but a non-negative integer.
+   */
+  constructor(options: number | ChannelOptions = CHANNEL_DEFAULTS.capacity) {
+    const capacity =
+      typeof options === 'object' && options !== null
+        ? (options.capacity ?? CHANNEL_DEFAULTS.capacity)
+        : options;
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
       throw new InvalidOptionError('options.capacity must be a non-negative integer');
     }

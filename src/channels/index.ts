@@ -1,5 +1,5 @@
 /** Go channel semantics for TypeScript: the public surface of src/channels. */
-export { Channel } from './channel.js';
+export { CHANNEL_DEFAULTS, Channel, type ChannelOptions } from './channel.js';
 export {
   CROSS_THREAD_DEFAULTS,
   CrossThreadChannel,

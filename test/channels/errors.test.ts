@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AbortError,
+  CHANNEL_DEFAULTS,
   Channel,
   ChannelError,
   CloseOfClosedError,
@@ -13,9 +14,21 @@ import {
 
 describe('channel errors', () => {
   it('invalid capacity names the option', () => {
-    for (const bad of [-1, 1.5, Number.NaN, '2' as never, Number.POSITIVE_INFINITY]) {
+    for (const bad of [
+      -1,
+      1.5,
+      Number.NaN,
+      '2' as never,
+      Number.POSITIVE_INFINITY,
+      null as never,
+    ]) {
       expect(() => new Channel(bad)).toThrow('options.capacity must be a non-negative integer');
+      expect(() => new Channel({ capacity: bad })).toThrow('options.capacity must be');
     }
+    expect(new Channel({}).capacity).toBe(0);
+    expect(new Channel({ capacity: 3 }).capacity).toBe(3);
+    expect(new Channel().capacity).toBe(CHANNEL_DEFAULTS.capacity);
+    expect(Object.isFrozen(CHANNEL_DEFAULTS)).toBe(true);
     try {
       new Channel(-1);
     } catch (e) {
