@@ -145,7 +145,9 @@ export class Channel<T> implements ChannelLike<T> {
   constructor(options: number | ChannelOptions = CHANNEL_DEFAULTS.capacity) {
     const capacity =
       typeof options === 'object' && options !== null
-        ? (options.capacity ?? CHANNEL_DEFAULTS.capacity)
+        ? options.capacity === undefined
+          ? CHANNEL_DEFAULTS.capacity
+          : options.capacity
         : options;
     if (!Number.isSafeInteger(capacity) || capacity < 0) {
       throw new InvalidOptionError('options.capacity must be a non-negative integer');
