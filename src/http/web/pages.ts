@@ -86,13 +86,13 @@ function pageHandler(
       })
       .catch((err: unknown) => {
         ctx.log.error('page failed', { page, err });
-        x.send(
-          503,
-          views.render('error.njk', {
-            message: 'The site is unavailable right now. Try again in a moment.',
-          }),
-          PAGE_HEADERS,
-        );
+        let html = 'The site is unavailable right now. Try again in a moment.';
+        try {
+          html = views.render('error.njk', { message: html });
+        } catch (renderErr) {
+          ctx.log.error('error page failed', { err: renderErr });
+        }
+        x.send(503, html, PAGE_HEADERS);
       });
   };
 }
