@@ -19,7 +19,7 @@ async function relay(web: string, url: string, method: string, body?: unknown, c
   });
   return {
     status: res.status,
-    json: await res.json().catch(() => undefined),
+    json: (await res.json().catch(() => undefined)) as { error: string } | undefined,
     setCookie: res.headers.get('set-cookie') ?? '',
   };
 }
@@ -57,7 +57,7 @@ it('works split across processes, and reports a dead api as 502/503', async () =
   expect(await back.stop()).toBe(0);
   const down = await relay(web, '/user/splitter', 'GET', undefined, cookie);
   expect(down.status).toBe(502);
-  expect(down.json.error).toMatch(/unreachable/);
+  expect(down.json?.error).toMatch(/unreachable/);
   const downPage = await fetch(`${web}/userhome`, { headers: { cookie }, redirect: 'manual' });
   expect(downPage.status).toBe(503);
   expect(downPage.headers.get('content-type')).toMatch(/^text\/html/);
