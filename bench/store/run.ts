@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     const r = results[wi]!;
     return [
       w.name,
-      ...r.map((x) => x.toFixed(0)),
+      ...r.map((x) => x.toFixed(x < 10 ? 1 : 0)),
       ...r.slice(1).map((x) => `${(r[0]! / x).toFixed(1)}×`),
     ];
   });

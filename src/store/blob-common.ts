@@ -54,7 +54,16 @@ export function resolveRange(
   return { start, end };
 }
 
-/** A byte stream (not object mode) over an async generator; errors surface on the stream. */
-export function byteStream(gen: AsyncGenerator<Buffer>): Readable {
+/**
+ * A byte stream (not object mode) over an async generator. Every failure, including a bad id
+ * checked by `prepare`, surfaces as an 'error' on the stream: callers handle one path.
+ */
+export function byteStream(prepare: () => AsyncGenerator<Buffer>): Readable {
+  let gen: AsyncIterable<Buffer>;
+  try {
+    gen = prepare();
+  } catch (e) {
+    gen = { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(e) }) };
+  }
   return Readable.from(gen, { objectMode: false });
 }

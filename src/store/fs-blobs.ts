@@ -172,8 +172,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   read(id: string, range?: { start: number; end: number }): Readable {
-    const path = this.#path(id);
-    return byteStream(readFile_(path, id, range));
+    return byteStream(() => readFile_(this.#path(id), id, range));
   }
 
   async delete(id: string): Promise<void> {

@@ -114,10 +114,10 @@ export class GridFsBlobStore implements BlobStore {
   }
 
   read(id: string, range?: { start: number; end: number }): Readable {
-    const name = this.#name(id);
     const self = this;
-    return byteStream(
-      (async function* () {
+    return byteStream(() => {
+      const name = this.#name(id);
+      return (async function* () {
         const [f] = await self.#files(name);
         if (!f) throw new BlobNotFoundError(id);
         const r = resolveRange(range, f.length);
@@ -130,8 +130,8 @@ export class GridFsBlobStore implements BlobStore {
         } finally {
           s.destroy();
         }
-      })(),
-    );
+      })();
+    });
   }
 
   async delete(id: string): Promise<void> {
