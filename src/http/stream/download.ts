@@ -13,10 +13,11 @@ import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
+import { blobSource } from './blob-source.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
 import type { StreamRouteOptions } from './options.js';
 import { parseRange, type RangeResult } from './range.js';
-import { type BodySource, sendBody } from './send-body.js';
+import { sendBody } from './send-body.js';
 
 interface DownloadRequest extends ConditionalHeaders {
   range: string;
@@ -84,7 +85,7 @@ function respond(
     else x.send(200, '', headers);
     return;
   }
-  const source = ctx.blobs.read(vid, { start, end }) as unknown as BodySource;
+  const source = blobSource(ctx, vid, start, end);
   sendBody(
     x,
     source,

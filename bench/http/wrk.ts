@@ -1,0 +1,52 @@
+/** wrk (Debian's) with a Lua script; parses requests/s, bytes/s and the non-2xx count. */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface WrkRun {
+  url: string;
+  /** Lua script body (sets wrk.method, wrk.headers, or defines request()). */
+  lua: string;
+  connections: number;
+  seconds: number;
+  /** @default 1 — on a 2-core machine wrk gets one core and the server the other */
+  threads?: number;
+}
+
+export interface WrkResult {
+  rps: number;
+  bytesPerSec: number;
+  non2xx: number;
+  errors: number;
+}
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  TB: 1024 ** 4,
+};
+
+export async function wrk(dir: string, r: WrkRun): Promise<WrkResult> {
+  const script = join(dir, `wrk-${Math.random().toString(16).slice(2)}.lua`);
+  await writeFile(script, r.lua);
+  const { stdout } = await run('wrk', [
+    `-t${r.threads ?? 1}`,
+    `-c${r.connections}`,
+    `-d${r.seconds}s`,
+    '-s',
+    script,
+    r.url,
+  ]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
+  const t = /Transfer\/sec:\s+([\d.]+)([KMGT]?B)/.exec(stdout);
+  const bytesPerSec = t ? Number(t[1]) * (UNITS[t[2]!] ?? 1) : Number.NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const e = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = e ? e.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
+  return { rps, bytesPerSec, non2xx, errors };
+}
