@@ -175,6 +175,9 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
     new RegExp(`${USER}[\\s\\S]*Great test pattern!`),
   );
   await shot(page, o.artifacts, '05-userhome-playing');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, o.artifacts, '05b-userhome-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Delete: two clicks (arm, confirm); the list empties and the file goes later.
   await page.click(`.video-item[data-vid="${vid}"] .btn-danger`);
