@@ -16,17 +16,9 @@
  *   on open; sidecars without a blob are swept once older than `tmpMaxAgeMs`.
  * - Delete removes the blob first, then the sidecar (keeps "blob visible ⇒ sidecar").
  */
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -37,12 +29,8 @@ import {
   checkMaxBytes,
   resolveRange,
 } from './blob-common.js';
-import {
-  BlobNotFoundError,
-  BlobTooLargeError,
-  StoreClosedError,
-  WriterClosedError,
-} from './errors.js';
+import { BlobNotFoundError, StoreClosedError } from './errors.js';
+import { FsBlobWriter, isEnoent, type Meta, unlinkQuiet } from './fs-blob-writer.js';
 import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
 import { checkId } from './validate.js';
 
@@ -56,33 +44,7 @@ export interface FsBlobStoreOptions extends BlobStoreOptions {
 const TMP = /^\.([0-9a-f-]{36})\.(\d+)\.[0-9a-f]+\.(tmp|meta\.tmp)$/;
 const META = /^([0-9a-f-]{36})\.meta$/;
 
-interface Meta {
-  contentType: string;
-  size: number;
-  ino: number;
-  sha256: string;
-}
-
 const DEFAULT_TYPE = 'application/octet-stream';
-
-function isEnoent(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
-}
-
-async function unlinkQuiet(path: string): Promise<void> {
-  await unlink(path).catch((e) => {
-    if (!isEnoent(e)) throw e;
-  });
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -151,7 +113,7 @@ export class FsBlobStore implements BlobStore {
 
   async stat(id: string): Promise<BlobInfo | undefined> {
     const path = this.#path(id);
-    let st: import('node:fs').BigIntStats;
+    let st: BigIntStats;
     try {
       st = await stat(path, { bigint: true });
     } catch (e) {
@@ -217,83 +179,5 @@ async function readMeta(path: string): Promise<Meta | undefined> {
     return m as Meta;
   } catch {
     return undefined; // missing or torn sidecar: the caller falls back to defaults
-  }
-}
-
-class FsBlobWriter implements BlobWriter {
-  #bytes = 0;
-  #done = false;
-  readonly #hash = createHash('sha256');
-
-  constructor(
-    readonly fh: FileHandle,
-    readonly base: string,
-    readonly final: string,
-    readonly dir: string,
-    readonly contentType: string,
-    readonly maxBytes: number,
-  ) {}
-
-  get bytesWritten(): number {
-    return this.#bytes;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.#done) throw new WriterClosedError();
-    if (this.#bytes + chunk.byteLength > this.maxBytes) {
-      await this.abort();
-      throw new BlobTooLargeError(this.maxBytes);
-    }
-    try {
-      let off = 0;
-      while (off < chunk.byteLength) {
-        const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
-        off += bytesWritten;
-      }
-    } catch (e) {
-      await this.abort();
-      throw e;
-    }
-    this.#hash.update(chunk);
-    this.#bytes += chunk.byteLength;
-  }
-
-  async commit(): Promise<BlobInfo> {
-    if (this.#done) throw new WriterClosedError();
-    this.#done = true;
-    const tmp = `${this.base}.tmp`;
-    const metaTmp = `${this.base}.meta.tmp`;
-    try {
-      await this.fh.sync();
-      const st = await this.fh.stat();
-      await this.fh.close();
-      const sha256 = this.#hash.digest('base64url');
-      const meta: Meta = { contentType: this.contentType, size: st.size, ino: st.ino, sha256 };
-      const mfh = await open(metaTmp, 'wx', 0o644);
-      try {
-        await mfh.writeFile(JSON.stringify(meta));
-        await mfh.sync();
-      } finally {
-        await mfh.close();
-      }
-      await rename(metaTmp, `${this.final}.meta`); // sidecar first: see the header
-      await rename(tmp, this.final);
-      await fsyncDir(this.dir);
-      // rename keeps mtime, so the descriptor's stat is the committed file's.
-      const mtime = Math.floor(st.mtimeMs);
-      return { size: st.size, contentType: this.contentType, etag: `"${sha256}"`, mtime };
-    } catch (e) {
-      await this.fh.close().catch(() => {});
-      await unlinkQuiet(tmp).catch(() => {});
-      await unlinkQuiet(metaTmp).catch(() => {});
-      throw e;
-    }
-  }
-
-  async abort(): Promise<void> {
-    if (this.#done) return;
-    this.#done = true;
-    await this.fh.close().catch(() => {});
-    await unlinkQuiet(`${this.base}.tmp`);
   }
 }

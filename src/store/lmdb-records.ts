@@ -23,8 +23,8 @@
  */
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { claimable, newDeletion, toDeletion } from './deletion.js';
 import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
+import { LmdbDeletionQueue } from './lmdb-queue.js';
 import type {
   Comment,
   DeletionRecord,
@@ -37,12 +37,6 @@ import type {
 import * as v from './validate.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
-
-type DelRow = Omit<DeletionRecord, 'owner' | 'leaseUntil' | 'lastError'> & {
-  owner: string | null;
-  leaseUntil: number | null;
-  lastError: string | null;
-};
 
 export interface LmdbRecordStoreOptions {
   /** Directory of the LMDB environment. */
@@ -59,8 +53,7 @@ export class LmdbRecordStore implements RecordStore {
   readonly #videosByAuthor: Database<Video, [string, number, string]>;
   readonly #comments: Database<Comment, string>;
   readonly #commentsByVideo: Database<Comment, [string, number, string]>;
-  readonly #dels: Database<DelRow, string>;
-  readonly #delPending: Database<null, [number, string]>;
+  readonly #queue: LmdbDeletionQueue;
   #closed: Promise<void> | undefined;
 
   /** Opens (creating if needed) the environment; every thread and process may open the same path. */
@@ -87,8 +80,11 @@ export class LmdbRecordStore implements RecordStore {
     this.#videosByAuthor = db('videosByAuthor');
     this.#comments = db('comments');
     this.#commentsByVideo = db('commentsByVideo');
-    this.#dels = db('deletions');
-    this.#delPending = db('delPending');
+    this.#queue = new LmdbDeletionQueue(
+      this.#root,
+      (fn) => this.#tx(fn),
+      () => this.#open(),
+    );
   }
 
   #open(): void {
@@ -261,127 +257,49 @@ export class LmdbRecordStore implements RecordStore {
     });
   }
 
-  // deletion queue
+  // deletion queue: lmdb-queue.ts
 
-  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
-    v.checkId('video id', videoId);
-    v.checkTime('now', now);
-    return this.#tx(() => {
-      if (this.#dels.get(videoId) !== undefined) return false;
-      const row = toRow(newDeletion(videoId, now));
-      this.#dels.put(videoId, row);
-      this.#delPending.put([row.enqueuedAt, videoId], null);
-      return true;
-    });
+  enqueueDeletion(videoId: string, now?: number): Promise<boolean> {
+    return this.#queue.enqueueDeletion(videoId, now);
   }
 
-  async claimDeletions(
+  claimDeletions(
     owner: string,
     limit: number,
     leaseMs: number,
-    now = Date.now(),
+    now?: number,
   ): Promise<DeletionRecord[]> {
-    v.checkOwner(owner);
-    v.checkPositiveInt('limit', limit);
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
-    return this.#tx(() => {
-      const out: DeletionRecord[] = [];
-      for (const key of this.#delPending.getKeys()) {
-        const row = this.#dels.get(key[1]);
-        if (!row || !claimable(toDeletion(row), now)) continue;
-        const next: DelRow = { ...row, owner, leaseUntil: now + leaseMs };
-        this.#dels.put(row.videoId, next);
-        out.push(toDeletion(next));
-        if (out.length >= limit) break;
-      }
-      return out;
-    });
+    return this.#queue.claimDeletions(owner, limit, leaseMs, now);
   }
 
-  /**
-   * Runs `fn` on the record only while `owner` is its recorded owner (fencing). An expired lease
-   * still counts until someone else claims it: the owner's work is as good as done then.
-   */
-  #fenced<T>(videoId: string, owner: string, miss: T, fn: (row: DelRow) => T): Promise<T> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    return this.#tx(() => {
-      const row = this.#dels.get(videoId);
-      if (row?.state !== 'pending' || row.owner !== owner) return miss;
-      return fn(row);
-    });
+  renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean> {
+    return this.#queue.renewDeletion(videoId, owner, leaseMs, now);
   }
 
-  async renewDeletion(
-    videoId: string,
-    owner: string,
-    leaseMs: number,
-    now = Date.now(),
-  ): Promise<boolean> {
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
-    return this.#fenced(videoId, owner, false, (row) => {
-      this.#dels.put(videoId, { ...row, leaseUntil: now + leaseMs });
-      return true;
-    });
+  completeDeletion(videoId: string, owner: string): Promise<boolean> {
+    return this.#queue.completeDeletion(videoId, owner);
   }
 
-  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    return this.#fenced(videoId, owner, false, (row) => {
-      this.#dels.remove(videoId);
-      this.#delPending.remove([row.enqueuedAt, videoId]);
-      return true;
-    });
-  }
-
-  async failDeletion(
+  failDeletion(
     videoId: string,
     owner: string,
     error: string,
     retryAt: number,
     maxAttempts: number,
   ): Promise<FailOutcome> {
-    v.checkTime('retryAt', retryAt);
-    v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
-    const lastError = v.truncateError(error);
-    return this.#fenced<FailOutcome>(videoId, owner, 'lost', (row) => {
-      const attempts = row.attempts + 1;
-      const dead = attempts >= maxAttempts;
-      const next: DelRow = {
-        ...row,
-        attempts,
-        lastError,
-        owner: null,
-        leaseUntil: null,
-        state: dead ? 'dead' : 'pending',
-        notBefore: dead ? row.notBefore : retryAt,
-      };
-      this.#dels.put(videoId, next);
-      if (dead) this.#delPending.remove([row.enqueuedAt, videoId]);
-      return dead ? 'dead' : 'retry';
-    });
+    return this.#queue.failDeletion(videoId, owner, error, retryAt, maxAttempts);
   }
 
-  async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
-    this.#open();
-    const row = this.#dels.get(v.checkId('video id', videoId));
-    return row && toDeletion(row);
+  getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
+    return this.#queue.getDeletion(videoId);
   }
 
-  async listDeadDeletions(): Promise<DeletionRecord[]> {
-    this.#open();
-    const out: DeletionRecord[] = [];
-    for (const { value } of this.#dels.getRange()) {
-      if (value.state === 'dead') out.push(toDeletion(value));
-    }
-    return out.sort((a, b) => a.enqueuedAt - b.enqueuedAt || cmp(a.videoId, b.videoId));
+  listDeadDeletions(): Promise<DeletionRecord[]> {
+    return this.#queue.listDeadDeletions();
   }
 
-  async countDeletions(): Promise<{ pending: number; dead: number }> {
-    this.#open();
-    const pending = this.#delPending.getKeysCount();
-    return { pending, dead: this.#dels.getKeysCount() - pending };
+  countDeletions(): Promise<{ pending: number; dead: number }> {
+    return this.#queue.countDeletions();
   }
 
   close(): Promise<void> {
@@ -397,17 +315,4 @@ function newestFirst<T>(db: Database<T, [string, number, string]>, prefix: strin
   const range = db.getRange({ start: [prefix, MAX, ''], end: [prefix, -1, ''], reverse: true });
   for (const { value } of range) out.push(value);
   return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function toRow(d: DeletionRecord): DelRow {
-  return {
-    ...d,
-    owner: d.owner ?? null,
-    leaseUntil: d.leaseUntil ?? null,
-    lastError: d.lastError ?? null,
-  };
 }

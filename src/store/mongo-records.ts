@@ -4,21 +4,12 @@
  *
  * Invariants
  * - Indexes are created by `open()` before the store is handed out (idempotent on restart).
- * - Claims: MongoDB cannot "update the N oldest matching documents and return them" in one
- *   atomic command (updateMany has no limit/sort and does not return documents), so a claim is
- *   a loop of findOneAndUpdate, each atomically moving ONE claimable document to our lease. On a
- *   real mongod two claimers can never both win a document: the second one's filter no longer
- *   matches once the first wrote its lease. FerretDB v1 implements findAndModify as find-then-
- *   update without a lock, so there two claimers may both "win" the same record; fencing keeps
- *   that safe (only the last writer is the owner; the other's complete/fail is a no-op), and the
- *   executors are idempotent. The conformance suite names this gap.
- * - Every write after a claim filters on `{_id, state: 'pending', owner}`: a non-owner matches
- *   nothing and writes nothing.
+ * - The deletion queue (claims, leases, fencing) is mongo-queue.ts.
  */
 import type { Collection, Db, MongoClient } from 'mongodb';
-import { newDeletion, toDeletion } from './deletion.js';
 import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
+import { MongoDeletionQueue } from './mongo-queue.js';
 import type {
   Comment,
   DeletionRecord,
@@ -31,12 +22,6 @@ import type {
 import * as v from './validate.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
-type DelDoc = Omit<DeletionRecord, 'videoId' | 'owner' | 'leaseUntil' | 'lastError'> & {
-  _id: string;
-  owner: string | null;
-  leaseUntil: number | null;
-  lastError: string | null;
-};
 
 function toDoc<T extends { id: string }>(x: T): Doc<T> {
   const { id, ...rest } = x;
@@ -57,7 +42,7 @@ export class MongoRecordStore implements RecordStore {
   readonly #sessions: Collection<Doc<Session>>;
   readonly #videos: Collection<Doc<Video>>;
   readonly #comments: Collection<Doc<Comment>>;
-  readonly #dels: Collection<DelDoc>;
+  readonly #queue: MongoDeletionQueue;
   #closed: Promise<void> | undefined;
 
   /** Connects (fails fast naming the host), creates the indexes, returns the store. */
@@ -90,7 +75,7 @@ export class MongoRecordStore implements RecordStore {
     this.#sessions = db.collection('sessions');
     this.#videos = db.collection('videos');
     this.#comments = db.collection('comments');
-    this.#dels = db.collection('video_del_rec');
+    this.#queue = new MongoDeletionQueue(db.collection('video_del_rec'), (fn) => this.#run(fn));
   }
 
   async #createIndexes(): Promise<void> {
@@ -104,11 +89,7 @@ export class MongoRecordStore implements RecordStore {
       { videoId: 1, createdAt: -1, _id: -1 },
       { name: 'video_time' },
     );
-    await this.#dels.createIndex({ state: 1, enqueuedAt: 1, _id: 1 }, { name: 'state_time' });
-    await this.#dels.createIndex(
-      { state: 1, notBefore: 1, leaseUntil: 1 },
-      { name: 'state_notBefore_lease' },
-    );
+    await this.#queue.createIndexes();
   }
 
   /** Runs one driver call, mapping failures to StoreError. */
@@ -236,137 +217,49 @@ export class MongoRecordStore implements RecordStore {
     return this.#run(async () => (await this.#comments.deleteMany({ videoId })).deletedCount);
   }
 
-  // deletion queue
+  // deletion queue: mongo-queue.ts
 
-  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
-    v.checkId('video id', videoId);
-    v.checkTime('now', now);
-    const { videoId: _id, ...rest } = newDeletion(videoId, now);
-    const doc: DelDoc = { _id, ...rest, owner: null, leaseUntil: null, lastError: null };
-    try {
-      await this.#run(() => this.#dels.insertOne(doc));
-      return true;
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_DUPLICATE') return false; // already queued
-      throw e;
-    }
+  enqueueDeletion(videoId: string, now?: number): Promise<boolean> {
+    return this.#queue.enqueueDeletion(videoId, now);
   }
 
-  /** The same rule as deletion.ts `claimable`, as a query. */
-  #claimFilter(now: number) {
-    return {
-      state: 'pending' as const,
-      notBefore: { $lte: now },
-      $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }],
-    };
-  }
-
-  async claimDeletions(
+  claimDeletions(
     owner: string,
     limit: number,
     leaseMs: number,
-    now = Date.now(),
+    now?: number,
   ): Promise<DeletionRecord[]> {
-    v.checkOwner(owner);
-    v.checkPositiveInt('limit', limit);
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
-    const out: DeletionRecord[] = [];
-    while (out.length < limit) {
-      const doc = await this.#run(() =>
-        this.#dels.findOneAndUpdate(
-          this.#claimFilter(now),
-          { $set: { owner, leaseUntil: now + leaseMs } },
-          { sort: { enqueuedAt: 1, _id: 1 }, returnDocument: 'after' },
-        ),
-      );
-      if (!doc) break;
-      out.push(toDeletion(doc));
-    }
-    return out;
+    return this.#queue.claimDeletions(owner, limit, leaseMs, now);
   }
 
-  async renewDeletion(
-    videoId: string,
-    owner: string,
-    leaseMs: number,
-    now = Date.now(),
-  ): Promise<boolean> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
-    const r = await this.#run(() =>
-      this.#dels.updateOne(
-        { _id: videoId, state: 'pending', owner },
-        { $set: { leaseUntil: now + leaseMs } },
-      ),
-    );
-    return r.matchedCount === 1;
+  renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean> {
+    return this.#queue.renewDeletion(videoId, owner, leaseMs, now);
   }
 
-  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    const r = await this.#run(() =>
-      this.#dels.deleteOne({ _id: videoId, state: 'pending', owner }),
-    );
-    return r.deletedCount === 1;
+  completeDeletion(videoId: string, owner: string): Promise<boolean> {
+    return this.#queue.completeDeletion(videoId, owner);
   }
 
-  async failDeletion(
+  failDeletion(
     videoId: string,
     owner: string,
     error: string,
     retryAt: number,
     maxAttempts: number,
   ): Promise<FailOutcome> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    v.checkTime('retryAt', retryAt);
-    v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
-    const lastError = v.truncateError(error);
-    const fence = { _id: videoId, state: 'pending' as const, owner };
-    const release = { owner: null, leaseUntil: null, lastError };
-    // Two fenced single-document updates, split on the attempt count, each atomic by itself:
-    // whichever matches decides the outcome; neither matching means we lost the lease.
-    const dead = await this.#run(() =>
-      this.#dels.updateOne(
-        { ...fence, attempts: { $gte: maxAttempts - 1 } },
-        { $set: { ...release, state: 'dead' }, $inc: { attempts: 1 } },
-      ),
-    );
-    if (dead.matchedCount === 1) return 'dead';
-    const retry = await this.#run(() =>
-      this.#dels.updateOne(
-        { ...fence, attempts: { $lt: maxAttempts - 1 } },
-        { $set: { ...release, notBefore: retryAt }, $inc: { attempts: 1 } },
-      ),
-    );
-    return retry.matchedCount === 1 ? 'retry' : 'lost';
+    return this.#queue.failDeletion(videoId, owner, error, retryAt, maxAttempts);
   }
 
-  async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
-    v.checkId('video id', videoId);
-    const d = await this.#run(() => this.#dels.findOne({ _id: videoId }));
-    return d ? toDeletion(d) : undefined;
+  getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
+    return this.#queue.getDeletion(videoId);
   }
 
-  async listDeadDeletions(): Promise<DeletionRecord[]> {
-    return this.#run(async () => {
-      const docs = await this.#dels
-        .find({ state: 'dead' })
-        .sort({ enqueuedAt: 1, _id: 1 })
-        .toArray();
-      return docs.map((d) => toDeletion(d));
-    });
+  listDeadDeletions(): Promise<DeletionRecord[]> {
+    return this.#queue.listDeadDeletions();
   }
 
-  async countDeletions(): Promise<{ pending: number; dead: number }> {
-    return this.#run(async () => ({
-      pending: await this.#dels.countDocuments({ state: 'pending' }),
-      dead: await this.#dels.countDocuments({ state: 'dead' }),
-    }));
+  countDeletions(): Promise<{ pending: number; dead: number }> {
+    return this.#queue.countDeletions();
   }
 
   close(): Promise<void> {

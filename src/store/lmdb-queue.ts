@@ -1,0 +1,175 @@
+/**
+ * The deletion queue of the LMDB record store (see lmdb-records.ts for the environment).
+ *
+ * Invariants
+ * - `deletions` holds every record by video id; `delPending` holds the key
+ *   [enqueuedAt, videoId] of exactly the `pending` ones (same transaction as the record), so a
+ *   claim scans oldest first and skips leased or backed-off records (rule: deletion.ts).
+ * - Every operation below is ONE write transaction. LMDB serializes write transactions across
+ *   threads and processes, and reads inside the callback see the latest committed state: the
+ *   read-check-write of a claim or a fenced complete/renew/fail is atomic. So two claimers never
+ *   get the same record, and a non-owner's write is a no-op.
+ */
+import type { Database, RootDatabase } from 'lmdb';
+import { claimable, newDeletion, toDeletion } from './deletion.js';
+import type { DeletionRecord, FailOutcome } from './types.js';
+import * as v from './validate.js';
+
+type DelRow = Omit<DeletionRecord, 'owner' | 'leaseUntil' | 'lastError'> & {
+  owner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+};
+
+type Tx = <T>(fn: () => T) => Promise<T>;
+
+export class LmdbDeletionQueue {
+  readonly #dels: Database<DelRow, string>;
+  readonly #delPending: Database<null, [number, string]>;
+  readonly #tx: Tx;
+  readonly #assertOpen: () => void;
+
+  constructor(root: RootDatabase, tx: Tx, assertOpen: () => void) {
+    this.#dels = root.openDB<DelRow, string>({ name: 'deletions', encoding: 'msgpack' });
+    this.#delPending = root.openDB<null, [number, string]>({
+      name: 'delPending',
+      encoding: 'msgpack',
+    });
+    this.#tx = tx;
+    this.#assertOpen = assertOpen;
+  }
+
+  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
+    v.checkId('video id', videoId);
+    v.checkTime('now', now);
+    return this.#tx(() => {
+      if (this.#dels.get(videoId) !== undefined) return false;
+      const row = toRow(newDeletion(videoId, now));
+      this.#dels.put(videoId, row);
+      this.#delPending.put([row.enqueuedAt, videoId], null);
+      return true;
+    });
+  }
+
+  async claimDeletions(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<DeletionRecord[]> {
+    v.checkOwner(owner);
+    v.checkPositiveInt('limit', limit);
+    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
+    v.checkTime('now', now);
+    return this.#tx(() => {
+      const out: DeletionRecord[] = [];
+      for (const key of this.#delPending.getKeys()) {
+        const row = this.#dels.get(key[1]);
+        if (!row || !claimable(toDeletion(row), now)) continue;
+        const next: DelRow = { ...row, owner, leaseUntil: now + leaseMs };
+        this.#dels.put(row.videoId, next);
+        out.push(toDeletion(next));
+        if (out.length >= limit) break;
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Runs `fn` on the record only while `owner` is its recorded owner (fencing). An expired lease
+   * still counts until someone else claims it: the owner's work is as good as done then.
+   */
+  #fenced<T>(videoId: string, owner: string, miss: T, fn: (row: DelRow) => T): Promise<T> {
+    v.checkId('video id', videoId);
+    v.checkOwner(owner);
+    return this.#tx(() => {
+      const row = this.#dels.get(videoId);
+      if (row?.state !== 'pending' || row.owner !== owner) return miss;
+      return fn(row);
+    });
+  }
+
+  async renewDeletion(
+    videoId: string,
+    owner: string,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
+    v.checkTime('now', now);
+    return this.#fenced(videoId, owner, false, (row) => {
+      this.#dels.put(videoId, { ...row, leaseUntil: now + leaseMs });
+      return true;
+    });
+  }
+
+  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
+    return this.#fenced(videoId, owner, false, (row) => {
+      this.#dels.remove(videoId);
+      this.#delPending.remove([row.enqueuedAt, videoId]);
+      return true;
+    });
+  }
+
+  async failDeletion(
+    videoId: string,
+    owner: string,
+    error: string,
+    retryAt: number,
+    maxAttempts: number,
+  ): Promise<FailOutcome> {
+    v.checkTime('retryAt', retryAt);
+    v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
+    const lastError = v.truncateError(error);
+    return this.#fenced<FailOutcome>(videoId, owner, 'lost', (row) => {
+      const attempts = row.attempts + 1;
+      const dead = attempts >= maxAttempts;
+      const next: DelRow = {
+        ...row,
+        attempts,
+        lastError,
+        owner: null,
+        leaseUntil: null,
+        state: dead ? 'dead' : 'pending',
+        notBefore: dead ? row.notBefore : retryAt,
+      };
+      this.#dels.put(videoId, next);
+      if (dead) this.#delPending.remove([row.enqueuedAt, videoId]);
+      return dead ? 'dead' : 'retry';
+    });
+  }
+
+  async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
+    this.#assertOpen();
+    const row = this.#dels.get(v.checkId('video id', videoId));
+    return row && toDeletion(row);
+  }
+
+  async listDeadDeletions(): Promise<DeletionRecord[]> {
+    this.#assertOpen();
+    const out: DeletionRecord[] = [];
+    for (const { value } of this.#dels.getRange()) {
+      if (value.state === 'dead') out.push(toDeletion(value));
+    }
+    return out.sort((a, b) => a.enqueuedAt - b.enqueuedAt || cmp(a.videoId, b.videoId));
+  }
+
+  async countDeletions(): Promise<{ pending: number; dead: number }> {
+    this.#assertOpen();
+    const pending = this.#delPending.getKeysCount();
+    return { pending, dead: this.#dels.getKeysCount() - pending };
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toRow(d: DeletionRecord): DelRow {
+  return {
+    ...d,
+    owner: d.owner ?? null,
+    leaseUntil: d.leaseUntil ?? null,
+    lastError: d.lastError ?? null,
+  };
+}

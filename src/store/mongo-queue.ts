@@ -1,0 +1,178 @@
+/**
+ * The deletion queue of the MongoDB record store: collection `video_del_rec`, `_id` = video id.
+ *
+ * Invariants
+ * - Claims: MongoDB cannot "update the N oldest matching documents and return them" in one
+ *   atomic command (updateMany has no limit/sort and does not return documents), so a claim is
+ *   a loop of findOneAndUpdate, each atomically moving ONE claimable document to our lease. On a
+ *   real mongod two claimers can never both win a document: the second one's filter no longer
+ *   matches once the first wrote its lease. FerretDB v1 implements findAndModify as find-then-
+ *   update without a lock, so there two claimers may both "win" the same record; fencing keeps
+ *   that safe (only the last writer is the owner; the other's complete/fail is a no-op), and the
+ *   executors are idempotent. The conformance suite names this gap.
+ * - Every write after a claim filters on `{_id, state: 'pending', owner}`: a non-owner matches
+ *   nothing and writes nothing.
+ */
+import type { Collection } from 'mongodb';
+import { newDeletion, toDeletion } from './deletion.js';
+import type { DeletionRecord, FailOutcome } from './types.js';
+import * as v from './validate.js';
+
+type DelDoc = Omit<DeletionRecord, 'videoId' | 'owner' | 'leaseUntil' | 'lastError'> & {
+  _id: string;
+  owner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+};
+
+type Run = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export class MongoDeletionQueue {
+  readonly #dels: Collection<DelDoc>;
+  readonly #run: Run;
+
+  constructor(dels: Collection<DelDoc>, run: Run) {
+    this.#dels = dels;
+    this.#run = run;
+  }
+
+  /** Oldest-first claim scan, and the claimable filter (state, notBefore, lease). */
+  async createIndexes(): Promise<void> {
+    await this.#dels.createIndex({ state: 1, enqueuedAt: 1, _id: 1 }, { name: 'state_time' });
+    await this.#dels.createIndex(
+      { state: 1, notBefore: 1, leaseUntil: 1 },
+      { name: 'state_notBefore_lease' },
+    );
+  }
+
+  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
+    v.checkId('video id', videoId);
+    v.checkTime('now', now);
+    const { videoId: _id, ...rest } = newDeletion(videoId, now);
+    const doc: DelDoc = { _id, ...rest, owner: null, leaseUntil: null, lastError: null };
+    try {
+      await this.#run(() => this.#dels.insertOne(doc));
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_DUPLICATE') return false; // already queued
+      throw e;
+    }
+  }
+
+  /** The same rule as deletion.ts `claimable`, as a query. */
+  #claimFilter(now: number) {
+    return {
+      state: 'pending' as const,
+      notBefore: { $lte: now },
+      $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }],
+    };
+  }
+
+  async claimDeletions(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<DeletionRecord[]> {
+    v.checkOwner(owner);
+    v.checkPositiveInt('limit', limit);
+    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
+    v.checkTime('now', now);
+    const out: DeletionRecord[] = [];
+    while (out.length < limit) {
+      const doc = await this.#run(() =>
+        this.#dels.findOneAndUpdate(
+          this.#claimFilter(now),
+          { $set: { owner, leaseUntil: now + leaseMs } },
+          { sort: { enqueuedAt: 1, _id: 1 }, returnDocument: 'after' },
+        ),
+      );
+      if (!doc) break;
+      out.push(toDeletion(doc));
+    }
+    return out;
+  }
+
+  async renewDeletion(
+    videoId: string,
+    owner: string,
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
+    v.checkId('video id', videoId);
+    v.checkOwner(owner);
+    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
+    v.checkTime('now', now);
+    const r = await this.#run(() =>
+      this.#dels.updateOne(
+        { _id: videoId, state: 'pending', owner },
+        { $set: { leaseUntil: now + leaseMs } },
+      ),
+    );
+    return r.matchedCount === 1;
+  }
+
+  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
+    v.checkId('video id', videoId);
+    v.checkOwner(owner);
+    const r = await this.#run(() =>
+      this.#dels.deleteOne({ _id: videoId, state: 'pending', owner }),
+    );
+    return r.deletedCount === 1;
+  }
+
+  async failDeletion(
+    videoId: string,
+    owner: string,
+    error: string,
+    retryAt: number,
+    maxAttempts: number,
+  ): Promise<FailOutcome> {
+    v.checkId('video id', videoId);
+    v.checkOwner(owner);
+    v.checkTime('retryAt', retryAt);
+    v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
+    const lastError = v.truncateError(error);
+    const fence = { _id: videoId, state: 'pending' as const, owner };
+    const release = { owner: null, leaseUntil: null, lastError };
+    // Two fenced single-document updates, split on the attempt count, each atomic by itself:
+    // whichever matches decides the outcome; neither matching means we lost the lease.
+    const dead = await this.#run(() =>
+      this.#dels.updateOne(
+        { ...fence, attempts: { $gte: maxAttempts - 1 } },
+        { $set: { ...release, state: 'dead' }, $inc: { attempts: 1 } },
+      ),
+    );
+    if (dead.matchedCount === 1) return 'dead';
+    const retry = await this.#run(() =>
+      this.#dels.updateOne(
+        { ...fence, attempts: { $lt: maxAttempts - 1 } },
+        { $set: { ...release, notBefore: retryAt }, $inc: { attempts: 1 } },
+      ),
+    );
+    return retry.matchedCount === 1 ? 'retry' : 'lost';
+  }
+
+  async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
+    v.checkId('video id', videoId);
+    const d = await this.#run(() => this.#dels.findOne({ _id: videoId }));
+    return d ? toDeletion(d) : undefined;
+  }
+
+  async listDeadDeletions(): Promise<DeletionRecord[]> {
+    return this.#run(async () => {
+      const docs = await this.#dels
+        .find({ state: 'dead' })
+        .sort({ enqueuedAt: 1, _id: 1 })
+        .toArray();
+      return docs.map((d) => toDeletion(d));
+    });
+  }
+
+  async countDeletions(): Promise<{ pending: number; dead: number }> {
+    return this.#run(async () => ({
+      pending: await this.#dels.countDocuments({ state: 'pending' }),
+      dead: await this.#dels.countDocuments({ state: 'dead' }),
+    }));
+  }
+}
