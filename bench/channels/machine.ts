@@ -1,7 +1,7 @@
 /** The machine description every benchmark result file carries. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 function cpuModel(): string {
   try {
@@ -31,5 +31,8 @@ export function machine(): string {
     `- node: ${process.version}`,
     `- ${goVersion()}`,
     `- OS: ${process.platform} ${process.arch}`,
+    `- load average at the end (1/5/15 min): ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
   ].join('\n');
 }

@@ -108,6 +108,10 @@ ${table.join('\n')}
 
 Targets: ≥ 1/3 of Go's msgs/s on buffered; ≥ 2× ts-chan on every workload.
 
+Figures are wall-clock on a machine shared with other jobs (see the load average below): every
+system ran once per round, rounds interleaved, best round kept — ratios within one table are
+comparable, absolute figures are lower bounds.
+
 ## Machine
 
 ${machine()}
