@@ -167,13 +167,15 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   assert.match(mid.range, /^bytes 100000-100999\/\d+$/);
 
   // Comment.
-  await page.fill('#comment-text', 'Great test pattern!');
+  // Markup in user text stays text (the page never puts user input into innerHTML).
+  await page.fill('#comment-text', 'Great test pattern! <b>not bold</b>');
   await page.click('#comment-form button[type=submit]');
   await page.waitForFunction(() => document.getElementById('comment-count').textContent === '1');
   assert.match(
     (await page.textContent('#comment-list')) ?? '',
-    new RegExp(`${USER}[\\s\\S]*Great test pattern!`),
+    new RegExp(`${USER}[\\s\\S]*Great test pattern! <b>not bold</b>`),
   );
+  assert.equal(await page.locator('#comment-list b').count(), 0);
   await shot(page, o.artifacts, '05-userhome-playing');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, o.artifacts, '05b-userhome-phone');
