@@ -36,9 +36,12 @@ const LIVE = 8;
 const DONE_LIVE = 9;
 const RECV_WAITING = 10;
 const MAGIC = 11;
+const CODEC = 12;
 /** Wait words, each on its own cache line: waiters sleep on them with Atomics.waitAsync. */
 export const RECV_SEQ = 16;
 export const SEND_SEQ = 32;
+/** Offset from a wait word to the count of endpoints sleeping on it. */
+export const SLEEPERS = 1;
 const HEADER = 48;
 const META = 3; // STATE, TICKET, LEN per slot
 const MAGIC_VALUE = 0x43485831; // "CHX1"
@@ -52,6 +55,8 @@ export interface RingConfig {
   capacity: number;
   parkedSenders: number;
   slotBytes: number;
+  /** 0 = structured clone (v8.serialize), 1 = JSON. */
+  codec: number;
 }
 
 export function createRingBuffer(c: RingConfig): SharedArrayBuffer {
@@ -61,6 +66,7 @@ export function createRingBuffer(c: RingConfig): SharedArrayBuffer {
   a[CAP] = c.capacity;
   a[SLOTS] = slots;
   a[SLOT_BYTES] = c.slotBytes;
+  a[CODEC] = c.codec;
   Atomics.store(a, MAGIC, MAGIC_VALUE);
   return sab;
 }
@@ -73,6 +79,7 @@ export class Ring {
   readonly cap: number;
   readonly slots: number;
   readonly slotBytes: number;
+  readonly codec: number;
   readonly #mask: number;
 
   constructor(sab: SharedArrayBuffer) {
@@ -86,6 +93,7 @@ export class Ring {
     this.cap = this.i32[CAP]!;
     this.slots = this.i32[SLOTS]!;
     this.slotBytes = this.i32[SLOT_BYTES]!;
+    this.codec = this.i32[CODEC]!;
     this.#mask = this.slots - 1;
     this.#meta = new Int32Array(sab, HEADER * 4, this.slots * META);
     this.#data = new Uint8Array(sab, (HEADER + this.slots * META) * 4);

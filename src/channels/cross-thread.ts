@@ -4,8 +4,10 @@
  * workerData), and `CrossThreadChannel.from(shared)` on the other; every endpoint can send,
  * receive and close, with Go semantics (cross-thread-ring.ts holds the shared state machine).
  *
- * Values are structured-cloned with `v8.serialize` (what postMessage does, without transfer) into
- * fixed-size slots: a value larger than `slotBytes` serialised is refused (ERR_INVALID_ARGUMENT).
+ * Values are copied into fixed-size slots, encoded by the channel's codec: 'structured' (default)
+ * is the structured clone algorithm via `v8.serialize` — what postMessage accepts, minus
+ * transfer: Maps, Dates, typed arrays, cycles — and 'json' is JSON text (about 3× cheaper, plain
+ * JSON values only). A value larger than `slotBytes` encoded is refused (ERR_INVALID_ARGUMENT).
  * Memory is bounded by (capacity + parkedSenders) slots: a full channel makes senders wait —
  * real backpressure, unlike postMessage's unbounded queue.
  *
@@ -19,7 +21,14 @@
  *   E4 an operation that can complete when its signal aborts completes (Go: a ready case wins).
  */
 import { deserialize, serialize } from 'node:v8';
-import { CLOSED_EMPTY, createRingBuffer, RECV_SEQ, Ring, SEND_SEQ } from './cross-thread-ring.js';
+import {
+  CLOSED_EMPTY,
+  createRingBuffer,
+  RECV_SEQ,
+  Ring,
+  SEND_SEQ,
+  SLEEPERS,
+} from './cross-thread-ring.js';
 import { hold, unhold, waitChange } from './cross-thread-wait.js';
 import {
   AbortError,
@@ -34,6 +43,8 @@ export interface CrossThreadChannelOptions {
   capacity?: number;
   /** Largest serialised value, in bytes. @default 1024 */
   slotBytes?: number;
+  /** 'structured' (structured clone) or 'json' (faster; JSON values only). @default 'structured' */
+  codec?: 'structured' | 'json';
   /** Blocked senders whose values may wait in shared memory (beyond that, senders wait for a
    *  slot before parking). @default 16 */
   parkedSenders?: number;
@@ -43,7 +54,22 @@ export const CROSS_THREAD_DEFAULTS = Object.freeze({
   capacity: 0,
   slotBytes: 1024,
   parkedSenders: 16,
+  codec: 'structured' as const,
 });
+
+const utf8in = new TextEncoder();
+const utf8out = new TextDecoder();
+const CODECS = [
+  { encode: (v: unknown): Uint8Array => serialize(v), decode: (b: Uint8Array) => deserialize(b) },
+  {
+    encode: (v: unknown): Uint8Array => {
+      const text = JSON.stringify(v);
+      if (text === undefined) throw new TypeError(`${typeof v} is not a JSON value`);
+      return utf8in.encode(text);
+    },
+    decode: (b: Uint8Array) => JSON.parse(utf8out.decode(b)),
+  },
+];
 
 interface RecvWaiter {
   resolve(r: RecvResult<unknown>): void;
@@ -60,6 +86,13 @@ interface SendWaiter {
   onAbort?: () => void;
 }
 
+/** Notify a wait word only when some endpoint sleeps on it (Atomics.notify takes a global
+ *  lock in V8). Safe: sleepers are counted before they read the word they will wait on, and we
+ *  read the count after bumping the word (both seq-cst), so one of us sees the other. */
+function wake(a: Int32Array, word: number): void {
+  if (Atomics.load(a, word + SLEEPERS) > 0) Atomics.notify(a, word);
+}
+
 const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
 
 function checkInt(name: string, v: number, min: number, max: number): number {
@@ -71,6 +104,7 @@ function checkInt(name: string, v: number, min: number, max: number): number {
 
 export class CrossThreadChannel<T> implements ChannelLike<T> {
   readonly #ring: Ring;
+  readonly #codec: (typeof CODECS)[number];
   readonly #shared: SharedArrayBuffer;
   readonly #recvq: RecvWaiter[] = [];
   readonly #sendq: SendWaiter[] = [];
@@ -99,10 +133,20 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
         1,
         1 << 16,
       );
-      shared = createRingBuffer({ capacity, slotBytes: (slotBytes + 3) & ~3, parkedSenders });
+      const codec = o.codec ?? CROSS_THREAD_DEFAULTS.codec;
+      if (codec !== 'structured' && codec !== 'json') {
+        throw new InvalidOptionError("options.codec must be 'structured' or 'json'");
+      }
+      shared = createRingBuffer({
+        capacity,
+        slotBytes: (slotBytes + 3) & ~3,
+        parkedSenders,
+        codec: codec === 'json' ? 1 : 0,
+      });
     }
     this.#shared = shared;
     this.#ring = new Ring(shared);
+    this.#codec = CODECS[this.#ring.codec] ?? CODECS[0]!;
   }
 
   /** Another endpoint of the channel whose `shared` buffer this is (typically on another thread). */
@@ -131,11 +175,9 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
   #encode(value: T): Uint8Array {
     let bytes: Uint8Array;
     try {
-      bytes = serialize(value);
+      bytes = this.#codec.encode(value);
     } catch (err) {
-      throw new InvalidArgumentError(
-        `value cannot be structured-cloned: ${(err as Error).message}`,
-      );
+      throw new InvalidArgumentError(`value cannot be encoded: ${(err as Error).message}`);
     }
     if (bytes.length > this.#ring.slotBytes) {
       throw new InvalidArgumentError(
@@ -159,7 +201,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     } finally {
       ring.unlock();
     }
-    if (ok) Atomics.notify(ring.i32, RECV_SEQ);
+    if (ok) wake(ring.i32, RECV_SEQ);
     return ok;
   }
 
@@ -171,8 +213,8 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     ring.unlock();
     if (r === undefined) return undefined;
     if (r === CLOSED_EMPTY) return CLOSED;
-    Atomics.notify(ring.i32, SEND_SEQ);
-    return { value: deserialize(r) as T, ok: true };
+    wake(ring.i32, SEND_SEQ);
+    return { value: this.#codec.decode(r) as T, ok: true };
   }
 
   send(value: T, signal?: AbortSignal): Promise<void> {
@@ -192,7 +234,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
         } finally {
           ring.unlock();
         }
-        if (sent || ticket !== undefined) Atomics.notify(ring.i32, RECV_SEQ);
+        if (sent || ticket !== undefined) wake(ring.i32, RECV_SEQ);
         if (sent) return Promise.resolve();
       } else if (ring.closed) {
         throw new SendOnClosedError();
@@ -215,9 +257,9 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     const r = this.#recvq.length === 0 ? ring.tryRecvLocked() : undefined;
     if (r === undefined) ring.addRecvWaitingLocked(1);
     ring.unlock();
-    Atomics.notify(ring.i32, SEND_SEQ);
+    wake(ring.i32, SEND_SEQ);
     if (r === CLOSED_EMPTY) return Promise.resolve(CLOSED);
-    if (r !== undefined) return Promise.resolve({ value: deserialize(r) as T, ok: true });
+    if (r !== undefined) return Promise.resolve({ value: this.#codec.decode(r) as T, ok: true });
     return new Promise<RecvResult<T>>((resolve, reject) => {
       const w: RecvWaiter = { resolve: resolve as RecvWaiter['resolve'], reject };
       this.#enqueue(this.#recvq, w, signal, () => this.#abortRecv(w));
@@ -233,8 +275,8 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     } finally {
       ring.unlock();
     }
-    Atomics.notify(ring.i32, RECV_SEQ);
-    Atomics.notify(ring.i32, SEND_SEQ);
+    wake(ring.i32, RECV_SEQ);
+    wake(ring.i32, SEND_SEQ);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -255,6 +297,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     onAbort: () => void,
   ): void {
     if (this.#recvq.length + this.#sendq.length === 0) hold();
+    if (q.length === 0) Atomics.add(this.#ring.i32, this.#word(q) + SLEEPERS, 1);
     q.push(w);
     if (signal !== undefined) {
       w.signal = signal;
@@ -263,11 +306,16 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     }
   }
 
+  #word(q: unknown[]): number {
+    return q === this.#recvq ? RECV_SEQ : SEND_SEQ;
+  }
+
   /** Remove a settled waiter from its queue; release the keep-alive when nothing waits. */
   #dequeue<W extends { signal?: AbortSignal; onAbort?: () => void }>(q: W[], w: W): void {
     const i = q.indexOf(w);
     if (i < 0) return;
     q.splice(i, 1);
+    if (q.length === 0) Atomics.sub(this.#ring.i32, this.#word(q) + SLEEPERS, 1);
     if (w.signal !== undefined) w.signal.removeEventListener('abort', w.onAbort!);
     if (this.#recvq.length + this.#sendq.length === 0) unhold();
   }
@@ -283,8 +331,8 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
       w.reject(new AbortError(w.signal?.reason));
       return;
     }
-    Atomics.notify(ring.i32, SEND_SEQ);
-    w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: deserialize(r), ok: true });
+    wake(ring.i32, SEND_SEQ);
+    w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: this.#codec.decode(r), ok: true });
   }
 
   #abortSend(w: SendWaiter): void {
@@ -304,7 +352,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
       w.reject(new SendOnClosedError());
       return;
     }
-    Atomics.notify(ring.i32, SEND_SEQ);
+    wake(ring.i32, SEND_SEQ);
     w.reject(new AbortError(w.signal?.reason));
   }
 
@@ -349,10 +397,10 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
       served.push([w, r]);
     }
     ring.unlock();
-    if (served.length > 0) Atomics.notify(ring.i32, SEND_SEQ);
+    if (served.length > 0) wake(ring.i32, SEND_SEQ);
     for (const [w, r] of served) {
       this.#dequeue(this.#recvq, w);
-      w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: deserialize(r), ok: true });
+      w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: this.#codec.decode(r), ok: true });
     }
     this.#armRecv(seq);
   }
@@ -385,7 +433,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
       parked = true;
     }
     ring.unlock();
-    if (parked) Atomics.notify(ring.i32, RECV_SEQ);
+    if (parked) wake(ring.i32, RECV_SEQ);
     for (const [w, err] of settled) {
       this.#dequeue(this.#sendq, w);
       if (err) w.reject(err);

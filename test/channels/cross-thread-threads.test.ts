@@ -122,6 +122,20 @@ describe('CrossThreadChannel across threads', () => {
     expect(maxQueued).toBeLessThanOrEqual(capacity + 3);
   });
 
+  it('structured codec carries what postMessage carries; json codec plain JSON only', async () => {
+    const ch = new CrossThreadChannel<unknown>({ capacity: 2 });
+    const v = { m: new Map([[1, 'a']]), d: new Date(5), b: new Uint8Array([1, 2]), n: undefined };
+    await ch.send(v);
+    expect((await ch.recv()).value).toEqual(v);
+    const js = new CrossThreadChannel<unknown>({ capacity: 2, codec: 'json' });
+    await js.send({ a: [1, 'x', null] });
+    expect((await js.recv()).value).toEqual({ a: [1, 'x', null] });
+    expect(() => js.trySend(undefined)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => new CrossThreadChannel({ codec: 'xml' as never })).toThrow(/options.codec/);
+  });
+
   it('rejects values that cannot cross or do not fit, with coded errors', async () => {
     const ch = new CrossThreadChannel<unknown>({ capacity: 1, slotBytes: 64 });
     await expect(ch.send(() => 1)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
