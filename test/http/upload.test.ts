@@ -99,8 +99,13 @@ describe('accepted uploads', () => {
     const a = fakeMp4(200_000);
     const b = fakeMp4(100_000);
     expect((await upload(vid, sessionId, a, 'video/mp4'))!.status).toBe(201);
+    const first = await request(`${s.url}/videos/${vid}`); // warms the per-version info cache
+    expect(first.body.equals(a)).toBe(true);
     expect((await upload(vid, sessionId, b, 'video/mp4'))!.status).toBe(201);
-    expect((await request(`${s.url}/videos/${vid}`)).body.equals(b)).toBe(true);
+    const second = await request(`${s.url}/videos/${vid}`);
+    expect(second.body.equals(b)).toBe(true);
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+    expect(second.headers['content-length']).toBe(String(b.length));
   });
 });
 

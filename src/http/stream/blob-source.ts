@@ -12,11 +12,9 @@
  * offers `localPath(id)` is asked instead. Blobs are replaced by rename, so an open descriptor
  * always reads one whole version; the range comes from the store's `stat` just before.
  */
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../store/fs-blobs.js';
 import type { ServiceContext } from '../context.js';
-import type { BodySource } from './send-body.js';
 
 /** Bytes per read: few thread-pool round trips, bounded memory per response (≤ 2 chunks held). */
 export const READ_CHUNK = 512 * 1024;
@@ -25,27 +23,12 @@ interface WithLocalPath {
   localPath(id: string): string | undefined;
 }
 
-function localPath(ctx: ServiceContext, id: string): string | undefined {
+/** The blob's file when the store keeps blobs as local files, else undefined. */
+export function localPath(ctx: ServiceContext, id: string): string | undefined {
   const blobs = ctx.blobs as unknown as Partial<WithLocalPath>;
   if (typeof blobs.localPath === 'function') return blobs.localPath(id);
   if (ctx.blobs instanceof FsBlobStore && ctx.config.blobStore === 'fs') {
     return join(ctx.config.dataDir, 'videos', id);
   }
   return undefined;
-}
-
-/** A pausable source of bytes `start..end` (inclusive) of blob `id`; `destroy()` frees the fd. */
-export function blobSource(
-  ctx: ServiceContext,
-  id: string,
-  start: number,
-  end: number,
-): BodySource {
-  const path = localPath(ctx, id);
-  if (path === undefined) return ctx.blobs.read(id, { start, end }) as unknown as BodySource;
-  return createReadStream(path, {
-    start,
-    end,
-    highWaterMark: Math.min(READ_CHUNK, end - start + 1),
-  });
 }

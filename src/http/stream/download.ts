@@ -13,11 +13,12 @@ import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
-import { blobSource } from './blob-source.js';
+import { localPath, READ_CHUNK } from './blob-source.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
+import { LocalBlob } from './local-blob.js';
 import type { StreamRouteOptions } from './options.js';
 import { parseRange, type RangeResult } from './range.js';
-import { sendBody } from './send-body.js';
+import { type BodySource, sendBody } from './send-body.js';
 
 interface DownloadRequest extends ConditionalHeaders {
   range: string;
@@ -34,10 +35,36 @@ function copyHeaders(req: HttpRequest): DownloadRequest {
   };
 }
 
-/** The blob of an active video, or undefined (→ 404). */
-async function lookup(ctx: ServiceContext, vid: string): Promise<BlobInfo | undefined> {
-  const [video, info] = await Promise.all([ctx.records.getVideo(vid), ctx.blobs.stat(vid)]);
-  return video && video.state === 'active' ? info : undefined;
+type OpenBody = (start: number, end: number) => BodySource;
+
+/**
+ * The blob of an active video and a way to read it, or undefined (→ 404). The record comes first:
+ * an unknown id costs no file-system call. `release` frees what `open` did not hand to a stream.
+ */
+async function lookup(
+  ctx: ServiceContext,
+  vid: string,
+  head: boolean,
+): Promise<{ info: BlobInfo; body: OpenBody; release(): void } | undefined> {
+  const video = await ctx.records.getVideo(vid);
+  if (video?.state !== 'active') return undefined;
+  const path = localPath(ctx, vid);
+  if (path !== undefined) {
+    const blob = await LocalBlob.open(ctx.blobs, vid, path, !head);
+    if (!blob) return undefined;
+    return {
+      info: blob.info,
+      body: (start, end) => blob.take(start, end, Math.min(READ_CHUNK, end - start + 1)),
+      release: () => blob.release(),
+    };
+  }
+  const info = await ctx.blobs.stat(vid);
+  if (!info) return undefined;
+  return {
+    info,
+    body: (start, end) => ctx.blobs.read(vid, { start, end }) as unknown as BodySource,
+    release: () => {},
+  };
 }
 
 function validators(info: BlobInfo): Record<string, string> {
@@ -51,8 +78,8 @@ function validators(info: BlobInfo): Record<string, string> {
 function respond(
   ctx: ServiceContext,
   x: Exchange,
-  vid: string,
   info: BlobInfo,
+  openBody: OpenBody,
   h: DownloadRequest,
   head: boolean,
 ): void {
@@ -85,7 +112,7 @@ function respond(
     else x.send(200, '', headers);
     return;
   }
-  const source = blobSource(ctx, vid, start, end);
+  const source = openBody(start, end);
   sendBody(
     x,
     source,
@@ -114,11 +141,17 @@ export function downloadHandler(
       x.error(new HttpError('badRequest', 'Invalid video id'));
       return;
     }
-    lookup(ctx, vid).then(
-      (info) => {
-        if (!x.open) return;
-        if (!info) x.error(new HttpError('notFound', 'Video not found'));
-        else respond(ctx, x, vid, info, h, head);
+    lookup(ctx, vid, head).then(
+      (found) => {
+        if (!found) {
+          x.error(new HttpError('notFound', 'Video not found'));
+          return;
+        }
+        try {
+          if (x.open) respond(ctx, x, found.info, found.body, h, head);
+        } finally {
+          found.release(); // no-op once a stream took the descriptor
+        }
       },
       (err: unknown) => {
         ctx.log.error('video lookup failed', { vid, err });
