@@ -85,6 +85,10 @@ describe.each([
     expect(html).toMatch(/href="\/statics\/css\/site\.css\?v=[\w-]+"/);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
     expect((await fetch(`${site.web}/`, { method: 'POST', body: 'a=b' })).status).toBe(200);
+    const head = await fetch(`${site.web}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(html));
+    expect(await head.text()).toBe('');
   });
 
   it('redirects anonymous visitors from /userhome to /', async () => {

@@ -70,7 +70,8 @@ function pageHandler(
   page: Page,
 ) {
   return (res: HttpResponse, req: HttpRequest): void => {
-    const x = exchange(res);
+    // HEAD (its own uWS route) gets GET's status and headers; the Exchange withholds the body.
+    const x = exchange(res, req.getMethod() === 'head');
     if (req.getMethod() === 'post') res.onData(() => {}); // drain and ignore the form body
     const sid = readCookie(req.getHeader('cookie'));
     const secure = req.getHeader('x-forwarded-proto') === 'https';
@@ -105,6 +106,6 @@ export function mountPages(
 ): void {
   const home = pageHandler(ctx, client, views, 'home');
   const userhome = pageHandler(ctx, client, views, 'userhome');
-  app.get('/', home).post('/', home);
-  app.get('/userhome', userhome).post('/userhome', userhome);
+  app.get('/', home).post('/', home).head('/', home);
+  app.get('/userhome', userhome).post('/userhome', userhome).head('/userhome', userhome);
 }
