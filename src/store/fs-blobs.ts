@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -27,9 +27,9 @@ import {
   byteStream,
   checkContentType,
   checkMaxBytes,
-  resolveRange,
 } from './blob-common.js';
-import { BlobNotFoundError, StoreClosedError } from './errors.js';
+import { StoreClosedError } from './errors.js';
+import { FileRangeReadable } from './fs-blob-reader.js';
 import { FsBlobWriter, isEnoent, type Meta, unlinkQuiet } from './fs-blob-writer.js';
 import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
 import { checkId } from './validate.js';
@@ -133,8 +133,25 @@ export class FsBlobStore implements BlobStore {
     };
   }
 
+  /** Ranged reads in 512 KiB chunks (fs-blob-reader.ts); a bad id errors the stream. */
   read(id: string, range?: { start: number; end: number }): Readable {
-    return byteStream(() => readFile_(this.#path(id), id, range));
+    let path: string;
+    try {
+      path = this.#path(id);
+    } catch (e) {
+      return byteStream(() => {
+        throw e;
+      });
+    }
+    return new FileRangeReadable(path, id, range);
+  }
+
+  /**
+   * The blob's file, for a server that streams it itself (sendfile-like paths). Open it once
+   * and read only that descriptor: a replace renames a new file onto the name.
+   */
+  localPath(id: string): string {
+    return this.#path(id);
   }
 
   async delete(id: string): Promise<void> {
@@ -145,29 +162,6 @@ export class FsBlobStore implements BlobStore {
 
   async close(): Promise<void> {
     this.#closed = true;
-  }
-}
-
-async function* readFile_(
-  path: string,
-  id: string,
-  range: { start: number; end: number } | undefined,
-): AsyncGenerator<Buffer> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    if (isEnoent(e)) throw new BlobNotFoundError(id);
-    throw e;
-  }
-  try {
-    // Sized from the open descriptor: a concurrent replace renames a new inode onto the name,
-    // and this reader keeps reading the one it opened.
-    const r = resolveRange(range, (await fh.stat()).size);
-    if (!r) return;
-    yield* fh.createReadStream({ start: r.start, end: r.end, autoClose: false });
-  } finally {
-    await fh.close();
   }
 }
 
