@@ -44,35 +44,47 @@ export function after(ms: number, options?: TimerOptions): RecvChannel<number> {
 export interface Ticker extends RecvChannel<number> {
   /** Idempotent; a pending tick stays in the channel, as in Go. */
   stop(): void;
-  /** Go's Ticker.Reset: stop, then tick every `ms` from now. */
+  /** Go's Ticker.Reset: stop, then tick every `ms` from now (not after its signal aborted). */
   reset(ms: number): void;
 }
 
 class TickerChannel extends Channel<number> implements Ticker {
   #timer: ReturnType<typeof setInterval> | undefined;
-  constructor(ms: number) {
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.stop();
+
+  constructor(ms: number, signal: AbortSignal | undefined) {
     super(1);
-    this.#timer = setInterval(() => this.trySend(Date.now()), ms);
+    this.#signal = signal;
+    this.#start(ms);
   }
+
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
     this.#timer = undefined;
+    // A long-lived signal must not collect one listener per stopped ticker.
+    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
+
   reset(ms: number): void {
     checkMs(ms, 'ms', true);
     this.stop();
+    this.#start(ms);
+  }
+
+  /** Tick unless the signal has aborted (then the ticker stays stopped). */
+  #start(ms: number): void {
+    if (this.#signal?.aborted) return;
     this.#timer = setInterval(() => this.trySend(Date.now()), ms);
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 }
 
 /** Date.now() every `ms` milliseconds; ticks a slow receiver has not taken are dropped. */
 export function ticker(ms: number, options?: TimerOptions): Ticker {
   checkMs(ms, 'ms', true);
-  const t = new TickerChannel(ms);
-  const signal = options?.signal;
-  if (signal?.aborted) t.stop();
-  else signal?.addEventListener('abort', () => t.stop(), { once: true });
-  return t;
+  return new TickerChannel(ms, options?.signal);
 }
 
 /** Resolves after `ms`; rejects with AbortError (timer cleared) if `signal` aborts first. */

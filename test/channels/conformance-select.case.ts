@@ -1,4 +1,5 @@
 /** Select cases of the conformance suite (skipped with `opts.select: false`). */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { recv, select, send, trySelect } from '../../src/channels/index.js';
 import { type Ctx, expectAbort, expectCode, track } from './conformance-helpers.js';
@@ -135,6 +136,19 @@ export function describeSelect(ctx: Ctx): void {
       buffered.trySend(1);
       await expectAbort(select([recv(buffered)], { signal: ac.signal }));
       expect(buffered.length).toBe(1);
+    });
+
+    it('a settled select leaves no abort listener on a long-lived signal', async () => {
+      const a = await ctx.make<number>(0);
+      const b = await ctx.make<number>(1);
+      const ac = new AbortController();
+      const s = select([recv(a), send(b, 1)], { signal: ac.signal }); // ready: b has room
+      expect((await s).index).toBe(1);
+      const blocked = select([recv(a), send(b, 2)], { signal: ac.signal });
+      await settle();
+      await a.send(5);
+      expect(await blocked).toEqual({ index: 0, value: 5, ok: true });
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
     });
 
     it('rejects a malformed case with ERR_INVALID_ARGUMENT', async () => {

@@ -7,6 +7,7 @@
  * Values are small numbers and strings so that kinds which copy values across threads pass too.
  * `opts.select: false` skips the select cases for kinds select cannot wait on.
  */
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ConformanceOptions,
@@ -253,6 +254,23 @@ export function describeChannelConformance(
         await ch.send(5);
         expect(await r2).toEqual({ value: 5, ok: true });
         expect(ch.trySend(6)).toBe(false);
+      });
+
+      it('completed operations leave no abort listener on a long-lived signal', async () => {
+        const ch = await ctx.make<number>(1);
+        const ac = new AbortController();
+        await ch.send(1, ac.signal); // ready
+        const blockedSend = ch.send(2, ac.signal);
+        await settle();
+        expect(await ch.recv(ac.signal)).toEqual({ value: 1, ok: true });
+        await blockedSend;
+        expect(await ch.recv(ac.signal)).toEqual({ value: 2, ok: true });
+        const blockedRecv = ch.recv(ac.signal);
+        await settle();
+        await ch.send(3);
+        expect(await blockedRecv).toEqual({ value: 3, ok: true });
+        await settle();
+        expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
       });
 
       it('a completed operation ignores a later abort', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recv, select, sleep, ticker, after as timeAfter } from '../../src/channels/index.js';
 
@@ -84,6 +85,17 @@ describe('timers (fake clock)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('stopped tickers leave no listener on a long-lived signal', () => {
+    const ac = new AbortController();
+    for (let i = 0; i < 5; i++) ticker(10, { signal: ac.signal }).stop();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    const t = ticker(10, { signal: ac.signal });
+    t.reset(20);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    t.stop();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
   it('a ticker stops when its signal aborts', async () => {
     const ac = new AbortController();
     const t = ticker(10, { signal: ac.signal });
@@ -92,6 +104,10 @@ describe('timers (fake clock)', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(t.tryRecv()).toEqual({ value: 1_010, ok: true });
     expect(t.tryRecv()).toBeUndefined();
+    t.reset(5); // an aborted ticker stays stopped
+    expect(vi.getTimerCount()).toBe(0);
+    expect(ticker(5, { signal: ac.signal }).length).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('sleep resolves after the delay, and rejects with AbortError on abort', async () => {
