@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Channel, WaitGroup } from '../../src/channels/index.js';
 
@@ -54,8 +55,10 @@ describe('WaitGroup', () => {
     ac.abort();
     await expect(w).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
     await expect(wg.wait(ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
-    const w2 = wg.wait(new AbortController().signal);
+    const long = new AbortController();
+    const w2 = wg.wait(long.signal);
     wg.done();
     await w2;
+    expect(getEventListeners(long.signal, 'abort')).toHaveLength(0);
   });
 });
