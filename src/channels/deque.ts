@@ -40,10 +40,6 @@ export class Deque<T> {
     return value;
   }
 
-  peek(): T | undefined {
-    return this.#len === 0 ? undefined : this.#items[this.#head];
-  }
-
   #grow(): void {
     const old = this.#items;
     const size = old.length * 2;
