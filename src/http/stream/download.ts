@@ -13,12 +13,13 @@ import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
-import { localPath, READ_CHUNK } from './blob-source.js';
+import { localPath } from './blob-source.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
 import { LocalBlob } from './local-blob.js';
 import type { StreamRouteOptions } from './options.js';
 import { parseRange, type RangeResult } from './range.js';
 import { type BodySource, sendBody } from './send-body.js';
+import { sendFile } from './send-file.js';
 
 interface DownloadRequest extends ConditionalHeaders {
   range: string;
@@ -35,7 +36,13 @@ function copyHeaders(req: HttpRequest): DownloadRequest {
   };
 }
 
-type OpenBody = (start: number, end: number) => BodySource;
+/** Streams bytes `start..end` into the exchange, writing the head first. */
+type SendRange = (
+  x: Exchange,
+  start: number,
+  end: number,
+  writeHead: (res: HttpResponse) => void,
+) => void;
 
 /**
  * The blob of an active video and a way to read it, or undefined (→ 404). The record comes first:
@@ -45,7 +52,7 @@ async function lookup(
   ctx: ServiceContext,
   vid: string,
   head: boolean,
-): Promise<{ info: BlobInfo; body: OpenBody; release(): void } | undefined> {
+): Promise<{ info: BlobInfo; send: SendRange; release(): void } | undefined> {
   const video = await ctx.records.getVideo(vid);
   if (video?.state !== 'active') return undefined;
   const path = localPath(ctx, vid);
@@ -54,7 +61,8 @@ async function lookup(
     if (!blob) return undefined;
     return {
       info: blob.info,
-      body: (start, end) => blob.take(start, end, Math.min(READ_CHUNK, end - start + 1)),
+      send: (x, start, end, writeHead) =>
+        sendFile(x, blob.takeFd(), start, end, writeHead, ctx.log),
       release: () => blob.release(),
     };
   }
@@ -62,7 +70,10 @@ async function lookup(
   if (!info) return undefined;
   return {
     info,
-    body: (start, end) => ctx.blobs.read(vid, { start, end }) as unknown as BodySource,
+    send: (x, start, end, writeHead) => {
+      const source = ctx.blobs.read(vid, { start, end }) as unknown as BodySource;
+      sendBody(x, source, end - start + 1, writeHead, ctx.log);
+    },
     release: () => {},
   };
 }
@@ -76,10 +87,9 @@ function validators(info: BlobInfo): Record<string, string> {
 }
 
 function respond(
-  ctx: ServiceContext,
   x: Exchange,
   info: BlobInfo,
-  openBody: OpenBody,
+  send: SendRange,
   h: DownloadRequest,
   head: boolean,
 ): void {
@@ -112,17 +122,10 @@ function respond(
     else x.send(200, '', headers);
     return;
   }
-  const source = openBody(start, end);
-  sendBody(
-    x,
-    source,
-    length,
-    (res: HttpResponse) => {
-      res.writeStatus(status);
-      for (const k in headers) res.writeHeader(k, headers[k]!);
-    },
-    ctx.log,
-  );
+  send(x, start, end, (res: HttpResponse) => {
+    res.writeStatus(status);
+    for (const k in headers) res.writeHeader(k, headers[k]!);
+  });
 }
 
 /** The handler for GET (head=false) or HEAD (head=true). */
@@ -148,7 +151,7 @@ export function downloadHandler(
           return;
         }
         try {
-          if (x.open) respond(ctx, x, found.info, found.body, h, head);
+          if (x.open) respond(x, found.info, found.send, h, head);
         } finally {
           found.release(); // no-op once a stream took the descriptor
         }

@@ -1,34 +1,40 @@
 /**
- * The fast path for the filesystem blob store: one descriptor per download, and the store's
- * BlobInfo cached per file version so a hot video costs `open + fstat + read + close` instead of
- * the store's `stat` + sidecar read + its own open/read/close (eight thread-pool round trips).
+ * The fast path for the filesystem blob store: the file is opened and stat'ed synchronously on
+ * the HTTP thread (page-cache metadata calls of a few microseconds, as nginx does them), and the
+ * store's BlobInfo is cached per file version, so a hot video costs `open + fstat + read + close`
+ * and no thread-pool round trip at all. Only a cache miss asks the store (`stat` + its sidecar).
  *
  * Invariants:
  * - a cached BlobInfo is keyed by (id, inode, size, mtime) of the file actually opened; blobs are
  *   replaced by rename (a new inode), so a hit always describes the bytes behind the descriptor;
- * - on a miss the store's `stat` is asked and its answer is cached only if its size matches the
- *   descriptor's (a replace between the two is retried once, then served from the store's view);
- * - the descriptor is owned by exactly one party: `take()` hands it to a read stream (which closes
- *   it on end/destroy); otherwise `release()` closes it; both are idempotent.
+ * - on a miss the store's answer is cached only if its size matches the descriptor's; a replace
+ *   landing between our open and the store's stat is retried once;
+ * - the descriptor has one owner: `takeFd()` hands it to the sender (which closes it), otherwise
+ *   `release()` closes it; both are idempotent.
  */
-import { close, createReadStream, fstat, open, type Stats, stat } from 'node:fs';
+import { closeSync, fstatSync, openSync, type Stats, statSync } from 'node:fs';
 import type { BlobInfo, BlobStore } from '../../store/types.js';
-import type { BodySource } from './send-body.js';
 
 const CACHE_MAX = 4096;
-const caches = new WeakMap<BlobStore, Map<string, { key: string; info: BlobInfo }>>();
+type Cache = Map<string, { key: string; info: BlobInfo }>;
+const caches = new WeakMap<BlobStore, Cache>();
 
-function versionKey(st: Stats): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}`;
-}
-
-function cacheOf(blobs: BlobStore): Map<string, { key: string; info: BlobInfo }> {
+function cacheOf(blobs: BlobStore): Cache {
   let c = caches.get(blobs);
   if (!c) caches.set(blobs, (c = new Map()));
   return c;
 }
 
-/** The store's view of the version `st` describes; `stale` when the store saw another one. */
+function versionKey(st: Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
+function isEnoent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The store's view of the version `st` describes; 'stale' when the store saw another one. */
 async function infoFor(
   blobs: BlobStore,
   id: string,
@@ -46,17 +52,6 @@ async function infoFor(
   return info;
 }
 
-const openAsync = (path: string) =>
-  new Promise<number>((ok, fail) => open(path, 'r', (e, fd) => (e ? fail(e) : ok(fd))));
-const fstatAsync = (fd: number) =>
-  new Promise<Stats>((ok, fail) => fstat(fd, (e, st) => (e ? fail(e) : ok(st))));
-const statAsync = (path: string) =>
-  new Promise<Stats>((ok, fail) => stat(path, (e, st) => (e ? fail(e) : ok(st))));
-
-function isEnoent(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
-}
-
 export class LocalBlob {
   #fd: number | undefined;
   private constructor(
@@ -66,16 +61,13 @@ export class LocalBlob {
     this.#fd = fd;
   }
 
-  /**
-   * Opens blob `id` at `path` (withBody) or only stats it (HEAD). Undefined when it is missing.
-   */
+  /** Opens blob `id` at `path` (withBody) or only stats it (HEAD). Undefined when missing. */
   static async open(
     blobs: BlobStore,
     id: string,
     path: string,
     withBody: boolean,
   ): Promise<LocalBlob | undefined> {
-    // Two attempts: a replace landing between our open and the store's stat is retried once.
     for (let attempt = 0; ; attempt++) {
       const found = await LocalBlob.#try(blobs, id, path, withBody);
       if (found !== 'stale') return found;
@@ -89,42 +81,44 @@ export class LocalBlob {
     path: string,
     withBody: boolean,
   ): Promise<LocalBlob | undefined | 'stale'> {
+    let fd: number | undefined;
+    let st: Stats;
     try {
-      if (!withBody) {
-        const info = await infoFor(blobs, id, await statAsync(path));
-        return info === undefined || info === 'stale' ? info : new LocalBlob(info, undefined);
-      }
-      const fd = await openAsync(path);
-      let info: BlobInfo | undefined | 'stale';
-      try {
-        info = await infoFor(blobs, id, await fstatAsync(fd));
-      } catch (e) {
-        close(fd, () => {});
-        throw e;
-      }
-      if (info === undefined || info === 'stale') {
-        close(fd, () => {});
-        return info;
-      }
-      return new LocalBlob(info, fd);
+      if (withBody) {
+        fd = openSync(path, 'r');
+        st = fstatSync(fd);
+      } else st = statSync(path);
     } catch (e) {
+      if (fd !== undefined) closeSync(fd);
       if (isEnoent(e)) return undefined;
       throw e;
     }
+    let info: BlobInfo | undefined | 'stale';
+    try {
+      info = await infoFor(blobs, id, st);
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      throw e;
+    }
+    if (info === undefined || info === 'stale') {
+      if (fd !== undefined) closeSync(fd);
+      return info;
+    }
+    return new LocalBlob(info, fd);
   }
 
-  /** A read stream over `start..end` that owns (and will close) the descriptor. */
-  take(start: number, end: number, chunk: number): BodySource {
+  /** The descriptor, now owned by the caller. */
+  takeFd(): number {
     const fd = this.#fd;
-    if (fd === undefined) throw new Error('LocalBlob.take: opened without a body');
+    if (fd === undefined) throw new Error('LocalBlob.takeFd: opened without a body');
     this.#fd = undefined;
-    return createReadStream('', { fd, start, end, highWaterMark: chunk, autoClose: true });
+    return fd;
   }
 
-  /** Closes the descriptor unless a stream took it. */
+  /** Closes the descriptor unless it was taken. */
   release(): void {
     const fd = this.#fd;
     this.#fd = undefined;
-    if (fd !== undefined) close(fd, () => {});
+    if (fd !== undefined) closeSync(fd);
   }
 }

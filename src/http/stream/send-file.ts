@@ -1,0 +1,107 @@
+/**
+ * Streams a byte range of an open file into a uWS response, reading synchronously on the HTTP
+ * thread when the socket can take more — the nginx model (blocking reads from the page cache,
+ * no aio) instead of a thread-pool round trip per chunk. Each HTTP thread blocks only itself, for
+ * one chunk read at a time; the generic async path (send-body.ts) serves non-file stores.
+ *
+ * Invariants:
+ * - pull-driven: a chunk is read only after the previous one was fully accepted by `tryEnd`; when
+ *   the socket is full the unsent tail stays `pending` and is retried from `onWritable` at the
+ *   response's write offset — at most one chunk is held per response;
+ * - after `tryEnd` reports ok, uWS has taken every byte, so chunk buffers are reused (a small
+ *   per-thread pool) — no allocation and no ArrayBuffer copy per chunk;
+ * - the descriptor is closed, and the buffer returned, exactly once when the exchange closes for
+ *   any reason (finished, aborted, read error); a read error or a file shorter than announced
+ *   closes the connection (the head is out: the client sees a short body, never a wrong one).
+ */
+
+import type { HttpResponse } from 'uWebSockets.js';
+import { closeSync, readSync } from 'node:fs';
+import type { Logger } from '../../log.js';
+import type { Exchange } from '../common/respond.js';
+
+/** Bytes per read. */
+export const FILE_CHUNK = 512 * 1024;
+const POOL_MAX = 16;
+const pool: Buffer[] = [];
+
+function takeBuffer(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK);
+}
+
+function giveBuffer(b: Buffer): void {
+  if (pool.length < POOL_MAX) pool.push(b);
+}
+
+/**
+ * Sends bytes `start..end` (inclusive) of `fd`, which this call owns from now on. Call it from
+ * the synchronous handler or an async continuation: the first write is corked here.
+ */
+export function sendFile(
+  x: Exchange,
+  fd: number,
+  start: number,
+  end: number,
+  writeHead: (res: HttpResponse) => void,
+  log: Logger,
+): void {
+  const res = x.res;
+  const total = end - start + 1;
+  let pos = start;
+  let buf: Buffer | undefined = takeBuffer();
+  let chunk: Buffer | undefined; // the bytes of the last read not yet fully accepted
+  let chunkOffset = 0; // response write offset at which `chunk` begins
+  let closed = false;
+
+  const cleanup = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      closeSync(fd);
+    } catch (err) {
+      log.warn('close failed', { err });
+    }
+    if (buf) giveBuffer(buf);
+    buf = undefined;
+  };
+  x.onClose(cleanup);
+
+  /** Writes until done or the socket is full; returns false when it is full. */
+  const pump = (): boolean => {
+    while (x.open && buf) {
+      if (chunk === undefined) {
+        const want = Math.min(FILE_CHUNK, end + 1 - pos);
+        let n = 0;
+        try {
+          n = want > 0 ? readSync(fd, buf, 0, want, pos) : 0;
+        } catch (err) {
+          log.warn('read failed mid-stream; closing the response', { err });
+          x.close();
+          return true;
+        }
+        if (n === 0) {
+          log.warn('file ended before its recorded size', { total });
+          x.close();
+          return true;
+        }
+        pos += n;
+        chunk = buf.subarray(0, n);
+        chunkOffset = res.getWriteOffset();
+      }
+      const [ok, done] = res.tryEnd(chunk.subarray(res.getWriteOffset() - chunkOffset), total);
+      if (done) {
+        x.markEnded();
+        return true;
+      }
+      if (!ok) return false;
+      chunk = undefined;
+    }
+    return true;
+  };
+
+  x.cork((r) => {
+    writeHead(r);
+    // The handler stays registered until the response ends; uWS calls it on every drain.
+    if (!pump()) res.onWritable(pump);
+  });
+}
