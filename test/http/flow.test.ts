@@ -3,7 +3,9 @@
  * a slow reader does not stall others (and still gets every byte through onWritable), the surplus
  * over the limiter's capacity gets exactly 429, and a read error mid-stream closes the response.
  */
+import { truncate } from 'node:fs/promises';
 import http from 'node:http';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpApps } from '../../src/http/apps.js';
@@ -147,6 +149,24 @@ describe('limiter', () => {
 });
 
 describe('read errors', () => {
+  it('a file that shrinks under a paused download: the response is cut, never padded', async () => {
+    const victim = await s.seed(fakeMp4(BIG));
+    const h = await hold(`${s.url}/videos/${victim}`);
+    expect(h.status).toBe(200);
+    // The server holds an open descriptor and waits for the socket; cut the file under it.
+    await truncate(join(s.dir, 'videos', victim), 1024 * 1024);
+    const outcome = await new Promise<string>((resolve) => {
+      let n = 0;
+      h.res.on('data', (c: Buffer) => (n += c.length));
+      h.res.on('end', () => resolve(`end ${n}`));
+      h.res.on('aborted', () => resolve(n < BIG ? 'cut short' : `cut after ${n}`));
+      h.res.on('error', () => resolve(n < BIG ? 'cut short' : `cut after ${n}`));
+      h.res.resume();
+    });
+    expect(outcome).toBe('cut short');
+    await eventually(() => s.limiter!.inUse() === 0 && s.apps.inflight() === 0, 'token release');
+  });
+
   it('a source failing mid-stream closes the response; a failure before the first byte is a 500', async () => {
     let failAt = 100_000;
     const blobs: BlobStore = {
