@@ -143,7 +143,13 @@ export class Supervisor implements Supervisable {
     this.#restarts.push(now);
     if (this.#restarts.length > this.#o.intensity) return this.#giveUp(id, exit);
     try {
-      this.#watch(slot, await slot.spec.start());
+      const next = await slot.spec.start();
+      if (!this.#running) {
+        // Shutdown began while this child restarted and has already passed its slot.
+        await next.stop();
+        return;
+      }
+      this.#watch(slot, next);
       this.#o.onEvent?.({ type: 'restart', id, exit });
     } catch (error) {
       await this.#giveUp(id, { reason: 'crashed', error });

@@ -147,6 +147,32 @@ describe('one-for-one supervisor', () => {
     expect(e).toMatchObject({ type: 'shutdown-timeout', id: 'b' });
   });
 
+  it('a child restarting while the supervisor shuts down is stopped, not leaked', async () => {
+    const gate = new Channel<void>(0);
+    const incarnations: ActorRef<Cmd, string>[] = [];
+    const sup = await startSupervisor({
+      children: [
+        {
+          id: 'slow',
+          start: async () => {
+            if (incarnations.length > 0) await gate.recv(); // restarts wait for the test
+            const a = crashy();
+            incarnations.push(a);
+            return a;
+          },
+        },
+      ],
+    });
+    await incarnations[0]!.ask('crash', T).catch(() => {});
+    await incarnations[0]!.exited;
+    const stopping = sup.stop();
+    await gate.send(); // the restart completes only now, after shutdown passed the slot
+    await stopping;
+    while (incarnations.length < 2) await new Promise((r) => setImmediate(r));
+    await incarnations[1]!.exited;
+    expect(incarnations[1]!.running).toBe(false);
+  });
+
   it('validates options and stops started children when a start fails', async () => {
     await expect(startSupervisor({ children: [], intensity: -1 })).rejects.toThrow(
       /options.intensity/,
