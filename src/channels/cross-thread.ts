@@ -20,56 +20,18 @@
  *   E3 try* never overtake this endpoint's own blocked operations (FIFO within a thread);
  *   E4 an operation that can complete when its signal aborts completes (Go: a ready case wins).
  */
-import { deserialize, serialize } from 'node:v8';
 import {
-  CLOSED_EMPTY,
-  createRingBuffer,
-  RECV_SEQ,
-  Ring,
-  SEND_SEQ,
-  SLEEPERS,
-} from './cross-thread-ring.js';
+  CODECS,
+  type Codec,
+  type CrossThreadChannelOptions,
+  createChannelBuffer,
+} from './cross-thread-options.js';
+import { CLOSED_EMPTY, RECV_SEQ, Ring, SEND_SEQ, SLEEPERS } from './cross-thread-ring.js';
 import { hold, unhold, waitChange } from './cross-thread-wait.js';
-import {
-  AbortError,
-  InvalidArgumentError,
-  InvalidOptionError,
-  SendOnClosedError,
-} from './errors.js';
+import { AbortError, InvalidArgumentError, SendOnClosedError } from './errors.js';
 import type { ChannelLike, RecvResult } from './types.js';
 
-export interface CrossThreadChannelOptions {
-  /** Buffered values; 0 = unbuffered rendezvous. @default 0 */
-  capacity?: number;
-  /** Largest serialised value, in bytes. @default 1024 */
-  slotBytes?: number;
-  /** 'structured' (structured clone) or 'json' (faster; JSON values only). @default 'structured' */
-  codec?: 'structured' | 'json';
-  /** Blocked senders whose values may wait in shared memory (beyond that, senders wait for a
-   *  slot before parking). @default 16 */
-  parkedSenders?: number;
-}
-
-export const CROSS_THREAD_DEFAULTS = Object.freeze({
-  capacity: 0,
-  slotBytes: 1024,
-  parkedSenders: 16,
-  codec: 'structured' as const,
-});
-
-const utf8in = new TextEncoder();
-const utf8out = new TextDecoder();
-const CODECS = [
-  { encode: (v: unknown): Uint8Array => serialize(v), decode: (b: Uint8Array) => deserialize(b) },
-  {
-    encode: (v: unknown): Uint8Array => {
-      const text = JSON.stringify(v);
-      if (text === undefined) throw new TypeError(`${typeof v} is not a JSON value`);
-      return utf8in.encode(text);
-    },
-    decode: (b: Uint8Array) => JSON.parse(utf8out.decode(b)),
-  },
-];
+export { CROSS_THREAD_DEFAULTS, type CrossThreadChannelOptions } from './cross-thread-options.js';
 
 interface RecvWaiter {
   resolve(r: RecvResult<unknown>): void;
@@ -95,16 +57,9 @@ function wake(a: Int32Array, word: number): void {
 
 const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
 
-function checkInt(name: string, v: number, min: number, max: number): number {
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new InvalidOptionError(`options.${name} must be an integer in [${min}, ${max}]`);
-  }
-  return v;
-}
-
 export class CrossThreadChannel<T> implements ChannelLike<T> {
   readonly #ring: Ring;
-  readonly #codec: (typeof CODECS)[number];
+  readonly #codec: Codec;
   readonly #shared: SharedArrayBuffer;
   readonly #recvq: RecvWaiter[] = [];
   readonly #sendq: SendWaiter[] = [];
@@ -113,37 +68,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
 
   /** A new channel (`capacity` or options); its first endpoint is this object. */
   constructor(options: number | CrossThreadChannelOptions = {}, shared?: SharedArrayBuffer) {
-    if (shared === undefined) {
-      const o = typeof options === 'number' ? { capacity: options } : (options ?? {});
-      const capacity = checkInt(
-        'capacity',
-        o.capacity ?? CROSS_THREAD_DEFAULTS.capacity,
-        0,
-        1 << 20,
-      );
-      const slotBytes = checkInt(
-        'slotBytes',
-        o.slotBytes ?? CROSS_THREAD_DEFAULTS.slotBytes,
-        8,
-        1 << 24,
-      );
-      const parkedSenders = checkInt(
-        'parkedSenders',
-        o.parkedSenders ?? CROSS_THREAD_DEFAULTS.parkedSenders,
-        1,
-        1 << 16,
-      );
-      const codec = o.codec ?? CROSS_THREAD_DEFAULTS.codec;
-      if (codec !== 'structured' && codec !== 'json') {
-        throw new InvalidOptionError("options.codec must be 'structured' or 'json'");
-      }
-      shared = createRingBuffer({
-        capacity,
-        slotBytes: (slotBytes + 3) & ~3,
-        parkedSenders,
-        codec: codec === 'json' ? 1 : 0,
-      });
-    }
+    shared ??= createChannelBuffer(options);
     this.#shared = shared;
     this.#ring = new Ring(shared);
     this.#codec = CODECS[this.#ring.codec] ?? CODECS[0]!;
