@@ -57,7 +57,8 @@ async function lookup(
   if (video?.state !== 'active') return undefined;
   const path = localPath(ctx, vid);
   if (path !== undefined) {
-    const blob = await LocalBlob.open(ctx.blobs, vid, path, !head);
+    const opened = LocalBlob.open(ctx.blobs, vid, path, !head);
+    const blob = opened instanceof Promise ? await opened : opened;
     if (!blob) return undefined;
     return {
       info: blob.info,
@@ -78,12 +79,20 @@ async function lookup(
   };
 }
 
+const httpDates = new Map<number, string>();
+
+/** Last-Modified text, memoized: formatting a date per request is measurable on small ranges. */
+function httpDate(mtime: number): string {
+  let d = httpDates.get(mtime);
+  if (d === undefined) {
+    if (httpDates.size >= 4096) httpDates.clear();
+    httpDates.set(mtime, (d = new Date(mtime).toUTCString()));
+  }
+  return d;
+}
+
 function validators(info: BlobInfo): Record<string, string> {
-  return {
-    'Accept-Ranges': 'bytes',
-    ETag: info.etag,
-    'Last-Modified': new Date(info.mtime).toUTCString(),
-  };
+  return { 'Accept-Ranges': 'bytes', ETag: info.etag, 'Last-Modified': httpDate(info.mtime) };
 }
 
 function respond(

@@ -62,7 +62,41 @@ export class LocalBlob {
   }
 
   /** Opens blob `id` at `path` (withBody) or only stats it (HEAD). Undefined when missing. */
-  static async open(
+  static open(
+    blobs: BlobStore,
+    id: string,
+    path: string,
+    withBody: boolean,
+  ): LocalBlob | undefined | Promise<LocalBlob | undefined> {
+    // Hot path without a single promise: a cache hit is answered synchronously.
+    const hit = LocalBlob.#fromCache(blobs, id, path, withBody);
+    return hit === 'miss' ? LocalBlob.#openSlow(blobs, id, path, withBody) : hit;
+  }
+
+  static #fromCache(
+    blobs: BlobStore,
+    id: string,
+    path: string,
+    withBody: boolean,
+  ): LocalBlob | undefined | 'miss' {
+    const cached = cacheOf(blobs).get(id);
+    if (!cached) return 'miss';
+    let fd: number | undefined;
+    try {
+      if (withBody) fd = openSync(path, 'r');
+      const st = fd !== undefined ? fstatSync(fd) : statSync(path);
+      if (cached.key === versionKey(st)) return new LocalBlob(cached.info, fd);
+    } catch (e) {
+      if (!isEnoent(e)) {
+        if (fd !== undefined) closeSync(fd);
+        throw e;
+      }
+    }
+    if (fd !== undefined) closeSync(fd);
+    return 'miss';
+  }
+
+  static async #openSlow(
     blobs: BlobStore,
     id: string,
     path: string,

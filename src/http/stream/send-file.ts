@@ -22,15 +22,18 @@ import type { Exchange } from '../common/respond.js';
 
 /** Bytes per read. */
 export const FILE_CHUNK = 512 * 1024;
-const POOL_MAX = 16;
+/** Ranges up to this size get a buffer of their own size instead of a pooled chunk. */
+const SMALL = 64 * 1024;
+const POOL_MAX = 64;
 const pool: Buffer[] = [];
 
-function takeBuffer(): Buffer {
+function takeBuffer(total: number): Buffer {
+  if (total <= SMALL) return Buffer.allocUnsafe(total);
   return pool.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK);
 }
 
 function giveBuffer(b: Buffer): void {
-  if (pool.length < POOL_MAX) pool.push(b);
+  if (b.length === FILE_CHUNK && pool.length < POOL_MAX) pool.push(b);
 }
 
 /**
@@ -48,7 +51,7 @@ export function sendFile(
   const res = x.res;
   const total = end - start + 1;
   let pos = start;
-  let buf: Buffer | undefined = takeBuffer();
+  let buf: Buffer | undefined = takeBuffer(total);
   let chunk: Buffer | undefined; // the bytes of the last read not yet fully accepted
   let chunkOffset = 0; // response write offset at which `chunk` begins
   let closed = false;
@@ -70,7 +73,7 @@ export function sendFile(
   const pump = (): boolean => {
     while (x.open && buf) {
       if (chunk === undefined) {
-        const want = Math.min(FILE_CHUNK, end + 1 - pos);
+        const want = Math.min(buf.length, end + 1 - pos);
         let n = 0;
         try {
           n = want > 0 ? readSync(fd, buf, 0, want, pos) : 0;
