@@ -2,14 +2,14 @@
  * The worker side of the actors benchmark. One mode per run (workerData.mode):
  *   channel  — send `count` messages into a CrossThreadChannel
  *   post     — raw parentPort.postMessage of the same messages (no backpressure)
- *   credits  — postMessage, but only while it holds credits; the receiver returns them in batches
+ *   credits  — the same messages through a port channel (PortSender: postMessage with credits)
  *   echo     — answer every message (raw postMessage ping-pong)
  *   limiter / limiter-inline — tryAcquire+release pairs for `ms` milliseconds, through
  *              LimiterClient, or inlined on a chosen layout (false-sharing measurement)
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LimiterClient } from '../../src/actors/index.js';
-import { CrossThreadChannel } from '../../src/channels/index.js';
+import { CrossThreadChannel, type PortChannelEnd, PortSender } from '../../src/channels/index.js';
 
 const d = workerData as {
   mode: string;
@@ -19,6 +19,7 @@ const d = workerData as {
   ms?: number;
   start?: SharedArrayBuffer;
   layout?: 'sameline' | 'striped';
+  end?: PortChannelEnd;
   id?: number;
 };
 const port = parentPort!;
@@ -37,21 +38,9 @@ if (d.mode === 'channel') {
 } else if (d.mode === 'post') {
   for (let i = 0; i < d.count; i++) port.postMessage(msg(i));
 } else if (d.mode === 'credits') {
-  let credits = d.window!;
-  let i = 0;
-  let wake: (() => void) | undefined;
-  port.on('message', (n: number) => {
-    credits += n;
-    wake?.();
-  });
-  while (i < d.count) {
-    while (credits > 0 && i < d.count) {
-      port.postMessage(msg(i++));
-      credits--;
-    }
-    if (i < d.count) await new Promise<void>((r) => (wake = r));
-  }
-  port.unref();
+  const tx = new PortSender<ReturnType<typeof msg>>(d.end!);
+  for (let i = 0; i < d.count; i++) if (!tx.trySend(msg(i))) await tx.send(msg(i));
+  tx.close();
 } else if (d.mode === 'echo') {
   port.on('message', (m: unknown) => (m === 'stop' ? port.close() : port.postMessage(m)));
 } else if (d.mode === 'limiter' || d.mode === 'limiter-inline') {

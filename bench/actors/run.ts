@@ -1,7 +1,7 @@
 /**
  * npm run bench:actors — side by side in one run, ratios printed, results in bench/results/actors.md.
- *   1. streaming N messages from a worker: CrossThreadChannel vs raw postMessage vs credit-based
- *      postMessage (the MessagePort alternative with backpressure);
+ *   1. streaming N messages from a worker: CrossThreadChannel (shared-memory ring) vs raw
+ *      postMessage vs the port channel (postMessage with credits: backpressure);
  *   2. request/reply round trip: in-thread actor ask, thread actor (comlink), raw postMessage;
  *   3. limiter tryAcquire+release pairs/s from 1 and from N threads (striped vs same-line stats).
  * Never a timed test: numbers only; machines here are shared and noisy.
@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { spawn, spawnLimiter, spawnThreadActor } from '../../src/actors/index.js';
-import { CrossThreadChannel } from '../../src/channels/index.js';
+import { CrossThreadChannel, createPortChannel, PortReceiver } from '../../src/channels/index.js';
 import { workerFile } from '../../src/worker-file.js';
 import type { EchoApi } from './echo.actor.js';
 
@@ -56,31 +56,46 @@ async function streamChannel(codec: 'structured' | 'json'): Promise<number> {
   return (COUNT / ms) * 1000;
 }
 
-async function streamPost(credits: boolean): Promise<number> {
-  const window = 256;
-  const { ws, go } = await startAll(1, {
-    mode: credits ? 'credits' : 'post',
-    count: COUNT,
-    window,
-  });
+async function streamPost(): Promise<number> {
+  const { ws, go } = await startAll(1, { mode: 'post', count: COUNT });
   const w = ws[0]!;
   const t0 = performance.now();
   const all = new Promise<void>((resolve) => {
     let n = 0;
-    let owed = 0;
     w.on('message', (m: { i: number }) => {
-      if (m.i !== n) throw new Error('out of order');
-      n++;
-      if (credits && ++owed === window / 4) {
-        w.postMessage(owed);
-        owed = 0;
-      }
+      if (m.i !== n++) throw new Error('out of order');
       if (n === COUNT) resolve();
     });
   });
   go();
   await all;
   const ms = performance.now() - t0;
+  await w.terminate();
+  return (COUNT / ms) * 1000;
+}
+
+async function streamPort(): Promise<number> {
+  const { sendEnd, recvEnd } = createPortChannel(256);
+  const rx = new PortReceiver<{ i: number }>(recvEnd);
+  const start = new SharedArrayBuffer(8);
+  const gate = new Int32Array(start);
+  const w = new Worker(peer.url, {
+    execArgv: peer.execArgv,
+    workerData: { mode: 'credits', count: COUNT, end: sendEnd, start },
+    transferList: [sendEnd.port],
+  });
+  while (Atomics.load(gate, 1) < 1) await new Promise((r) => setTimeout(r, 1));
+  const t0 = performance.now();
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+  let n = 0;
+  for (;;) {
+    const r = rx.tryRecv() ?? (await rx.recv());
+    if (!r.ok) break;
+    if (r.value.i !== n++) throw new Error('out of order');
+  }
+  const ms = performance.now() - t0;
+  if (n !== COUNT) throw new Error(`lost messages: ${n}`);
   await w.terminate();
   return (COUNT / ms) * 1000;
 }
@@ -154,8 +169,8 @@ async function best(run: () => Promise<number>, lowerIsBetter = false): Promise<
 }
 const chan = await best(() => streamChannel('structured'));
 const chanJson = await best(() => streamChannel('json'));
-const post = await best(() => streamPost(false));
-const credit = await best(() => streamPost(true));
+const post = await best(streamPost);
+const credit = await best(streamPort);
 const asks = [];
 for (let i = 0; i < REPS; i++) asks.push(await askLatencies());
 const ask = {
@@ -180,7 +195,7 @@ ${machine().replace('LOAD', load)}
 | transport | msgs/s | vs raw postMessage |
 |---|---:|---:|
 | raw postMessage (unbounded queue, no backpressure) | ${fmt(post)} | 1.00× |
-| postMessage with credits (window 256, credits back per 64) | ${fmt(credit)} | ${ratio(credit, post)} |
+| port channel: PortSender/PortReceiver (postMessage with credits, capacity 256) | ${fmt(credit)} | ${ratio(credit, post)} |
 | CrossThreadChannel (SharedArrayBuffer ring, capacity 256, structured clone) | ${fmt(chan)} | ${ratio(chan, post)} |
 | CrossThreadChannel (same, json codec) | ${fmt(chanJson)} | ${ratio(chanJson, post)} |
 

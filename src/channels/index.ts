@@ -32,3 +32,9 @@ export {
 export { after, sleep, type Ticker, type TimerOptions, ticker } from './timers.js';
 export type { ChannelLike, RecvChannel, RecvResult, SendChannel } from './types.js';
 export { WaitGroup } from './wait-group.js';
+export {
+  createPortChannel,
+  type PortChannelEnd,
+  PortReceiver,
+  PortSender,
+} from './cross-thread-port.js';
