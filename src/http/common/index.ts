@@ -14,6 +14,6 @@ export {
 export { isUuid, parseUuid } from './ids.js';
 export { InflightTracker, inflightOf } from './inflight.js';
 export { mountNotFound } from './not-found.js';
-export { Exchange, exchange, type Headers, statusLine } from './respond.js';
+export { Exchange, endWithLength, exchange, type Headers, statusLine } from './respond.js';
 export { sessionFrom } from './session.js';
 export { closeApp, loadUws, type UwsModule, uwsBinaryName } from './uws.js';

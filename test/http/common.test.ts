@@ -1,0 +1,110 @@
+/**
+ * The shared helpers other services reuse, over real HTTP: readBody's cap (declared and counted),
+ * parseJson's 400, the Exchange on HEAD and after a client abort, and the native-addon loader.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  exchange,
+  HttpError,
+  loadUws,
+  mountNotFound,
+  parseJson,
+  readBody,
+  uwsBinaryName,
+} from '../../src/http/common/index.js';
+import { rawRequest } from './raw-client.js';
+import { request } from './stack.js';
+
+const uws = loadUws();
+const app = uws.App();
+let port = 0;
+let aborted = 0;
+
+beforeAll(() => {
+  app.post('/echo', (res, req) => {
+    const x = exchange(res);
+    x.onClose((wasAborted) => {
+      if (wasAborted) aborted++;
+    });
+    readBody(x, { maxBytes: 1024, contentLength: req.getHeader('content-length') })
+      .then((buf) => parseJson<{ n: number }>(buf))
+      .then(
+        (body) => x.json(200, { got: body.n }),
+        (err: unknown) => x.error(err, undefined, err instanceof HttpError && err.status === 413),
+      );
+  });
+  app.head('/head', (res) => {
+    const x = exchange(res, true);
+    setImmediate(() => x.text(200, 'twelve bytes'));
+  });
+  mountNotFound(app);
+  app.listen('127.0.0.1', 0, (s) => {
+    port = uws.us_socket_local_port(s as never);
+  });
+});
+afterAll(() => {
+  (app as unknown as { close(): void }).close();
+});
+
+describe('readBody + parseJson', () => {
+  it('reads a JSON body', async () => {
+    const r = await request(`http://127.0.0.1:${port}/echo`, { method: 'POST', body: '{"n":42}' });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.toString())).toEqual({ got: 42 });
+  });
+
+  it('malformed JSON → 400 "001"', async () => {
+    const r = await request(`http://127.0.0.1:${port}/echo`, { method: 'POST', body: '{nope' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body.toString())).toEqual({
+      error: 'Request body is not correct',
+      error_code: '001',
+    });
+  });
+
+  it('over the cap by Content-Length, or counted on a chunked body → 413 "008"', async () => {
+    const big = Buffer.alloc(5000, 0x20);
+    const declared = await rawRequest(port, {
+      path: '/echo',
+      headers: { 'Content-Length': big.length },
+      body: big,
+    });
+    expect(declared!.status).toBe(413);
+    expect(JSON.parse(declared!.body).error_code).toBe('008');
+    const chunked = await rawRequest(port, { path: '/echo', headers: {}, body: big, chunk: 700 });
+    expect(chunked!.status).toBe(413);
+  });
+
+  it('a client gone mid-body is an abort, not a crash; the server keeps serving', async () => {
+    const before = aborted;
+    await rawRequest(port, {
+      path: '/echo',
+      headers: { 'Content-Length': 1000 },
+      body: Buffer.alloc(1000, 0x20),
+      cutAfter: 10,
+    });
+    await expect.poll(() => aborted).toBe(before + 1);
+    const r = await request(`http://127.0.0.1:${port}/echo`, { method: 'POST', body: '{"n":1}' });
+    expect(r.status).toBe(200);
+  });
+});
+
+describe('Exchange', () => {
+  it('withholds the body of a HEAD answer sent after the handler returned, reporting its length', async () => {
+    const r = await request(`http://127.0.0.1:${port}/head`, { method: 'HEAD' });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-length']).toBe('12');
+    expect(r.body.length).toBe(0);
+  });
+});
+
+describe('loadUws', () => {
+  it('loads the native addon for this platform and ABI, never the fallback', () => {
+    expect(uwsBinaryName()).toBe(
+      `binaries/uws_${process.platform}_${process.arch}_${process.versions.modules}.node`,
+    );
+    expect(typeof uws.App).toBe('function');
+    // The pure-Node fallback has no native listen-socket helpers.
+    expect(typeof uws.us_socket_local_port).toBe('function');
+  });
+});
