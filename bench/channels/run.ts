@@ -108,6 +108,11 @@ ${table.join('\n')}
 
 Targets: ≥ 1/3 of Go's msgs/s on buffered; ≥ 2× ts-chan on every workload.
 
+Why \`buffered\` stays below Go: written with \`await send\` and \`for await\`, every message costs
+two microtask turns (one per side; instrumenting the run shows the consumer never parks), which is
+V8's floor, not channel work — the same traffic with the try-first idiom (\`bufferedTry\`) runs
+faster than Go.
+
 Figures are wall-clock on a machine shared with other jobs (see the load average below): every
 system ran once per round, rounds interleaved, best round kept — ratios within one table are
 comparable, absolute figures are lower bounds.
