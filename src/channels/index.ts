@@ -5,6 +5,12 @@ export {
   CrossThreadChannel,
   type CrossThreadChannelOptions,
 } from './cross-thread.js';
+export {
+  createPortChannel,
+  type PortChannelEnd,
+  PortReceiver,
+  PortSender,
+} from './cross-thread-port.js';
 export { done } from './done.js';
 export {
   AbortError,
@@ -32,9 +38,3 @@ export {
 export { after, sleep, type Ticker, type TimerOptions, ticker } from './timers.js';
 export type { ChannelLike, RecvChannel, RecvResult, SendChannel } from './types.js';
 export { WaitGroup } from './wait-group.js';
-export {
-  createPortChannel,
-  type PortChannelEnd,
-  PortReceiver,
-  PortSender,
-} from './cross-thread-port.js';
