@@ -12,6 +12,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
+import { endWithLength } from '../common/index.js';
 
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
@@ -57,14 +58,11 @@ export function loadStatics(root: string): StaticAssets {
 
 function serve(assets: StaticAssets, head: boolean) {
   return (res: HttpResponse, req: HttpRequest): void => {
-    // Answered synchronously (uWS corks it), but `endWithoutBody` (HEAD, 304) does not count
-    // as responding for uWS's check, which kills the process without an abort handler.
-    res.onAborted(() => {});
     const name = req.getUrl().slice('/statics/'.length);
     const asset = assets.get(name);
     if (!asset) {
       res.writeStatus('404 Not Found').writeHeader('Content-Type', 'text/plain; charset=utf-8');
-      if (head) res.endWithoutBody(9);
+      if (head) endWithLength(res, 9);
       else res.end('Not found');
       return;
     }
@@ -85,7 +83,7 @@ function serve(assets: StaticAssets, head: boolean) {
       .writeHeader('ETag', etag)
       .writeHeader('Cache-Control', cache)
       .writeHeader('X-Content-Type-Options', 'nosniff');
-    if (head) res.endWithoutBody(asset.body.length);
+    if (head) endWithLength(res, asset.body.length);
     else res.end(asset.body);
   };
 }
