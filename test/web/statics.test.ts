@@ -50,6 +50,39 @@ describe('static assets', () => {
     expect(await head.text()).toBe('');
   });
 
+  it('keeps the connection usable after HEAD and 404 answers (keep-alive)', async () => {
+    const { Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const u = new URL(app.url);
+    const sockets = new Set<unknown>();
+    const one = (method: string, path: string) =>
+      new Promise<{ status: number; length: string | undefined }>((resolve, reject) => {
+        const req = httpRequest({ host: u.hostname, port: u.port, path, method, agent }, (res) => {
+          sockets.add(res.socket);
+          res
+            .resume()
+            .on('end', () =>
+              resolve({ status: res.statusCode!, length: res.headers['content-length'] }),
+            );
+        });
+        req.setTimeout(5000, () => req.destroy(new Error(`${method} ${path} stalled`)));
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const css = await one('GET', '/statics/css/site.css');
+      expect(await one('HEAD', '/statics/css/site.css')).toEqual({
+        status: 200,
+        length: css.length,
+      });
+      expect(await one('HEAD', '/statics/missing.css')).toEqual({ status: 404, length: '9' });
+      expect((await one('GET', '/statics/css/site.css')).status).toBe(200);
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('never leaves the static folder', async () => {
     for (const path of [
       '/statics/../package.json',
