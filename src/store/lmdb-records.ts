@@ -25,15 +25,8 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
 import { LmdbDeletionQueue } from './lmdb-queue.js';
-import type {
-  Comment,
-  DeletionRecord,
-  FailOutcome,
-  RecordStore,
-  Session,
-  User,
-  Video,
-} from './types.js';
+import { QueueDelegate } from './queue-delegate.js';
+import type { Comment, RecordStore, Session, User, Video } from './types.js';
 import * as v from './validate.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -43,7 +36,7 @@ export interface LmdbRecordStoreOptions {
   path: string;
 }
 
-export class LmdbRecordStore implements RecordStore {
+export class LmdbRecordStore extends QueueDelegate implements RecordStore {
   readonly #root: RootDatabase;
   readonly #users: Database<User, string>;
   readonly #userNames: Database<string, string>;
@@ -53,7 +46,7 @@ export class LmdbRecordStore implements RecordStore {
   readonly #videosByAuthor: Database<Video, [string, number, string]>;
   readonly #comments: Database<Comment, string>;
   readonly #commentsByVideo: Database<Comment, [string, number, string]>;
-  readonly #queue: LmdbDeletionQueue;
+  protected readonly queue: LmdbDeletionQueue;
   #closed: Promise<void> | undefined;
 
   /** Opens (creating if needed) the environment; every thread and process may open the same path. */
@@ -62,6 +55,7 @@ export class LmdbRecordStore implements RecordStore {
   }
 
   constructor(options: LmdbRecordStoreOptions) {
+    super();
     try {
       // 64 GiB of address space, not of disk: LMDB maps the file lazily.
       this.#root = open({ path: options.path, maxDbs: 16, mapSize: 64 * 1024 ** 3 });
@@ -80,7 +74,7 @@ export class LmdbRecordStore implements RecordStore {
     this.#videosByAuthor = db('videosByAuthor');
     this.#comments = db('comments');
     this.#commentsByVideo = db('commentsByVideo');
-    this.#queue = new LmdbDeletionQueue(
+    this.queue = new LmdbDeletionQueue(
       this.#root,
       (fn) => this.#tx(fn),
       () => this.#open(),
@@ -255,51 +249,6 @@ export class LmdbRecordStore implements RecordStore {
       }
       return n;
     });
-  }
-
-  // deletion queue: lmdb-queue.ts
-
-  enqueueDeletion(videoId: string, now?: number): Promise<boolean> {
-    return this.#queue.enqueueDeletion(videoId, now);
-  }
-
-  claimDeletions(
-    owner: string,
-    limit: number,
-    leaseMs: number,
-    now?: number,
-  ): Promise<DeletionRecord[]> {
-    return this.#queue.claimDeletions(owner, limit, leaseMs, now);
-  }
-
-  renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean> {
-    return this.#queue.renewDeletion(videoId, owner, leaseMs, now);
-  }
-
-  completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    return this.#queue.completeDeletion(videoId, owner);
-  }
-
-  failDeletion(
-    videoId: string,
-    owner: string,
-    error: string,
-    retryAt: number,
-    maxAttempts: number,
-  ): Promise<FailOutcome> {
-    return this.#queue.failDeletion(videoId, owner, error, retryAt, maxAttempts);
-  }
-
-  getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
-    return this.#queue.getDeletion(videoId);
-  }
-
-  listDeadDeletions(): Promise<DeletionRecord[]> {
-    return this.#queue.listDeadDeletions();
-  }
-
-  countDeletions(): Promise<{ pending: number; dead: number }> {
-    return this.#queue.countDeletions();
   }
 
   close(): Promise<void> {

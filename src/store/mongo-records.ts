@@ -10,15 +10,8 @@ import type { Collection, Db, MongoClient } from 'mongodb';
 import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
 import { MongoDeletionQueue } from './mongo-queue.js';
-import type {
-  Comment,
-  DeletionRecord,
-  FailOutcome,
-  RecordStore,
-  Session,
-  User,
-  Video,
-} from './types.js';
+import { QueueDelegate } from './queue-delegate.js';
+import type { Comment, RecordStore, Session, User, Video } from './types.js';
 import * as v from './validate.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
@@ -34,7 +27,7 @@ function fromDoc<T extends { id: string }>(d: Doc<T> | null): T | undefined {
   return { id: _id, ...rest } as unknown as T;
 }
 
-export class MongoRecordStore implements RecordStore {
+export class MongoRecordStore extends QueueDelegate implements RecordStore {
   readonly #client: MongoClient;
   readonly #where: string;
   readonly #ownsClient: boolean;
@@ -42,7 +35,7 @@ export class MongoRecordStore implements RecordStore {
   readonly #sessions: Collection<Doc<Session>>;
   readonly #videos: Collection<Doc<Video>>;
   readonly #comments: Collection<Doc<Comment>>;
-  readonly #queue: MongoDeletionQueue;
+  protected readonly queue: MongoDeletionQueue;
   #closed: Promise<void> | undefined;
 
   /** Connects (fails fast naming the host), creates the indexes, returns the store. */
@@ -68,6 +61,7 @@ export class MongoRecordStore implements RecordStore {
   }
 
   private constructor(client: MongoClient, db: Db, where: string, ownsClient: boolean) {
+    super();
     this.#client = client;
     this.#where = where;
     this.#ownsClient = ownsClient;
@@ -75,7 +69,7 @@ export class MongoRecordStore implements RecordStore {
     this.#sessions = db.collection('sessions');
     this.#videos = db.collection('videos');
     this.#comments = db.collection('comments');
-    this.#queue = new MongoDeletionQueue(db.collection('video_del_rec'), (fn) => this.#run(fn));
+    this.queue = new MongoDeletionQueue(db.collection('video_del_rec'), (fn) => this.#run(fn));
   }
 
   async #createIndexes(): Promise<void> {
@@ -89,7 +83,7 @@ export class MongoRecordStore implements RecordStore {
       { videoId: 1, createdAt: -1, _id: -1 },
       { name: 'video_time' },
     );
-    await this.#queue.createIndexes();
+    await this.queue.createIndexes();
   }
 
   /** Runs one driver call, mapping failures to StoreError. */
@@ -215,51 +209,6 @@ export class MongoRecordStore implements RecordStore {
   async deleteCommentsOfVideo(videoId: string): Promise<number> {
     v.checkId('video id', videoId);
     return this.#run(async () => (await this.#comments.deleteMany({ videoId })).deletedCount);
-  }
-
-  // deletion queue: mongo-queue.ts
-
-  enqueueDeletion(videoId: string, now?: number): Promise<boolean> {
-    return this.#queue.enqueueDeletion(videoId, now);
-  }
-
-  claimDeletions(
-    owner: string,
-    limit: number,
-    leaseMs: number,
-    now?: number,
-  ): Promise<DeletionRecord[]> {
-    return this.#queue.claimDeletions(owner, limit, leaseMs, now);
-  }
-
-  renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean> {
-    return this.#queue.renewDeletion(videoId, owner, leaseMs, now);
-  }
-
-  completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    return this.#queue.completeDeletion(videoId, owner);
-  }
-
-  failDeletion(
-    videoId: string,
-    owner: string,
-    error: string,
-    retryAt: number,
-    maxAttempts: number,
-  ): Promise<FailOutcome> {
-    return this.#queue.failDeletion(videoId, owner, error, retryAt, maxAttempts);
-  }
-
-  getDeletion(videoId: string): Promise<DeletionRecord | undefined> {
-    return this.#queue.getDeletion(videoId);
-  }
-
-  listDeadDeletions(): Promise<DeletionRecord[]> {
-    return this.#queue.listDeadDeletions();
-  }
-
-  countDeletions(): Promise<{ pending: number; dead: number }> {
-    return this.#queue.countDeletions();
   }
 
   close(): Promise<void> {

@@ -67,37 +67,8 @@ export interface DeletionRecord {
 
 export type FailOutcome = 'retry' | 'dead' | 'lost';
 
-export interface RecordStore {
-  // users
-  /** Rejects with StoreError ERR_DUPLICATE when the name is taken. */
-  createUser(user: User): Promise<void>;
-  getUserByName(name: string): Promise<User | undefined>;
-  getUserById(id: string): Promise<User | undefined>;
-
-  // sessions
-  createSession(session: Session): Promise<void>;
-  /** A session that has expired at `now` is reported missing. */
-  getSession(id: string, now?: number): Promise<Session | undefined>;
-  deleteSession(id: string): Promise<boolean>;
-  /** Removes every session expired at `now`; returns how many. */
-  purgeExpiredSessions(now?: number): Promise<number>;
-
-  // videos
-  createVideo(video: Video): Promise<void>;
-  getVideo(id: string): Promise<Video | undefined>;
-  /** The author's `active` videos, newest first. */
-  listVideosByAuthor(authorId: string): Promise<Video[]>;
-  /** Hides the video (state `deleting`); false if it does not exist. */
-  markVideoDeleting(id: string): Promise<boolean>;
-  deleteVideo(id: string): Promise<boolean>;
-
-  // comments
-  addComment(comment: Comment): Promise<void>;
-  /** Newest first. */
-  listComments(videoId: string): Promise<Comment[]>;
-  deleteCommentsOfVideo(videoId: string): Promise<number>;
-
-  // deletion queue
+/** The deletion queue half of the record port (each adapter keeps it in its own module). */
+export interface DeletionQueue {
   /** Idempotent: false when a record for this video already exists (not an error). */
   enqueueDeletion(videoId: string, now?: number): Promise<boolean>;
   /**
@@ -130,6 +101,37 @@ export interface RecordStore {
   listDeadDeletions(): Promise<DeletionRecord[]>;
   /** Pending + dead record counts, for metrics. */
   countDeletions(): Promise<{ pending: number; dead: number }>;
+}
+
+export interface RecordStore extends DeletionQueue {
+  // users
+  /** Rejects with StoreError ERR_DUPLICATE when the name is taken. */
+  createUser(user: User): Promise<void>;
+  getUserByName(name: string): Promise<User | undefined>;
+  getUserById(id: string): Promise<User | undefined>;
+
+  // sessions
+  createSession(session: Session): Promise<void>;
+  /** A session that has expired at `now` is reported missing. */
+  getSession(id: string, now?: number): Promise<Session | undefined>;
+  deleteSession(id: string): Promise<boolean>;
+  /** Removes every session expired at `now`; returns how many. */
+  purgeExpiredSessions(now?: number): Promise<number>;
+
+  // videos
+  createVideo(video: Video): Promise<void>;
+  getVideo(id: string): Promise<Video | undefined>;
+  /** The author's `active` videos, newest first. */
+  listVideosByAuthor(authorId: string): Promise<Video[]>;
+  /** Hides the video (state `deleting`); false if it does not exist. */
+  markVideoDeleting(id: string): Promise<boolean>;
+  deleteVideo(id: string): Promise<boolean>;
+
+  // comments
+  addComment(comment: Comment): Promise<void>;
+  /** Newest first. */
+  listComments(videoId: string): Promise<Comment[]>;
+  deleteCommentsOfVideo(videoId: string): Promise<number>;
 
   close(): Promise<void>;
 }
