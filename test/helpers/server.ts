@@ -29,6 +29,8 @@ export interface TestServerOptions {
   keepData?: boolean;
   dataDir?: string;
   timeoutMs?: number;
+  /** `sources` (default): src/cli.ts through tsx; `dist`: the build, exactly what `npm start` runs. */
+  entry?: 'sources' | 'dist';
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,7 +39,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'vs-server-')));
   const only = opts.only ?? 'web,api,stream,scheduler';
   const expected = only.split(',');
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', only];
+  const args =
+    opts.entry === 'dist'
+      ? [join(ROOT, 'dist/cli.js'), 'start', '--only', only]
+      : ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', only];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

@@ -1,6 +1,6 @@
 /**
- * The site as real processes: `video-server start` on an empty DATA_DIR serves the home page,
- * and a split deployment (`--only api,stream,scheduler` + `--only web` with API_URL/STREAM_URL)
+ * The site as real processes (an empty DATA_DIR is covered by test/cli.test.ts on the build):
+ * a split deployment (`--only api,stream,scheduler` + `--only web` with API_URL/STREAM_URL)
  * works through the web front's proxies. A web front whose api is down answers 502/503.
  */
 import { afterAll, expect, it } from 'vitest';
@@ -23,16 +23,6 @@ async function relay(web: string, url: string, method: string, body?: unknown, c
     setCookie: res.headers.get('set-cookie') ?? '',
   };
 }
-
-it('serves the home page from an empty DATA_DIR', async () => {
-  const all = await startTestServer();
-  servers.push(all);
-  const home = await fetch(`${all.urls.web}/`);
-  expect(home.status).toBe(200);
-  expect(await home.text()).toContain('Video server');
-  const css = await fetch(`${all.urls.web}/statics/css/site.css`);
-  expect(css.status).toBe(200);
-});
 
 it('works split across processes, and reports a dead api as 502/503', async () => {
   const back = await startTestServer({ only: 'api,stream,scheduler' });
