@@ -8,7 +8,6 @@
 export type SchedulerErrorCode =
   | 'ERR_SCHEDULER_OPTION'
   | 'ERR_RUNNER_CLOSED'
-  | 'ERR_SCHEDULER_CLOSED'
   | 'ERR_SCHEDULER_EXPOSED'
   | 'ERR_DELETION_TASK';
 
@@ -32,13 +31,6 @@ export class SchedulerOptionError extends SchedulerError {
 export class RunnerClosedError extends SchedulerError {
   constructor(name: string) {
     super('ERR_RUNNER_CLOSED', `runner ${name} is closed (not long-lived, its round is over)`);
-  }
-}
-
-/** Work handed to a scheduler that is closing or closed. */
-export class SchedulerClosedError extends SchedulerError {
-  constructor() {
-    super('ERR_SCHEDULER_CLOSED', 'the scheduler is closed');
   }
 }
 

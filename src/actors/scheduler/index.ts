@@ -5,7 +5,6 @@
 export type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
 export {
   RunnerClosedError,
-  SchedulerClosedError,
   SchedulerError,
   type SchedulerErrorCode,
   SchedulerExposedError,

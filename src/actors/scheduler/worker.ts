@@ -94,7 +94,13 @@ export class Worker {
       board.add(i, 'roundErrors');
       log.error('round ended on an error', { runner: name, error: res.error });
     } else if (res.batches > 0) {
-      log.debug('round ended', { runner: name, reason: res.reason, batches: res.batches });
+      // One line per round that did work; idle rounds stay silent.
+      log.info('round ended', {
+        runner: name,
+        reason: res.reason,
+        batches: res.batches,
+        ...board.snapshot()[name],
+      });
     }
   }
 
