@@ -57,10 +57,7 @@ export class LmdbDeletionQueue {
     leaseMs: number,
     now = Date.now(),
   ): Promise<DeletionRecord[]> {
-    v.checkOwner(owner);
-    v.checkPositiveInt('limit', limit);
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
+    v.checkClaim(owner, limit, leaseMs, now);
     return this.#tx(() => {
       const out: DeletionRecord[] = [];
       for (const key of this.#delPending.getKeys()) {
@@ -95,8 +92,7 @@ export class LmdbDeletionQueue {
     leaseMs: number,
     now = Date.now(),
   ): Promise<boolean> {
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
+    v.checkLease(leaseMs, now);
     return this.#fenced(videoId, owner, false, (row) => {
       this.#dels.put(videoId, { ...row, leaseUntil: now + leaseMs });
       return true;

@@ -74,10 +74,7 @@ export class MongoDeletionQueue {
     leaseMs: number,
     now = Date.now(),
   ): Promise<DeletionRecord[]> {
-    v.checkOwner(owner);
-    v.checkPositiveInt('limit', limit);
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
+    v.checkClaim(owner, limit, leaseMs, now);
     const out: DeletionRecord[] = [];
     while (out.length < limit) {
       const doc = await this.#run(() =>
@@ -101,8 +98,7 @@ export class MongoDeletionQueue {
   ): Promise<boolean> {
     v.checkId('video id', videoId);
     v.checkOwner(owner);
-    v.checkPositiveInt('leaseMs', leaseMs, 365 * 24 * 3600 * 1000);
-    v.checkTime('now', now);
+    v.checkLease(leaseMs, now);
     const r = await this.#run(() =>
       this.#dels.updateOne(
         { _id: videoId, state: 'pending', owner },

@@ -102,3 +102,19 @@ export function truncateError(error: string): string {
   }
   return `${out}...`;
 }
+
+/** Longest lease a claim or renewal may ask for: a year. */
+const MAX_LEASE_MS = 365 * 24 * 3600 * 1000;
+
+/** Arguments of a lease renewal (both queue adapters). */
+export function checkLease(leaseMs: unknown, now: unknown): void {
+  checkPositiveInt('leaseMs', leaseMs, MAX_LEASE_MS);
+  checkTime('now', now);
+}
+
+/** Arguments of a claim (both queue adapters). */
+export function checkClaim(owner: unknown, limit: unknown, leaseMs: unknown, now: unknown): void {
+  checkOwner(owner);
+  checkPositiveInt('limit', limit);
+  checkLease(leaseMs, now);
+}
