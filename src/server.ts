@@ -11,10 +11,10 @@
  */
 
 import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './actors/index.js';
-import { type Scheduler, startScheduler } from './actors/scheduler/index.js';
 import type { Config } from './config.js';
 import { type HttpHost, startHttpHost } from './http/index.js';
 import { createLogger } from './log.js';
+import { type Scheduler, startScheduler } from './scheduler/index.js';
 import { openStores, type Stores } from './store/index.js';
 
 export interface RunningServer {

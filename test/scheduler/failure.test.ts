@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Scheduler, startScheduler } from '../../src/actors/scheduler/index.js';
 import { createLogger } from '../../src/log.js';
+import { type Scheduler, startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { isGone, seedVideo, tempConfig, waitFor } from './helpers.js';
 

@@ -7,12 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Config } from '../../src/config.js';
 import type {
   ExecutionLogLine,
   SchedulerOptions,
   SchedulerStats,
-} from '../../src/actors/scheduler/index.js';
-import type { Config } from '../../src/config.js';
+} from '../../src/scheduler/index.js';
 import { workerFile } from '../../src/worker-file.js';
 
 const FIXTURE = fileURLToPath(

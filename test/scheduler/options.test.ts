@@ -2,10 +2,10 @@
  * Bad input gets a coded error naming what is wrong: scheduler options, and the REST access rule.
  */
 import { describe, expect, it } from 'vitest';
-import { startScheduler } from '../../src/actors/scheduler/index.js';
-import { backoffMs, resolveOptions } from '../../src/actors/scheduler/options.js';
 import { defaultConfig } from '../../src/config.js';
 import { bearerCheck, isLoopback } from '../../src/http/scheduler/index.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { backoffMs, resolveOptions } from '../../src/scheduler/options.js';
 import type { RecordStore } from '../../src/store/types.js';
 
 const config = defaultConfig();

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SchedulerStats } from '../../src/actors/scheduler/index.js';
+import type { SchedulerStats } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 import { type ProcessNode, readExecutionLog, startProcessNode } from './nodes.js';

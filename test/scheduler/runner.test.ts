@@ -1,14 +1,9 @@
 /**
- * Runner and Worker semantics on their own (no store): the seed's shape without its defects.
+ * Runner and Ticker semantics on their own (no store): the seed's shape without its defects.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Runner,
-  type RunnerOptions,
-  StatsBoard,
-  Worker,
-} from '../../src/actors/scheduler/index.js';
 import { createLogger } from '../../src/log.js';
+import { Runner, type RunnerOptions, StatsBoard, Ticker } from '../../src/scheduler/index.js';
 import { waitFor } from './helpers.js';
 
 function deferred<T = void>() {
@@ -170,7 +165,7 @@ describe('Runner', () => {
   });
 });
 
-describe('Worker', () => {
+describe('Ticker', () => {
   it('coalesces ticks while a round is in flight and waits for it on stop', async () => {
     const gate = deferred();
     let active = 0;
@@ -195,7 +190,7 @@ describe('Worker', () => {
       },
     });
     const board = new StatsBoard(['slow']);
-    const worker = new Worker({
+    const worker = new Ticker({
       intervalMs: 10,
       runners: [{ runner, everyTicks: 1 }],
       board,
@@ -228,7 +223,7 @@ describe('Worker', () => {
         executor: async () => {},
       });
     const board = new StatsBoard(['often', 'rare']);
-    const worker = new Worker({
+    const worker = new Ticker({
       intervalMs: 5,
       runners: [
         { runner: mk('often'), everyTicks: 1 },

@@ -4,12 +4,12 @@
  * idempotence) and the /stats JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Scheduler, startScheduler } from '../../src/actors/scheduler/index.js';
 import { loadConfig } from '../../src/config.js';
 import type { ServiceContext } from '../../src/http/context.js';
 import { closeApp, loadUws, startHttpApps } from '../../src/http/index.js';
 import { mountScheduler } from '../../src/http/scheduler/index.js';
 import { createLogger } from '../../src/log.js';
+import { type Scheduler, startScheduler } from '../../src/scheduler/index.js';
 import { openStores } from '../../src/store/index.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 

@@ -3,8 +3,8 @@
  * new one; past the deadline the running tasks are cut off and nothing is written for them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startScheduler } from '../../src/actors/scheduler/index.js';
 import { createLogger } from '../../src/log.js';
+import { startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 

@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { SchedulerExposedError } from '../../actors/scheduler/errors.js';
+import { SchedulerExposedError } from '../../scheduler/errors.js';
 
 export function isLoopback(host: string): boolean {
   const h = host

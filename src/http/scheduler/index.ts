@@ -12,7 +12,7 @@
  * onAborted first and never touches `res` after abort or end.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { SchedulerStatsClient } from '../../actors/scheduler/stats-client.js';
+import { SchedulerStatsClient } from '../../scheduler/stats-client.js';
 import { parseUuid } from '../common/ids.js';
 import { inflightOf } from '../common/inflight.js';
 import { exchange } from '../common/respond.js';

@@ -1,28 +1,21 @@
 /**
- * The video-cleanup runner: a dispatcher actor that claims deletion records with a lease, and an
- * executor actor that runs each claimed record as a task on the deletion pool and waits for the
- * whole batch (WaitGroup) before it answers.
+ * The video-cleanup executor: runs each claimed record as a task on the deletion pool and waits
+ * for the whole batch (WaitGroup) before it answers.
  *
  * Invariants:
- * - a record reaches the executor only through a claim by this node's owner id; every later
- *   write (the task's complete, our failDeletion) is fenced on that owner, so a record re-claimed
- *   by another node after our lease is never written by us;
- * - the executor's answer accounts for every record of the batch exactly once: done, failed
- *   (retry scheduled with backoff), dead-lettered, lost, or — only when a shutdown passed its
- *   deadline — cut off (nothing written; the lease expires and the record comes back);
+ * - the answer accounts for every record of the batch exactly once: done, failed (retry
+ *   scheduled with backoff), dead-lettered, lost, or — only when a shutdown passed its deadline —
+ *   cut off (nothing written; the lease expires and the record comes back);
+ * - every write here (failDeletion) is fenced on this node's owner id;
  * - a task that outlives taskTimeoutMs (< leaseMs) is aborted, so no task runs past its lease.
  */
 
-import { WaitGroup } from '../../channels/index.js';
-import type { Config } from '../../config.js';
-import type { Logger } from '../../log.js';
-import type { DeletionRecord, RecordStore } from '../../store/types.js';
-import { type ActorRef, serializeError, spawn } from '../index.js';
-import type { DeletionPool } from './deletion-pool.js';
+import { serializeError, spawn } from '../actors/index.js';
+import { WaitGroup } from '../channels/index.js';
+import type { DeletionRecord } from '../store/types.js';
 import type { DeletionResult } from './deletion-types.js';
-import { backoffMs, type ResolvedSchedulerOptions } from './options.js';
-import { Runner } from './runner.js';
-import type { StatsBoard } from './stats.js';
+import { backoffMs } from './options.js';
+import type { CleanupDeps } from './video-cleanup.js';
 
 export interface BatchReport {
   done: number;
@@ -33,31 +26,7 @@ export interface BatchReport {
   errors: string[];
 }
 
-interface Deps {
-  config: Config;
-  records: RecordStore;
-  pool: DeletionPool;
-  opts: ResolvedSchedulerOptions;
-  board: StatsBoard;
-  /** This runner's row on the board. */
-  row: number;
-  log: Logger;
-  /** Aborted when a shutdown passes its deadline: running tasks are cut off. */
-  cutOff: AbortSignal;
-}
-
-export function spawnDispatcher({ records, opts, board, row }: Deps) {
-  return spawn<{ limit: number }, DeletionRecord[]>(
-    async ({ limit }) => {
-      const claimed = await records.claimDeletions(opts.owner, limit, opts.leaseMs, Date.now());
-      board.add(row, 'claimed', claimed.length);
-      return claimed;
-    },
-    { name: 'video-cleanup.dispatcher', mailbox: 1 },
-  );
-}
-
-export function spawnExecutor(deps: Deps) {
+export function spawnExecutor(deps: CleanupDeps) {
   const { config, records, pool, opts, board, row, log, cutOff } = deps;
 
   async function one(rec: DeletionRecord, report: BatchReport): Promise<void> {
@@ -152,40 +121,4 @@ export function spawnExecutor(deps: Deps) {
     },
     { name: 'video-cleanup.executor', mailbox: 1 },
   );
-}
-
-export interface VideoCleanup {
-  readonly runner: Runner<DeletionRecord>;
-  readonly dispatcher: ActorRef<{ limit: number }, DeletionRecord[]>;
-  readonly executor: ActorRef<{ batch: DeletionRecord[] }, BatchReport>;
-}
-
-/** The runner whose Dispatcher and Executor functions talk to the two actors. */
-export function videoCleanup(deps: Deps): VideoCleanup {
-  const dispatcher = spawnDispatcher(deps);
-  const executor = spawnExecutor(deps);
-  const { opts } = deps;
-  // An ask covers the whole batch: tasks are bounded by taskTimeoutMs, queued tasks by the pool
-  // size; the margin covers the store writes around them.
-  const batchWaves = Math.ceil(opts.batch / opts.poolThreads);
-  const executeTimeout = batchWaves * (opts.taskTimeoutMs + opts.taskDelayMs) + 30_000;
-  const runner = new Runner<DeletionRecord>({
-    name: 'video-cleanup',
-    size: opts.batch,
-    longLived: true,
-    dispatcher: async (data) => {
-      const batch = await dispatcher.ask({ limit: data.capacity }, { timeout: 30_000 });
-      for (const rec of batch) data.trySend(rec); // Data is empty and holds `size`: never blocks
-      return batch.length;
-    },
-    executor: async (data, count) => {
-      const batch: DeletionRecord[] = [];
-      for (let i = 0; i < count; i++) {
-        const r = data.tryRecv();
-        if (r?.ok) batch.push(r.value);
-      }
-      await executor.ask({ batch }, { timeout: executeTimeout });
-    },
-  });
-  return { runner, dispatcher, executor };
 }

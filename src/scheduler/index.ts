@@ -1,5 +1,5 @@
 /**
- * The scheduler (seed: scheduler/taskrunner): a Worker's ticker starts rounds of Runners whose
+ * The scheduler (seed: scheduler/taskrunner): a Ticker starts rounds of Runners whose
  * dispatcher and executor are actors; deletions run on a pool of worker threads.
  */
 export type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
@@ -31,4 +31,4 @@ export {
 } from './start.js';
 export { COUNTERS, type CounterName, type RunnerCounters, StatsBoard } from './stats.js';
 export { SchedulerStatsClient } from './stats-client.js';
-export { type ScheduledRunner, Worker, type WorkerOptions } from './worker.js';
+export { type ScheduledRunner, Ticker, type TickerOptions } from './ticker.js';

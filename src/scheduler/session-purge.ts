@@ -4,8 +4,8 @@
  * and reports "all tasks finished" on the next, so a round is exactly one purge.
  * The purge is one indexed store operation, so it runs on the main thread's store, not the pool.
  */
-import type { Logger } from '../../log.js';
-import type { RecordStore } from '../../store/types.js';
+import type { Logger } from '../log.js';
+import type { RecordStore } from '../store/types.js';
 import { Runner } from './runner.js';
 import type { StatsBoard } from './stats.js';
 

@@ -21,7 +21,7 @@
  *   the runner stays usable for the next round when long-lived;
  * - not long-lived: the channels are closed after the first round, as in the seed.
  */
-import { Channel, type RecvChannel, recv, type SendChannel, select } from '../../channels/index.js';
+import { Channel, type RecvChannel, recv, type SendChannel, select } from '../channels/index.js';
 import { RunnerClosedError, SchedulerOptionError } from './errors.js';
 
 export const READY_TO_DISPATCH = 'd';

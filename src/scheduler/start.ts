@@ -1,5 +1,5 @@
 /**
- * startScheduler: the seed's `taskrunner.Start()` — one Worker (ticker) driving the runners:
+ * startScheduler: the seed's `taskrunner.Start()` — one Ticker driving the runners:
  * video cleanup (dispatcher + executor actors over the deletion pool) and session purge.
  *
  * Lifecycle: started on return; `close(deadlineMs)` stops the ticker, lets the batch in hand
@@ -7,16 +7,16 @@
  * stats board. Idempotent: extra callers get the same promise. The caller keeps ownership of
  * the record store passed in `deps` (close it after `close()` resolves).
  */
-import type { Config } from '../../config.js';
-import { createLogger, type Logger } from '../../log.js';
-import type { RecordStore } from '../../store/types.js';
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
+import type { RecordStore } from '../store/types.js';
 import { createDeletionPool } from './deletion-pool.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { sessionPurge } from './session-purge.js';
 import { type RunnerCounters, StatsBoard } from './stats.js';
 import { publishStats } from './stats-client.js';
+import { Ticker } from './ticker.js';
 import { videoCleanup } from './video-cleanup.js';
-import { Worker } from './worker.js';
 
 export interface SchedulerDeps {
   /** The main thread's record store (claims, failures, session purge). */
@@ -64,7 +64,7 @@ export function startScheduler(
     cutOff: cutOff.signal,
   });
   const purge = sessionPurge({ records: deps.records, board, row: 1, log: log.child('purge') });
-  const worker = new Worker({
+  const ticker = new Ticker({
     intervalMs: opts.intervalMs,
     runners: [
       { runner: cleanup.runner, everyTicks: 1 },
@@ -75,7 +75,7 @@ export function startScheduler(
     runAtStart: opts.runAtStart,
   });
   const unpublish = publishStats(board, config);
-  worker.start();
+  ticker.start();
   log.info('scheduler started', {
     owner: opts.owner,
     intervalMs: opts.intervalMs,
@@ -89,11 +89,11 @@ export function startScheduler(
     stats: () => ({ owner: opts.owner, runners: board.snapshot() }),
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
-        const finished = await worker.stop(deadlineMs);
+        const finished = await ticker.stop(deadlineMs);
         if (!finished) {
           log.warn('rounds still running at the deadline: cutting them off (their leases expire)');
           cutOff.abort();
-          await worker.stop(deadlineMs);
+          await ticker.stop(deadlineMs);
         }
         await Promise.all([cleanup.dispatcher.stop(), cleanup.executor.stop()]).catch(() => {});
         await pool.close();

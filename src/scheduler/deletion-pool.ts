@@ -5,8 +5,9 @@
  * Threads stay alive between rounds (a long idle timeout) because each opens its own stores on
  * first use, and reopening them every round would dominate the cost of a deletion.
  */
-import { workerFile } from '../../worker-file.js';
-import { createPool } from '../pool.js';
+
+import { createPool } from '../actors/pool.js';
+import { workerFile } from '../worker-file.js';
 import type { DeletionResult, DeletionTask } from './deletion-types.js';
 
 export interface DeletionPool {

@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import type { Config } from '../../config.js';
+import type { Config } from '../config.js';
 import { SchedulerOptionError } from './errors.js';
 
 export interface SchedulerOptions {

@@ -1,8 +1,9 @@
 /**
- * Worker — the seed's ticker that starts runner rounds, without its defects.
+ * Ticker — the seed's `Worker` (renamed: it is the ticker that starts runner rounds, and the old
+ * name collided with node:worker_threads' Worker), without its defects.
  *
  * Invariants:
- * - one loop per Worker, blocked in `select` on the ticker and on `done(signal)`: between ticks
+ * - one loop per Ticker, blocked in `select` on the ticker and on `done(signal)`: between ticks
  *   it costs nothing;
  * - a tick never waits for a round: each runner gets `startAll()`, which starts a round only if
  *   none is in flight — otherwise the tick is coalesced (counted, dropped);
@@ -11,8 +12,8 @@
  * - `stop()` aborts the signal: the loop exits, no new round or batch starts, and the rounds in
  *   flight finish their current batch; it resolves when they have (or at the deadline).
  */
-import { done, recv, select, ticker } from '../../channels/index.js';
-import type { Logger } from '../../log.js';
+import { done, recv, select, ticker } from '../channels/index.js';
+import type { Logger } from '../log.js';
 import type { RoundResult, Runner } from './runner.js';
 import type { StatsBoard } from './stats.js';
 
@@ -23,7 +24,7 @@ export interface ScheduledRunner {
   readonly everyTicks: number;
 }
 
-export interface WorkerOptions {
+export interface TickerOptions {
   intervalMs: number;
   runners: readonly ScheduledRunner[];
   /** Counters, indexed like `runners`. */
@@ -33,12 +34,12 @@ export interface WorkerOptions {
   runAtStart: boolean;
 }
 
-export class Worker {
-  readonly #opts: WorkerOptions;
+export class Ticker {
+  readonly #opts: TickerOptions;
   readonly #ac = new AbortController();
   #loop: Promise<void> | undefined;
 
-  constructor(opts: WorkerOptions) {
+  constructor(opts: TickerOptions) {
     this.#opts = opts;
   }
 

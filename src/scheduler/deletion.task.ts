@@ -12,8 +12,8 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { openStores } from '../../store/index.js';
-import { defineTask } from '../pool-task.js';
+import { defineTask } from '../actors/pool-task.js';
+import { openStores } from '../store/index.js';
 import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;

@@ -2,7 +2,7 @@
  * What crosses the thread boundary between the executor actor and a deletion task: plain data
  * only (structured clone), so a task never shares an object with the main thread.
  */
-import type { Config } from '../../config.js';
+import type { Config } from '../config.js';
 
 export interface DeletionTask {
   /** The configuration, as plain data: the task opens its own stores from it. */
