@@ -10,5 +10,7 @@ export default defineConfig({
     maxWorkers: 2,
     globalSetup: ['test/setup/mongo.ts'],
     reporters: ['default'],
+    // In-process servers log JSON on stdout like the real one; keep test output to warnings.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   },
 });

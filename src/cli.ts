@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 /** The `video-server` command. */
 import { ConfigError, describeSettings, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+
+const log = createLogger('cli');
+/**
+ * `<service> listening on <url>` is what scripts wait for: it is logged at info whatever LOG_LEVEL
+ * says, as JSON with `service` and `url` fields (test/helpers/server.ts parses it).
+ */
+const announce = createLogger('cli', 'info');
 
 const USAGE = `usage: video-server start [--only web,api,stream,scheduler] [options]
 
@@ -20,15 +28,16 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, rest);
   const { startServer } = await import('./server.js');
   const server = await startServer(config, {
-    onListening: (service, url) => console.log(`${service} listening on ${url}`),
+    onListening: (service, url) =>
+      announce.info(`${service} listening on ${url}`, { service, url }),
   });
   const stop = new Promise<number>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      console.error(`video-server: ${signal}, shutting down`);
+      log.info('shutting down', { signal });
       server.close().then(
         () => resolve(0),
         (err: unknown) => {
-          console.error('video-server: shutdown failed:', err);
+          log.error('shutdown failed', { err });
           resolve(1);
         },
       );
@@ -37,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
   });
   const failed = server.failed.then((err) => {
-    console.error('video-server: a service kept crashing, exiting:', err);
+    log.error('a service kept crashing, exiting', { err });
     return 1;
   });
   return Promise.race([stop, failed]);
@@ -49,8 +58,8 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError)
-      console.error(`video-server: configuration error: ${err.message}`);
-    else console.error('video-server: failed to start:', err);
+      log.error(`configuration error: ${err.message}`, { setting: err.setting });
+    else log.error('failed to start', { err });
     process.exitCode = 1;
   },
 );

@@ -5,6 +5,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  parseLogFormat,
+  parseLogLevel,
+} from './log.js';
 
 export const SERVICES = ['web', 'api', 'stream', 'scheduler'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -40,6 +48,10 @@ export interface Config {
   schedulerUrl: string | undefined;
   /** Shared token required by the scheduler's REST service when it is not bound to loopback. */
   schedulerToken: string | undefined;
+  /** Log threshold; every thread reads it from the environment (src/log.ts). @default info */
+  logLevel: LogLevel;
+  /** `json` lines, or `pretty` (pino-pretty) for a terminal. @default json */
+  logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +85,10 @@ function int(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEG
   if (n < min || n > max)
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function bad(name: string, message: string): never {
+  throw new ConfigError(name, message);
 }
 
 function url(name: string, raw: string): string {
@@ -148,6 +164,20 @@ const SETTINGS: Setting[] = [
   { env: 'SCHEDULER_URL', apply: (c, raw, n) => void (c.schedulerUrl = url(n, raw)) },
   { env: 'SCHEDULER_TOKEN', apply: (c, raw) => void (c.schedulerToken = raw) },
   {
+    env: 'LOG_LEVEL',
+    apply: (c, raw, n) => {
+      c.logLevel =
+        parseLogLevel(raw) ?? bad(n, `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+    },
+  },
+  {
+    env: 'LOG_FORMAT',
+    apply: (c, raw, n) => {
+      c.logFormat =
+        parseLogFormat(raw) ?? bad(n, `must be one of ${LOG_FORMATS.join(', ')}, got "${raw}"`);
+    },
+  },
+  {
     flag: '--only',
     apply: (c, raw, name) => {
       const list = raw
@@ -181,6 +211,8 @@ export function defaultConfig(): Config {
     streamUrl: undefined,
     schedulerUrl: undefined,
     schedulerToken: undefined,
+    logLevel: 'info',
+    logFormat: 'json',
   };
 }
 

@@ -1,46 +1,135 @@
 /**
- * A tiny leveled logger: one line per event on stderr, `LOG_LEVEL` = debug | info | warn | error | silent
- * (default info; tests run with warn unless told otherwise). Fields are appended as key=value.
+ * Structured logs on pino: one JSON object per line on stdout, in every thread.
+ *
+ * Invariants:
+ * - Each thread owns one pino root writing to fd 1 through a synchronous destination, and every
+ *   line reaches the fd in a single write(2). Threads never share a buffer, so lines from different
+ *   threads never interleave mid-line (pipes keep writes up to PIPE_BUF = 4 KiB atomic; a longer
+ *   line may only be split by the reader, never merged).
+ * - Levels come from `LOG_LEVEL` (debug | info | warn | error | silent, default info) and the
+ *   format from `LOG_FORMAT` (json | pretty). Both are read from the environment, which worker
+ *   threads inherit, so every thread agrees. `pretty` needs the optional `pino-pretty`; without it
+ *   the output stays JSON and one warning says why.
+ * - `scope` and bound fields (e.g. `reqId`) are pino bindings: serialized once per logger, not per
+ *   line. Error values anywhere in the fields are serialized with pino's error serializer.
  */
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-export type LogLevel = keyof typeof LEVELS;
+import { createRequire } from 'node:module';
+import { threadId } from 'node:worker_threads';
+import pino from 'pino';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger for a sub-scope: `scope.sub`. */
   child(scope: string): Logger;
+  /** The same scope with extra fields on every line (e.g. `{ reqId }`). */
+  bind(fields: Record<string, unknown>): Logger;
 }
 
-function threshold(): number {
-  const env = process.env.LOG_LEVEL as LogLevel | undefined;
-  if (env && env in LEVELS) return LEVELS[env];
-  return process.env.VITEST ? LEVELS.warn : LEVELS.info;
+/** The old numeric thresholds (`createLogger('t', 100)` = silent) still work. */
+const NUMERIC: Readonly<Record<number, LogLevel>> = Object.freeze({
+  10: 'debug',
+  20: 'info',
+  30: 'warn',
+  40: 'error',
+  100: 'silent',
+});
+
+export function parseLogLevel(raw: string | undefined): LogLevel | undefined {
+  return (LOG_LEVELS as readonly string[]).includes(raw ?? '') ? (raw as LogLevel) : undefined;
 }
 
-function format(fields: Record<string, unknown> | undefined): string {
-  if (!fields) return '';
-  let out = '';
-  for (const [k, v] of Object.entries(fields)) {
-    const text = v instanceof Error ? v.message : typeof v === 'string' ? v : JSON.stringify(v);
-    out += ` ${k}=${/\s/.test(text ?? '') ? JSON.stringify(text) : text}`;
+export function parseLogFormat(raw: string | undefined): LogFormat | undefined {
+  return (LOG_FORMATS as readonly string[]).includes(raw ?? '') ? (raw as LogFormat) : undefined;
+}
+
+let root: pino.Logger | undefined;
+
+function prettyStream(): pino.DestinationStream | undefined {
+  try {
+    const pretty = createRequire(import.meta.url)('pino-pretty') as (
+      o: Record<string, unknown>,
+    ) => pino.DestinationStream;
+    return pretty({ destination: 1, sync: true, colorize: process.stdout.isTTY === true });
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
-export function createLogger(scope: string, min = threshold()): Logger {
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[level] < min) return;
-    process.stderr.write(
-      `${new Date().toISOString()} ${level.toUpperCase()} [${scope}] ${msg}${format(fields)}\n`,
-    );
-  };
+function rootLogger(): pino.Logger {
+  if (root) return root;
+  const level = parseLogLevel(process.env.LOG_LEVEL) ?? 'info';
+  const wantPretty = parseLogFormat(process.env.LOG_FORMAT) === 'pretty';
+  const pretty = wantPretty ? prettyStream() : undefined;
+  const dest = pretty ?? pino.destination({ dest: 1, sync: true });
+  root = pino(
+    {
+      level,
+      base: { pid: process.pid, thread: threadId },
+      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    },
+    dest,
+  );
+  if (wantPretty && !pretty)
+    root.warn({ scope: 'log' }, 'LOG_FORMAT=pretty needs pino-pretty; logging JSON');
+  return root;
+}
+
+function withErrors(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const k in fields) {
+    const v = fields[k];
+    if (v instanceof Error && k !== 'err' && k !== 'error') {
+      return Object.fromEntries(
+        Object.entries(fields).map(([key, val]) => [
+          key,
+          val instanceof Error && key !== 'err' && key !== 'error'
+            ? pino.stdSerializers.err(val)
+            : val,
+        ]),
+      );
+    }
+  }
+  return fields;
+}
+
+function wrap(p: pino.Logger, scope: string, bound: Record<string, unknown>): Logger {
+  const emit =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (msg: string, fields?: Record<string, unknown>) => {
+      if (!p.isLevelEnabled(level)) return;
+      if (fields) p[level](withErrors(fields), msg);
+      else p[level](msg);
+    };
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (s) => createLogger(`${scope}.${s}`, min),
+    debug: emit('debug'),
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    child: (s) => make(`${scope}.${s}`, bound, p.level as LogLevel),
+    bind: (fields) => make(scope, { ...bound, ...fields }, p.level as LogLevel),
   };
+}
+
+function make(scope: string, bound: Record<string, unknown>, level?: LogLevel): Logger {
+  const r = rootLogger();
+  const p = r.child({ scope, ...withErrors(bound) });
+  if (level && level !== r.level) p.level = level;
+  return wrap(p, scope, bound);
+}
+
+/**
+ * A logger for `scope` in this thread. `min` overrides `LOG_LEVEL` for this logger and its
+ * children (a level name, or the old numeric thresholds 10/20/30/40/100).
+ */
+export function createLogger(scope: string, min?: LogLevel | number): Logger {
+  const level = typeof min === 'number' ? NUMERIC[min] : min;
+  if (typeof min === 'number' && !level) throw new RangeError(`createLogger: unknown level ${min}`);
+  return make(scope, {}, level);
 }

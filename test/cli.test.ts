@@ -17,7 +17,7 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-  }).catch((e: { code: number; stderr: string }) => e);
+  }).catch((e: { code: number; stdout: string; stderr: string }) => e);
 
 describe('video-server (built)', () => {
   let parent: string;
@@ -52,7 +52,10 @@ describe('video-server (built)', () => {
   it('refuses a bad setting with a message naming it, exit 1', async () => {
     const err = await cli(['start'], { STREAM_MAX_CONNS: 'many' });
     expect(err).toMatchObject({ code: 1 });
-    expect((err as { stderr: string }).stderr).toMatch(/STREAM_MAX_CONNS: must be an integer/);
+    // The error is a JSON log line on stdout, like everything the server says.
+    const line = JSON.parse((err as { stdout: string }).stdout.trim().split('\n').at(-1)!);
+    expect(line).toMatchObject({ level: 50, setting: 'STREAM_MAX_CONNS' });
+    expect(line.msg).toMatch(/STREAM_MAX_CONNS: must be an integer/);
   });
 
   it('rejects an unknown command with usage, exit 2', async () => {

@@ -1,7 +1,8 @@
 /**
  * Starts the real `video-server start` command from sources as a child process — the same code
  * path as `npm start`, minus the build — on free ports and a fresh DATA_DIR, and reads the
- * `<service> listening on <url>` lines it prints. Teardown: SIGTERM, wait for exit 0, remove data.
+ * `<service> listening on <url>` log lines it prints (JSON on stdout, with `service` and `url`).
+ * Teardown: SIGTERM, wait for exit 0, remove data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,8 @@ export interface TestServer {
   readonly child: ChildProcess;
   /** Everything the process wrote to stderr so far (for failure messages). */
   stderr(): string;
+  /** Every line the process wrote to stdout so far (its JSON log). */
+  stdout(): string[];
   /** SIGTERM and wait; resolves with the exit code. Idempotent. */
   stop(): Promise<number | null>;
 }
@@ -66,22 +69,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
 
   const urls: Record<string, string> = {};
+  const out: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<void>((res, rej) => {
     lines.on('line', (line) => {
-      const m = /^(\w+) listening on (http:\/\/\S+)$/.exec(line.trim());
-      if (m) urls[m[1]!] = m[2]!;
+      out.push(line);
+      const m = listening(line);
+      if (m) urls[m.service] = m.url;
       if (expected.every((s) => urls[s])) res();
     });
     exited.then((code) =>
-      rej(new Error(`video-server exited with ${code} before listening:\n${err}`)),
+      rej(
+        new Error(`video-server exited with ${code} before listening:\n${out.join('\n')}\n${err}`),
+      ),
     );
   });
   const timeoutMs = opts.timeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rej) => {
     timer = setTimeout(
-      () => rej(new Error(`video-server not listening after ${timeoutMs} ms:\n${err}`)),
+      () =>
+        rej(
+          new Error(`video-server not listening after ${timeoutMs} ms:\n${out.join('\n')}\n${err}`),
+        ),
       timeoutMs,
     );
   });
@@ -104,5 +114,20 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   } finally {
     clearTimeout(timer);
   }
-  return { urls, dataDir, child, stderr: () => err, stop };
+  return { urls, dataDir, child, stderr: () => err, stdout: () => [...out], stop };
+}
+
+/** `{"service":"web","url":"http://…","msg":"web listening on http://…"}` → service and url. */
+function listening(line: string): { service: string; url: string } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const o = JSON.parse(line) as { service?: unknown; url?: unknown; msg?: unknown };
+    const ok =
+      typeof o.service === 'string' &&
+      typeof o.url === 'string' &&
+      o.msg === `${o.service} listening on ${o.url}`;
+    return ok ? { service: o.service as string, url: o.url as string } : undefined;
+  } catch {
+    return undefined;
+  }
 }
