@@ -71,12 +71,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   if (runs('scheduler')) {
     stores = await openStores(config);
-    const records = stores.records;
+    const { records, queue } = stores;
     children.push({
       id: 'scheduler',
       shutdownMs: SHUTDOWN_DEADLINE_MS + 5_000,
       start: () => {
-        const s: Scheduler = startScheduler(config, { records, log: log.child('scheduler') });
+        const s: Scheduler = startScheduler(config, {
+          records,
+          queue,
+          log: log.child('scheduler'),
+        });
         return supervisable(s, (ms) => s.close(ms));
       },
     });

@@ -84,19 +84,19 @@ async function ours(config: Config, n: number): Promise<number> {
   try {
     const ids = await seed(stores, n);
     for (let i = 0; i < ids.length; i += 200) {
-      await Promise.all(ids.slice(i, i + 200).map((id) => stores.records.enqueueDeletion(id)));
+      await Promise.all(ids.slice(i, i + 200).map((id) => stores.queue.enqueueDeletion(id)));
     }
     const t0 = performance.now();
     const s = startScheduler(
       config,
-      { records: stores.records, log: quiet },
+      { records: stores.records, queue: stores.queue, log: quiet },
       { batch: BATCH, poolThreads: THREADS, intervalMs: 20 },
     );
     // In-process counters: polling the store would add load to what is measured.
     await untilDrained(async () => s.stats().runners['video-cleanup']!.done >= n);
     const secs = (performance.now() - t0) / 1000;
     await s.close(10_000);
-    const left = await stores.records.countDeletions();
+    const left = await stores.queue.countDeletions();
     if (left.pending + left.dead !== 0) throw new Error(`ours: ${JSON.stringify(left)} left`);
     return n / secs;
   } finally {

@@ -67,13 +67,13 @@ const workloads: Workload[] = [
     name: 'claim a batch of 3 (+complete)',
     async setup(s) {
       // Enough records for any run; each op claims 3 and completes them (steady state).
-      for (let k = 0; k < 3000; k++) await s.records.enqueueDeletion(randomUUID(), k);
+      for (let k = 0; k < 3000; k++) await s.queue.enqueueDeletion(randomUUID(), k);
       let n = 0;
       return async () => {
         const owner = `bench-${n++}`;
-        const batch = await s.records.claimDeletions(owner, 3, 60_000);
+        const batch = await s.queue.claimDeletions(owner, 3, 60_000);
         if (batch.length === 0) throw new Error('queue drained: raise the pre-enqueued count');
-        for (const d of batch) await s.records.completeDeletion(d.videoId, owner);
+        for (const d of batch) await s.queue.completeDeletion(d.videoId, owner);
       };
     },
   },

@@ -8,7 +8,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BlobStore, RecordStore } from '../store/types.js';
+import type { BlobStore, DeletionQueue, RecordStore } from '../store/types.js';
 
 /** The per-thread face of the limiter actor (src/actors LimiterClient satisfies it). */
 export interface TokenLimiter {
@@ -19,6 +19,7 @@ export interface TokenLimiter {
 export interface ServiceContext {
   readonly config: Config;
   readonly records: RecordStore;
+  readonly queue: DeletionQueue;
   readonly blobs: BlobStore;
   /** The stream service's limiter; undefined in processes that do not run the stream service. */
   readonly limiter: TokenLimiter | undefined;

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     const ctx: ServiceContext = {
       config: data.config,
       records: stores.records,
+      queue: stores.queue,
       blobs: stores.blobs,
       limiter:
         data.limiterShared && data.services.includes('stream')

@@ -32,10 +32,10 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
   let executed = false;
   try {
     stores ??= openStores(task.config);
-    const { records, blobs } = await stores;
+    const { records, queue, blobs } = await stores;
     step = 'lease';
     let outcome: DeletionResult['outcome'] = 'lost';
-    if (await records.renewDeletion(videoId, owner, task.leaseMs)) {
+    if (await queue.renewDeletion(videoId, owner, task.leaseMs)) {
       executed = true;
       if (task.delayMs > 0) await delay(task.delayMs);
       step = 'blob';
@@ -45,7 +45,7 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
       step = 'video';
       await records.deleteVideo(videoId);
       step = 'complete';
-      outcome = (await records.completeDeletion(videoId, owner)) ? 'done' : 'lost';
+      outcome = (await queue.completeDeletion(videoId, owner)) ? 'done' : 'lost';
     }
     result = { videoId, outcome, start, end: Date.now() };
   } catch (err) {

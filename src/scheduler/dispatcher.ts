@@ -9,10 +9,10 @@ import { spawn } from '../actors/index.js';
 import type { DeletionRecord } from '../store/types.js';
 import type { CleanupDeps } from './video-cleanup.js';
 
-export function spawnDispatcher({ records, opts, board, row }: CleanupDeps) {
+export function spawnDispatcher({ queue, opts, board, row }: CleanupDeps) {
   return spawn<{ limit: number }, DeletionRecord[]>(
     async ({ limit }) => {
-      const claimed = await records.claimDeletions(opts.owner, limit, opts.leaseMs, Date.now());
+      const claimed = await queue.claimDeletions(opts.owner, limit, opts.leaseMs, Date.now());
       board.add(row, 'claimed', claimed.length);
       return claimed;
     },

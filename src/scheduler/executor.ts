@@ -27,7 +27,7 @@ export interface BatchReport {
 }
 
 export function spawnExecutor(deps: CleanupDeps) {
-  const { config, records, pool, opts, board, row, log, cutOff } = deps;
+  const { config, queue, pool, opts, board, row, log, cutOff } = deps;
 
   async function one(rec: DeletionRecord, report: BatchReport): Promise<void> {
     let res: DeletionResult;
@@ -70,13 +70,7 @@ export function spawnExecutor(deps: CleanupDeps) {
     const why = `${res.error?.code}: ${res.error?.message}`;
     report.errors.push(`${rec.videoId}: ${why}`);
     const retryAt = Date.now() + backoffMs(opts, rec.attempts + 1);
-    const fate = await records.failDeletion(
-      rec.videoId,
-      opts.owner,
-      why,
-      retryAt,
-      opts.maxAttempts,
-    );
+    const fate = await queue.failDeletion(rec.videoId, opts.owner, why, retryAt, opts.maxAttempts);
     if (fate === 'retry') {
       report.failed++;
       log.warn('deletion failed, will retry', {

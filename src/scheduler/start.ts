@@ -9,7 +9,7 @@
  */
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import type { RecordStore } from '../store/types.js';
+import type { DeletionQueue, RecordStore } from '../store/types.js';
 import { createDeletionPool } from './deletion-pool.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { sessionPurge } from './session-purge.js';
@@ -19,8 +19,10 @@ import { Ticker } from './ticker.js';
 import { videoCleanup } from './video-cleanup.js';
 
 export interface SchedulerDeps {
-  /** The main thread's record store (claims, failures, session purge). */
+  /** The main thread's record store (session purge). */
   records: RecordStore;
+  /** The main thread's deletion queue (claims, failures). */
+  queue: DeletionQueue;
   log?: Logger;
 }
 
@@ -55,7 +57,7 @@ export function startScheduler(
   const cutOff = new AbortController();
   const cleanup = videoCleanup({
     config: { ...config },
-    records: deps.records,
+    queue: deps.queue,
     pool,
     opts,
     board,

@@ -6,7 +6,7 @@
 import type { ActorRef } from '../actors/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { DeletionRecord, RecordStore } from '../store/types.js';
+import type { DeletionQueue, DeletionRecord } from '../store/types.js';
 import type { DeletionPool } from './deletion-pool.js';
 import { spawnDispatcher } from './dispatcher.js';
 import { type BatchReport, spawnExecutor } from './executor.js';
@@ -18,7 +18,7 @@ export type { BatchReport } from './executor.js';
 
 export interface CleanupDeps {
   config: Config;
-  records: RecordStore;
+  queue: DeletionQueue;
   pool: DeletionPool;
   opts: ResolvedSchedulerOptions;
   board: StatsBoard;

@@ -14,7 +14,7 @@ import { GridFsBlobStore } from './gridfs-blobs.js';
 import { LmdbRecordStore } from './lmdb-records.js';
 import { connectMongo, type MongoConnectOptions } from './mongo-connect.js';
 import { MongoRecordStore } from './mongo-records.js';
-import type { BlobStore, RecordStore } from './types.js';
+import type { BlobStore, DeletionQueue, RecordStore } from './types.js';
 
 export * from './errors.js';
 export { FsBlobStore, type FsBlobStoreOptions } from './fs-blobs.js';
@@ -27,8 +27,10 @@ export { STORE_LIMITS } from './validate.js';
 
 export interface Stores {
   records: RecordStore;
+  /** The deletion queue, sharing the records' LMDB environment or MongoDB client. */
+  queue: DeletionQueue;
   blobs: BlobStore;
-  /** Closes both (and the MongoDB client); idempotent. */
+  /** Closes all three (and the MongoDB client); idempotent. */
   close(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function openStores(
   if (config.blobStore === 'gridfs' && !config.mongodbUri) {
     throw new InvalidArgumentError('BLOB_STORE=gridfs needs MONGODB_URI');
   }
-  let records: RecordStore;
+  let records: LmdbRecordStore | MongoRecordStore;
   let blobs: BlobStore;
   let closeClient = async () => {};
   if (config.mongodbUri) {
@@ -71,6 +73,7 @@ export async function openStores(
   let closing: Promise<void> | undefined;
   return {
     records,
+    queue: records.queue,
     blobs,
     close() {
       closing ??= (async () => {

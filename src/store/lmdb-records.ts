@@ -25,7 +25,6 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
 import { LmdbDeletionQueue } from './lmdb-queue.js';
-import { QueueDelegate } from './queue-delegate.js';
 import type { Comment, RecordStore, Session, User, Video } from './types.js';
 import * as v from './validate.js';
 
@@ -36,7 +35,7 @@ export interface LmdbRecordStoreOptions {
   path: string;
 }
 
-export class LmdbRecordStore extends QueueDelegate implements RecordStore {
+export class LmdbRecordStore implements RecordStore {
   readonly #root: RootDatabase;
   readonly #users: Database<User, string>;
   readonly #userNames: Database<string, string>;
@@ -46,7 +45,8 @@ export class LmdbRecordStore extends QueueDelegate implements RecordStore {
   readonly #videosByAuthor: Database<Video, [string, number, string]>;
   readonly #comments: Database<Comment, string>;
   readonly #commentsByVideo: Database<Comment, [string, number, string]>;
-  protected readonly queue: LmdbDeletionQueue;
+  /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
+  readonly queue: LmdbDeletionQueue;
   #closed: Promise<void> | undefined;
 
   /** Opens (creating if needed) the environment; every thread and process may open the same path. */
@@ -55,7 +55,6 @@ export class LmdbRecordStore extends QueueDelegate implements RecordStore {
   }
 
   constructor(options: LmdbRecordStoreOptions) {
-    super();
     try {
       // 64 GiB of address space, not of disk: LMDB maps the file lazily.
       this.#root = open({ path: options.path, maxDbs: 16, mapSize: 64 * 1024 ** 3 });

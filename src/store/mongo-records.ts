@@ -10,7 +10,6 @@ import type { Collection, Db, MongoClient } from 'mongodb';
 import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
 import { MongoDeletionQueue } from './mongo-queue.js';
-import { QueueDelegate } from './queue-delegate.js';
 import type { Comment, RecordStore, Session, User, Video } from './types.js';
 import * as v from './validate.js';
 
@@ -27,7 +26,7 @@ function fromDoc<T extends { id: string }>(d: Doc<T> | null): T | undefined {
   return { id: _id, ...rest } as unknown as T;
 }
 
-export class MongoRecordStore extends QueueDelegate implements RecordStore {
+export class MongoRecordStore implements RecordStore {
   readonly #client: MongoClient;
   readonly #where: string;
   readonly #ownsClient: boolean;
@@ -35,7 +34,8 @@ export class MongoRecordStore extends QueueDelegate implements RecordStore {
   readonly #sessions: Collection<Doc<Session>>;
   readonly #videos: Collection<Doc<Video>>;
   readonly #comments: Collection<Doc<Comment>>;
-  protected readonly queue: MongoDeletionQueue;
+  /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
+  readonly queue: MongoDeletionQueue;
   #closed: Promise<void> | undefined;
 
   /** Connects (fails fast naming the host), creates the indexes, returns the store. */
@@ -61,7 +61,6 @@ export class MongoRecordStore extends QueueDelegate implements RecordStore {
   }
 
   private constructor(client: MongoClient, db: Db, where: string, ownsClient: boolean) {
-    super();
     this.#client = client;
     this.#where = where;
     this.#ownsClient = ownsClient;

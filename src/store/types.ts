@@ -67,7 +67,10 @@ export interface DeletionRecord {
 
 export type FailOutcome = 'retry' | 'dead' | 'lost';
 
-/** The deletion queue half of the record port (each adapter keeps it in its own module). */
+/**
+ * The deletion queue: a port of its own beside RecordStore (`openStores` returns both; each
+ * adapter keeps it in its own module sharing the records' environment or client).
+ */
 export interface DeletionQueue {
   /** Idempotent: false when a record for this video already exists (not an error). */
   enqueueDeletion(videoId: string, now?: number): Promise<boolean>;
@@ -103,7 +106,7 @@ export interface DeletionQueue {
   countDeletions(): Promise<{ pending: number; dead: number }>;
 }
 
-export interface RecordStore extends DeletionQueue {
+export interface RecordStore {
   // users
   /** Rejects with StoreError ERR_DUPLICATE when the name is taken. */
   createUser(user: User): Promise<void>;
@@ -168,4 +171,10 @@ export interface BlobStore {
   /** Idempotent: deleting a missing blob is fine. */
   delete(id: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional capability: the path of the blob's file when the store keeps blobs as plain files
+   * on this machine (the filesystem store), so the stream service can send it with sendfile-like
+   * reads. Stores without local files (GridFS, S3) leave it out; callers check for it.
+   */
+  localPath?(id: string): string;
 }

@@ -36,7 +36,7 @@ describe('videos', () => {
     const after = await call('GET', '/user/henry/videos', { sid: u.sid });
     expect(after.json.videos.map((v: { id: string }) => v.id)).toEqual([b.json.id]);
     expect((await t.ctx.records.getVideo(a.json.id))!.state).toBe('deleting');
-    expect(await t.ctx.records.getDeletion(a.json.id)).toMatchObject({
+    expect(await t.ctx.queue.getDeletion(a.json.id)).toMatchObject({
       videoId: a.json.id,
       state: 'pending',
     });

@@ -31,6 +31,7 @@ export async function startApp(
   const ctx: ServiceContext = {
     config: cfg,
     records: stores.records,
+    queue: stores.queue,
     blobs: stores.blobs,
     limiter: undefined,
     log: createLogger('test'),

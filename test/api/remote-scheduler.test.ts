@@ -62,7 +62,7 @@ it('records the deletion with the scheduler service over HTTP with the token', a
   ]);
   expect((await api.ctx.records.getVideo(vid))!.state).toBe('deleting');
   // Not queued locally: the scheduler service owns the record.
-  expect(await api.ctx.records.getDeletion(vid)).toBeUndefined();
+  expect(await api.ctx.queue.getDeletion(vid)).toBeUndefined();
 });
 
 it('keeps the video when the scheduler refuses, and says so with a 500', async () => {

@@ -60,6 +60,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ctx: ServiceContext = {
     config,
     records: stores.records,
+    queue: stores.queue,
     blobs: stores.blobs,
     limiter,
     log: createLogger('test'),

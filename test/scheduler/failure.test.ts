@@ -40,32 +40,32 @@ describe('a failing deletion', () => {
     await mkdir(join(t.config.dataDir, 'videos', bad), { recursive: true });
     await writeFile(join(t.config.dataDir, 'videos', bad, 'x'), 'x');
     const before = [await seedVideo(stores), await seedVideo(stores)];
-    await stores.records.enqueueDeletion(bad);
-    for (const id of before) await stores.records.enqueueDeletion(id);
+    await stores.queue.enqueueDeletion(bad);
+    for (const id of before) await stores.queue.enqueueDeletion(id);
 
     scheduler = startScheduler(
       t.config,
-      { records: stores.records, log: createLogger('test', 100) },
+      { records: stores.records, queue: stores.queue, log: createLogger('test', 100) },
       { poolThreads: 1, maxAttempts: 3, backoffBaseMs: 30, backoffMaxMs: 100 },
     );
     await waitFor('the bad record dead-lettered', async () => {
-      return (await stores.records.getDeletion(bad))?.state === 'dead';
+      return (await stores.queue.getDeletion(bad))?.state === 'dead';
     });
-    const dead = await stores.records.getDeletion(bad);
+    const dead = await stores.queue.getDeletion(bad);
     expect(dead).toMatchObject({ state: 'dead', attempts: 3, owner: undefined });
     expect(dead?.lastError).toMatch(/blob/);
-    expect((await stores.records.listDeadDeletions()).map((d) => d.videoId)).toEqual([bad]);
+    expect((await stores.queue.listDeadDeletions()).map((d) => d.videoId)).toEqual([bad]);
     // The video record is still there: the task stopped at the first failing step.
     expect(await stores.records.getVideo(bad)).toBeDefined();
     for (const id of before) expect(await isGone(stores, id)).toBe(true);
 
     // The runner carries on with work recorded after the dead letter.
     const after = [await seedVideo(stores), await seedVideo(stores)];
-    for (const id of after) await stores.records.enqueueDeletion(id);
+    for (const id of after) await stores.queue.enqueueDeletion(id);
     for (const id of after) await waitFor(`video ${id} gone`, () => isGone(stores, id));
 
     const s = scheduler.stats().runners['video-cleanup']!;
     expect(s).toMatchObject({ failed: 2, deadLettered: 1, done: 4, roundErrors: 0 });
-    expect(await stores.records.countDeletions()).toEqual({ pending: 0, dead: 1 });
+    expect(await stores.queue.countDeletions()).toEqual({ pending: 0, dead: 1 });
   });
 });

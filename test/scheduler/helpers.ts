@@ -51,7 +51,7 @@ export async function isGone(stores: Stores, id: string): Promise<boolean> {
     stores.blobs.stat(id),
     stores.records.getVideo(id),
     stores.records.listComments(id),
-    stores.records.getDeletion(id),
+    stores.queue.getDeletion(id),
   ]);
   return blob === undefined && video === undefined && comments.length === 0 && del === undefined;
 }

@@ -39,10 +39,10 @@ describe('several scheduler nodes on one store', () => {
       if (!stopped) await Promise.all(nodes.map((n) => n.stop()));
     });
     // Enqueue only once every node runs, so all of them compete for the records.
-    for (const id of asked) await stores.records.enqueueDeletion(id);
+    for (const id of asked) await stores.queue.enqueueDeletion(id);
     await waitFor(
       'the queue drained',
-      async () => (await stores.records.countDeletions()).pending === 0,
+      async () => (await stores.queue.countDeletions()).pending === 0,
       60_000,
     );
     const stats = await Promise.all(nodes.map((n) => n.stop()));
@@ -74,10 +74,10 @@ describe('several scheduler nodes on one store', () => {
     const options = { batch: 3, poolThreads: 1, taskDelayMs: 10, executionLog: log };
     const nodes = await Promise.all([0, 1].map(() => startProcessNode(env, options)));
     cleanups.push(() => Promise.all(nodes.map((n) => n.kill())));
-    for (const id of asked) await stores.records.enqueueDeletion(id);
+    for (const id of asked) await stores.queue.enqueueDeletion(id);
     await waitFor(
       'the queue drained',
-      async () => (await stores.records.countDeletions()).pending === 0,
+      async () => (await stores.queue.countDeletions()).pending === 0,
       60_000,
     );
     expect(await Promise.all(nodes.map((n) => n.stop()))).toEqual([0, 0]);
@@ -87,7 +87,7 @@ describe('several scheduler nodes on one store', () => {
     expect(doneIds).toEqual(new Set(asked));
     for (const id of asked) expect(await isGone(stores, id)).toBe(true);
     expect(await isIntact(stores, kept, 1)).toBe(true);
-    expect(await stores.records.countDeletions()).toEqual({ pending: 0, dead: 0 });
+    expect(await stores.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
     const clash = overlaps(lines);
     if (mongoIsExplicit()) expect(clash).toEqual([]);
     else if (clash.length > 0) {

@@ -6,7 +6,7 @@ import { defaultConfig } from '../../src/config.js';
 import { bearerCheck, isLoopback } from '../../src/http/scheduler/index.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { backoffMs, resolveOptions } from '../../src/scheduler/options.js';
-import type { RecordStore } from '../../src/store/types.js';
+import type { DeletionQueue, RecordStore } from '../../src/store/types.js';
 
 const config = defaultConfig();
 
@@ -28,9 +28,9 @@ describe('scheduler options', () => {
       }),
     );
     // startScheduler validates before it starts anything (no pool, no ticker to clean up).
-    expect(() => startScheduler(config, { records: {} as RecordStore }, bad)).toThrow(
-      expect.objectContaining({ code: 'ERR_SCHEDULER_OPTION' }),
-    );
+    expect(() =>
+      startScheduler(config, { records: {} as RecordStore, queue: {} as DeletionQueue }, bad),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SCHEDULER_OPTION' }));
   });
 
   it('takes interval and batch from the configuration, task timeout below the lease', () => {

@@ -57,7 +57,7 @@ describe('scheduler process', () => {
     for (let i = 0; i < 12; i++) asked.push(await seedVideo(stores));
     const kept: string[] = [];
     for (let i = 0; i < 3; i++) kept.push(await seedVideo(stores));
-    for (const id of asked) await stores.records.enqueueDeletion(id);
+    for (const id of asked) await stores.queue.enqueueDeletion(id);
     // Slow tasks so the kill lands inside a batch; short leases so the restart can reclaim.
     const options = {
       batch: 4,
@@ -76,7 +76,7 @@ describe('scheduler process', () => {
     });
     await a.kill();
     expect(a.child.signalCode).toBe('SIGKILL');
-    const left = (await stores.records.countDeletions()).pending;
+    const left = (await stores.queue.countDeletions()).pending;
     expect(left).toBeGreaterThan(0);
     expect(await leasedBy(stores, asked, a.owner)).toBeGreaterThan(0);
 
@@ -84,7 +84,7 @@ describe('scheduler process', () => {
     await waitFor(
       'the queue drained by the restarted node',
       async () => {
-        return (await stores.records.countDeletions()).pending === 0;
+        return (await stores.queue.countDeletions()).pending === 0;
       },
       60_000,
     );
@@ -92,7 +92,7 @@ describe('scheduler process', () => {
 
     for (const id of asked) expect(await isGone(stores, id)).toBe(true);
     for (const id of kept) expect(await isIntact(stores, id)).toBe(true);
-    expect(await stores.records.countDeletions()).toEqual({ pending: 0, dead: 0 });
+    expect(await stores.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
     const lines = await readExecutionLog(log);
     expect(new Set(lines.map((l) => l.videoId))).toEqual(new Set(asked));
     // The restarted node finished what the killed one had claimed.
@@ -104,7 +104,7 @@ async function leasedBy(stores: Stores, ids: string[], owner: string): Promise<n
   const now = Date.now();
   let n = 0;
   for (const id of ids) {
-    const d = await stores.records.getDeletion(id);
+    const d = await stores.queue.getDeletion(id);
     if (d?.owner === owner && (d.leaseUntil ?? 0) > now) n++;
   }
   return n;

@@ -21,6 +21,7 @@ async function serve(env: Record<string, string> = {}) {
   const ctx: ServiceContext = {
     config: t.config,
     records: stores.records,
+    queue: stores.queue,
     blobs: stores.blobs,
     limiter: undefined,
     log: quiet,
@@ -40,7 +41,7 @@ describe('scheduler service (embedded store)', () => {
     s = await serve();
     scheduler = startScheduler(
       s.config,
-      { records: s.stores.records, log: quiet },
+      { records: s.stores.records, queue: s.stores.queue, log: quiet },
       { poolThreads: 1 },
     );
   });
@@ -80,10 +81,10 @@ describe('scheduler service (embedded store)', () => {
     const a = await fetch(`${s.base}/video-delete-record/${id}`, { method: 'POST' });
     const b = await fetch(`${s.base}/video-delete-record/${id}`, { method: 'POST' });
     expect([a.status, b.status]).toEqual([200, 200]);
-    expect((await s.stores.records.countDeletions()).pending).toBe(1);
+    expect((await s.stores.queue.countDeletions()).pending).toBe(1);
     scheduler = startScheduler(
       s.config,
-      { records: s.stores.records, log: quiet },
+      { records: s.stores.records, queue: s.stores.queue, log: quiet },
       { poolThreads: 1 },
     );
     await waitFor('the video gone', () => isGone(s.stores, id));
@@ -95,7 +96,7 @@ describe('scheduler service (embedded store)', () => {
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: expect.any(String), error_code: '001' });
     }
-    expect((await s.stores.records.countDeletions()).pending).toBe(0);
+    expect((await s.stores.queue.countDeletions()).pending).toBe(0);
   });
 
   it('serves per-runner counters and queue sizes as JSON on /stats', async () => {
@@ -140,13 +141,13 @@ describe('scheduler service access rules', () => {
       expect(wrong.status).toBe(401);
       expect(await wrong.json()).toMatchObject({ error_code: '002' });
       expect((await fetch(`${s.base}/stats`)).status).toBe(401);
-      expect((await s.stores.records.countDeletions()).pending).toBe(0);
+      expect((await s.stores.queue.countDeletions()).pending).toBe(0);
       const ok = await fetch(url, {
         method: 'POST',
         headers: { authorization: 'Bearer s3cret-token' },
       });
       expect(ok.status).toBe(200);
-      expect(await s.stores.records.getDeletion(id)).toMatchObject({ state: 'pending' });
+      expect(await s.stores.queue.getDeletion(id)).toMatchObject({ state: 'pending' });
       const stats = await fetch(`${s.base}/stats`, {
         headers: { authorization: 'Bearer s3cret-token' },
       });

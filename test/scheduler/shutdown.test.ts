@@ -20,13 +20,13 @@ async function setup(n: number) {
   cleanups.push(() => stores.close());
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push(await seedVideo(stores));
-  for (const id of ids) await stores.records.enqueueDeletion(id);
+  for (const id of ids) await stores.queue.enqueueDeletion(id);
   return { ...t, stores, ids };
 }
 
 async function leased(stores: Stores, ids: string[], owner: string): Promise<string[]> {
   const out: string[] = [];
-  for (const id of ids) if ((await stores.records.getDeletion(id))?.owner === owner) out.push(id);
+  for (const id of ids) if ((await stores.queue.getDeletion(id))?.owner === owner) out.push(id);
   return out;
 }
 
@@ -37,7 +37,7 @@ describe('scheduler close()', () => {
     const { config, stores, ids } = await setup(6);
     const s = startScheduler(
       config,
-      { records: stores.records, log: quiet },
+      { records: stores.records, queue: stores.queue, log: quiet },
       { batch: 3, poolThreads: 3, taskDelayMs: 400 },
     );
     cleanups.push(() => s.close(100));
@@ -50,7 +50,7 @@ describe('scheduler close()', () => {
     for (const id of batch) expect(await isGone(stores, id)).toBe(true);
     const rest = ids.filter((id) => !batch.includes(id));
     for (const id of rest) expect(await isIntact(stores, id)).toBe(true);
-    expect((await stores.records.countDeletions()).pending).toBe(3);
+    expect((await stores.queue.countDeletions()).pending).toBe(3);
     expect(s.stats().runners['video-cleanup']).toMatchObject({ claimed: 3, done: 3, inFlight: 0 });
   });
 
@@ -58,7 +58,7 @@ describe('scheduler close()', () => {
     const { config, stores, ids } = await setup(2);
     const s = startScheduler(
       config,
-      { records: stores.records, log: quiet },
+      { records: stores.records, queue: stores.queue, log: quiet },
       { batch: 2, poolThreads: 2, taskDelayMs: 20_000, leaseMs: 60_000, taskTimeoutMs: 30_000 },
     );
     cleanups.push(() => s.close(100));
@@ -72,7 +72,7 @@ describe('scheduler close()', () => {
     for (const id of ids) {
       expect(await isIntact(stores, id)).toBe(true);
       // Still ours until the lease expires: no failure was recorded for a cut-off task.
-      expect(await stores.records.getDeletion(id)).toMatchObject({ owner: s.owner, attempts: 0 });
+      expect(await stores.queue.getDeletion(id)).toMatchObject({ owner: s.owner, attempts: 0 });
     }
   });
 });

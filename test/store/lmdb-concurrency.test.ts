@@ -34,7 +34,7 @@ describe('LMDB claims across threads and processes', () => {
     for (let i = 0; i < N; i++) {
       const id = randomUUID();
       all.add(id);
-      await store.enqueueDeletion(id, i);
+      await store.queue.enqueueDeletion(id, i);
     }
 
     const wf = workerFile(import.meta.url, './fixtures/claimer');
@@ -71,7 +71,7 @@ describe('LMDB claims across threads and processes', () => {
       (async () => {
         const ids: string[] = [];
         for (;;) {
-          const batch = await store.claimDeletions('main', 3, 60_000, 1000);
+          const batch = await store.queue.claimDeletions('main', 3, 60_000, 1000);
           if (batch.length === 0) return ids;
           ids.push(...batch.map((d) => d.videoId));
         }

@@ -12,8 +12,10 @@ describeRecordStore('lmdb', {
   atomicClaims: true,
   async open() {
     const dir = await tmp();
+    const store = LmdbRecordStore.open(dir);
     return {
-      store: LmdbRecordStore.open(dir),
+      store,
+      queue: store.queue,
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },

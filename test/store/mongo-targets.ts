@@ -18,7 +18,8 @@ export function describeMongoTargets(
     atomicClaims,
     async open() {
       const uri = mongoTestUri('rec', server);
-      return { store: await MongoRecordStore.open(uri), cleanup: () => dropMongoTestDb(uri) };
+      const store = await MongoRecordStore.open(uri);
+      return { store, queue: store.queue, cleanup: () => dropMongoTestDb(uri) };
     },
   });
 

@@ -16,16 +16,16 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       for (const t of times) {
         const id = randomUUID();
         ids.set(t, id);
-        expect(await ctx.store.enqueueDeletion(id, t)).toBe(true);
+        expect(await ctx.queue.enqueueDeletion(id, t)).toBe(true);
       }
       return ids;
     }
 
     it('enqueues idempotently with a fresh record shape', async () => {
       const id = randomUUID();
-      expect(await ctx.store.enqueueDeletion(id, 100)).toBe(true);
-      expect(await ctx.store.enqueueDeletion(id, 200)).toBe(false);
-      expect(await ctx.store.getDeletion(id)).toEqual({
+      expect(await ctx.queue.enqueueDeletion(id, 100)).toBe(true);
+      expect(await ctx.queue.enqueueDeletion(id, 200)).toBe(false);
+      expect(await ctx.queue.getDeletion(id)).toEqual({
         videoId: id,
         enqueuedAt: 100,
         state: 'pending',
@@ -35,19 +35,19 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
         notBefore: 100,
         lastError: undefined,
       });
-      expect(await ctx.store.getDeletion(randomUUID())).toBeUndefined();
-      expect(await ctx.store.countDeletions()).toEqual({ pending: 1, dead: 0 });
+      expect(await ctx.queue.getDeletion(randomUUID())).toBeUndefined();
+      expect(await ctx.queue.countDeletions()).toEqual({ pending: 1, dead: 0 });
     });
 
     it('claims up to the limit, oldest first, with a lease', async () => {
       const ids = await enqueue([50, 10, 40, 20, 30]);
-      const first = await ctx.store.claimDeletions('n1', 2, 1000, 100);
+      const first = await ctx.queue.claimDeletions('n1', 2, 1000, 100);
       expect(first.map((d) => d.videoId)).toEqual([ids.get(10), ids.get(20)]);
       expect(first[0]).toMatchObject({ owner: 'n1', leaseUntil: 1100, state: 'pending' });
-      const next = await ctx.store.claimDeletions('n2', 10, 1000, 100);
+      const next = await ctx.queue.claimDeletions('n2', 10, 1000, 100);
       expect(next.map((d) => d.videoId)).toEqual([ids.get(30), ids.get(40), ids.get(50)]);
-      expect(await ctx.store.claimDeletions('n3', 10, 1000, 100)).toEqual([]);
-      expect(await ctx.store.getDeletion(ids.get(10)!)).toMatchObject({
+      expect(await ctx.queue.claimDeletions('n3', 10, 1000, 100)).toEqual([]);
+      expect(await ctx.queue.getDeletion(ids.get(10)!)).toMatchObject({
         owner: 'n1',
         leaseUntil: 1100,
       });
@@ -55,55 +55,55 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
 
     it('does not hand out records enqueued in the future (notBefore)', async () => {
       await enqueue([500]);
-      expect(await ctx.store.claimDeletions('n1', 5, 1000, 499)).toEqual([]);
-      expect(await ctx.store.claimDeletions('n1', 5, 1000, 500)).toHaveLength(1);
+      expect(await ctx.queue.claimDeletions('n1', 5, 1000, 499)).toEqual([]);
+      expect(await ctx.queue.claimDeletions('n1', 5, 1000, 500)).toHaveLength(1);
     });
 
     it('an expired lease is claimable again; the old owner is fenced out', async () => {
       const id = (await enqueue([1])).get(1)!;
-      await ctx.store.claimDeletions('old', 1, 100, 10); // lease until 110
-      expect(await ctx.store.claimDeletions('new', 1, 100, 109)).toEqual([]);
-      const again = await ctx.store.claimDeletions('new', 1, 100, 110);
+      await ctx.queue.claimDeletions('old', 1, 100, 10); // lease until 110
+      expect(await ctx.queue.claimDeletions('new', 1, 100, 109)).toEqual([]);
+      const again = await ctx.queue.claimDeletions('new', 1, 100, 110);
       expect(again.map((d) => d.videoId)).toEqual([id]);
       expect(again[0]).toMatchObject({ owner: 'new', leaseUntil: 210 });
-      expect(await ctx.store.renewDeletion(id, 'old', 100, 150)).toBe(false);
-      expect(await ctx.store.failDeletion(id, 'old', 'x', 500, 3)).toBe('lost');
-      expect(await ctx.store.completeDeletion(id, 'old')).toBe(false);
-      expect(await ctx.store.getDeletion(id)).toMatchObject({
+      expect(await ctx.queue.renewDeletion(id, 'old', 100, 150)).toBe(false);
+      expect(await ctx.queue.failDeletion(id, 'old', 'x', 500, 3)).toBe('lost');
+      expect(await ctx.queue.completeDeletion(id, 'old')).toBe(false);
+      expect(await ctx.queue.getDeletion(id)).toMatchObject({
         owner: 'new',
         attempts: 0,
         leaseUntil: 210,
       });
-      expect(await ctx.store.completeDeletion(id, 'new')).toBe(true);
-      expect(await ctx.store.getDeletion(id)).toBeUndefined();
-      expect(await ctx.store.completeDeletion(id, 'new')).toBe(false);
+      expect(await ctx.queue.completeDeletion(id, 'new')).toBe(true);
+      expect(await ctx.queue.getDeletion(id)).toBeUndefined();
+      expect(await ctx.queue.completeDeletion(id, 'new')).toBe(false);
       // A completed video may be enqueued again (a later delete of a re-used id).
-      expect(await ctx.store.enqueueDeletion(id, 5)).toBe(true);
+      expect(await ctx.queue.enqueueDeletion(id, 5)).toBe(true);
     });
 
     it('renew extends the lease for the owner only', async () => {
       const id = (await enqueue([1])).get(1)!;
-      await ctx.store.claimDeletions('me', 1, 100, 10); // until 110
-      expect(await ctx.store.renewDeletion(id, 'me', 100, 100)).toBe(true); // until 200
-      expect(await ctx.store.renewDeletion(id, 'you', 1000, 100)).toBe(false);
-      expect(await ctx.store.claimDeletions('you', 1, 100, 150)).toEqual([]);
-      expect(await ctx.store.getDeletion(id)).toMatchObject({ owner: 'me', leaseUntil: 200 });
-      expect(await ctx.store.renewDeletion(randomUUID(), 'me', 100, 100)).toBe(false);
+      await ctx.queue.claimDeletions('me', 1, 100, 10); // until 110
+      expect(await ctx.queue.renewDeletion(id, 'me', 100, 100)).toBe(true); // until 200
+      expect(await ctx.queue.renewDeletion(id, 'you', 1000, 100)).toBe(false);
+      expect(await ctx.queue.claimDeletions('you', 1, 100, 150)).toEqual([]);
+      expect(await ctx.queue.getDeletion(id)).toMatchObject({ owner: 'me', leaseUntil: 200 });
+      expect(await ctx.queue.renewDeletion(randomUUID(), 'me', 100, 100)).toBe(false);
     });
 
     it('a non-owner cannot complete, renew or fail a record nobody claimed', async () => {
       const id = (await enqueue([1])).get(1)!;
-      expect(await ctx.store.completeDeletion(id, 'me')).toBe(false);
-      expect(await ctx.store.renewDeletion(id, 'me', 10, 5)).toBe(false);
-      expect(await ctx.store.failDeletion(id, 'me', 'x', 10, 3)).toBe('lost');
-      expect(await ctx.store.getDeletion(id)).toMatchObject({ state: 'pending', attempts: 0 });
+      expect(await ctx.queue.completeDeletion(id, 'me')).toBe(false);
+      expect(await ctx.queue.renewDeletion(id, 'me', 10, 5)).toBe(false);
+      expect(await ctx.queue.failDeletion(id, 'me', 'x', 10, 3)).toBe('lost');
+      expect(await ctx.queue.getDeletion(id)).toMatchObject({ state: 'pending', attempts: 0 });
     });
 
     it('fail retries after notBefore, then dead-letters after maxAttempts', async () => {
       const id = (await enqueue([1])).get(1)!;
-      await ctx.store.claimDeletions('w', 1, 100, 10);
-      expect(await ctx.store.failDeletion(id, 'w', 'disk on fire 🔥', 1000, 3)).toBe('retry');
-      expect(await ctx.store.getDeletion(id)).toMatchObject({
+      await ctx.queue.claimDeletions('w', 1, 100, 10);
+      expect(await ctx.queue.failDeletion(id, 'w', 'disk on fire 🔥', 1000, 3)).toBe('retry');
+      expect(await ctx.queue.getDeletion(id)).toMatchObject({
         state: 'pending',
         attempts: 1,
         notBefore: 1000,
@@ -111,41 +111,41 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
         leaseUntil: undefined,
         lastError: 'disk on fire 🔥',
       });
-      expect(await ctx.store.claimDeletions('w', 1, 100, 999)).toEqual([]);
-      expect(await ctx.store.claimDeletions('w', 1, 100, 1000)).toHaveLength(1);
-      expect(await ctx.store.failDeletion(id, 'w', 'again', 2000, 3)).toBe('retry');
-      expect(await ctx.store.claimDeletions('w', 1, 100, 2000)).toHaveLength(1);
-      expect(await ctx.store.failDeletion(id, 'w', 'last', 3000, 3)).toBe('dead');
-      const dead = await ctx.store.getDeletion(id);
+      expect(await ctx.queue.claimDeletions('w', 1, 100, 999)).toEqual([]);
+      expect(await ctx.queue.claimDeletions('w', 1, 100, 1000)).toHaveLength(1);
+      expect(await ctx.queue.failDeletion(id, 'w', 'again', 2000, 3)).toBe('retry');
+      expect(await ctx.queue.claimDeletions('w', 1, 100, 2000)).toHaveLength(1);
+      expect(await ctx.queue.failDeletion(id, 'w', 'last', 3000, 3)).toBe('dead');
+      const dead = await ctx.queue.getDeletion(id);
       expect(dead).toMatchObject({
         state: 'dead',
         attempts: 3,
         lastError: 'last',
         owner: undefined,
       });
-      expect(await ctx.store.claimDeletions('w', 1, 100, 10_000)).toEqual([]);
-      expect(await ctx.store.completeDeletion(id, 'w')).toBe(false);
-      expect(await ctx.store.listDeadDeletions()).toEqual([dead]);
-      expect(await ctx.store.countDeletions()).toEqual({ pending: 0, dead: 1 });
-      expect(await ctx.store.enqueueDeletion(id, 1)).toBe(false); // still known: not re-queued
+      expect(await ctx.queue.claimDeletions('w', 1, 100, 10_000)).toEqual([]);
+      expect(await ctx.queue.completeDeletion(id, 'w')).toBe(false);
+      expect(await ctx.queue.listDeadDeletions()).toEqual([dead]);
+      expect(await ctx.queue.countDeletions()).toEqual({ pending: 0, dead: 1 });
+      expect(await ctx.queue.enqueueDeletion(id, 1)).toBe(false); // still known: not re-queued
     });
 
     it('lists dead records oldest first and counts both states', async () => {
       const ids = await enqueue([30, 10, 20, 40]);
       // Claims the two oldest (10, 20), then kills them with maxAttempts 1, newer first.
-      await ctx.store.claimDeletions('w', 2, 100, 100);
-      expect(await ctx.store.failDeletion(ids.get(20)!, 'w', 'e', 0, 1)).toBe('dead');
-      expect(await ctx.store.failDeletion(ids.get(10)!, 'w', 'e', 0, 1)).toBe('dead');
-      const dead = await ctx.store.listDeadDeletions();
+      await ctx.queue.claimDeletions('w', 2, 100, 100);
+      expect(await ctx.queue.failDeletion(ids.get(20)!, 'w', 'e', 0, 1)).toBe('dead');
+      expect(await ctx.queue.failDeletion(ids.get(10)!, 'w', 'e', 0, 1)).toBe('dead');
+      const dead = await ctx.queue.listDeadDeletions();
       expect(dead.map((d) => d.videoId)).toEqual([ids.get(10), ids.get(20)]);
-      expect(await ctx.store.countDeletions()).toEqual({ pending: 2, dead: 2 });
+      expect(await ctx.queue.countDeletions()).toEqual({ pending: 2, dead: 2 });
     });
 
     it('truncates a huge error message to a bounded, valid string', async () => {
       const id = (await enqueue([1])).get(1)!;
-      await ctx.store.claimDeletions('w', 1, 100, 10);
-      await ctx.store.failDeletion(id, 'w', '💥'.repeat(10_000), 20, 5);
-      const err = (await ctx.store.getDeletion(id))?.lastError ?? '';
+      await ctx.queue.claimDeletions('w', 1, 100, 10);
+      await ctx.queue.failDeletion(id, 'w', '💥'.repeat(10_000), 20, 5);
+      const err = (await ctx.queue.getDeletion(id))?.lastError ?? '';
       expect(Buffer.byteLength(err)).toBeLessThanOrEqual(STORE_LIMITS.errorBytes);
       expect(err.startsWith('💥💥')).toBe(true);
       expect(err.endsWith('...')).toBe(true);
@@ -153,16 +153,16 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
     });
 
     it('rejects bad claim arguments with ERR_INVALID_ARGUMENT', async () => {
-      await expect(ctx.store.claimDeletions('w', 0, 100, 1)).rejects.toMatchObject({
+      await expect(ctx.queue.claimDeletions('w', 0, 100, 1)).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
       });
-      await expect(ctx.store.claimDeletions('', 1, 100, 1)).rejects.toMatchObject({
+      await expect(ctx.queue.claimDeletions('', 1, 100, 1)).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
       });
-      await expect(ctx.store.claimDeletions('w', 1, -5, 1)).rejects.toMatchObject({
+      await expect(ctx.queue.claimDeletions('w', 1, -5, 1)).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
       });
-      await expect(ctx.store.enqueueDeletion('not-a-uuid', 1)).rejects.toMatchObject({
+      await expect(ctx.queue.enqueueDeletion('not-a-uuid', 1)).rejects.toMatchObject({
         code: 'ERR_INVALID_ID',
       });
     });
@@ -178,7 +178,7 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       await Promise.all(
         claimers.map(async (owner) => {
           for (;;) {
-            const batch = await ctx.store.claimDeletions(owner, 3, 60_000, 1000);
+            const batch = await ctx.queue.claimDeletions(owner, 3, 60_000, 1000);
             if (batch.length === 0) return;
             for (const d of batch) got.set(d.videoId, [...(got.get(d.videoId) ?? []), owner]);
           }
@@ -192,13 +192,13 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       // Every claimant tries to complete: exactly one completion per record succeeds (fencing).
       let completed = 0;
       for (const [id, owners] of got) {
-        const wins = await Promise.all(owners.map((o) => ctx.store.completeDeletion(id, o)));
+        const wins = await Promise.all(owners.map((o) => ctx.queue.completeDeletion(id, o)));
         const n = wins.filter(Boolean).length;
         expect({ id, n }).toEqual({ id, n: 1 });
         completed += n;
       }
       expect(completed).toBe(N);
-      expect(await ctx.store.countDeletions()).toEqual({ pending: 0, dead: 0 });
+      expect(await ctx.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
     });
   });
 }

@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordStore, Session, User, Video } from '../../src/store/index.js';
+import type { DeletionQueue, RecordStore, Session, User, Video } from '../../src/store/index.js';
 import { STORE_LIMITS } from '../../src/store/index.js';
 import { describeQueue } from './records-queue.case.js';
 
 export interface RecordStoreFactory {
   /** Opens a fresh, empty store; `cleanup` removes everything it created. */
-  open(): Promise<{ store: RecordStore; cleanup(): Promise<void> }>;
+  open(): Promise<{ store: RecordStore; queue: DeletionQueue; cleanup(): Promise<void> }>;
   /**
    * False where findAndModify is not atomic (FerretDB): the concurrent-claim test then asserts
    * only what holds there, and says so in its title.
@@ -21,6 +21,7 @@ export interface RecordStoreFactory {
 
 export interface Ctx {
   store: RecordStore;
+  queue: DeletionQueue;
 }
 
 const user = (name: string, over: Partial<User> = {}): User => ({
@@ -47,6 +48,7 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
     beforeEach(async () => {
       const opened = await factory.open();
       ctx.store = opened.store;
+      ctx.queue = opened.queue;
       cleanup = opened.cleanup;
     });
     afterEach(async () => {

@@ -14,7 +14,7 @@ const TIMEOUT_MS = 5000;
 export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<void> {
   const { config } = ctx;
   if (config.only.includes('scheduler') || !config.schedulerUrl) {
-    await ctx.records.enqueueDeletion(vid, Date.now());
+    await ctx.queue.enqueueDeletion(vid, Date.now());
     return;
   }
   const headers: Record<string, string> = {};

@@ -22,7 +22,7 @@ import { bearerCheck } from './auth.js';
 export { bearerCheck, isLoopback } from './auth.js';
 
 export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
-  const { config, records } = ctx;
+  const { config, queue } = ctx;
   const log = ctx.log.child('scheduler-http');
   const allowed = bearerCheck(config.host, config.schedulerToken);
   const statsClient = new SchedulerStatsClient(config);
@@ -47,7 +47,7 @@ export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
       ex.error('badRequest', 'The video id must be a UUID');
       return;
     }
-    records.enqueueDeletion(vid, Date.now()).then(
+    queue.enqueueDeletion(vid, Date.now()).then(
       (added) => {
         if (added) log.info('deletion recorded', { video: vid });
         ex.send(200);
@@ -64,7 +64,7 @@ export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
   app.get('/stats', (res, req) => {
     const ex = begin(res, req);
     if (!ex) return;
-    Promise.all([records.countDeletions(), statsClient.board()]).then(
+    Promise.all([queue.countDeletions(), statsClient.board()]).then(
       ([queue, board]) => ex.json(200, { queue, runners: board ? board.snapshot() : null }),
       (err) => {
         log.error('could not read the deletion queue', { error: err });
