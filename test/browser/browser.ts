@@ -6,9 +6,32 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // The test starts playback itself; no user gesture exists in a headless run.
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/**
+ * A browser for tests that need several visitors at once: each `newContext()` is a separate
+ * cookie jar (anonymous, the owner, another user).
+ */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/test-all.sh does)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
 
 export async function launchChromium(): Promise<{
   context: BrowserContext;
@@ -22,17 +45,7 @@ export async function launchChromium(): Promise<{
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // The test starts playback itself; no user gesture exists in a headless run.
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    args: ARGS,
   });
   return {
     context,

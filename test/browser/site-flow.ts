@@ -1,9 +1,11 @@
 /**
- * The whole visit, as a person would make it: register → log out → sign in → upload with the
- * progress bar reaching 100% → the video is listed → play (currentTime advances) → seek (the
- * media requests are HTTP ranges answered 206 by the stream service) → comment → delete (gone
- * from the list; the scheduler later removes the file) → log out. Screenshots of each page go to
- * `artifacts`. Page code runs as strings: the project compiles without DOM typings.
+ * The whole visit, as a person would make it: the sign-in page → register → log out (back to
+ * browse) → sign in → upload on /userhome with the progress bar reaching 100% → the video is
+ * listed → open its watch page from the keyboard (the row's title is a link) → play
+ * (currentTime advances) → seek (the media requests are HTTP ranges answered 206 by the stream
+ * service) → comment → delete on /userhome (gone from the list; the scheduler later removes the
+ * file) → log out. Screenshots of each page go to `artifacts`. Page code runs as strings: the
+ * project compiles without DOM typings.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -75,9 +77,9 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
     });
   });
 
-  // Home, then register.
-  await page.goto(o.webUrl);
-  await shot(page, o.artifacts, '01-home');
+  // The sign-in page, then register.
+  await page.goto(`${o.webUrl}/login`);
+  await shot(page, o.artifacts, '01-login');
   await page.click('#tab-register');
   await page.fill('#register-form input[name=user_name]', USER);
   await page.fill('#register-form input[name=pwd]', PASSWORD);
@@ -93,15 +95,16 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   await page.waitForSelector('#video-empty:not([hidden])');
   await shot(page, o.artifacts, '02-userhome-empty');
 
-  // Log out and sign in again.
+  // Log out (back to browse) and sign in again from the header's link.
   await Promise.all([page.waitForURL(`${o.webUrl}/`), page.click('#logout')]);
   assert.equal(await sessionCookie(context, o.webUrl), undefined, 'logout clears the cookie');
+  await Promise.all([page.waitForURL('**/login'), page.click('#signin-link')]);
   await page.fill('#signin-form input[name=user_name]', USER);
   await page.fill('#signin-form input[name=pwd]', 'wrong password!');
   await page.click('#signin-form button[type=submit]');
   await page.waitForSelector('#auth-error:not([hidden])');
   assert.match((await page.textContent('#auth-error')) ?? '', /wrong user name or password/i);
-  await shot(page, o.artifacts, '03-home-signin-error');
+  await shot(page, o.artifacts, '03-login-error');
   await page.fill('#signin-form input[name=pwd]', PASSWORD);
   await Promise.all([
     page.waitForURL('**/userhome'),
@@ -109,27 +112,32 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   ]);
   assert.equal(await page.textContent('#user-name'), USER);
 
-  // Upload with progress.
-  await page.click('#upload-open');
+  // Upload with progress; the page reloads /userhome with the new row.
+  const progress: number[] = [];
+  await page.exposeFunction('reportProgress', (v: number) => progress.push(v));
   await page.setInputFiles('#upload-file', o.fixture);
   await page.fill('#upload-name', 'Test pattern');
   await page.evaluate(`(() => {
-    window.__progress = [];
     const bar = document.getElementById('upload-bar');
-    new MutationObserver(() => window.__progress.push(Number(bar.getAttribute('aria-valuenow'))))
+    new MutationObserver(() => window.reportProgress(Number(bar.getAttribute('aria-valuenow'))))
       .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
   })()`);
-  await shot(page, o.artifacts, '04-upload-dialog');
-  await page.click('#upload-submit');
-  // Predicates are functions, not strings: the pages' CSP forbids string evaluation.
-  await page.waitForFunction(() => !document.getElementById('upload-dialog').open);
-  const progress = (await page.evaluate('window.__progress')) as number[];
+  await Promise.all([page.waitForURL('**/userhome?uploaded=*'), page.click('#upload-submit')]);
   const maxProgress = Math.max(0, ...progress);
   assert.equal(maxProgress, 100, `progress reached ${maxProgress}%`);
-  const item = await page.waitForSelector('.video-item');
+  const item = await page.waitForSelector('.video-item.is-new');
   const vid = (await item.getAttribute('data-vid'))!;
   assert.match(vid, /^[0-9a-f-]{36}$/);
-  assert.equal(await page.textContent('#video-title'), 'Test pattern');
+  assert.equal(
+    (await page.textContent(`.video-item[data-vid="${vid}"] a.name`))?.trim(),
+    'Test pattern',
+  );
+  await shot(page, o.artifacts, '04-userhome-uploaded');
+
+  // The row is operable from the keyboard: its title is a link to the watch page.
+  await page.focus(`.video-item[data-vid="${vid}"] a.name`);
+  await Promise.all([page.waitForURL(`**/v/${vid}`), page.keyboard.press('Enter')]);
+  assert.equal((await page.textContent('h1.watch-title'))?.trim(), 'Test pattern');
 
   // Play: currentTime advances.
   await page.evaluate(
@@ -176,12 +184,13 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
     new RegExp(`${USER}[\\s\\S]*Great test pattern! <b>not bold</b>`),
   );
   assert.equal(await page.locator('#comment-list b').count(), 0);
-  await shot(page, o.artifacts, '05-userhome-playing');
+  await shot(page, o.artifacts, '05-watch-playing');
   await page.setViewportSize({ width: 390, height: 844 });
-  await shot(page, o.artifacts, '05b-userhome-phone');
+  await shot(page, o.artifacts, '05b-watch-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  // Delete: two clicks (arm, confirm); the list empties and the file goes later.
+  // Delete on /userhome: two clicks (arm, confirm); the list empties and the file goes later.
+  await page.goto(`${o.webUrl}/userhome`);
   await page.click(`.video-item[data-vid="${vid}"] .btn-danger`);
   await page.click(`.video-item[data-vid="${vid}"] .btn-danger.is-armed`);
   await page.waitForSelector('#video-empty:not([hidden])');
@@ -189,12 +198,12 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   await shot(page, o.artifacts, '06-userhome-after-delete');
   if (o.expectFileRemoved) await untilGone(join(o.dataDir, 'videos', vid), 30_000);
 
-  // Log out: back home, cookie gone, /userhome redirects home.
+  // Log out: back to browse, cookie gone, /userhome sends to the sign-in page.
   await Promise.all([page.waitForURL(`${o.webUrl}/`), page.click('#logout')]);
   assert.equal(await sessionCookie(context, o.webUrl), undefined);
   await page.goto(`${o.webUrl}/userhome`);
-  assert.equal(new URL(page.url()).pathname, '/');
-  await shot(page, o.artifacts, '07-home-after-logout');
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await shot(page, o.artifacts, '07-login-after-logout');
 
   assert.deepEqual(pageErrors, [], 'no script errors on the pages');
   await page.close();

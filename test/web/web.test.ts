@@ -74,8 +74,8 @@ describe.each([
   });
   afterAll(() => site?.stop());
 
-  it('renders the home page with local assets and strict headers', async () => {
-    const res = await fetch(`${site.web}/`);
+  it('renders the sign-in page with local assets and strict headers', async () => {
+    const res = await fetch(`${site.web}/login`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
@@ -84,18 +84,18 @@ describe.each([
     expect(html).toContain('id="register-form"');
     expect(html).toMatch(/href="\/statics\/css\/site\.css\?v=[\w-]+"/);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
-    expect((await fetch(`${site.web}/`, { method: 'POST', body: 'a=b' })).status).toBe(200);
-    const head = await fetch(`${site.web}/`, { method: 'HEAD' });
+    expect((await fetch(`${site.web}/login`, { method: 'POST', body: 'a=b' })).status).toBe(200);
+    const head = await fetch(`${site.web}/login`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(html));
     expect(await head.text()).toBe('');
   });
 
-  it('redirects anonymous visitors from /userhome to /', async () => {
+  it('redirects anonymous visitors from /userhome to the sign-in page', async () => {
     for (const method of ['GET', 'POST']) {
       const res = await fetch(`${site.web}/userhome`, { method, redirect: 'manual' });
       expect(res.status).toBe(302);
-      expect(res.headers.get('location')).toBe('/');
+      expect(res.headers.get('location')).toBe('/login?next=%2Fuserhome');
     }
   });
 
@@ -111,7 +111,7 @@ describe.each([
     expect(r.setCookie).toContain(`Max-Age=${Math.floor(site.ttlMs / 1000)}`);
 
     const cookie = cookieOf(r.setCookie);
-    const home = await fetch(`${site.web}/`, { headers: { cookie }, redirect: 'manual' });
+    const home = await fetch(`${site.web}/login`, { headers: { cookie }, redirect: 'manual' });
     expect(home.status).toBe(302);
     expect(home.headers.get('location')).toBe('/userhome');
     const page = await fetch(`${site.web}/userhome`, { headers: { cookie } });

@@ -9,6 +9,7 @@
  */
 
 import type { TemplatedApp } from 'uWebSockets.js';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServiceContext } from '../context.js';
@@ -25,8 +26,14 @@ export { parseRelay, RELAY_MAX_BYTES } from './relay.js';
 /** `views/` at the package root, from src/http/web or dist/http/web alike. */
 export const VIEWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../views');
 
+/** Browser libraries served from their installed packages (no CDN). */
+const require = createRequire(import.meta.url);
+export const VENDOR_ASSETS = Object.freeze({
+  'vendor/tus.min.js': require.resolve('tus-js-client/dist/tus.min.js'),
+});
+
 export async function mountWeb(app: TemplatedApp, ctx: ServiceContext): Promise<void> {
-  const assets = loadStatics(join(VIEWS_DIR, 'static'));
+  const assets = loadStatics(join(VIEWS_DIR, 'static'), VENDOR_ASSETS);
   const views = createViews(VIEWS_DIR, assets);
   const client = apiClientFor(ctx);
   mountStatics(app, assets);

@@ -4,6 +4,9 @@
  * request path ever reaches the filesystem: `..`, encoded slashes and absolute paths are just
  * unknown names (404).
  *
+ * Vendored browser libraries (tus-js-client) are served the same way from their installed
+ * package under `/statics/vendor/` — no CDN; the page works offline.
+ *
  * Caching: pages link assets as `/statics/x?v=<hash>`; a request carrying the current hash is
  * immutable for a year, any other gets `no-cache` plus a strong ETag (304 on revalidation).
  */
@@ -43,15 +46,29 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Every file under `root`, keyed by its URL path relative to `/statics/`. */
-export function loadStatics(root: string): StaticAssets {
+function asset(file: string, type: string): StaticAsset {
+  const body = readFileSync(file);
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
+  return { body, type, hash };
+}
+
+/**
+ * Every file under `root`, keyed by its URL path relative to `/statics/`, plus `extra`
+ * (URL path → absolute file, e.g. a library out of node_modules).
+ */
+export function loadStatics(
+  root: string,
+  extra: Readonly<Record<string, string>> = {},
+): StaticAssets {
   const assets = new Map<string, StaticAsset>();
   for (const file of walk(root)) {
     const type = TYPES[extname(file).toLowerCase()];
-    if (!type) continue;
-    const body = readFileSync(file);
-    const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
-    assets.set(relative(root, file).split(sep).join('/'), { body, type, hash });
+    if (type) assets.set(relative(root, file).split(sep).join('/'), asset(file, type));
+  }
+  for (const [name, file] of Object.entries(extra)) {
+    const type = TYPES[extname(file).toLowerCase()];
+    if (!type) throw new TypeError(`statics: no content type for ${file}`);
+    assets.set(name, asset(file, type));
   }
   return assets;
 }

@@ -1,247 +1,189 @@
 /**
- * User page: list videos → select the first → play it and load its comments; upload (create the
- * record, then POST the file with a progress bar); delete → reload the list; log out.
+ * Managing one's own videos (the list itself is server-rendered): upload (resumable, see
+ * upload.js), edit title/description/visibility, delete. Every success clears an earlier error
+ * banner. A 401 means the session ended: back to the sign-in page, which says why.
  */
 import { api, showAlert } from './api.js';
+import { forgetAttempt, previousAttempt, sendFile } from './upload.js';
 
 const $ = (id) => document.getElementById(id);
 const me = { name: document.body.dataset.userName, id: document.body.dataset.userId };
 const base = `/user/${encodeURIComponent(me.name)}`;
-const state = { videos: [], selected: undefined };
-
 const pageError = $('page-error');
-const player = $('player');
 
-/** Every failure ends up here: 401 means the session is gone, anything else is shown. */
 function fail(err) {
   if (err?.status === 401) {
-    location.assign('/');
+    location.assign('/login?expired=1&next=%2Fuserhome');
     return;
   }
   showAlert(pageError, err?.message ?? String(err));
 }
 
-function when(item) {
-  return item.ctime ? new Date(item.ctime).toLocaleString() : item.display_ctime;
+// ---- edit and delete ------------------------------------------------------------------------
+
+for (const form of document.querySelectorAll('.edit-form')) {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const body = {
+      name: String(data.get('name') ?? '').trim(),
+      description: String(data.get('description') ?? ''),
+      visibility: String(data.get('visibility') ?? 'public'),
+    };
+    if (!body.name) return showAlert(pageError, 'A video needs a title.');
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    api(`${base}/videos/${form.dataset.vid}`, 'PATCH', body)
+      .then((video) => {
+        const row = form.closest('.video-item');
+        row.querySelector('.name').textContent = video.name;
+        row.querySelector('[data-delete]').setAttribute('aria-label', `Delete ${video.name}`);
+        const badge = row.querySelector('.when .badge');
+        badge.className = `badge badge-${video.visibility}`;
+        badge.textContent = video.visibility[0].toUpperCase() + video.visibility.slice(1);
+        form.closest('details').open = false;
+        showAlert(pageError, `Saved “${video.name}”.`, true);
+      })
+      .catch(fail)
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
 }
 
-// ---- videos ---------------------------------------------------------------------------------
-
-function renderList() {
-  const list = $('video-list');
-  list.replaceChildren();
-  for (const v of state.videos) {
-    const li = document.createElement('li');
-    li.className = 'video-item';
-    li.dataset.vid = v.id;
-    li.classList.toggle('is-selected', v.id === state.selected?.id);
-    li.innerHTML =
-      '<span class="thumb" aria-hidden="true">▶</span><div class="info"><div class="name"></div><div class="when"></div></div>';
-    li.querySelector('.name').textContent = v.name;
-    li.querySelector('.when').textContent = when(v);
-    const del = document.createElement('button');
-    del.type = 'button';
-    del.className = 'btn btn-danger';
-    del.textContent = 'Delete';
-    del.setAttribute('aria-label', `Delete ${v.name}`);
-    del.addEventListener('click', (e) => {
-      e.stopPropagation();
-      armOrDelete(del, v);
-    });
-    li.append(del);
-    li.addEventListener('click', () => select(v));
-    list.append(li);
-  }
-  $('video-count').textContent = String(state.videos.length);
-  $('video-empty').hidden = state.videos.length > 0;
-}
-
-async function loadVideos(preferId) {
-  const { videos } = await api(`${base}/videos`, 'GET');
-  state.videos = videos;
-  const keep = videos.find((v) => v.id === (preferId ?? state.selected?.id));
-  await select(keep ?? videos[0]);
-}
-
-async function select(video) {
-  state.selected = video;
-  renderList();
-  $('player-empty').hidden = Boolean(video);
-  player.hidden = !video;
-  $('player-meta').hidden = !video;
-  $('comments').hidden = !video;
-  if (!video) {
-    player.removeAttribute('src');
-    player.load();
-    $('video-title').innerHTML = '&nbsp;';
-    $('video-ctime').textContent = '';
-    return;
-  }
-  const src = `/videos/${video.id}`;
-  if (player.getAttribute('src') !== src) {
-    player.src = src;
-    player.load();
-  }
-  $('video-title').textContent = video.name;
-  $('video-ctime').textContent = `Uploaded at ${when(video)}`;
-  await loadComments();
+function updateCount() {
+  const n = document.querySelectorAll('.video-item').length;
+  $('video-count').textContent = String(n);
+  $('video-empty').hidden = n > 0;
 }
 
 /** First click arms the button, a second within 3 s deletes. */
-function armOrDelete(button, video) {
-  if (!button.classList.contains('is-armed')) {
-    button.classList.add('is-armed');
-    button.textContent = 'Confirm';
-    setTimeout(() => {
-      button.classList.remove('is-armed');
-      button.textContent = 'Delete';
-    }, 3000);
-    return;
-  }
-  button.disabled = true;
-  api(`${base}/videos/${video.id}`, 'DELETE')
-    .then(() => {
-      if (state.selected?.id === video.id) state.selected = undefined;
-      return loadVideos();
-    })
-    .catch(fail);
+for (const button of document.querySelectorAll('[data-delete]')) {
+  button.addEventListener('click', () => {
+    if (!button.classList.contains('is-armed')) {
+      button.classList.add('is-armed');
+      button.textContent = 'Confirm';
+      setTimeout(() => {
+        button.classList.remove('is-armed');
+        button.textContent = 'Delete';
+      }, 3000);
+      return;
+    }
+    button.disabled = true;
+    api(`${base}/videos/${button.dataset.delete}`, 'DELETE')
+      .then(() => {
+        button.closest('.video-item').remove();
+        updateCount();
+        showAlert(pageError, 'Deleted.', true);
+      })
+      .catch((err) => {
+        button.disabled = false;
+        fail(err);
+      });
+  });
 }
-
-// ---- comments -------------------------------------------------------------------------------
-
-async function loadComments() {
-  const video = state.selected;
-  if (!video) return;
-  const { comments } = await api(`/videos/${video.id}/comments`, 'GET');
-  if (state.selected?.id !== video.id) return;
-  const list = $('comment-list');
-  list.replaceChildren();
-  for (const c of comments) {
-    const li = document.createElement('li');
-    li.innerHTML =
-      '<div class="comment-head"><strong></strong><span class="muted"></span></div><p class="comment-body"></p>';
-    li.querySelector('strong').textContent = c.author;
-    li.querySelector('.muted').textContent = when(c);
-    li.querySelector('.comment-body').textContent = c.content;
-    list.append(li);
-  }
-  $('comment-count').textContent = String(comments.length);
-}
-
-$('comment-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const text = $('comment-text');
-  const content = text.value.trim();
-  if (!content || !state.selected) return;
-  const button = e.target.querySelector('button');
-  button.disabled = true;
-  api(`/videos/${state.selected.id}/comments`, 'POST', { author_id: me.id, content })
-    .then(() => {
-      text.value = '';
-      return loadComments();
-    })
-    .catch(fail)
-    .finally(() => {
-      button.disabled = false;
-    });
-});
 
 // ---- upload ---------------------------------------------------------------------------------
 
-const dialog = $('upload-dialog');
-const uploadError = $('upload-error');
-let uploading;
+const status = $('upload-status');
+let current; // the upload in flight: {vid, cancel, resumable, cancelled}
 
-function setProgress(pct) {
+const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+function setProgress(sent, total) {
+  const pct = total > 0 ? Math.floor((sent / total) * 100) : 0;
   $('upload-progress').hidden = false;
   $('upload-bar').style.width = `${pct}%`;
   $('upload-bar').setAttribute('aria-valuenow', String(pct));
   $('upload-percent').textContent = `${pct}%`;
+  status.textContent = `${mb(sent)} of ${mb(total)} sent`;
 }
 
-/** POSTs the file with XMLHttpRequest, the one browser API that reports upload progress. */
-function sendFile(vid, file) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    uploading = xhr;
-    xhr.open('POST', `/upload/${vid}`);
-    xhr.upload.addEventListener('progress', (e) => {
-      if (e.lengthComputable) setProgress(Math.round((e.loaded / e.total) * 100));
-    });
-    xhr.addEventListener('load', () => {
-      if (xhr.status >= 200 && xhr.status < 300) return resolve();
-      let message = `Upload failed (${xhr.status}).`;
-      try {
-        message = JSON.parse(xhr.responseText).error ?? message;
-      } catch {
-        if (xhr.responseText) message = xhr.responseText;
-      }
-      reject(Object.assign(new Error(message), { status: xhr.status }));
-    });
-    xhr.addEventListener('error', () => reject(new Error('The upload was interrupted.')));
-    xhr.addEventListener('abort', () => reject(new Error('Upload cancelled.')));
-    const form = new FormData();
-    form.append('file', file, file.name);
-    xhr.send(form);
-  });
+function busy(on) {
+  $('upload-submit').disabled = on;
+  $('upload-cancel').hidden = !on;
+  $('upload-file').disabled = on;
 }
-
-function openUpload() {
-  $('upload-form').reset();
-  $('upload-progress').hidden = true;
-  setProgress(0);
-  $('upload-progress').hidden = true;
-  showAlert(uploadError, '');
-  $('upload-submit').disabled = false;
-  dialog.showModal();
-}
-$('upload-open').addEventListener('click', openUpload);
-$('upload-cta').addEventListener('click', openUpload);
 
 $('upload-file').addEventListener('change', () => {
   const file = $('upload-file').files[0];
   if (file && !$('upload-name').value) $('upload-name').value = file.name.replace(/\.[^.]+$/, '');
 });
 
-$('upload-cancel').addEventListener('click', () => {
-  uploading?.abort();
-  dialog.close();
+$('upload-cancel').addEventListener('click', async () => {
+  const up = current;
+  if (!up?.cancel) return;
+  up.cancelled = true;
+  await up.cancel();
+  // The record has no file: remove it so no list shows a video that cannot play.
+  await api(`${base}/videos/${up.vid}`, 'DELETE').catch(() => {});
+  busy(false);
+  $('upload-progress').hidden = true;
+  status.textContent = 'Upload cancelled.';
 });
 
 $('upload-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const file = $('upload-file').files[0];
   const name = $('upload-name').value.trim();
-  if (!file) return showAlert(uploadError, 'Choose a video file.');
-  if (!name) return showAlert(uploadError, 'Give the video a name.');
-  showAlert(uploadError, '');
-  $('upload-submit').disabled = true;
-  setProgress(0);
-  let video;
+  if (!file) return showAlert(pageError, 'Choose a video file.');
+  if (!name) return showAlert(pageError, 'Give the video a title.');
+  showAlert(pageError, '');
+  busy(true);
+  setProgress(0, file.size);
+  status.textContent = 'Starting…';
+  let prev;
+  const attempt = { cancelled: false };
+  current = attempt;
   try {
-    video = await api(`${base}/videos`, 'POST', { author_id: me.id, name });
-    await sendFile(video.id, file);
-    setProgress(100);
-    showAlert(uploadError, 'Uploaded.', true);
-    dialog.close();
-    await loadVideos(video.id);
+    prev = await previousAttempt(file);
+    let vid = prev?.metadata.video_id;
+    if (!vid) {
+      const video = await api(`${base}/videos`, 'POST', {
+        author_id: me.id,
+        name,
+        description: $('upload-description').value,
+        visibility: $('upload-visibility').value,
+      });
+      vid = video.id;
+    } else status.textContent = 'Resuming your earlier upload of this file…';
+    const up = sendFile(
+      vid,
+      file,
+      {
+        progress: setProgress,
+        resumedAt: (offset) => {
+          if (offset > 0) status.textContent = `Resuming from ${mb(offset)}…`;
+        },
+      },
+      prev,
+    );
+    Object.assign(attempt, up, { vid });
+    try {
+      await up.done;
+    } catch (err) {
+      // A web front without tus (no `/files/` route): the same file goes as one multipart POST.
+      if (prev || attempt.cancelled || (err.status !== 404 && err.status !== 405)) throw err;
+      const fallback = sendFile(vid, file, { progress: setProgress, resumedAt() {} }, prev, true);
+      Object.assign(attempt, fallback);
+      await fallback.done;
+    }
+    current = undefined;
+    setProgress(file.size, file.size);
+    status.textContent = 'Upload complete.';
+    location.assign(`/userhome?uploaded=${vid}`);
   } catch (err) {
+    if (attempt.cancelled) return;
+    busy(false);
     if (err.status === 401) return fail(err);
-    // The record has no file: remove it so the list does not show a video that cannot play.
-    if (video) api(`${base}/videos/${video.id}`, 'DELETE').catch(() => {});
-    showAlert(uploadError, err.message);
-    $('upload-submit').disabled = false;
-  } finally {
-    uploading = undefined;
+    // Without resumable uploads the record has no file and never will: remove it.
+    if (attempt.vid && !attempt.resumable) {
+      api(`${base}/videos/${attempt.vid}`, 'DELETE').catch(() => {});
+    }
+    // A refused resume (record deleted, not ours) starts fresh next time.
+    if (prev && err.status >= 400 && err.status < 500) await forgetAttempt(prev);
+    const hint = attempt.resumable
+      ? ' Press Upload again (with the same file) to continue where it stopped.'
+      : '';
+    showAlert(pageError, `${err.message}${hint}`);
   }
 });
-
-// ---- session --------------------------------------------------------------------------------
-
-$('logout').addEventListener('click', () => {
-  api(`${base}/sessions`, 'DELETE')
-    .catch(() => {})
-    .finally(() => location.assign('/'));
-});
-
-loadVideos().catch(fail);
