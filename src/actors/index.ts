@@ -42,7 +42,7 @@ export {
   type LimiterStats,
   spawnLimiter,
 } from './limiter.js';
-export { LimiterClient } from './limiter-client.js';
+export { LimiterClient, reclaimHolder } from './limiter-client.js';
 export { createPool, type Pool, type PoolOptions, type RunOptions } from './pool.js';
 export { defineTask, type TaskEnvelope } from './pool-task.js';
 export {

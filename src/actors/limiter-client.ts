@@ -9,12 +9,21 @@
  *   line 1  MAGIC CAPACITY RATE_ON BURST NEXT_STRIPE   written by the actor (and constructors)
  *   line 2  BUCKET                      rate-mode tokens: clients take, the actor refills
  *   line 3+ STRIPES × {GRANTED, REJECTED}  one line per client stripe, wrapping Uint32 counts
+ *   then    HOLDERS × {OWNER, HELD}     one line per client that claimed a holder slot: the
+ *                                       tokens that client holds now (only it writes HELD while
+ *                                       it lives; `reclaimHolder` empties the slot once it died)
  *
  * Invariants:
  *   - IN_USE changes only by +1 in a successful tryAcquire (CAS from u to u+1 with u < CAPACITY)
  *     and by -1 in release(); reconfiguration only stores CAPACITY. Hence no token is ever lost
- *     or invented: IN_USE = successful acquires − releases, whatever the capacity does.
+ *     or invented: IN_USE = successful acquires − releases − reclaimed (below), whatever the
+ *     capacity does.
  *   - IN_USE may exceed a freshly lowered CAPACITY; acquires then fail until it drops below.
+ *   - A client with a holder slot adds +1/-1 to its HELD right after each IN_USE change, so
+ *     HELD = the tokens it holds. When its thread is gone (it can no longer release), the owner
+ *     of the threads calls `reclaimHolder`: IN_USE -= HELD, HELD = 0, the slot is free again —
+ *     a dead thread's tokens come back (a thread only stops between two JS statements of its
+ *     own event loop, never between the IN_USE and the HELD update).
  *   - BUCKET ≤ BURST after every refill; it goes down only by a CAS from t to t-1 with t > 0.
  *
  * Proof of the lock-free fast path (IN_USE ≤ CAPACITY as seen by each acquire):
@@ -36,16 +45,42 @@ export const STRIPES = 32;
 export const STRIPE_BASE = 3 * LINE;
 export const GRANTED = 0;
 export const REJECTED = 1;
+export const HOLDERS = 64;
+export const HOLDER_BASE = STRIPE_BASE + STRIPES * LINE;
+export const OWNER = 0;
+export const HELD = 1;
 export const MAGIC_VALUE = 0x4c494d31; // "LIM1"
-export const LIMITER_BYTES = (STRIPE_BASE + STRIPES * LINE) * 4;
+export const LIMITER_BYTES = (HOLDER_BASE + HOLDERS * LINE) * 4;
 
 export function stripeOffset(stripe: number): number {
   return STRIPE_BASE + stripe * LINE;
 }
 
+function holderOffset(slot: number): number {
+  return HOLDER_BASE + slot * LINE;
+}
+
+/**
+ * Returns the tokens a gone client held (its thread died) and frees its holder slot; the number
+ * returned. Call only once the client's thread has stopped running.
+ */
+export function reclaimHolder(shared: SharedArrayBuffer, slot: number): number {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= HOLDERS) return 0;
+  const a = new Int32Array(shared);
+  const at = holderOffset(slot);
+  const held = Atomics.exchange(a, at + HELD, 0);
+  if (held > 0) Atomics.sub(a, IN_USE, held);
+  Atomics.store(a, at + OWNER, 0);
+  return held;
+}
+
 export class LimiterClient {
   readonly #i32: Int32Array;
   readonly #stripe: number;
+  /** Offset of this client's HELD word, or -1 when every holder slot was taken. */
+  readonly #held: number;
+  /** This client's holder slot (for `reclaimHolder`), -1 if it has none. */
+  readonly slot: number;
 
   constructor(shared: SharedArrayBuffer) {
     if (!(shared instanceof SharedArrayBuffer) || shared.byteLength !== LIMITER_BYTES) {
@@ -57,6 +92,12 @@ export class LimiterClient {
     }
     // Spread clients over stripes so that their statistics counters do not share a line.
     this.#stripe = stripeOffset(Atomics.add(this.#i32, NEXT_STRIPE, 1) % STRIPES);
+    let slot = -1;
+    for (let i = 0; i < HOLDERS && slot < 0; i++) {
+      if (Atomics.compareExchange(this.#i32, holderOffset(i) + OWNER, 0, 1) === 0) slot = i;
+    }
+    this.slot = slot;
+    this.#held = slot < 0 ? -1 : holderOffset(slot) + HELD;
   }
 
   /** Take a token; false at once when all are out (or the rate bucket is empty). */
@@ -74,6 +115,7 @@ export class LimiterClient {
         return false;
       }
       if (Atomics.compareExchange(a, IN_USE, u, u + 1) === u) {
+        if (this.#held >= 0) Atomics.add(a, this.#held, 1);
         Atomics.add(a, this.#stripe + GRANTED, 1);
         return true;
       }
@@ -87,6 +129,7 @@ export class LimiterClient {
       Atomics.add(this.#i32, IN_USE, 1);
       throw new LimiterOverReleaseError();
     }
+    if (this.#held >= 0) Atomics.sub(this.#i32, this.#held, 1);
   }
 
   inUse(): number {

@@ -9,6 +9,7 @@
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { ServiceName } from '../config.js';
 import { ListenError, ServiceMissingError } from './common/errors.js';
+import { guardApp } from './common/guard.js';
 import { inflightOf } from './common/inflight.js';
 import { mountNotFound } from './common/not-found.js';
 import { closeApp, loadUws } from './common/uws.js';
@@ -30,6 +31,11 @@ export interface HttpApps {
   inflight(): number;
   /** Stops listening, waits for in-flight requests up to `deadlineMs`, closes the apps. */
   close(deadlineMs?: number): Promise<void>;
+  /**
+   * Closes every listen socket and connection now, synchronously: for a thread that is about to
+   * exit (a uWS handle left open at thread exit aborts the whole process in `uv_loop_close`).
+   */
+  closeNow(): void;
 }
 
 interface Running {
@@ -90,7 +96,8 @@ export async function startHttpApps(
   };
   try {
     for (const { service, mount } of mounts) {
-      const app = uws.App();
+      // Every handler runs guarded: a throw answers its request 500 instead of killing the thread.
+      const app = guardApp(uws.App(), ctx.log);
       const r: Running = { service, app, socket: undefined };
       running.push(r);
       await mount(app, ctx);
@@ -117,9 +124,13 @@ export async function startHttpApps(
           r.socket = undefined;
         }
         await Promise.all(running.map((r) => inflightOf(r.app).whenIdle(deadlineMs)));
-        for (const r of running) closeApp(r.app);
+        for (const r of running.splice(0)) closeApp(r.app);
       })();
       return closing;
+    },
+    closeNow() {
+      closeAll();
+      running.length = 0; // idempotent, and close() has nothing left to close
     },
   };
 }

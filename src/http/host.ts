@@ -3,38 +3,52 @@
  * on the same ports (SO_REUSEPORT: the kernel spreads connections over the threads).
  *
  * Port 0: thread 0 starts first and binds any free port; the other threads then bind the ports it
- * reported. A thread that dies after start-up emits 'crash' (a ThreadCrashError) on the host —
- * the supervisor decides what to do; close() still works on the survivors.
+ * reported. Control traffic goes over port channels (host-thread.ts), never a postMessage union.
+ *
+ * Supervision (issue 10, item 1): a thread contains its own request crashes (it logs them and
+ * keeps serving; each is re-emitted here as 'thread-crash'). A thread that ends anyway is replaced
+ * alone — the others keep serving on the shared port — and the limiter tokens it held come back
+ * (`reclaimHolder`). More than `restart.intensity` replacements within `restart.periodMs`, or a
+ * replacement that cannot start, emits 'crash' (a ThreadCrashError): the host gave up and its
+ * owner decides (the server's supervisor restarts it).
  *
  * Lifecycle: `close()` is idempotent (later callers get the same promise); each thread stops
  * listening, lets in-flight requests finish within the deadline, closes its apps and stores.
- * Threads that do not report back within deadline + CLOSE_GRACE_MS are terminated.
+ * Threads are never `terminate()`d: terminating a thread that holds uWS handles aborts the whole
+ * process; one that does not report back within deadline + CLOSE_GRACE_MS is unref'd and left.
  */
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import { reclaimHolder } from '../actors/index.js';
 import type { Config, ServiceName } from '../config.js';
-import { workerFile } from '../worker-file.js';
-import { HttpFrontError, ServiceMissingError, ThreadCrashError } from './common/errors.js';
-import type { HostMessage, HttpThreadData } from './host.worker.js';
+import { createLogger } from '../log.js';
+import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
+import type { HttpThreadData } from './host.worker.js';
+import { spawnThread, type Thread } from './host-thread.js';
 import { SERVICE_MODULES } from './services.js';
 
 export interface HttpHostOptions {
   /** The limiter actor's buffer; absent = no limit (benchmarks' "limiter off"). */
   limiterShared?: SharedArrayBuffer;
+  /**
+   * Extra route modules per service (file URLs of modules exporting `mount: MountService`),
+   * mounted in every thread after the service's own routes. @default {}
+   */
+  extraMounts?: Partial<Record<ServiceName, string>>;
+  /** Thread replacement budget. @default HTTP_HOST_DEFAULTS.restart */
+  restart?: { intensity: number; periodMs: number };
 }
+
+export const HTTP_HOST_DEFAULTS = Object.freeze({
+  restart: Object.freeze({ intensity: 20, periodMs: 60_000 }),
+});
 
 export const CLOSE_GRACE_MS = 2_000;
 
 export interface HttpHost extends EventEmitter {
   readonly urls: Partial<Record<ServiceName, string>>;
+  /** Threads replaced so far. */
+  readonly replacements: number;
   close(deadlineMs?: number): Promise<void>;
-}
-
-interface Thread {
-  index: number;
-  worker: Worker;
-  exited: Promise<number>;
-  closing: boolean;
 }
 
 function hostForUrl(host: string): string {
@@ -42,73 +56,125 @@ function hostForUrl(host: string): string {
   return h.includes(':') ? `[${h}]` : h;
 }
 
-function spawn(index: number, data: HttpThreadData, host: EventEmitter): Promise<Thread> {
-  const entry = workerFile(import.meta.url, './host.worker');
-  const worker = new Worker(entry.url, { execArgv: entry.execArgv, workerData: data });
-  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  const thread: Thread = { index, worker, exited, closing: false };
-  return new Promise((resolve, reject) => {
-    let ready = false;
-    worker.on('message', (m: HostMessage) => {
-      if (m.type === 'ready') {
-        ready = true;
-        data.ports = m.ports;
-        resolve(thread);
-      } else if (m.type === 'failed') reject(new HttpFrontError(m.code, m.message));
-    });
-    worker.on('error', (err) => {
-      if (!ready) reject(err);
-      else host.emit('crash', new ThreadCrashError(index, err.message));
-    });
-    worker.on('exit', (code) => {
-      if (!ready) reject(new ThreadCrashError(index, `exited with code ${code} while starting`));
-      else if (!thread.closing)
-        host.emit('crash', new ThreadCrashError(index, `exited with code ${code}`));
-    });
-  });
-}
-
 async function closeThread(t: Thread, deadlineMs: number): Promise<void> {
   t.closing = true;
-  t.worker.postMessage({ type: 'close', deadlineMs });
-  const timer = setTimeout(() => void t.worker.terminate(), deadlineMs + CLOSE_GRACE_MS);
-  await t.exited;
+  t.control.trySend({ type: 'close', deadlineMs });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      // Never terminate(): see the header. Let the process exit without it.
+      t.worker.unref();
+      resolve();
+    }, deadlineMs + CLOSE_GRACE_MS);
+  });
+  await Promise.race([t.exited, late]);
   clearTimeout(timer);
+}
+
+function validateRestart(r: { intensity: number; periodMs: number }) {
+  if (!Number.isInteger(r?.intensity) || r.intensity < 0)
+    throw new TypeError('options.restart.intensity must be a non-negative integer');
+  if (!(r.periodMs > 0)) throw new TypeError('options.restart.periodMs must be a positive number');
+  return r;
 }
 
 export async function startHttpHost(config: Config, opts: HttpHostOptions = {}): Promise<HttpHost> {
   const services = [...config.only];
   for (const s of services) if (!SERVICE_MODULES[s]) throw new ServiceMissingError(s);
+  const restart = validateRestart(opts.restart ?? HTTP_HOST_DEFAULTS.restart);
+  const log = createLogger('http-host');
   const emitter = new EventEmitter();
-  const base: HttpThreadData = {
+  const base: Omit<HttpThreadData, 'events' | 'control'> = {
     index: 0,
     config,
     services,
     ports: Object.fromEntries(services.map((s) => [s, config.ports[s]])),
     limiterShared: opts.limiterShared,
+    extraMounts: { ...opts.extraMounts },
   };
-  const threads: Thread[] = [];
-  try {
-    threads.push(await spawn(0, base, emitter));
-    const rest = Array.from({ length: config.httpThreads - 1 }, (_, i) =>
-      spawn(i + 1, { ...base, index: i + 1, ports: { ...base.ports } }, emitter),
+  const threads = new Set<Thread>();
+  let closing: Promise<void> | undefined;
+  let gaveUp = false;
+  let replacements = 0;
+  const recent: number[] = [];
+
+  const giveUp = (err: ThreadCrashError) => {
+    if (gaveUp) return;
+    gaveUp = true;
+    emitter.emit('crash', err);
+  };
+
+  /** A started thread ended by itself: give its tokens back and start another in its place. */
+  const onExit = (t: Thread, code: number) => {
+    threads.delete(t);
+    if (opts.limiterShared && t.limiterSlot >= 0) {
+      const n = reclaimHolder(opts.limiterShared, t.limiterSlot);
+      if (n > 0) log.warn('returned limiter tokens of an ended thread', { thread: t.index, n });
+    }
+    if (t.closing || closing || gaveUp) return;
+    const now = Date.now();
+    recent.push(now);
+    while (recent[0]! <= now - restart.periodMs) recent.shift();
+    log.error('HTTP thread ended; replacing it', { thread: t.index, code });
+    if (recent.length > restart.intensity) {
+      giveUp(
+        new ThreadCrashError(t.index, `ended ${recent.length} times in ${restart.periodMs} ms`),
+      );
+      return;
+    }
+    start(t.index).then(
+      () => {
+        replacements++;
+        emitter.emit('replaced', { index: t.index, code });
+      },
+      (err: Error) => giveUp(new ThreadCrashError(t.index, `replacement failed: ${err.message}`)),
     );
+  };
+
+  const starting = new Set<Promise<Thread>>();
+  const start = (index: number): Promise<Thread> => {
+    const p = startOne(index);
+    starting.add(p);
+    void p.finally(() => starting.delete(p)).catch(() => {});
+    return p;
+  };
+  const startOne = async (index: number): Promise<Thread> => {
+    const t = await spawnThread(
+      { ...base, index, ports: { ...base.ports } },
+      {
+        onCrash: (report) => emitter.emit('thread-crash', { index, ...report }),
+        onExit: (thread, code) => onExit(thread, code),
+      },
+    );
+    threads.add(t);
+    return t;
+  };
+
+  try {
+    const first = await start(0);
+    base.ports = first.ports;
+    const rest = Array.from({ length: config.httpThreads - 1 }, (_, i) => start(i + 1));
     const settled = await Promise.allSettled(rest);
-    for (const s of settled) if (s.status === 'fulfilled') threads.push(s.value);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (err) {
-    await Promise.all(threads.map((t) => closeThread(t, 0)));
+    closing = Promise.resolve();
+    await Promise.all([...threads].map((t) => closeThread(t, 0)));
     throw err;
   }
   const urls: Partial<Record<ServiceName, string>> = {};
   for (const s of services) urls[s] = `http://${hostForUrl(config.host)}:${base.ports[s]}`;
-  let closing: Promise<void> | undefined;
-  return Object.assign(emitter, {
+  const host = Object.assign(emitter, {
     urls,
+    replacements: 0,
     close(deadlineMs = 10_000) {
-      closing ??= Promise.all(threads.map((t) => closeThread(t, deadlineMs))).then(() => {});
+      closing ??= (async () => {
+        await Promise.allSettled([...starting]);
+        await Promise.all([...threads].map((t) => closeThread(t, deadlineMs)));
+      })();
       return closing;
     },
   });
+  Object.defineProperty(host, 'replacements', { get: () => replacements });
+  return host;
 }

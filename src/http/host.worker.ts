@@ -1,18 +1,27 @@
 /**
  * Entry of one HTTP thread: opens its own stores, builds the ServiceContext, starts the apps, and
- * talks to the host over parentPort:
- *   → { type: 'ready', ports }            once listening
- *   → { type: 'failed', code, message }   start-up failed (the thread then exits 1)
- *   ← { type: 'close', deadlineMs }       graceful close
- *   → { type: 'closed' }                  apps and stores closed (the thread then exits 0)
+ * talks to the host over two port channels (src/channels, credit-based; no postMessage union):
+ *   events   thread → host: ThreadEvent ('ready' once listening, 'failed' if start-up failed,
+ *            'crash' per contained crash, 'closed' once apps and stores are closed)
+ *   control  host → thread: ThreadCommand ('close' with a deadline); the channel closing (the
+ *            host went away) counts as a close with no deadline
+ *
+ * Crash containment (issue 10): every handler runs guarded (common/guard.ts) and uncaught
+ * exceptions / unhandled rejections are logged with their request, which gets a 500; the thread
+ * keeps serving. If the thread ends anyway (process.exit, an error inside a handler of ours),
+ * the 'exit' hook closes every uWS handle first: a uWS handle left open at thread exit makes
+ * Node abort the whole process (`uv_loop_close() while having open handles`).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { LimiterClient } from '../actors/index.js';
+import { type PortChannelEnd, PortReceiver, PortSender } from '../channels/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import { openStores } from '../store/index.js';
-import { startHttpApps } from './apps.js';
-import type { ServiceContext } from './context.js';
+import { type HttpApps, startHttpApps } from './apps.js';
+import { containCrashes, reportCrash } from './common/guard.js';
+import type { MountService, ServiceContext } from './context.js';
+import { SERVICE_MODULES, type ServiceLoader } from './services.js';
 
 export interface HttpThreadData {
   index: number;
@@ -20,61 +29,98 @@ export interface HttpThreadData {
   services: ServiceName[];
   ports: Partial<Record<ServiceName, number>>;
   limiterShared: SharedArrayBuffer | undefined;
+  /** Extra modules per service, each exporting `mount: MountService`, mounted after its routes. */
+  extraMounts: Partial<Record<ServiceName, string>>;
+  events: PortChannelEnd;
+  control: PortChannelEnd;
 }
 
-export type HostMessage =
-  | { type: 'ready'; ports: Partial<Record<ServiceName, number>> }
+export type ThreadEvent =
+  | { type: 'ready'; ports: Partial<Record<ServiceName, number>>; limiterSlot: number }
   | { type: 'failed'; code: string; message: string }
+  | { type: 'crash'; method: string | undefined; url: string | undefined; message: string }
   | { type: 'closed' };
 
-const port = parentPort!;
+export type ThreadCommand = { type: 'close'; deadlineMs: number };
+
 const data = workerData as HttpThreadData;
-const post = (m: HostMessage) => port.postMessage(m);
+const events = new PortSender<ThreadEvent>(data.events);
+const control = new PortReceiver<ThreadCommand>(data.control);
+const log = createLogger(`http#${data.index}`);
+let apps: HttpApps | undefined;
+
+containCrashes(log, (err, r) => {
+  // Best effort: a full channel (the host is not reading) drops the report; the log has it.
+  events.trySend({
+    type: 'crash',
+    method: r?.method,
+    url: r?.url,
+    message: (err as Error)?.message ?? String(err),
+  });
+});
+process.on('exit', () => apps?.closeNow());
+
+function modules(): Partial<Record<ServiceName, ServiceLoader>> {
+  const out: Partial<Record<ServiceName, ServiceLoader>> = { ...SERVICE_MODULES };
+  for (const [service, url] of Object.entries(data.extraMounts) as [ServiceName, string][]) {
+    const own = SERVICE_MODULES[service];
+    out[service] = async () => {
+      const base = own ? await own() : undefined;
+      const extra = ((await import(url)) as { mount: MountService }).mount;
+      return async (app, ctx) => {
+        await base?.(app, ctx);
+        await extra(app, ctx);
+      };
+    };
+  }
+  return out;
+}
 
 async function main(): Promise<void> {
-  const log = createLogger(`http#${data.index}`);
   const stores = await openStores(data.config);
+  let limiter: LimiterClient | undefined;
   try {
+    limiter =
+      data.limiterShared && data.services.includes('stream')
+        ? new LimiterClient(data.limiterShared)
+        : undefined;
     const ctx: ServiceContext = {
       config: data.config,
       records: stores.records,
       queue: stores.queue,
       blobs: stores.blobs,
-      limiter:
-        data.limiterShared && data.services.includes('stream')
-          ? new LimiterClient(data.limiterShared)
-          : undefined,
+      limiter,
       log,
     };
-    const apps = await startHttpApps(ctx, data.services, {
+    apps = await startHttpApps(ctx, data.services, {
       host: data.config.host,
       ports: data.ports,
+      modules: modules(),
     });
-    port.on('message', (m: { type: 'close'; deadlineMs: number }) => {
-      if (m.type !== 'close') return;
-      apps
-        .close(m.deadlineMs)
-        .then(() => stores.close())
-        .then(
-          () => {
-            post({ type: 'closed' });
-            port.close();
-          },
-          (err: unknown) => {
-            log.error('close failed', { err });
-            process.exit(1);
-          },
-        );
-    });
-    post({ type: 'ready', ports: apps.ports });
   } catch (err) {
     await stores.close().catch(() => {});
     throw err;
   }
+  await events.send({ type: 'ready', ports: apps.ports, limiterSlot: limiter?.slot ?? -1 });
+  const { value } = await control.recv();
+  await apps.close(value?.deadlineMs ?? 0);
+  await stores.close();
+  await events.send({ type: 'closed' });
+  events.close();
 }
 
-main().catch((err: unknown) => {
-  const e = err as { code?: string; message?: string };
-  post({ type: 'failed', code: e?.code ?? 'ERR_HTTP_START', message: e?.message ?? String(err) });
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    const e = err as { code?: string; message?: string };
+    if (apps) reportCrash(log, err);
+    await events
+      .send({
+        type: 'failed',
+        code: e?.code ?? 'ERR_HTTP_START',
+        message: e?.message ?? String(err),
+      })
+      .catch(() => {});
+    process.exit(1);
+  },
+);

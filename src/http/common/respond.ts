@@ -15,6 +15,7 @@
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { ERROR_CODES, type ErrorKind, HttpError } from './errors.js';
+import { attachExchange } from './guard.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
@@ -70,6 +71,7 @@ export class Exchange {
   constructor(res: HttpResponse, head = false) {
     this.res = res;
     this.head = head;
+    attachExchange(this);
     res.onAborted(() => {
       this.#aborted = true;
       this.#settle();

@@ -1,0 +1,83 @@
+/**
+ * One HTTP thread as its host sees it: the Worker, its two port channels (src/channels; the
+ * protocol is in host.worker.ts), and the promise of its exit.
+ *
+ * `spawnThread` resolves once the thread reported 'ready' (listening; its bound ports and its
+ * limiter holder slot) and rejects if it reported 'failed' or ended before that. Afterwards:
+ *   - each 'crash' event (a request crash the thread contained) goes to `hooks.onCrash`;
+ *   - the thread's end (any exit, expected or not) goes to `hooks.onExit` once.
+ * The events channel also ends when the thread ends (its port closes), so the read loop below
+ * always finishes.
+ */
+import { Worker } from 'node:worker_threads';
+import { createPortChannel, PortReceiver, PortSender } from '../channels/index.js';
+import type { ServiceName } from '../config.js';
+import { workerFile } from '../worker-file.js';
+import { HttpFrontError, ThreadCrashError } from './common/errors.js';
+import type { HttpThreadData, ThreadCommand, ThreadEvent } from './host.worker.js';
+
+/** Room for a burst of crash reports; more are dropped by the thread (its log keeps them). */
+const EVENT_CREDITS = 16;
+
+export interface Thread {
+  readonly index: number;
+  readonly worker: Worker;
+  readonly control: PortSender<ThreadCommand>;
+  readonly exited: Promise<number>;
+  readonly ports: Partial<Record<ServiceName, number>>;
+  readonly limiterSlot: number;
+  /** Set by the host before it asks the thread to close: its exit is then expected. */
+  closing: boolean;
+}
+
+export interface ThreadHooks {
+  onCrash(report: { method?: string; url?: string; message: string }): void;
+  onExit(thread: Thread, code: number): void;
+}
+
+export function spawnThread(
+  data: Omit<HttpThreadData, 'events' | 'control'>,
+  hooks: ThreadHooks,
+): Promise<Thread> {
+  const entry = workerFile(import.meta.url, './host.worker');
+  const ev = createPortChannel(EVENT_CREDITS);
+  const ctl = createPortChannel(1);
+  const workerData: HttpThreadData = { ...data, events: ev.sendEnd, control: ctl.recvEnd };
+  const worker = new Worker(entry.url, {
+    execArgv: entry.execArgv,
+    workerData,
+    transferList: [ev.sendEnd.port, ctl.recvEnd.port],
+  });
+  const events = new PortReceiver<ThreadEvent>(ev.recvEnd);
+  const control = new PortSender<ThreadCommand>(ctl.sendEnd);
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  // A thread's own uncaught errors end it with 'error' then 'exit'; 'exit' decides.
+  worker.on('error', () => {});
+
+  return new Promise<Thread>((resolve, reject) => {
+    let thread: Thread | undefined;
+    let failure: Error | undefined;
+    void (async () => {
+      for await (const e of events) {
+        if (e.type === 'ready') {
+          thread = {
+            index: data.index,
+            worker,
+            control,
+            exited,
+            ports: e.ports,
+            limiterSlot: e.limiterSlot,
+            closing: false,
+          };
+          resolve(thread);
+        } else if (e.type === 'failed') failure = new HttpFrontError(e.code, e.message);
+        else if (e.type === 'crash') hooks.onCrash(e);
+      }
+    })();
+    exited.then((code) => {
+      if (thread) hooks.onExit(thread, code);
+      else
+        reject(failure ?? new ThreadCrashError(data.index, `exited with ${code} while starting`));
+    });
+  });
+}
