@@ -100,3 +100,75 @@ export function multipart(
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
+
+/** One reply read off a keep-alive socket: headers, then Content-Length bytes of body. */
+function readReply(sock: net.Socket): Promise<RawReply | 'closed'> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const done = (r: RawReply | 'closed') => {
+      sock.off('data', onData);
+      sock.off('close', onClose);
+      sock.off('error', onError);
+      resolve(r);
+    };
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = parse(`${buf.subarray(0, end).toString('latin1')}\r\n\r\n`);
+      const length = Number(head.headers['content-length'] ?? 0);
+      if (buf.length < end + 4 + length) return;
+      const rest = buf.subarray(end + 4 + length);
+      if (rest.length > 0) sock.unshift(rest);
+      done({ ...head, body: buf.subarray(end + 4, end + 4 + length).toString('latin1') });
+    };
+    const onClose = () => done('closed');
+    const onError = (err: Error) => (buf.length > 0 ? undefined : reject(err));
+    sock.on('data', onData);
+    sock.once('close', onClose);
+    sock.on('error', onError);
+  });
+}
+
+/**
+ * Sends each request whole in one write on one keep-alive connection, reading each reply before
+ * the next; 'closed' where the server closed instead of answering (and for every later request).
+ */
+export async function rawKeepAlive(
+  port: number,
+  requests: Buffer[],
+): Promise<Array<RawReply | 'closed'>> {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  const out: Array<RawReply | 'closed'> = [];
+  try {
+    for (const r of requests) {
+      if (out.at(-1) === 'closed') {
+        out.push('closed');
+        continue;
+      }
+      const reply = readReply(sock);
+      sock.write(r);
+      out.push(await reply);
+    }
+  } finally {
+    sock.destroy();
+  }
+  return out;
+}
+
+/** A request as bytes: the head (Content-Length added when a body is given) and the body. */
+export function rawBytes(
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body?: Buffer,
+): Buffer {
+  const head = [`${method} ${path} HTTP/1.1`, 'Host: x'];
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  if (body) head.push(`Content-Length: ${body.length}`);
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), body ?? Buffer.alloc(0)]);
+}

@@ -66,6 +66,7 @@ export class Exchange {
   readonly head: boolean;
   #aborted = false;
   #ended = false;
+  #paused = false;
   #closeListeners: Array<(aborted: boolean) => void> = [];
 
   constructor(res: HttpResponse, head = false) {
@@ -109,6 +110,35 @@ export class Exchange {
     return true;
   }
 
+  /**
+   * Stops reading the request body (backpressure). Answering resumes the socket first: a
+   * response ended on a paused socket leaves the keep-alive connection unread, so the client's
+   * next request stalls until uWS's idle timeout resets it.
+   */
+  pause(): void {
+    if (!this.open || this.#paused) return;
+    this.#paused = true;
+    this.res.pause();
+  }
+
+  resume(): void {
+    if (!this.open || !this.#paused) return;
+    this.#paused = false;
+    this.res.resume();
+  }
+
+  /**
+   * Restarts uWS's idle timeout (10 s, fixed in the addon) because body bytes just arrived: uWS
+   * arms it once for the request and does not re-arm it on body data, so a client trickling an
+   * upload at a few KB/s was cut after 10 s. `resume()` re-arms it (and `pause()` disarms it), so
+   * a pause/resume pair is the only handle this build offers. A paused exchange is left paused.
+   */
+  bodyProgress(): void {
+    if (!this.open || this.#paused) return;
+    this.res.pause();
+    this.res.resume();
+  }
+
   /** Ends with a body (string or bytes). `close` drops the connection after it (unread body). */
   send(
     status: number,
@@ -117,6 +147,7 @@ export class Exchange {
     close = false,
   ): boolean {
     const ran = this.cork((res) => {
+      this.resume();
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
       if (this.head)
@@ -130,6 +161,7 @@ export class Exchange {
   /** Ends with headers only (HEAD, 304); `contentLength` is reported but no body is sent. */
   sendHeadersOnly(status: number, headers: Headers, contentLength?: number): boolean {
     const ran = this.cork((res) => {
+      this.resume();
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
       if (contentLength === undefined) res.endWithoutBody();

@@ -55,6 +55,13 @@ export class UploadSink {
     this.#drain = fn;
   }
 
+  /** Counts bytes that are not the file (other form fields) toward the cap. */
+  count(bytes: number): void {
+    if (this.#failure || this.#done) return;
+    this.#total += bytes;
+    if (this.#total > this.#maxBytes) this.#fail(new HttpError('tooLarge', 'File is too big'));
+  }
+
   /** Accepts a chunk it may keep (copy it first if its memory is reused). */
   push(chunk: Buffer): boolean {
     if (this.#failure || this.#done) return true;

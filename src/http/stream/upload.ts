@@ -8,11 +8,12 @@
  *
  * uWS drops body bytes that arrive with no onData handler, so onData is registered and the socket
  * paused in the synchronous handler; the few bytes already read while the session is checked are
- * copied aside and replayed. After that `res.pause()`/`resume()` follow the sink's backpressure.
+ * copied aside and replayed. After that `x.pause()`/`resume()` follow the sink's backpressure;
+ * every answer resumes a paused socket first (Exchange.send), so the next request on a keep-alive
+ * connection is read at once (a small upload delivered in one packet used to leave it paused).
  */
 
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import busboy from 'busboy';
 import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
 import type { Exchange } from '../common/respond.js';
@@ -20,12 +21,11 @@ import { sessionFrom } from '../common/session.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
 import type { StreamRouteOptions } from './options.js';
+import { type Feed, multipartFeed } from './upload-multipart.js';
 import { UploadSink } from './upload-sink.js';
 
 /** Room for multipart boundaries and part headers on top of the file cap. */
 const MULTIPART_SLACK = 64 * 1024;
-
-type Feed = (chunk: Buffer, isLast: boolean) => void;
 
 async function authorize(ctx: ServiceContext, vid: string, sid: string): Promise<void> {
   const session = await sessionFrom(ctx, sid);
@@ -39,60 +39,11 @@ async function authorize(ctx: ServiceContext, vid: string, sid: string): Promise
 /** A feed for a raw body: every byte is the file. */
 function rawFeed(x: Exchange, sink: UploadSink, finish: () => void): Feed {
   return (chunk, isLast) => {
-    if (chunk.length > 0 && !sink.push(chunk)) {
-      x.res.pause();
-      sink.onDrain(() => x.open && x.res.resume());
+    if (chunk.length > 0 && !sink.push(chunk) && !isLast) {
+      x.pause();
+      sink.onDrain(() => x.resume());
     }
     if (isLast) finish();
-  };
-}
-
-/** A feed for multipart/form-data: the part named `file` is the file, other parts are skipped. */
-function multipartFeed(
-  x: Exchange,
-  sink: UploadSink,
-  contentType: string,
-  finish: () => void,
-): Feed {
-  const bb = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, parts: 20 } });
-  let sawFile = false;
-  let pendingEnds = 1; // busboy 'close', plus the file part's 'end' once one is seen
-  const ended = () => {
-    if (--pendingEnds > 0) return;
-    if (!sawFile) sink.abort().then(() => x.error(new HttpError('badRequest', 'No "file" field')));
-    else finish();
-  };
-  bb.on('file', (name, file) => {
-    if (name !== 'file' || sawFile) {
-      file.resume();
-      return;
-    }
-    sawFile = true;
-    pendingEnds++;
-    file.on('data', (c: Buffer) => {
-      if (!sink.push(c)) {
-        file.pause();
-        sink.onDrain(() => file.resume());
-      }
-    });
-    file.on('end', ended);
-  });
-  bb.on('close', ended);
-  bb.on('error', () => {
-    void sink.abort();
-    x.error(new HttpError('badRequest', 'Malformed multipart body'), undefined, true);
-  });
-  let waiting = false;
-  bb.on('drain', () => {
-    waiting = false;
-    if (x.open) x.res.resume();
-  });
-  return (chunk, isLast) => {
-    if (chunk.length > 0 && !bb.write(chunk) && !waiting) {
-      waiting = true;
-      x.res.pause();
-    }
-    if (isLast) bb.end();
   };
 }
 
@@ -116,10 +67,11 @@ export function uploadHandler(
     res.onData((ab, isLast) => {
       if (!x.open) return;
       const chunk = Buffer.from(new Uint8Array(ab)); // copy: uWS neuters ab on return
+      if (!isLast) x.bodyProgress(); // a slow client is not idle while its bytes arrive
       if (feed) feed(chunk, isLast);
       else early.push([chunk, isLast]);
     });
-    res.pause();
+    x.pause();
 
     const vid = parseUuid(rawId);
     if (!vid) return void fail(new HttpError('badRequest', 'Invalid video id'));
@@ -153,7 +105,7 @@ export function uploadHandler(
         if (!x.open) return;
         feed = multipart ? multipartFeed(x, sink, contentType, finish) : rawFeed(x, sink, finish);
         for (const [chunk, isLast] of early.splice(0)) feed(chunk, isLast);
-        if (x.open) res.resume();
+        x.resume();
       },
       (err: unknown) => {
         if (!(err instanceof HttpError)) ctx.log.error('upload auth failed', { vid, err });

@@ -141,10 +141,8 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
         finished = true;
         up.end();
       } else if (!ok) {
-        res.pause();
-        up.once('drain', () => {
-          if (x.open) res.resume();
-        });
+        x.pause();
+        up.once('drain', () => x.resume());
       }
     });
     up.on('error', (err) => badGateway(x, ctx, err));
