@@ -1,8 +1,8 @@
 /**
- * Options of CrossThreadChannel (validated here, naming the option) and the value codecs. The
- * choice is recorded in the shared header, so every endpoint on every thread agrees.
+ * Options of CrossThreadChannel (validated here, naming the option). The codec choice is
+ * recorded in the shared header, so every endpoint on every thread agrees (cross-thread-codecs.ts).
  */
-import { deserialize, serialize } from 'node:v8';
+import { CODEC_NAMES, type CodecName } from './cross-thread-codecs.js';
 import { createRingBuffer } from './cross-thread-ring.js';
 import { InvalidOptionError } from './errors.js';
 
@@ -11,8 +11,13 @@ export interface CrossThreadChannelOptions {
   capacity?: number;
   /** Largest serialised value, in bytes. @default 1024 */
   slotBytes?: number;
-  /** 'structured' (structured clone) or 'json' (faster; JSON values only). @default 'structured' */
-  codec?: 'structured' | 'json';
+  /**
+   * How values cross: 'structured' (structured clone: what postMessage carries), 'json' (plain
+   * JSON values, about 3× cheaper), or the typed codecs that skip serialisation altogether:
+   * 'f64' (numbers, 8 bytes a slot) and 'bytes' (Uint8Array records up to slotBytes, received
+   * as private copies). @default 'structured'
+   */
+  codec?: CodecName;
   /** Blocked senders whose values may wait in shared memory (beyond that, senders wait for a
    *  slot before parking). @default 16 */
   parkedSenders?: number;
@@ -24,26 +29,6 @@ export const CROSS_THREAD_DEFAULTS = Object.freeze({
   parkedSenders: 16,
   codec: 'structured' as const,
 });
-
-export interface Codec {
-  encode(v: unknown): Uint8Array;
-  decode(b: Uint8Array): unknown;
-}
-
-const utf8in = new TextEncoder();
-const utf8out = new TextDecoder();
-/** Indexed by the header's CODEC word: 0 structured clone, 1 JSON. */
-export const CODECS: readonly Codec[] = [
-  { encode: (v) => serialize(v), decode: (b) => deserialize(b) },
-  {
-    encode: (v) => {
-      const text = JSON.stringify(v);
-      if (text === undefined) throw new TypeError(`${typeof v} is not a JSON value`);
-      return utf8in.encode(text);
-    },
-    decode: (b) => JSON.parse(utf8out.decode(b)),
-  },
-];
 
 function checkInt(name: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -71,13 +56,14 @@ export function createChannelBuffer(
     1 << 16,
   );
   const codec = o.codec ?? CROSS_THREAD_DEFAULTS.codec;
-  if (codec !== 'structured' && codec !== 'json') {
-    throw new InvalidOptionError("options.codec must be 'structured' or 'json'");
+  const codecIndex = CODEC_NAMES.indexOf(codec);
+  if (codecIndex < 0) {
+    throw new InvalidOptionError(`options.codec must be one of ${CODEC_NAMES.join(', ')}`);
   }
   return createRingBuffer({
     capacity,
     slotBytes: (slotBytes + 3) & ~3,
     parkedSenders,
-    codec: codec === 'json' ? 1 : 0,
+    codec: codecIndex,
   });
 }

@@ -22,6 +22,7 @@
  *      sender proceed bumps SEND_SEQ (callers notify after unlocking).
  * Memory bound: at most S slots of `slotBytes` each, whatever the producers do.
  */
+import { CODECS, type Codec } from './cross-thread-codecs.js';
 import { CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
 
 export const LOCK = 0;
@@ -55,7 +56,7 @@ export interface RingConfig {
   capacity: number;
   parkedSenders: number;
   slotBytes: number;
-  /** 0 = structured clone (v8.serialize), 1 = JSON. */
+  /** Index into CODEC_NAMES (cross-thread-codecs.ts). */
   codec: number;
 }
 
@@ -76,6 +77,8 @@ export class Ring {
   readonly i32: Int32Array;
   readonly #meta: Int32Array;
   readonly #data: Uint8Array;
+  readonly #view: DataView;
+  readonly #codec: Codec;
   readonly cap: number;
   readonly slots: number;
   readonly slotBytes: number;
@@ -94,9 +97,11 @@ export class Ring {
     this.slots = this.i32[SLOTS]!;
     this.slotBytes = this.i32[SLOT_BYTES]!;
     this.codec = this.i32[CODEC]!;
+    this.#codec = CODECS[this.codec] ?? CODECS[0]!;
     this.#mask = this.slots - 1;
     this.#meta = new Int32Array(sab, HEADER * 4, this.slots * META);
     this.#data = new Uint8Array(sab, (HEADER + this.slots * META) * 4);
+    this.#view = new DataView(sab, (HEADER + this.slots * META) * 4);
   }
 
   /** Futex mutex (Drepper's "mutex 3"): 0 free, 1 locked, 2 locked with sleepers. */
@@ -130,48 +135,123 @@ export class Ring {
     return (Atomics.load(this.i32, TAIL_T) - Atomics.load(this.i32, HEAD_T)) | 0;
   }
 
-  /** A send that completes now (room in the buffer or a waiting receiver), else false. */
-  trySendLocked(bytes: Uint8Array): boolean {
+  /** This channel's codec (values are prepared with it before the lock). */
+  get codecImpl(): Codec {
+    return this.#codec;
+  }
+
+  /** A send that completes now (room in the buffer or a waiting receiver), else false.
+   *  `p` is the codec's prepared form of the value. */
+  trySendLocked(p: unknown): boolean {
     const a = this.i32;
     if (a[CLOSED]) throw new SendOnClosedError();
     if (a[PROMO_T] !== a[TAIL_T] || ((a[TAIL_T]! - a[HEAD_T]!) | 0) >= this.slots) return false;
     if (a[DONE_LIVE]! >= a[CAP]! + a[RECV_WAITING]!) return false;
-    this.#put(bytes, DONE);
+    this.#put(p, DONE);
     a[PROMO_T] = a[TAIL_T]!;
     a[DONE_LIVE]!++;
     return true;
   }
 
+  /**
+   * Batched trySend: put `ps[from..]` while sends complete now; the count. The common case (no
+   * parked sender) is one room computation, slot writes, and one RECV_SEQ bump for the run;
+   * otherwise it is trySendLocked value by value (same outcome either way).
+   */
+  trySendManyLocked(ps: readonly unknown[], from: number): number {
+    const a = this.i32;
+    if (a[CLOSED]) throw new SendOnClosedError();
+    if (a[PROMO_T] !== a[TAIL_T]) return 0; // a parked sender goes first (R3)
+    const free = this.slots - ((a[TAIL_T]! - a[HEAD_T]!) | 0);
+    const room = Math.min(free, a[CAP]! + a[RECV_WAITING]! - a[DONE_LIVE]!, ps.length - from);
+    if (room <= 0) return 0;
+    const codec = this.#codec;
+    let t = a[TAIL_T]!;
+    for (let i = 0; i < room; i++, t = (t + 1) | 0) {
+      const m = (t & this.#mask) * META;
+      this.#meta[m] = DONE;
+      this.#meta[m + 1] = t;
+      const off = (t & this.#mask) * this.slotBytes;
+      this.#meta[m + 2] = codec.write(ps[from + i], this.#data, this.#view, off);
+    }
+    a[TAIL_T] = t;
+    a[PROMO_T] = t;
+    a[LIVE]! += room;
+    a[DONE_LIVE]! += room;
+    Atomics.add(a, RECV_SEQ, 1);
+    return room;
+  }
+
+  /**
+   * Batched tryRecv: append up to `max` values (codec read results) to `out`; the count, or
+   * CLOSED_EMPTY / undefined as tryRecvLocked says for the first. The DONE prefix (R2) is read
+   * in a tight loop with one SEND_SEQ bump; parked values then go through tryRecvLocked.
+   */
+  tryRecvManyLocked(max: number, out: unknown[]): number | typeof CLOSED_EMPTY | undefined {
+    const a = this.i32;
+    const codec = this.#codec;
+    let t = a[HEAD_T]!;
+    const stop = a[PROMO_T]!;
+    let n = 0;
+    while (n < max && t !== stop) {
+      const m = (t & this.#mask) * META;
+      t = (t + 1) | 0;
+      // promote() passes over tombstones, so one may sit before PROMO_T: skip it (it keeps its
+      // ticket until reused, see freeTombs).
+      if (this.#meta[m] === TOMB) continue;
+      const off = ((t - 1) & this.#mask) * this.slotBytes;
+      out.push(codec.read(this.#data, this.#view, off, this.#meta[m + 2]!));
+      this.#meta[m] = EMPTY;
+      n++;
+    }
+    if (t !== a[HEAD_T]) {
+      a[HEAD_T] = t;
+      a[LIVE]! -= n;
+      a[DONE_LIVE]! -= n;
+      this.#freeTombs();
+      this.#promote();
+      Atomics.add(a, SEND_SEQ, 1);
+    }
+    while (n < max) {
+      const r = this.tryRecvLocked();
+      if (r === undefined || r === CLOSED_EMPTY) return n > 0 ? n : r;
+      out.push(r);
+      n++;
+    }
+    return n;
+  }
+
   /** Park a blocked sender's value: its ticket, or undefined if no slot is free. */
-  parkLocked(bytes: Uint8Array): number | undefined {
+  parkLocked(p: unknown): number | undefined {
     const a = this.i32;
     if (a[CLOSED]) throw new SendOnClosedError();
     if (((a[TAIL_T]! - a[HEAD_T]!) | 0) >= this.slots) return undefined;
-    return this.#put(bytes, PARKED);
+    return this.#put(p, PARKED);
   }
 
-  #put(bytes: Uint8Array, state: number): number {
+  #put(p: unknown, state: number): number {
     const a = this.i32;
     const t = a[TAIL_T]!;
     const m = (t & this.#mask) * META;
     this.#meta[m] = state;
     this.#meta[m + 1] = t;
-    this.#meta[m + 2] = bytes.length;
-    this.#data.set(bytes, (t & this.#mask) * this.slotBytes);
+    const off = (t & this.#mask) * this.slotBytes;
+    this.#meta[m + 2] = this.#codec.write(p, this.#data, this.#view, off);
     a[TAIL_T] = (t + 1) | 0;
     a[LIVE]!++;
     Atomics.add(a, RECV_SEQ, 1);
     return t;
   }
 
-  /** Take the oldest value (DONE or PARKED): a copy of its bytes; CLOSED_EMPTY; or undefined. */
-  tryRecvLocked(): Uint8Array | typeof CLOSED_EMPTY | undefined {
+  /** Take the oldest value (DONE or PARKED): the codec's copy of it (decode it after unlocking);
+   *  CLOSED_EMPTY; or undefined. */
+  tryRecvLocked(): unknown {
     const a = this.i32;
     if (a[HEAD_T] === a[TAIL_T]) return a[CLOSED] ? CLOSED_EMPTY : undefined;
     const t = a[HEAD_T]!;
     const m = (t & this.#mask) * META;
     const off = (t & this.#mask) * this.slotBytes;
-    const out = this.#data.slice(off, off + this.#meta[m + 2]!);
+    const out = this.#codec.read(this.#data, this.#view, off, this.#meta[m + 2]!);
     if (this.#meta[m] === DONE) a[DONE_LIVE]!--;
     this.#meta[m] = EMPTY;
     a[HEAD_T] = (t + 1) | 0;

@@ -5,6 +5,7 @@ export {
   CrossThreadChannel,
   type CrossThreadChannelOptions,
 } from './cross-thread.js';
+export type { CodecName } from './cross-thread-codecs.js';
 export {
   createPortChannel,
   type PortChannelEnd,

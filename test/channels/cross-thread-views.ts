@@ -1,0 +1,66 @@
+/**
+ * ChannelLike<number> views over a CrossThreadChannel, so the conformance suite (which speaks
+ * numbers) runs on every codec and on the batch operations. Each view only translates values
+ * and calls; every semantic (blocking, FIFO, close, abort) is the real channel's.
+ */
+import type { ChannelLike, CrossThreadChannel, RecvResult } from '../../src/channels/index.js';
+
+function view<T>(
+  ch: CrossThreadChannel<T>,
+  to: (n: number) => T,
+  from: (v: T) => number,
+  batched: boolean,
+): ChannelLike<number> {
+  const out = (r: RecvResult<T>): RecvResult<number> =>
+    r.ok ? { value: from(r.value), ok: true } : r;
+  const outMany = (vs: T[]): RecvResult<number> =>
+    vs.length === 0 ? { value: undefined, ok: false } : { value: from(vs[0]!), ok: true };
+  return {
+    get length() {
+      return ch.length;
+    },
+    get capacity() {
+      return ch.capacity;
+    },
+    send: (n, signal) => (batched ? ch.sendMany([to(n)], signal) : ch.send(to(n), signal)),
+    trySend: (n) => (batched ? ch.trySendMany([to(n)]) === 1 : ch.trySend(to(n))),
+    recv: async (signal) =>
+      batched ? outMany(await ch.recvMany(1, signal)) : out(await ch.recv(signal)),
+    tryRecv: () => {
+      if (!batched) {
+        const r = ch.tryRecv();
+        return r && out(r);
+      }
+      const vs = ch.tryRecvMany(1);
+      return vs && outMany(vs);
+    },
+    close: () => ch.close(),
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const r = await this.recv();
+        if (!r.ok) return;
+        yield r.value;
+      }
+    },
+  };
+}
+
+/** Numbers as 8-byte little-endian records on a 'bytes' channel. */
+export function bytesView(ch: CrossThreadChannel<Uint8Array>): ChannelLike<number> {
+  return view(
+    ch,
+    (n) => new Uint8Array(new Float64Array([n]).buffer),
+    (b) => new Float64Array(b.buffer, b.byteOffset, 1)[0]!,
+    false,
+  );
+}
+
+/** Every operation through the batch API with batches of one. */
+export function batchedView(ch: CrossThreadChannel<number>): ChannelLike<number> {
+  return view(
+    ch,
+    (n) => n,
+    (n) => n,
+    true,
+  );
+}
