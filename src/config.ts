@@ -34,6 +34,8 @@ export interface Config {
   maxConns: number;
   /** Upload cap in bytes (the seed used 50 MB). @default 1 GiB */
   maxUploadBytes: number;
+  /** Bytes of video one user may store in all; an upload beyond it is refused (413). @default 10 GiB */
+  userQuotaBytes: number;
   /** Scheduler ticker period (seed 3 s). @default 3000 */
   schedulerIntervalMs: number;
   /** Deletion records per dispatch (seed 3). @default 3 */
@@ -151,6 +153,11 @@ const SETTINGS: Setting[] = [
     apply: (c, raw, n) => void (c.maxUploadBytes = int(n, raw, 1)),
   },
   {
+    env: 'USER_QUOTA_BYTES',
+    flag: '--user-quota',
+    apply: (c, raw, n) => void (c.userQuotaBytes = int(n, raw, 1)),
+  },
+  {
     env: 'SCHEDULER_INTERVAL_MS',
     apply: (c, raw, n) => void (c.schedulerIntervalMs = int(n, raw, 10)),
   },
@@ -203,6 +210,7 @@ export function defaultConfig(): Config {
     httpThreads: availableParallelism(),
     maxConns: 1024,
     maxUploadBytes: 1024 ** 3,
+    userQuotaBytes: 10 * 1024 ** 3,
     schedulerIntervalMs: 3000,
     schedulerBatch: 3,
     sessionTtlMs: 30 * 60 * 1000,

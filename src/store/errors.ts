@@ -25,6 +25,8 @@ export const STORE_ERROR_CODES = [
   'ERR_WRITER_CLOSED',
   /** The store was closed. */
   'ERR_STORE_CLOSED',
+  /** The disk (or the user's file-system quota) is full: ENOSPC / EDQUOT; nothing was kept. */
+  'ERR_STORAGE_FULL',
 ] as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
@@ -98,6 +100,20 @@ export class StoreClosedError extends StoreError {
   constructor() {
     super('ERR_STORE_CLOSED', 'store is closed');
   }
+}
+
+export class StorageFullError extends StoreError {
+  constructor(cause: unknown) {
+    super('ERR_STORAGE_FULL', `no space left for the blob (${(cause as Error)?.message})`, {
+      cause,
+    });
+  }
+}
+
+/** ENOSPC (disk full) or EDQUOT (file-system quota): the storage, not the request, is at fault. */
+export function isNoSpace(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Rebuilds an error sent across threads as `{code, message}`. */

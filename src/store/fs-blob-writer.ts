@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
-import { BlobTooLargeError, WriterClosedError } from './errors.js';
+import { BlobTooLargeError, isNoSpace, StorageFullError, WriterClosedError } from './errors.js';
 import type { BlobInfo, BlobWriter } from './types.js';
 
 /** The sidecar `<id>.meta`; trusted only when size and inode match the blob. */
@@ -66,7 +66,7 @@ export class FsBlobWriter implements BlobWriter {
       }
     } catch (e) {
       await this.abort();
-      throw e;
+      throw isNoSpace(e) ? new StorageFullError(e) : e;
     }
     this.#hash.update(chunk);
     this.#bytes += chunk.byteLength;
@@ -100,7 +100,7 @@ export class FsBlobWriter implements BlobWriter {
       await this.fh.close().catch(() => {});
       await unlinkQuiet(tmp).catch(() => {});
       await unlinkQuiet(metaTmp).catch(() => {});
-      throw e;
+      throw isNoSpace(e) ? new StorageFullError(e) : e;
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Session } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
+import { httpErrorFromStore } from '../common/store-errors.js';
 import type { ServiceContext } from '../context.js';
 import { lookupSession } from './auth.js';
 import { type ApiRoute, matchRoute } from './router.js';
@@ -59,9 +60,8 @@ export async function runRoute(
     return { status, body: value === undefined ? undefined : JSON.stringify(value) };
   } catch (err) {
     if (err instanceof HttpError) return errorResponse(err);
-    const storeFailure = (err as { name?: string }).name === 'StoreError';
     ctx.log.error('api request failed', { route: route.name, err });
-    return errorResponse(new HttpError(storeFailure ? 'dbFailed' : 'internal'));
+    return errorResponse(httpErrorFromStore(err));
   }
 }
 

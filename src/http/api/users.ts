@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { User } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
+import { usageOf } from '../common/usage.js';
 import { createSession, requireSelf } from './auth.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
 import type { ApiHandler } from './types.js';
@@ -48,13 +49,23 @@ export const login: ApiHandler = async (call) => {
   return { status: 200, value: { success: true, session_id: session.id } };
 };
 
-/** GET /user/:username → `{id}`; only for yourself. */
+/** GET /user/:username → `{id, user_name, usage_bytes, quota_bytes}`; only for yourself. */
 export const getUser: ApiHandler = async (call) => {
   const session = await call.session();
   requireSelf(session, call.params.username!);
-  const user = await call.ctx.records.getUserById(session.userId);
+  const { ctx } = call;
+  const user = await ctx.records.getUserById(session.userId);
   if (!user) throw new HttpError('notFound', 'User not found');
-  return { status: 200, value: { id: user.id, user_name: user.name } };
+  const usage = await usageOf(ctx.records, ctx.blobs, user.id);
+  return {
+    status: 200,
+    value: {
+      id: user.id,
+      user_name: user.name,
+      usage_bytes: usage,
+      quota_bytes: ctx.config.userQuotaBytes,
+    },
+  };
 };
 
 /** GET /session → the caller's session (ours: lets the web front check a cookie). */

@@ -56,7 +56,7 @@ export class ThreadCrashError extends HttpFrontError {
 
 /**
  * The api's error codes (REFERENCE.md). 001–007 are the api's; 008–010 are ours for the statuses
- * the reference says "where they apply" (413, 415, 429).
+ * the reference says "where they apply" (413, 415, 429); 011–013 are storage faults (issue 10).
  */
 export const ERROR_CODES = Object.freeze({
   badRequest: { status: 400, code: '001', message: 'Request body is not correct' },
@@ -69,6 +69,12 @@ export const ERROR_CODES = Object.freeze({
   tooLarge: { status: 413, code: '008', message: 'Payload too large' },
   unsupportedMedia: { status: 415, code: '009', message: 'Unsupported media type' },
   tooManyRequests: { status: 429, code: '010', message: 'Too many requests' },
+  /** The database could not commit (disk full, I/O error, unreachable): retry later. */
+  unavailable: { status: 503, code: '011', message: 'Storage unavailable, try again later' },
+  /** The disk is full (ENOSPC/EDQUOT) while storing a blob. */
+  insufficientStorage: { status: 507, code: '012', message: 'Insufficient storage' },
+  /** The user's stored videos would exceed USER_QUOTA_BYTES. */
+  quotaExceeded: { status: 413, code: '013', message: 'Storage quota exceeded' },
 } as const);
 
 export type ErrorKind = keyof typeof ERROR_CODES;

@@ -16,4 +16,5 @@ export { InflightTracker, inflightOf } from './inflight.js';
 export { mountNotFound } from './not-found.js';
 export { Exchange, endWithLength, exchange, type Headers, statusLine } from './respond.js';
 export { sessionFrom } from './session.js';
+export { httpErrorFromStore } from './store-errors.js';
 export { closeApp, loadUws, type UwsModule, uwsBinaryName } from './uws.js';

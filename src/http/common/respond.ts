@@ -38,6 +38,7 @@ const STATUS_TEXT: Record<number, string> = {
   500: '500 Internal Server Error',
   502: '502 Bad Gateway',
   503: '503 Service Unavailable',
+  507: '507 Insufficient Storage',
 };
 
 /** "404 Not Found" for 404; uWS wants the whole status line text. */

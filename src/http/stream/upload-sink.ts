@@ -13,6 +13,7 @@
  */
 import type { BlobInfo, BlobStore, BlobWriter } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
+import { httpErrorFromStore } from '../common/store-errors.js';
 import { SNIFF_BYTES, sniffContainer } from './sniff.js';
 
 const HIGH_WATER = 1024 * 1024;
@@ -22,6 +23,7 @@ export class UploadSink {
   readonly #blobs: BlobStore;
   readonly #id: string;
   readonly #maxBytes: number;
+  #quotaLeft = Number.POSITIVE_INFINITY;
   #total = 0;
   #head: Buffer[] = [];
   #headBytes = 0;
@@ -55,21 +57,32 @@ export class UploadSink {
     this.#drain = fn;
   }
 
+  /** What the owner may still store (USER_QUOTA_BYTES − usage); beyond it: 413 quotaExceeded. */
+  setQuotaLeft(bytes: number): void {
+    this.#quotaLeft = bytes;
+    this.#overCap();
+  }
+
   /** Counts bytes that are not the file (other form fields) toward the cap. */
   count(bytes: number): void {
     if (this.#failure || this.#done) return;
     this.#total += bytes;
+    this.#overCap();
+  }
+
+  /** Fails the upload once over the per-upload cap or the owner's quota. */
+  #overCap(): boolean {
     if (this.#total > this.#maxBytes) this.#fail(new HttpError('tooLarge', 'File is too big'));
+    else if (this.#total > this.#quotaLeft) this.#fail(new HttpError('quotaExceeded'));
+    else return false;
+    return true;
   }
 
   /** Accepts a chunk it may keep (copy it first if its memory is reused). */
   push(chunk: Buffer): boolean {
     if (this.#failure || this.#done) return true;
     this.#total += chunk.length;
-    if (this.#total > this.#maxBytes) {
-      this.#fail(new HttpError('tooLarge', 'File is too big'));
-      return true;
-    }
+    if (this.#overCap()) return true;
     if (this.#writer === undefined) {
       this.#head.push(chunk);
       this.#headBytes += chunk.length;
@@ -88,7 +101,7 @@ export class UploadSink {
     try {
       return await writer.commit();
     } catch (err) {
-      this.#failure = new HttpError('internal');
+      this.#failure = httpErrorFromStore(err);
       await writer.abort().catch(() => {});
       throw Object.assign(this.#failure, { cause: err });
     }
@@ -113,7 +126,7 @@ export class UploadSink {
     this.#writer = this.#blobs.createWriter(this.#id, { contentType });
     this.#writer.catch(() => {});
     this.#tail = this.#tail.then(() => this.#writer!.then(() => undefined));
-    this.#tail = this.#tail.catch((err: unknown) => this.#fail(new HttpError('internal'), err));
+    this.#tail = this.#tail.catch((err: unknown) => this.#fail(httpErrorFromStore(err), err));
     if (head.length > 0) this.#enqueue(head);
   }
 
@@ -125,7 +138,7 @@ export class UploadSink {
         const writer = await this.#writer!;
         await writer.write(chunk);
       })
-      .catch((err: unknown) => this.#fail(new HttpError('internal'), err))
+      .catch((err: unknown) => this.#fail(httpErrorFromStore(err), err))
       .finally(() => {
         this.#queued -= chunk.length;
         if (this.#queued <= LOW_WATER && this.#drain) {

@@ -3,8 +3,9 @@
  * streamed into the blob store with backpressure and made visible only when complete.
  *
  * Flow: token (429) → UUID (400) → declared length over the cap (413) → media type (415) →
- * session (401) → record exists and active (404) → owner (403) → body → sniff (415) → cap (413)
- * → commit → 201 "Uploaded successfully".
+ * session (401) → record exists and active (404) → owner (403) → the owner's quota (413 "013")
+ * → body → sniff (415) → cap / quota (413) → disk full (507) → commit → 201 "Uploaded
+ * successfully".
  *
  * uWS drops body bytes that arrive with no onData handler, so onData is registered and the socket
  * paused in the synchronous handler; the few bytes already read while the session is checked are
@@ -18,6 +19,8 @@ import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
 import type { Exchange } from '../common/respond.js';
 import { sessionFrom } from '../common/session.js';
+import { httpErrorFromStore } from '../common/store-errors.js';
+import { usageOf } from '../common/usage.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
 import type { StreamRouteOptions } from './options.js';
@@ -27,13 +30,16 @@ import { UploadSink } from './upload-sink.js';
 /** Room for multipart boundaries and part headers on top of the file cap. */
 const MULTIPART_SLACK = 64 * 1024;
 
-async function authorize(ctx: ServiceContext, vid: string, sid: string): Promise<void> {
+/** Session, record and owner checks; resolves with what the owner may still store. */
+async function authorize(ctx: ServiceContext, vid: string, sid: string): Promise<number> {
   const session = await sessionFrom(ctx, sid);
   if (!session) throw new HttpError('unauthorized');
   const video = await ctx.records.getVideo(vid);
   if (video?.state !== 'active') throw new HttpError('notFound', 'Video not found');
   if (video.authorId !== session.userId)
     throw new HttpError('forbidden', 'Not the owner of this video');
+  // A re-upload replaces this video's bytes: they do not count against the new ones.
+  return ctx.config.userQuotaBytes - (await usageOf(ctx.records, ctx.blobs, session.userId, vid));
 }
 
 /** A feed for a raw body: every byte is the file. */
@@ -101,7 +107,11 @@ export function uploadHandler(
     };
 
     authorize(ctx, vid, sid).then(
-      () => {
+      (quotaLeft) => {
+        if (!x.open) return;
+        // A raw body's declared length is the file: refuse at once rather than after writing.
+        if (!multipart && declared > quotaLeft) return void fail(new HttpError('quotaExceeded'));
+        sink.setQuotaLeft(quotaLeft);
         if (!x.open) return;
         feed = multipart ? multipartFeed(x, sink, contentType, finish) : rawFeed(x, sink, finish);
         for (const [chunk, isLast] of early.splice(0)) feed(chunk, isLast);
@@ -109,7 +119,7 @@ export function uploadHandler(
       },
       (err: unknown) => {
         if (!(err instanceof HttpError)) ctx.log.error('upload auth failed', { vid, err });
-        fail(err instanceof HttpError ? err : new HttpError('dbFailed'));
+        fail(httpErrorFromStore(err));
       },
     );
   };
