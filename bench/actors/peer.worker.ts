@@ -1,7 +1,6 @@
 /**
  * The worker side of the actors benchmark. One mode per run (workerData.mode):
  *   channel  — send `count` messages into a CrossThreadChannel
- *   channel-many — the same in batches (sendMany) of numbers, 32-byte records or small objects
  *   post     — raw parentPort.postMessage of the same messages (no backpressure)
  *   credits  — the same messages through a port channel (PortSender: postMessage with credits)
  *   echo     — answer every message (raw postMessage ping-pong)
@@ -22,22 +21,9 @@ const d = workerData as {
   layout?: 'sameline' | 'striped';
   end?: PortChannelEnd;
   id?: number;
-  kind?: 'f64' | 'bytes' | 'object';
-  batch?: number;
 };
 const port = parentPort!;
 const msg = (i: number) => ({ i, body: 'payload-0123456789abcdef' });
-/** The value streamed for message i: a number, a 32-byte record (i in its first 4 bytes), or
- *  a small object. */
-function makeValue(kind: 'f64' | 'bytes' | 'object'): (i: number) => unknown {
-  if (kind === 'f64') return (i) => i;
-  if (kind === 'object') return msg;
-  return (i) => {
-    const r = new Uint8Array(32);
-    new DataView(r.buffer).setUint32(0, i, true);
-    return r;
-  };
-}
 // Start barrier: loading this file through tsx takes far longer than the measured work.
 if (d.start !== undefined) {
   const go = new Int32Array(d.start);
@@ -49,17 +35,6 @@ if (d.start !== undefined) {
 if (d.mode === 'channel') {
   const ch = CrossThreadChannel.from<ReturnType<typeof msg>>(d.shared!);
   for (let i = 0; i < d.count; i++) await ch.send(msg(i));
-} else if (d.mode === 'channel-many') {
-  // Batched producer: runs of `batch` values through sendMany (one lock, one wake-up per run).
-  const ch = CrossThreadChannel.from<unknown>(d.shared!);
-  const value = makeValue(d.kind!);
-  const run: unknown[] = new Array(d.batch!);
-  for (let i = 0; i < d.count; i += d.batch!) {
-    const n = Math.min(d.batch!, d.count - i);
-    run.length = n;
-    for (let k = 0; k < n; k++) run[k] = value(i + k);
-    await ch.sendMany(run);
-  }
 } else if (d.mode === 'post') {
   for (let i = 0; i < d.count; i++) port.postMessage(msg(i));
 } else if (d.mode === 'credits') {

@@ -12,12 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { spawn, spawnLimiter, spawnThreadActor } from '../../src/actors/index.js';
-import {
-  type CodecName,
-  CrossThreadChannel,
-  createPortChannel,
-  PortReceiver,
-} from '../../src/channels/index.js';
+import { CrossThreadChannel, createPortChannel, PortReceiver } from '../../src/channels/index.js';
 import { workerFile } from '../../src/worker-file.js';
 import type { EchoApi } from './echo.actor.js';
 
@@ -25,7 +20,6 @@ const peer = workerFile(import.meta.url, './peer.worker');
 const echo = workerFile(import.meta.url, './echo.actor');
 const quick = process.argv.includes('--quick');
 const COUNT = quick ? 20_000 : 200_000;
-const COUNT_MANY = quick ? 200_000 : 2_000_000;
 const TRIPS = quick ? 2_000 : 20_000;
 const LIMITER_MS = quick ? 200 : 1000;
 
@@ -60,36 +54,6 @@ async function streamChannel(codec: 'structured' | 'json'): Promise<number> {
   const ms = performance.now() - t0;
   await w.terminate();
   return (COUNT / ms) * 1000;
-}
-
-type Kind = 'f64' | 'bytes' | 'object';
-/** Batched streaming (sendMany → tryRecvMany/recvMany) of one value kind over its codec. */
-async function streamMany(kind: Kind, codec: CodecName, batch: number): Promise<number> {
-  const slotBytes = kind === 'f64' ? 8 : kind === 'bytes' ? 32 : 128;
-  const ch = new CrossThreadChannel<unknown>({ capacity: 1024, slotBytes, codec });
-  const mode = 'channel-many';
-  const count = codec === 'structured' ? COUNT : COUNT_MANY; // v8.serialize is ~50× slower
-  const { ws, go } = await startAll(1, { mode, count, shared: ch.shared, kind, batch });
-  const w = ws[0]!;
-  const index =
-    kind === 'f64'
-      ? (v: unknown) => v as number
-      : kind === 'bytes'
-        ? (v: unknown) => {
-            const r = v as Uint8Array;
-            return new DataView(r.buffer, r.byteOffset, 4).getUint32(0, true);
-          }
-        : (v: unknown) => (v as { i: number }).i;
-  const t0 = performance.now();
-  go();
-  let n = 0;
-  while (n < count) {
-    const vs = ch.tryRecvMany(batch) ?? (await ch.recvMany(batch));
-    for (let k = 0; k < vs.length; k++) if (index(vs[k]) !== n++) throw new Error('out of order');
-  }
-  const ms = performance.now() - t0;
-  await w.terminate();
-  return (count / ms) * 1000;
 }
 
 async function streamPost(): Promise<number> {
@@ -206,12 +170,6 @@ async function best(run: () => Promise<number>, lowerIsBetter = false): Promise<
 const chan = await best(() => streamChannel('structured'));
 const chanJson = await best(() => streamChannel('json'));
 const post = await best(streamPost);
-const many = {
-  f64: await best(() => streamMany('f64', 'f64', 256)),
-  bytes: await best(() => streamMany('bytes', 'bytes', 256)),
-  json: await best(() => streamMany('object', 'json', 256)),
-  structured: await best(() => streamMany('object', 'structured', 256)),
-};
 const credit = await best(streamPort);
 const asks = [];
 for (let i = 0; i < REPS; i++) asks.push(await askLatencies());
@@ -240,18 +198,6 @@ ${machine().replace('LOAD', load)}
 | port channel: PortSender/PortReceiver (postMessage with credits, capacity 256) | ${fmt(credit)} | ${ratio(credit, post)} |
 | CrossThreadChannel (SharedArrayBuffer ring, capacity 256, structured clone) | ${fmt(chan)} | ${ratio(chan, post)} |
 | CrossThreadChannel (same, json codec) | ${fmt(chanJson)} | ${ratio(chanJson, post)} |
-
-## Batched cross-thread channel traffic (msgs/s, one producer thread → main thread)
-
-sendMany runs of 256 → tryRecvMany(256) ?? await recvMany(256); capacity 1024;
-${COUNT_MANY.toLocaleString('en-US')} values (${COUNT.toLocaleString('en-US')} for structured clone). Goals: ≥ 5 M/s for numbers and fixed-size records, ≥ 1 M/s for small objects.
-
-| values (codec) | msgs/s | vs raw postMessage of objects | goal met |
-|---|---:|---:|:---:|
-| numbers (f64) | ${fmt(many.f64)} | ${ratio(many.f64, post)} | ${many.f64 >= 5e6 ? 'yes' : 'no'} |
-| 32-byte records (bytes) | ${fmt(many.bytes)} | ${ratio(many.bytes, post)} | ${many.bytes >= 5e6 ? 'yes' : 'no'} |
-| small objects (json) | ${fmt(many.json)} | ${ratio(many.json, post)} | ${many.json >= 1e6 ? 'yes' : 'no'} |
-| small objects (structured) | ${fmt(many.structured)} | ${ratio(many.structured, post)} | ${many.structured >= 1e6 ? 'yes' : 'no'} |
 
 ## Request/reply round trip (µs, lower is better)
 
