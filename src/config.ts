@@ -54,6 +54,12 @@ export interface Config {
   logLevel: LogLevel;
   /** `json` lines, or `pretty` (pino-pretty) for a terminal. @default json */
   logFormat: LogFormat;
+  /** One access log line per HTTP request. @default true (`ACCESS_LOG=off` disables) */
+  accessLog: boolean;
+  /** Prometheus `/metrics` port, bound to `host`; 0 = no metrics endpoint. @default 9464 */
+  metricsPort: number;
+  /** On SIGTERM, how long readiness reports 503 before listeners close. @default 2000 */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +184,22 @@ const SETTINGS: Setting[] = [
     },
   },
   {
+    env: 'ACCESS_LOG',
+    apply: (c, raw, n) => {
+      if (raw !== 'on' && raw !== 'off') bad(n, `must be on or off, got "${raw}"`);
+      c.accessLog = raw === 'on';
+    },
+  },
+  {
+    env: 'METRICS_PORT',
+    flag: '--metrics-port',
+    apply: (c, raw, n) => void (c.metricsPort = int(n, raw, 0, 65535)),
+  },
+  {
+    env: 'SHUTDOWN_GRACE_MS',
+    apply: (c, raw, n) => void (c.shutdownGraceMs = int(n, raw, 0, 600_000)),
+  },
+  {
     env: 'LOG_FORMAT',
     apply: (c, raw, n) => {
       c.logFormat =
@@ -221,6 +243,9 @@ export function defaultConfig(): Config {
     schedulerToken: undefined,
     logLevel: 'info',
     logFormat: 'json',
+    accessLog: true,
+    metricsPort: 9464,
+    shutdownGraceMs: 2000,
   };
 }
 

@@ -10,9 +10,12 @@
  *   format from `LOG_FORMAT` (json | pretty). Both are read from the environment, which worker
  *   threads inherit, so every thread agrees. `pretty` needs the optional `pino-pretty`; without it
  *   the output stays JSON and one warning says why.
- * - `scope` and bound fields (e.g. `reqId`) are pino bindings: serialized once per logger, not per
- *   line. Error values anywhere in the fields are serialized with pino's error serializer.
+ * - `scope` and bound fields are pino bindings: serialized once per logger, not per line. Error
+ *   values anywhere in the fields are serialized with pino's error serializer.
+ * - Inside `withRequest(scope, fn)` every line any logger writes carries `reqId` (AsyncLocalStorage
+ *   follows the request through awaits), so call sites keep using their thread's logger.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { threadId } from 'node:worker_threads';
 import pino from 'pino';
@@ -50,6 +53,29 @@ export function parseLogFormat(raw: string | undefined): LogFormat | undefined {
   return (LOG_FORMATS as readonly string[]).includes(raw ?? '') ? (raw as LogFormat) : undefined;
 }
 
+/** What a request's log lines carry; `user` is filled in once the session is known. */
+export interface RequestScope {
+  readonly reqId: string;
+  user?: string;
+}
+
+const requests = new AsyncLocalStorage<RequestScope>();
+
+/** Runs `fn` with `scope` as the current request: every log line it causes carries `reqId`. */
+export function withRequest<T>(scope: RequestScope, fn: () => T): T {
+  return requests.run(scope, fn);
+}
+
+/** The request being handled, if any (e.g. to forward its id to another service). */
+export function currentRequest(): RequestScope | undefined {
+  return requests.getStore();
+}
+
+function mixin(): Record<string, unknown> {
+  const r = requests.getStore();
+  return r ? { reqId: r.reqId } : {};
+}
+
 let root: pino.Logger | undefined;
 
 function prettyStream(): pino.DestinationStream | undefined {
@@ -73,6 +99,7 @@ function rootLogger(): pino.Logger {
     {
       level,
       base: { pid: process.pid, thread: threadId },
+      mixin,
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
     },
     dest,

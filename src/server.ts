@@ -14,6 +14,8 @@ import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './ac
 import type { Config } from './config.js';
 import { type HttpHost, startHttpHost } from './http/index.js';
 import { createLogger } from './log.js';
+import { startMetricsServer } from './metrics/server.js';
+import { observeStores } from './metrics/store.js';
 import { type Scheduler, startScheduler } from './scheduler/index.js';
 import { openStores, type Stores } from './store/index.js';
 
@@ -57,6 +59,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let limiter: LimiterRef | undefined;
   let stores: Stores | undefined;
   let host: HttpHost | undefined;
+  let scheduler: Scheduler | undefined;
+  const restarts: Record<string, number> = {};
+  // The HTTP threads also get SIGTERM's readiness grace before their drain deadline.
+  const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000;
 
   const children = [];
   if (runs('stream')) {
@@ -70,7 +76,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
   }
   if (runs('scheduler')) {
-    stores = await openStores(config);
+    stores = observeStores(await openStores(config));
     const { records, queue } = stores;
     children.push({
       id: 'scheduler',
@@ -81,13 +87,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           queue,
           log: log.child('scheduler'),
         });
+        scheduler = s;
         return supervisable(s, (ms) => s.close(ms));
       },
     });
   }
   children.push({
     id: 'http',
-    shutdownMs: SHUTDOWN_DEADLINE_MS + 5_000,
+    shutdownMs: httpShutdownMs,
     start: async () => {
       const h = await startHttpHost(config, { limiterShared: limiter?.shared });
       const crashed = new Promise((res) => h.once('crash', res));
@@ -107,8 +114,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       intensity: 3,
       periodMs: 10_000,
       onEvent: (e) => {
-        if (e.type === 'restart') log.warn('restarted', { child: e.id });
-        else if (e.type === 'gave-up') log.error('too many restarts: giving up', { child: e.id });
+        if (e.type === 'restart') {
+          restarts[e.id] = (restarts[e.id] ?? 0) + 1;
+          log.warn('restarted', { child: e.id });
+        } else if (e.type === 'gave-up') log.error('too many restarts: giving up', { child: e.id });
         else if (e.type === 'shutdown-timeout')
           log.warn('shutdown deadline passed', { child: e.id });
       },
@@ -118,10 +127,26 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
 
+  const queue = stores?.queue;
+  const metrics = await startMetricsServer(config, {
+    log: log.child('metrics'),
+    threads: (ms) => host?.scrape(ms) ?? Promise.resolve({ metrics: [], missing: 0 }),
+    limiter: limiter && (() => limiter!.stats()),
+    scheduler: () => scheduler?.stats(),
+    deletions: queue && (() => queue.countDeletions()),
+    restarts: () => restarts,
+  }).catch(async (err: unknown) => {
+    await supervisor.stop();
+    await stores?.close();
+    throw err;
+  });
+  if (metrics) opts.onListening?.('metrics', metrics.url);
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await supervisor.stop();
+      await metrics?.close();
       await stores?.close();
     })();
     return closing;

@@ -10,8 +10,10 @@ import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { ServiceName } from '../config.js';
 import { ListenError, ServiceMissingError } from './common/errors.js';
 import { guardApp } from './common/guard.js';
+import { type Heartbeats, mountHealth } from './common/health.js';
 import { inflightOf } from './common/inflight.js';
 import { mountNotFound } from './common/not-found.js';
+import { observeApp } from './common/observe.js';
 import { closeApp, loadUws } from './common/uws.js';
 import type { ServiceContext } from './context.js';
 import { SERVICE_MODULES, type ServiceLoader } from './services.js';
@@ -22,6 +24,8 @@ export interface HttpAppsOptions {
   ports: Partial<Record<ServiceName, number>>;
   /** Service modules. @default SERVICE_MODULES */
   modules?: Readonly<Partial<Record<ServiceName, ServiceLoader>>>;
+  /** The process's heartbeat board, for `/health/live`. @default none (this thread only) */
+  heartbeats?: Heartbeats;
 }
 
 export interface HttpApps {
@@ -29,6 +33,8 @@ export interface HttpApps {
   readonly ports: Partial<Record<ServiceName, number>>;
   /** In-flight requests over all apps (for tests and metrics). */
   inflight(): number;
+  /** Readiness turns 503 (`/health/ready`); the apps keep serving until close(). */
+  drain(): void;
   /** Stops listening, waits for in-flight requests up to `deadlineMs`, closes the apps. */
   close(deadlineMs?: number): Promise<void>;
   /**
@@ -87,6 +93,8 @@ export async function startHttpApps(
     }),
   );
   const running: Running[] = [];
+  let draining = false;
+  const accessLog = ctx.log.child('access');
   const ports: Partial<Record<ServiceName, number>> = {};
   const closeAll = () => {
     for (const r of running) {
@@ -97,9 +105,14 @@ export async function startHttpApps(
   try {
     for (const { service, mount } of mounts) {
       // Every handler runs guarded: a throw answers its request 500 instead of killing the thread.
-      const app = guardApp(uws.App(), ctx.log);
+      const raw = uws.App();
+      const app = guardApp(raw, ctx.log);
       const r: Running = { service, app, socket: undefined };
       running.push(r);
+      // Health first and unobserved (probes stay out of the access log and request metrics);
+      // then every later route is observed (outermost: its request id is set before the guard).
+      mountHealth(app, ctx, { service, heartbeats: options.heartbeats, draining: () => draining });
+      observeApp(raw, { service, accessLog: ctx.config.accessLog, log: accessLog });
       await mount(app, ctx);
       mountNotFound(app);
       const wanted = options.ports[service] ?? 0;
@@ -117,8 +130,12 @@ export async function startHttpApps(
   return {
     ports,
     inflight: () => running.reduce((n, r) => n + inflightOf(r.app).count, 0),
+    drain() {
+      draining = true;
+    },
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
+        draining = true;
         for (const r of running) {
           if (r.socket) uws.us_listen_socket_close(r.socket);
           r.socket = undefined;

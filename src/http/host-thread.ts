@@ -12,6 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { createPortChannel, PortReceiver, PortSender } from '../channels/index.js';
 import type { ServiceName } from '../config.js';
+import { scrapeChannel, scrapeTransfer, type ThreadScraper } from '../metrics/collect.js';
 import { workerFile } from '../worker-file.js';
 import { HttpFrontError, ThreadCrashError } from './common/errors.js';
 import type { HttpThreadData, ThreadCommand, ThreadEvent } from './host.worker.js';
@@ -26,6 +27,8 @@ export interface Thread {
   readonly exited: Promise<number>;
   readonly ports: Partial<Record<ServiceName, number>>;
   readonly limiterSlot: number;
+  /** Asks the thread for its metrics registry (src/metrics/collect.ts). */
+  readonly scraper: ThreadScraper;
   /** Set by the host before it asks the thread to close: its exit is then expected. */
   closing: boolean;
 }
@@ -36,17 +39,23 @@ export interface ThreadHooks {
 }
 
 export function spawnThread(
-  data: Omit<HttpThreadData, 'events' | 'control'>,
+  data: Omit<HttpThreadData, 'events' | 'control' | 'scrape'>,
   hooks: ThreadHooks,
 ): Promise<Thread> {
   const entry = workerFile(import.meta.url, './host.worker');
   const ev = createPortChannel(EVENT_CREDITS);
   const ctl = createPortChannel(1);
-  const workerData: HttpThreadData = { ...data, events: ev.sendEnd, control: ctl.recvEnd };
+  const scrape = scrapeChannel();
+  const workerData: HttpThreadData = {
+    ...data,
+    events: ev.sendEnd,
+    control: ctl.recvEnd,
+    scrape: scrape.thread,
+  };
   const worker = new Worker(entry.url, {
     execArgv: entry.execArgv,
     workerData,
-    transferList: [ev.sendEnd.port, ctl.recvEnd.port],
+    transferList: [ev.sendEnd.port, ctl.recvEnd.port, ...scrapeTransfer(scrape.thread)],
   });
   const events = new PortReceiver<ThreadEvent>(ev.recvEnd);
   const control = new PortSender<ThreadCommand>(ctl.sendEnd);
@@ -67,6 +76,7 @@ export function spawnThread(
             exited,
             ports: e.ports,
             limiterSlot: e.limiterSlot,
+            scraper: scrape.main,
             closing: false,
           };
           resolve(thread);

@@ -21,7 +21,9 @@ import { EventEmitter } from 'node:events';
 import { reclaimHolder } from '../actors/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
+import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
+import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { spawnThread, type Thread } from './host-thread.js';
 import { SERVICE_MODULES } from './services.js';
@@ -49,6 +51,8 @@ export interface HttpHost extends EventEmitter {
   /** Threads replaced so far. */
   readonly replacements: number;
   close(deadlineMs?: number): Promise<void>;
+  /** Every live thread's metrics (`missing` = threads that did not answer in `timeoutMs`). */
+  scrape(timeoutMs: number): Promise<{ metrics: MetricsJson[]; missing: number }>;
 }
 
 function hostForUrl(host: string): string {
@@ -56,16 +60,19 @@ function hostForUrl(host: string): string {
   return h.includes(':') ? `[${h}]` : h;
 }
 
-async function closeThread(t: Thread, deadlineMs: number): Promise<void> {
+async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<void> {
   t.closing = true;
-  t.control.trySend({ type: 'close', deadlineMs });
+  t.control.trySend({ type: 'close', deadlineMs, graceMs });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      // Never terminate(): see the header. Let the process exit without it.
-      t.worker.unref();
-      resolve();
-    }, deadlineMs + CLOSE_GRACE_MS);
+    timer = setTimeout(
+      () => {
+        // Never terminate(): see the header. Let the process exit without it.
+        t.worker.unref();
+        resolve();
+      },
+      graceMs + deadlineMs + CLOSE_GRACE_MS,
+    );
   });
   await Promise.race([t.exited, late]);
   clearTimeout(timer);
@@ -84,13 +91,16 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   const restart = validateRestart(opts.restart ?? HTTP_HOST_DEFAULTS.restart);
   const log = createLogger('http-host');
   const emitter = new EventEmitter();
-  const base: Omit<HttpThreadData, 'events' | 'control'> = {
+  const heartbeats = new Heartbeats(config.httpThreads);
+  const stopBeating = heartbeats.start(0);
+  const base: Omit<HttpThreadData, 'events' | 'control' | 'scrape'> = {
     index: 0,
     config,
     services,
     ports: Object.fromEntries(services.map((s) => [s, config.ports[s]])),
     limiterShared: opts.limiterShared,
     extraMounts: { ...opts.extraMounts },
+    heartbeats: heartbeats.buffer,
   };
   const threads = new Set<Thread>();
   let closing: Promise<void> | undefined;
@@ -159,6 +169,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     if (failed) throw (failed as PromiseRejectedResult).reason;
   } catch (err) {
     closing = Promise.resolve();
+    stopBeating();
     await Promise.all([...threads].map((t) => closeThread(t, 0)));
     throw err;
   }
@@ -170,9 +181,16 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         await Promise.allSettled([...starting]);
-        await Promise.all([...threads].map((t) => closeThread(t, deadlineMs)));
+        const grace = config.shutdownGraceMs;
+        await Promise.all([...threads].map((t) => closeThread(t, deadlineMs, grace)));
+        stopBeating();
       })();
       return closing;
+    },
+    async scrape(timeoutMs: number) {
+      const answers = await Promise.all([...threads].map((t) => t.scraper.scrape(timeoutMs)));
+      const metrics = answers.filter((a): a is MetricsJson => a !== undefined);
+      return { metrics, missing: answers.length - metrics.length };
     },
   });
   Object.defineProperty(host, 'replacements', { get: () => replacements });

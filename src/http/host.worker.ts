@@ -12,14 +12,18 @@
  * the 'exit' hook closes every uWS handle first: a uWS handle left open at thread exit makes
  * Node abort the whole process (`uv_loop_close() while having open handles`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { workerData } from 'node:worker_threads';
 import { LimiterClient } from '../actors/index.js';
 import { type PortChannelEnd, PortReceiver, PortSender } from '../channels/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
+import { answerScrapes, type ScrapeEnds } from '../metrics/collect.js';
+import { observeStores } from '../metrics/store.js';
 import { openStores } from '../store/index.js';
 import { type HttpApps, startHttpApps } from './apps.js';
 import { containCrashes, reportCrash } from './common/guard.js';
+import { Heartbeats } from './common/health.js';
 import type { MountService, ServiceContext } from './context.js';
 import { SERVICE_MODULES, type ServiceLoader } from './services.js';
 
@@ -33,6 +37,10 @@ export interface HttpThreadData {
   extraMounts: Partial<Record<ServiceName, string>>;
   events: PortChannelEnd;
   control: PortChannelEnd;
+  /** The process's heartbeat board (this thread beats in slot index + 1). */
+  heartbeats: SharedArrayBuffer;
+  /** This thread's ends of the metrics scrape channels. */
+  scrape: ScrapeEnds;
 }
 
 export type ThreadEvent =
@@ -41,7 +49,8 @@ export type ThreadEvent =
   | { type: 'crash'; method: string | undefined; url: string | undefined; message: string }
   | { type: 'closed' };
 
-export type ThreadCommand = { type: 'close'; deadlineMs: number };
+/** `graceMs`: how long readiness reports 503 before the listeners close (SIGTERM's drain). */
+export type ThreadCommand = { type: 'close'; deadlineMs: number; graceMs?: number };
 
 const data = workerData as HttpThreadData;
 const events = new PortSender<ThreadEvent>(data.events);
@@ -77,7 +86,11 @@ function modules(): Partial<Record<ServiceName, ServiceLoader>> {
 }
 
 async function main(): Promise<void> {
-  const stores = await openStores(data.config);
+  const stores = observeStores(await openStores(data.config));
+  const heartbeats = new Heartbeats(data.config.httpThreads, data.heartbeats);
+  const stopBeating = heartbeats.start(data.index + 1);
+  const stopScrapes = new AbortController();
+  void answerScrapes(data.scrape, stopScrapes.signal);
   let limiter: LimiterClient | undefined;
   try {
     limiter =
@@ -96,14 +109,23 @@ async function main(): Promise<void> {
       host: data.config.host,
       ports: data.ports,
       modules: modules(),
+      heartbeats,
     });
   } catch (err) {
+    stopScrapes.abort();
+    stopBeating();
     await stores.close().catch(() => {});
     throw err;
   }
   await events.send({ type: 'ready', ports: apps.ports, limiterSlot: limiter?.slot ?? -1 });
   const { value } = await control.recv();
+  // Readiness turns 503 first; listeners close only after the grace period, so a load balancer
+  // sees "not ready" and stops sending before connections are refused.
+  apps.drain();
+  if (value?.graceMs) await sleep(value.graceMs);
   await apps.close(value?.deadlineMs ?? 0);
+  stopScrapes.abort();
+  stopBeating();
   await stores.close();
   await events.send({ type: 'closed' });
   events.close();

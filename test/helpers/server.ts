@@ -58,6 +58,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       HTTP_THREADS: '1',
       SCHEDULER_INTERVAL_MS: '200',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // No metrics port (9464 would clash between parallel servers) and no readiness grace.
+      METRICS_PORT: '0',
+      SHUTDOWN_GRACE_MS: '0',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

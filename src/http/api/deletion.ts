@@ -6,6 +6,7 @@
  * bearer token, which is how the scheduler's REST service accepts records from other nodes.
  */
 
+import { currentRequest } from '../../log.js';
 import { HttpError } from '../common/errors.js';
 import type { ServiceContext } from '../context.js';
 
@@ -19,6 +20,9 @@ export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<
   }
   const headers: Record<string, string> = {};
   if (config.schedulerToken) headers.authorization = `Bearer ${config.schedulerToken}`;
+  // The scheduler logs this deletion under the id of the request that caused it.
+  const reqId = currentRequest()?.reqId;
+  if (reqId) headers['x-request-id'] = reqId;
   let status: number;
   try {
     const res = await fetch(`${config.schedulerUrl}/video-delete-record/${vid}`, {

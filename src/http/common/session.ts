@@ -1,4 +1,5 @@
 /** Resolving the `X-Session-Id` header (or the web's cookie value) to a live session. */
+import { currentRequest } from '../../log.js';
 import type { Session } from '../../store/types.js';
 import type { ServiceContext } from '../context.js';
 import { isUuid } from './ids.js';
@@ -12,5 +13,9 @@ export async function sessionFrom(
   headerValue: string | undefined,
 ): Promise<Session | undefined> {
   if (!headerValue || !isUuid(headerValue)) return undefined;
-  return ctx.records.getSession(headerValue.toLowerCase(), Date.now());
+  const session = await ctx.records.getSession(headerValue.toLowerCase(), Date.now());
+  // The access log names the user a request acted as.
+  const request = currentRequest();
+  if (session && request) request.user = session.userId;
+  return session;
 }
