@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { defineErrors, VideoServerError } from './errors.js';
 import {
   LOG_FORMATS,
   LOG_LEVELS,
@@ -62,16 +63,17 @@ export interface Config {
   shutdownGraceMs: number;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
+/** A bad setting: the message starts with its name (`PORT: …`). */
+export class ConfigError extends VideoServerError {
   constructor(
     readonly setting: string,
     message: string,
   ) {
-    super(`${setting}: ${message}`);
-    this.name = 'ConfigError';
+    super('ERR_CONFIG', `${setting}: ${message}`);
   }
 }
+
+defineErrors('config', { ERR_CONFIG: ConfigError });
 
 const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freeze({
   web: 8080,

@@ -1,20 +1,20 @@
 /**
- * The actor layer's error catalog: one base class with a stable `code`, one subclass per
- * condition. Errors cross threads (thread actors, pools) as plain `{ code, message, name }`
- * objects and are rebuilt on the other side as the same class through a registry keyed by
- * code — structured clone keeps an Error's message but drops its class and custom fields.
- * Other areas register their own classes with `registerErrorClass` so that their errors thrown
- * inside a pool task come back as themselves.
+ * The actor layer's errors, in the project's one catalog (src/errors.ts): a base class for the
+ * area, one subclass per condition, registered by code so that an error crossing a thread (thread
+ * actors, pools: structured clone keeps the message but drops the class and `code`) comes back
+ * as the same class through `rebuildError`.
  */
+import { defineErrors, VideoServerError } from '../errors.js';
 
-export class ActorError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+export {
+  isSerializedError,
+  RemoteError,
+  rebuildError,
+  type SerializedError,
+  serializeError,
+} from '../errors.js';
+
+export class ActorError extends VideoServerError {}
 
 /** `ask` got no reply within its timeout. */
 export class AskTimeoutError extends ActorError {
@@ -86,74 +86,15 @@ export class LimiterOverReleaseError extends ActorError {
   }
 }
 
-/** An error from another thread whose code has no registered class. */
-export class RemoteError extends ActorError {}
-
-/** What crosses a thread boundary. */
-export interface SerializedError {
-  code: string;
-  message: string;
-  name?: string;
-}
-
-type ErrorClass = new (message: string) => Error;
-const registry = new Map<string, ErrorClass>();
-
-/** Make `code` rebuild as `ctor` (whose constructor must accept a message as first argument). */
-export function registerErrorClass(code: string, ctor: ErrorClass): void {
-  registry.set(code, ctor);
-}
-
-for (const [code, ctor] of [
-  ['ERR_ASK_TIMEOUT', AskTimeoutError],
-  ['ERR_ACTOR_STOPPED', ActorStoppedError],
-  ['ERR_ACTOR_CRASHED', ActorCrashedError],
-  ['ERR_SUPERVISOR_GAVE_UP', SupervisorGaveUpError],
-  ['ERR_WORKER_EXITED', WorkerExitedError],
-  ['ERR_SHUTDOWN_TIMEOUT', ShutdownTimeoutError],
-  ['ERR_ACTOR_INVALID_ARGUMENT', InvalidArgumentError],
-  ['ERR_TASK_ABORTED', TaskAbortedError],
-  ['ERR_POOL_CLOSED', PoolClosedError],
-  ['ERR_LIMITER_OVER_RELEASE', LimiterOverReleaseError],
-] as const) {
-  registerErrorClass(code, ctor);
-}
-
-/** Any thrown value → `{code, message, name}`; errors without a string code get `ERR_UNKNOWN`. */
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return {
-      code: typeof code === 'string' ? code : 'ERR_UNKNOWN',
-      message: err.message,
-      name: err.name,
-    };
-  }
-  return { code: 'ERR_UNKNOWN', message: String(err) };
-}
-
-/** The inverse of `serializeError`: the registered class for the code, else a RemoteError. */
-export function rebuildError(data: SerializedError): Error {
-  const ctor = registry.get(data.code);
-  if (ctor) {
-    const err = new ctor(data.message);
-    // Classes that set `code` themselves keep it; classes that take it from a field get it here.
-    if ((err as { code?: unknown }).code === undefined) {
-      Object.defineProperty(err, 'code', { value: data.code, enumerable: true });
-    }
-    return err;
-  }
-  const err = new RemoteError(data.code, data.message);
-  if (data.name) err.name = data.name;
-  return err;
-}
-
-/** True for a plain `{code: string, message: string}` object (what serializeError produces). */
-export function isSerializedError(v: unknown): v is SerializedError {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as SerializedError).code === 'string' &&
-    typeof (v as SerializedError).message === 'string'
-  );
-}
+defineErrors('actors', {
+  ERR_ASK_TIMEOUT: AskTimeoutError,
+  ERR_ACTOR_STOPPED: ActorStoppedError,
+  ERR_ACTOR_CRASHED: ActorCrashedError,
+  ERR_SUPERVISOR_GAVE_UP: SupervisorGaveUpError,
+  ERR_WORKER_EXITED: WorkerExitedError,
+  ERR_SHUTDOWN_TIMEOUT: ShutdownTimeoutError,
+  ERR_ACTOR_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_TASK_ABORTED: TaskAbortedError,
+  ERR_POOL_CLOSED: PoolClosedError,
+  ERR_LIMITER_OVER_RELEASE: LimiterOverReleaseError,
+});

@@ -27,7 +27,6 @@ export {
   PoolClosedError,
   RemoteError,
   rebuildError,
-  registerErrorClass,
   type SerializedError,
   ShutdownTimeoutError,
   SupervisorGaveUpError,

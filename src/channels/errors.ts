@@ -1,28 +1,29 @@
 /**
- * The channel error catalog. Every error a caller can observe from `src/channels` is a
- * `ChannelError` with a stable `code`; the codes are part of the public contract (they cross
- * threads as `{ code, message }` and are rebuilt with `channelErrorFromCode`).
+ * The channel errors, in the project's one catalog (src/errors.ts). Every error a caller can
+ * observe from `src/channels` is a `ChannelError` with a stable `code`; the codes are part of the
+ * public contract (they cross threads as `{ code, message }` and are rebuilt with `rebuildError`).
  *
  * Misuse that Go turns into a panic (send on a closed channel, closing twice, a negative
  * WaitGroup counter) is a coded error here: thrown by synchronous calls, a rejection from
  * asynchronous ones.
  */
 
+import { defineErrors, VideoServerError } from '../errors.js';
+
 export type ChannelErrorCode =
   | 'ERR_SEND_ON_CLOSED'
   | 'ERR_CLOSE_OF_CLOSED'
-  | 'ERR_INVALID_OPTION'
-  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_CHANNEL_INVALID_OPTION'
+  | 'ERR_CHANNEL_INVALID_ARGUMENT'
   | 'ERR_NEGATIVE_WAITGROUP_COUNTER'
   | 'ERR_UNSUPPORTED_CHANNEL'
-  | 'ABORT_ERR';
+  | 'ERR_ABORTED';
 
 /** Base class: `err instanceof ChannelError` and a stable `err.code`. */
-export class ChannelError extends Error {
-  readonly code: ChannelErrorCode;
+export class ChannelError extends VideoServerError {
+  declare readonly code: ChannelErrorCode;
   constructor(code: ChannelErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.name = 'ChannelError';
   }
 }
@@ -44,14 +45,14 @@ export class CloseOfClosedError extends ChannelError {
 /** A bad option; the message names it (`options.capacity must be a non-negative integer`). */
 export class InvalidOptionError extends ChannelError {
   constructor(message: string) {
-    super('ERR_INVALID_OPTION', message);
+    super('ERR_CHANNEL_INVALID_OPTION', message);
   }
 }
 
 /** A bad positional argument (a select case that is not a case, a negative duration, …). */
 export class InvalidArgumentError extends ChannelError {
   constructor(message: string) {
-    super('ERR_INVALID_ARGUMENT', message);
+    super('ERR_CHANNEL_INVALID_ARGUMENT', message);
   }
 }
 
@@ -70,28 +71,23 @@ export class UnsupportedChannelError extends ChannelError {
 }
 
 /**
- * The operation's signal aborted. `name === 'AbortError'` and `code === 'ABORT_ERR'` match
- * Node's own AbortError, so generic abort handling recognises it; `cause` is `signal.reason`.
+ * The operation's signal aborted. `name === 'AbortError'` matches Node's own AbortError, so
+ * generic abort handling recognises it (the code follows the project's `ERR_` prefix, not Node's
+ * `ABORT_ERR`); `cause` is `signal.reason`.
  */
 export class AbortError extends ChannelError {
   constructor(cause?: unknown) {
-    super('ABORT_ERR', 'The operation was aborted', { cause });
+    super('ERR_ABORTED', 'The operation was aborted', { cause });
     this.name = 'AbortError';
   }
 }
 
-const byCode: Record<ChannelErrorCode, (message: string) => ChannelError> = {
-  ERR_SEND_ON_CLOSED: () => new SendOnClosedError(),
-  ERR_CLOSE_OF_CLOSED: () => new CloseOfClosedError(),
-  ERR_INVALID_OPTION: (m) => new InvalidOptionError(m),
-  ERR_INVALID_ARGUMENT: (m) => new InvalidArgumentError(m),
-  ERR_NEGATIVE_WAITGROUP_COUNTER: () => new NegativeWaitGroupCounterError(),
-  ERR_UNSUPPORTED_CHANNEL: (m) => new UnsupportedChannelError(m),
-  ABORT_ERR: () => new AbortError(),
-};
-
-/** Rebuild an error sent across threads as `{ code, message }`; unknown codes stay generic. */
-export function channelErrorFromCode(code: string, message: string): ChannelError {
-  const make = byCode[code as ChannelErrorCode];
-  return make ? make(message) : new ChannelError(code as ChannelErrorCode, message);
-}
+defineErrors('channels', {
+  ERR_SEND_ON_CLOSED: SendOnClosedError,
+  ERR_CLOSE_OF_CLOSED: CloseOfClosedError,
+  ERR_CHANNEL_INVALID_OPTION: InvalidOptionError,
+  ERR_CHANNEL_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_NEGATIVE_WAITGROUP_COUNTER: NegativeWaitGroupCounterError,
+  ERR_UNSUPPORTED_CHANNEL: UnsupportedChannelError,
+  ERR_ABORTED: AbortError,
+});

@@ -18,7 +18,6 @@ export {
   ChannelError,
   type ChannelErrorCode,
   CloseOfClosedError,
-  channelErrorFromCode,
   InvalidArgumentError,
   InvalidOptionError,
   NegativeWaitGroupCounterError,

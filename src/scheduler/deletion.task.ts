@@ -13,16 +13,12 @@
 import { appendFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { defineTask } from '../actors/pool-task.js';
+import { serializeError } from '../errors.js';
 import { openStores } from '../store/index.js';
 import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
 let stores: Promise<Stores> | undefined;
-
-function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERR_DELETION_TASK';
-}
 
 export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
   const { videoId, owner } = task;
@@ -54,7 +50,7 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
     result = {
       videoId,
       outcome: 'failed',
-      error: { code: codeOf(err), message },
+      error: { code: serializeError(err).code, message },
       start,
       end: Date.now(),
     };

@@ -1,22 +1,20 @@
 /**
- * The scheduler's error catalog. Every error a caller can observe from `src/actors/scheduler`
- * and the scheduler REST service is a `SchedulerError` with a stable `code`; a deletion task's
- * failure crosses the pool as `{ code, message }` and is stored in the record's `lastError` as
- * `code: message`.
+ * The scheduler's errors, in the project's one catalog (src/errors.ts). Every error a caller can
+ * observe from `src/scheduler` and the scheduler REST service is a `SchedulerError` with a stable
+ * `code`; a deletion task's failure crosses the pool as `{ code, message }` (serializeError) and
+ * is stored in the record's `lastError` as `code: message`.
  */
+import { defineErrors, VideoServerError } from '../errors.js';
 
 export type SchedulerErrorCode =
   | 'ERR_SCHEDULER_OPTION'
   | 'ERR_RUNNER_CLOSED'
-  | 'ERR_SCHEDULER_EXPOSED'
-  | 'ERR_DELETION_TASK';
+  | 'ERR_SCHEDULER_EXPOSED';
 
-export class SchedulerError extends Error {
-  readonly code: SchedulerErrorCode;
+export class SchedulerError extends VideoServerError {
+  declare readonly code: SchedulerErrorCode;
   constructor(code: SchedulerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = 'SchedulerError';
+    super(code, message, options);
   }
 }
 
@@ -43,3 +41,9 @@ export class SchedulerExposedError extends SchedulerError {
     );
   }
 }
+
+defineErrors('scheduler', {
+  ERR_SCHEDULER_OPTION: SchedulerOptionError,
+  ERR_RUNNER_CLOSED: RunnerClosedError,
+  ERR_SCHEDULER_EXPOSED: SchedulerExposedError,
+});

@@ -1,10 +1,12 @@
 /**
- * The storage error catalog. Every failure a store reports is a StoreError with a stable `code`
- * (callers branch on the code, never on the message). Across threads send `toJSON()` and rebuild
- * with `storeErrorFromJSON`. A missing record is not an error (the port returns
+ * The storage errors, in the project's one catalog (src/errors.ts). Every failure a store reports
+ * is a StoreError with a stable `code` (callers branch on the class or code, never on the
+ * message); across threads they travel with `serializeError`/`rebuildError`. A missing record is not an error (the port returns
  * `undefined`/`false`); a missing blob on read is ERR_BLOB_NOT_FOUND because a stream has no
  * other way to say it.
  */
+
+import { defineErrors, VideoServerError } from '../errors.js';
 
 export const STORE_ERROR_CODES = [
   /** A unique key is taken (user name). */
@@ -31,18 +33,11 @@ export const STORE_ERROR_CODES = [
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class StoreError extends VideoServerError {
+  declare readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'StoreError';
-  }
-
-  toJSON(): { code: StoreErrorCode; message: string } {
-    return { code: this.code, message: this.message };
   }
 }
 
@@ -116,13 +111,18 @@ export function isNoSpace(e: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
-/** Rebuilds an error sent across threads as `{code, message}`. */
-export function storeErrorFromJSON(data: { code: string; message: string }): StoreError {
-  const code = (STORE_ERROR_CODES as readonly string[]).includes(data.code)
-    ? (data.code as StoreErrorCode)
-    : 'ERR_STORE_UNAVAILABLE';
-  return new StoreError(code, data.message);
-}
+defineErrors('store', {
+  ERR_DUPLICATE: DuplicateError,
+  ERR_STORE_UNAVAILABLE: StoreUnavailableError,
+  ERR_INVALID_ID: InvalidIdError,
+  ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_BLOB_TOO_LARGE: BlobTooLargeError,
+  ERR_BLOB_NOT_FOUND: BlobNotFoundError,
+  ERR_INVALID_RANGE: InvalidRangeError,
+  ERR_WRITER_CLOSED: WriterClosedError,
+  ERR_STORE_CLOSED: StoreClosedError,
+  ERR_STORAGE_FULL: StorageFullError,
+});
 
 export function isStoreError(e: unknown, code?: StoreErrorCode): e is StoreError {
   return e instanceof StoreError && (code === undefined || e.code === code);

@@ -4,9 +4,9 @@ import {
   InvalidArgumentError,
   type Pool,
   PoolClosedError,
-  registerErrorClass,
   TaskAbortedError,
 } from '../../src/actors/index.js';
+import { defineErrors } from '../../src/errors.js';
 import { workerFile } from '../../src/worker-file.js';
 import type { Task } from '../fixtures/actors/pool.task.js';
 
@@ -20,7 +20,7 @@ afterEach(async () => {
 class CustomError extends Error {
   readonly code = 'ERR_TEST_CUSTOM';
 }
-registerErrorClass('ERR_TEST_CUSTOM', CustomError);
+defineErrors('test', { ERR_TEST_CUSTOM: CustomError });
 type CodedError = Error & { code: string };
 const unexpected = (): never => {
   throw new Error('expected a rejection');

@@ -62,7 +62,7 @@ export function describeProperty(ctx: Ctx): void {
               await p;
               ok.add(v);
             } catch (e) {
-              if (!isCode(e, 'ABORT_ERR')) throw e;
+              if (!isCode(e, 'ERR_ABORTED')) throw e;
               failed.add(v);
             }
             break;
@@ -107,7 +107,7 @@ export function describeProperty(ctx: Ctx): void {
         await pause(wait);
         ac.abort();
         r = await p.catch((e: unknown) => {
-          if (!isCode(e, 'ABORT_ERR')) throw e;
+          if (!isCode(e, 'ERR_ABORTED')) throw e;
           return undefined;
         });
       }

@@ -151,9 +151,9 @@ export function describeSelect(ctx: Ctx): void {
       expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
     });
 
-    it('rejects a malformed case with ERR_INVALID_ARGUMENT', async () => {
-      await expectCode(select([{ kind: 3 } as never]), 'ERR_INVALID_ARGUMENT');
-      await expectCode(select('x' as never), 'ERR_INVALID_ARGUMENT');
+    it('rejects a malformed case with ERR_CHANNEL_INVALID_ARGUMENT', async () => {
+      await expectCode(select([{ kind: 3 } as never]), 'ERR_CHANNEL_INVALID_ARGUMENT');
+      await expectCode(select('x' as never), 'ERR_CHANNEL_INVALID_ARGUMENT');
     });
   });
 }

@@ -58,17 +58,17 @@ describe('port channel (MessagePort with credits)', () => {
     const ac = new AbortController();
     const r = rx.recv(ac.signal);
     ac.abort();
-    expect(await code(r)).toBe('ABORT_ERR');
+    expect(await code(r)).toBe('ERR_ABORTED');
     tx.trySend(1);
     const ac2 = new AbortController();
     const s = tx.send(2, ac2.signal);
     ac2.abort();
-    expect(await code(s)).toBe('ABORT_ERR');
+    expect(await code(s)).toBe('ERR_ABORTED');
     expect(await rx.recv()).toEqual({ value: 1, ok: true });
     await tx.send(3);
     expect(await rx.recv()).toEqual({ value: 3, ok: true });
     expect(() => createPortChannel(0)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_OPTION' }),
     );
     expect(() => new PortSender({} as never)).toThrow(/createPortChannel/);
   });

@@ -131,20 +131,20 @@ describe('CrossThreadChannel across threads', () => {
     await js.send({ a: [1, 'x', null] });
     expect((await js.recv()).value).toEqual({ a: [1, 'x', null] });
     expect(() => js.trySend(undefined)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
     );
     expect(() => new CrossThreadChannel({ codec: 'xml' as never })).toThrow(/options.codec/);
   });
 
   it('rejects values that cannot cross or do not fit, with coded errors', async () => {
     const ch = new CrossThreadChannel<unknown>({ capacity: 1, slotBytes: 64 });
-    await expect(ch.send(() => 1)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(ch.send(() => 1)).rejects.toMatchObject({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' });
     await expect(ch.send('x'.repeat(100))).rejects.toThrow(/options.slotBytes/);
     expect(() => ch.trySend(new Array(100).fill(1))).toThrow(/options.slotBytes/);
     expect(ch.length).toBe(0);
     expect(() => new CrossThreadChannel({ capacity: -1 })).toThrow(/options.capacity/);
     expect(() => CrossThreadChannel.from(new SharedArrayBuffer(16))).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_OPTION' }),
     );
   });
 });

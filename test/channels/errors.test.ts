@@ -5,12 +5,12 @@ import {
   Channel,
   ChannelError,
   CloseOfClosedError,
-  channelErrorFromCode,
   recv,
   SendOnClosedError,
   select,
   UnsupportedChannelError,
 } from '../../src/channels/index.js';
+import { RemoteError, rebuildError, serializeError } from '../../src/errors.js';
 
 describe('channel errors', () => {
   it('invalid capacity names the option', () => {
@@ -33,7 +33,7 @@ describe('channel errors', () => {
       new Channel(-1);
     } catch (e) {
       expect(e).toBeInstanceOf(ChannelError);
-      expect((e as ChannelError).code).toBe('ERR_INVALID_OPTION');
+      expect((e as ChannelError).code).toBe('ERR_CHANNEL_INVALID_OPTION');
     }
   });
 
@@ -42,15 +42,15 @@ describe('channel errors', () => {
     expect(errors.map((e) => e.code)).toEqual([
       'ERR_SEND_ON_CLOSED',
       'ERR_CLOSE_OF_CLOSED',
-      'ABORT_ERR',
+      'ERR_ABORTED',
     ]);
     for (const e of errors) {
-      const back = channelErrorFromCode(e.code, e.message);
+      const back = rebuildError(structuredClone(serializeError(e)));
       expect(back.constructor).toBe(e.constructor);
       expect(back.message).toBe(e.message);
     }
     expect(new AbortError().name).toBe('AbortError');
-    expect(channelErrorFromCode('ERR_SOMETHING_NEW', 'x')).toBeInstanceOf(ChannelError);
+    expect(rebuildError({ code: 'ERR_SOMETHING_NEW', message: 'x' })).toBeInstanceOf(RemoteError);
   });
 
   it('select refuses a channel kind it cannot wait on', async () => {

@@ -80,7 +80,9 @@ describe('timers (fake clock)', () => {
     expect(t.tryRecv()).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
     expect(t.tryRecv()).toEqual({ value: 1_035, ok: true });
-    expect(() => t.reset(0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => t.reset(0)).toThrow(
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
+    );
     t.stop();
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -127,12 +129,16 @@ describe('timers (fake clock)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('rejects bad durations with ERR_INVALID_ARGUMENT', async () => {
-    expect(() => timeAfter(-1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => ticker(0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  it('rejects bad durations with ERR_CHANNEL_INVALID_ARGUMENT', async () => {
+    expect(() => timeAfter(-1)).toThrow(
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
+    );
+    expect(() => ticker(0)).toThrow(
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
+    );
     expect(() => ticker(Number.NaN)).toThrow(/ms must be a positive/);
     await expect(sleep(Number.POSITIVE_INFINITY)).rejects.toMatchObject({
-      code: 'ERR_INVALID_ARGUMENT',
+      code: 'ERR_CHANNEL_INVALID_ARGUMENT',
     });
   });
 });

@@ -44,7 +44,9 @@ describe('WaitGroup', () => {
       expect.objectContaining({ code: 'ERR_NEGATIVE_WAITGROUP_COUNTER' }),
     );
     expect(wg.count).toBe(0);
-    expect(() => wg.add(1.5)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => wg.add(1.5)).toThrow(
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
+    );
   });
 
   it('wait with a signal rejects with AbortError and no longer counts as a waiter', async () => {
@@ -53,7 +55,7 @@ describe('WaitGroup', () => {
     const ac = new AbortController();
     const w = wg.wait(ac.signal);
     ac.abort();
-    await expect(w).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+    await expect(w).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED' });
     await expect(wg.wait(ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
     const long = new AbortController();
     const w2 = wg.wait(long.signal);

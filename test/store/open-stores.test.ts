@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rebuildError, serializeError } from '../../src/errors.js';
 import {
+  DuplicateError,
   describeMongoUri,
   FsBlobStore,
   GridFsBlobStore,
@@ -18,7 +20,6 @@ import {
   MongoRecordStore,
   openStores,
   StoreError,
-  storeErrorFromJSON,
 } from '../../src/store/index.js';
 import { dropMongoTestDb, mongoTestUri } from '../helpers/mongo.js';
 
@@ -125,15 +126,11 @@ describe('openStores', () => {
     expect(describeMongoUri('mongodb+srv://cluster.example.net/')).toBe('cluster.example.net');
   });
 
-  it('errors cross threads as {code, message}', () => {
-    const e = storeErrorFromJSON(
-      JSON.parse(JSON.stringify(new StoreError('ERR_DUPLICATE', 'taken'))),
-    );
+  it('errors cross threads as {code, message} and come back as their class', () => {
+    const e = rebuildError(structuredClone(serializeError(new DuplicateError('user "x"'))));
+    expect(e).toBeInstanceOf(DuplicateError);
     expect(e).toBeInstanceOf(StoreError);
-    expect(e).toMatchObject({ code: 'ERR_DUPLICATE', message: 'taken' });
-    expect(storeErrorFromJSON({ code: 'ERR_WHAT', message: 'm' }).code).toBe(
-      'ERR_STORE_UNAVAILABLE',
-    );
+    expect(e).toMatchObject({ code: 'ERR_DUPLICATE', message: 'user "x" already exists' });
   });
 });
 

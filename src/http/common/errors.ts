@@ -1,23 +1,17 @@
 /**
- * The HTTP front's error catalog: one base class with a stable `code`, one subclass per condition.
+ * The HTTP front's errors, in the project's one catalog (src/errors.ts): a base class with a
+ * stable `code`, one subclass per condition.
  *
  * Two families live here:
  * - start-up errors of the host (`ERR_UWS_NATIVE`, `ERR_SERVICE_MISSING`, `ERR_HTTP_LISTEN`, …);
  * - `HttpError`: a request failure that maps to a status and an api-style JSON body
  *   `{"error": "...", "error_code": "00N"}` (REFERENCE.md, api). Services throw or build these and
- *   `sendError` turns them into a response.
+ *   `sendError` turns them into a response. Each kind has its own catalog code
+ *   (`ERR_HTTP_NOT_FOUND`, …) beside the api's numeric `error_code`.
  */
+import { defineErrors, VideoServerError } from '../../errors.js';
 
-export class HttpFrontError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'HttpFrontError';
-  }
-}
+export class HttpFrontError extends VideoServerError {}
 
 /** The native uWS addon failed to load: we never run on the package's pure-Node fallback. */
 export class UwsNativeError extends HttpFrontError {
@@ -41,6 +35,13 @@ export class ServiceMissingError extends HttpFrontError {
 export class ListenError extends HttpFrontError {
   constructor(service: string, host: string, port: number) {
     super('ERR_HTTP_LISTEN', `${service}: cannot listen on ${host}:${port}`);
+  }
+}
+
+/** An HTTP thread failed to start for a reason without a code of its own. */
+export class HttpStartError extends HttpFrontError {
+  constructor(message: string) {
+    super('ERR_HTTP_START', message);
   }
 }
 
@@ -79,19 +80,36 @@ export const ERROR_CODES = Object.freeze({
 
 export type ErrorKind = keyof typeof ERROR_CODES;
 
-/** A request failure with its HTTP status and api error code. */
-export class HttpError extends Error {
-  readonly status: number;
-  readonly errorCode: string;
-  constructor(
-    readonly kind: ErrorKind,
-    message?: string,
-  ) {
-    const entry = ERROR_CODES[kind];
-    super(message ?? entry.message);
+/** The catalog code of a kind: `notFound` → `ERR_HTTP_NOT_FOUND`. */
+export function httpErrorCode(kind: ErrorKind): string {
+  return `ERR_HTTP_${kind.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+const KIND_BY_CODE = new Map(
+  (Object.keys(ERROR_CODES) as ErrorKind[]).map((k) => [httpErrorCode(k), k]),
+);
+
+/**
+ * A request failure with its HTTP status and api error code. Status, kind and api code derive
+ * from the catalog `code`, so an HttpError rebuilt after crossing a thread is whole again.
+ */
+export class HttpError extends VideoServerError {
+  constructor(kind: ErrorKind, message?: string) {
+    super(httpErrorCode(kind), message ?? ERROR_CODES[kind].message);
     this.name = 'HttpError';
-    this.status = entry.status;
-    this.errorCode = entry.code;
+  }
+
+  get kind(): ErrorKind {
+    return KIND_BY_CODE.get(this.code) ?? 'internal';
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.kind].status;
+  }
+
+  /** The api's numeric code (`005`), as the reference's JSON body carries it. */
+  get errorCode(): string {
+    return ERROR_CODES[this.kind].code;
   }
 
   /** The api's JSON body. */
@@ -106,3 +124,13 @@ export class ClientAbortedError extends HttpFrontError {
     super('ERR_CLIENT_ABORTED', 'the client aborted the request');
   }
 }
+
+defineErrors('http', {
+  ERR_UWS_NATIVE: UwsNativeError,
+  ERR_SERVICE_MISSING: ServiceMissingError,
+  ERR_HTTP_LISTEN: ListenError,
+  ERR_HTTP_START: HttpStartError,
+  ERR_HTTP_THREAD_CRASH: ThreadCrashError,
+  ERR_CLIENT_ABORTED: ClientAbortedError,
+  ...Object.fromEntries([...KIND_BY_CODE.keys()].map((code) => [code, HttpError])),
+});
