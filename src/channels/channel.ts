@@ -140,7 +140,7 @@ export class Channel<T> implements ChannelLike<T> {
 
   /**
    * `new Channel(capacity)` or `new Channel({ capacity })`; 0 (the default) is an unbuffered
-   * rendezvous channel. Throws ERR_INVALID_OPTION for anything but a non-negative integer.
+   * rendezvous channel. Throws ERR_CHANNEL_INVALID_OPTION for anything but a non-negative integer.
    */
   constructor(options: number | ChannelOptions = CHANNEL_DEFAULTS.capacity) {
     const capacity =

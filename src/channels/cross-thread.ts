@@ -9,7 +9,7 @@
  * transfer: Maps, Dates, typed arrays, cycles — 'json' is JSON text (about 3× cheaper, plain
  * JSON values only), and the typed codecs 'f64' (numbers) and 'bytes' (Uint8Array records) copy
  * the value straight into the slot. A value larger than `slotBytes` encoded is refused
- * (ERR_INVALID_ARGUMENT). Batched traffic (`trySendMany`/`sendMany`, `tryRecvMany`/`recvMany`)
+ * (ERR_CHANNEL_INVALID_ARGUMENT). Batched traffic (`trySendMany`/`sendMany`, `tryRecvMany`/`recvMany`)
  * takes the lock and wakes the other side once per run of values, not once per value: that is
  * what carries millions of values a second between threads.
  * Memory is bounded by (capacity + parkedSenders) slots: a full channel makes senders wait —
@@ -148,7 +148,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
   /**
    * Send a prefix of `values[from..]` that completes now, under one lock and one wake-up: the
    * count sent. Like trySend, never overtakes this endpoint's blocked sends and throws
-   * ERR_SEND_ON_CLOSED when closed; every value is validated first (ERR_INVALID_ARGUMENT sends
+   * ERR_SEND_ON_CLOSED when closed; every value is validated first (ERR_CHANNEL_INVALID_ARGUMENT sends
    * nothing).
    */
   trySendMany(values: readonly T[], from = 0): number {

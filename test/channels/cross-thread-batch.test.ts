@@ -19,7 +19,7 @@ describe('CrossThreadChannel typed codecs and batches', () => {
     expect(ch.trySendMany(values)).toBe(values.length);
     expect(ch.tryRecvMany(100)).toEqual(values);
     expect(() => ch.trySend('1' as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
     );
     // Validation comes first: a bad value anywhere in a batch sends nothing.
     expect(() => ch.trySendMany([1, 2, 'x' as never])).toThrow(/carries numbers/);
