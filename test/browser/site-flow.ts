@@ -80,7 +80,13 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   // The sign-in page, then register.
   await page.goto(`${o.webUrl}/login`);
   await shot(page, o.artifacts, '01-login');
-  await page.click('#tab-register');
+  // The forms are ARIA tabs: arrow keys move the selection and the focus.
+  await page.focus('#tab-signin');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('#tab-register', 'aria-selected'), 'true');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'tab-register');
+  assert.equal(await page.isVisible('#register-form'), true);
+  assert.equal(await page.isVisible('#signin-form'), false);
   await page.fill('#register-form input[name=user_name]', USER);
   await page.fill('#register-form input[name=pwd]', PASSWORD);
   await Promise.all([
@@ -176,6 +182,9 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
 
   // Comment.
   // Markup in user text stays text (the page never puts user input into innerHTML).
+  // An empty post shows an error; the next success clears it (no stale banner).
+  await page.click('#comment-form button[type=submit]');
+  await page.waitForSelector('#comment-error:not([hidden])');
   await page.fill('#comment-text', 'Great test pattern! <b>not bold</b>');
   await page.click('#comment-form button[type=submit]');
   await page.waitForFunction(() => document.getElementById('comment-count').textContent === '1');
@@ -184,6 +193,7 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
     new RegExp(`${USER}[\\s\\S]*Great test pattern! <b>not bold</b>`),
   );
   assert.equal(await page.locator('#comment-list b').count(), 0);
+  assert.equal(await page.isVisible('#comment-error'), false, 'the earlier error is gone');
   await shot(page, o.artifacts, '05-watch-playing');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, o.artifacts, '05b-watch-phone');
