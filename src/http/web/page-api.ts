@@ -45,12 +45,11 @@ export class ApiStatusError extends Error {
   }
 }
 
-/** Query parameters in a stable order; empty values are left out. */
+/** Query parameters (without `?`) in a stable order; empty values are left out. */
 export function queryString(params: Readonly<Record<string, string | undefined>>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
-  const s = q.toString();
-  return s ? `?${s}` : '';
+  return q.toString();
 }
 
 async function getJson<T>(
@@ -59,13 +58,15 @@ async function getJson<T>(
   query: string,
   sid: string | undefined,
 ): Promise<T> {
-  const out = await client.call({
+  const req = {
     method: 'GET',
-    path: path + query,
+    path,
+    query,
     sessionId: sid,
     contentType: undefined,
     body: undefined,
-  });
+  };
+  const out = await client.call(req);
   if (out.status !== 200 || !out.body) throw new ApiStatusError(out.status, path);
   return JSON.parse(out.body) as T;
 }
