@@ -41,8 +41,10 @@ export interface Config {
   schedulerIntervalMs: number;
   /** Deletion records per dispatch (seed 3). @default 3 */
   schedulerBatch: number;
-  /** Session lifetime, fixed at creation (seed 30 min). @default 1800000 */
+  /** Idle lifetime of a session, renewed on use (seed: 30 min, fixed). @default 1800000 */
   sessionTtlMs: number;
+  /** Absolute cap on a session's life however often it is used. @default 604800000 (7 days) */
+  sessionMaxMs: number;
   /** Services this process runs. @default all four */
   only: ServiceName[];
   /** Where the services this process does not run live (split deployments). */
@@ -174,6 +176,7 @@ const SETTINGS: Setting[] = [
     apply: (c, raw, n) => void (c.schedulerBatch = int(n, raw, 1, 10_000)),
   },
   { env: 'SESSION_TTL_MS', apply: (c, raw, n) => void (c.sessionTtlMs = int(n, raw, 1000)) },
+  { env: 'SESSION_MAX_MS', apply: (c, raw, n) => void (c.sessionMaxMs = int(n, raw, 1000)) },
   { env: 'API_URL', apply: (c, raw, n) => void (c.apiUrl = url(n, raw)) },
   { env: 'STREAM_URL', apply: (c, raw, n) => void (c.streamUrl = url(n, raw)) },
   { env: 'SCHEDULER_URL', apply: (c, raw, n) => void (c.schedulerUrl = url(n, raw)) },
@@ -238,6 +241,7 @@ export function defaultConfig(): Config {
     schedulerIntervalMs: 3000,
     schedulerBatch: 3,
     sessionTtlMs: 30 * 60 * 1000,
+    sessionMaxMs: 7 * 24 * 3600 * 1000,
     only: [...SERVICES],
     apiUrl: undefined,
     streamUrl: undefined,
@@ -276,6 +280,9 @@ export function loadConfig(
   }
   if (cfg.blobStore === 'gridfs' && !cfg.mongodbUri) {
     throw new ConfigError('BLOB_STORE', 'gridfs needs MONGODB_URI');
+  }
+  if (cfg.sessionMaxMs < cfg.sessionTtlMs) {
+    throw new ConfigError('SESSION_MAX_MS', 'must not be below SESSION_TTL_MS');
   }
   return Object.freeze(cfg) as Config;
 }

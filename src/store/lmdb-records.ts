@@ -15,6 +15,7 @@
  *   one range read; the others hold `null`. Index keys:
  *     userNames        name                          → user id
  *     videosByAuthor   [authorId, createdAt, id]     → Video (only `active` videos)
+ *     public listing and search indexes: lmdb-video-index.ts
  *     commentsByVideo  [videoId, createdAt, id]      → Comment
  *     sessionsByExp    [expiresAt, id]
  *     delPending       [enqueuedAt, videoId]         (only `pending` deletion records)
@@ -25,8 +26,26 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
 import { LmdbDeletionQueue } from './lmdb-queue.js';
-import type { Comment, RecordStore, Session, User, Video } from './types.js';
+import { LmdbVideoIndex } from './lmdb-video-index.js';
+import type {
+  Comment,
+  NewVideo,
+  Page,
+  PageRequest,
+  RecordStore,
+  Session,
+  User,
+  Video,
+  VideoPatch,
+} from './types.js';
 import * as v from './validate.js';
+import {
+  checkNewVideo,
+  checkVideoPatch,
+  normalizeVideo,
+  pickPatch,
+  searchWords,
+} from './video-fields.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -45,6 +64,7 @@ export class LmdbRecordStore implements RecordStore {
   readonly #videosByAuthor: Database<Video, [string, number, string]>;
   readonly #comments: Database<Comment, string>;
   readonly #commentsByVideo: Database<Comment, [string, number, string]>;
+  readonly #public: LmdbVideoIndex;
   /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
   readonly queue: LmdbDeletionQueue;
   #closed: Promise<void> | undefined;
@@ -73,6 +93,7 @@ export class LmdbRecordStore implements RecordStore {
     this.#videosByAuthor = db('videosByAuthor');
     this.#comments = db('comments');
     this.#commentsByVideo = db('commentsByVideo');
+    this.#public = new LmdbVideoIndex(this.#root);
     this.queue = new LmdbDeletionQueue(
       this.#root,
       (fn) => this.#tx(fn),
@@ -157,6 +178,19 @@ export class LmdbRecordStore implements RecordStore {
     });
   }
 
+  async extendSession(id: string, expiresAt: number): Promise<boolean> {
+    v.checkId('session id', id);
+    v.checkTime('expiresAt', expiresAt);
+    return this.#tx(() => {
+      const s = this.#sessions.get(id);
+      if (!s) return false;
+      this.#sessionsByExp.remove([s.expiresAt, s.id]);
+      this.#sessions.put(id, { ...s, expiresAt });
+      this.#sessionsByExp.put([expiresAt, id], null);
+      return true;
+    });
+  }
+
   async purgeExpiredSessions(now = Date.now()): Promise<number> {
     v.checkTime('now', now);
     return this.#tx(() => {
@@ -172,26 +206,64 @@ export class LmdbRecordStore implements RecordStore {
 
   // videos
 
-  async createVideo(video: Video): Promise<void> {
-    v.checkVideo(video);
-    const x: Video = { ...video };
+  async createVideo(video: NewVideo): Promise<void> {
+    const x = checkNewVideo(video);
     await this.#tx(() => {
       const old = this.#videos.get(x.id);
-      if (old) this.#videosByAuthor.remove([old.authorId, old.createdAt, old.id]);
+      if (old) this.#unindexVideo(old);
       this.#videos.put(x.id, x);
       if (x.state === 'active') this.#videosByAuthor.put([x.authorId, x.createdAt, x.id], x);
+      this.#public.add(x);
     });
+  }
+
+  /** Inside a transaction: removes every index entry of the stored version `old`. */
+  #unindexVideo(old: Video): void {
+    this.#videosByAuthor.remove([old.authorId, old.createdAt, old.id]);
+    this.#public.remove(normalizeVideo(old));
   }
 
   async getVideo(id: string): Promise<Video | undefined> {
     this.#open();
-    return this.#videos.get(v.checkId('video id', id));
+    const x = this.#videos.get(v.checkId('video id', id));
+    return x && normalizeVideo(x);
+  }
+
+  async updateVideo(id: string, patch: VideoPatch): Promise<Video | undefined> {
+    v.checkId('video id', id);
+    checkVideoPatch(patch);
+    const changes = pickPatch(patch);
+    return this.#tx(() => {
+      const old = this.#videos.get(id);
+      if (old?.state !== 'active') return undefined;
+      const x = normalizeVideo({ ...old, ...changes });
+      this.#unindexVideo(old);
+      this.#videos.put(id, x);
+      this.#videosByAuthor.put([x.authorId, x.createdAt, x.id], x);
+      this.#public.add(x);
+      return x;
+    });
+  }
+
+  async listPublicVideos(page: PageRequest): Promise<Page<Video>> {
+    this.#open();
+    return this.#public.list(page);
+  }
+
+  async listPublicVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>> {
+    this.#open();
+    return this.#public.listByAuthor(v.checkId('author id', authorId), page);
+  }
+
+  async searchVideos(query: string, page: PageRequest): Promise<Page<Video>> {
+    this.#open();
+    return this.#public.search(searchWords(String(query)), page);
   }
 
   async listVideosByAuthor(authorId: string): Promise<Video[]> {
     this.#open();
     v.checkId('author id', authorId);
-    return newestFirst(this.#videosByAuthor, authorId);
+    return newestFirst(this.#videosByAuthor, authorId).map(normalizeVideo);
   }
 
   async markVideoDeleting(id: string): Promise<boolean> {
@@ -199,7 +271,7 @@ export class LmdbRecordStore implements RecordStore {
     return this.#tx(() => {
       const x = this.#videos.get(id);
       if (!x) return false;
-      this.#videosByAuthor.remove([x.authorId, x.createdAt, x.id]);
+      this.#unindexVideo(x);
       this.#videos.put(id, { ...x, state: 'deleting' });
       return true;
     });
@@ -210,7 +282,7 @@ export class LmdbRecordStore implements RecordStore {
     return this.#tx(() => {
       const x = this.#videos.get(id);
       if (!x) return false;
-      this.#videosByAuthor.remove([x.authorId, x.createdAt, x.id]);
+      this.#unindexVideo(x);
       this.#videos.remove(id);
       return true;
     });

@@ -10,8 +10,27 @@ import type { Collection, Db, MongoClient } from 'mongodb';
 import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
 import { MongoDeletionQueue } from './mongo-queue.js';
-import type { Comment, RecordStore, Session, User, Video } from './types.js';
+import {
+  createVideoIndexes,
+  updateVideoDoc,
+  type VideoDoc,
+  videoDoc,
+  videoFromDoc,
+  videoPage,
+} from './mongo-videos.js';
+import type {
+  Comment,
+  NewVideo,
+  Page,
+  PageRequest,
+  RecordStore,
+  Session,
+  User,
+  Video,
+  VideoPatch,
+} from './types.js';
 import * as v from './validate.js';
+import { checkNewVideo, checkVideoPatch, searchWords } from './video-fields.js';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
 
@@ -32,7 +51,7 @@ export class MongoRecordStore implements RecordStore {
   readonly #ownsClient: boolean;
   readonly #users: Collection<Doc<User>>;
   readonly #sessions: Collection<Doc<Session>>;
-  readonly #videos: Collection<Doc<Video>>;
+  readonly #videos: Collection<VideoDoc>;
   readonly #comments: Collection<Doc<Comment>>;
   /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
   readonly queue: MongoDeletionQueue;
@@ -78,6 +97,7 @@ export class MongoRecordStore implements RecordStore {
       { authorId: 1, createdAt: -1, _id: -1 },
       { name: 'author_time' },
     );
+    await createVideoIndexes(this.#videos);
     await this.#comments.createIndex(
       { videoId: 1, createdAt: -1, _id: -1 },
       { name: 'video_time' },
@@ -141,6 +161,15 @@ export class MongoRecordStore implements RecordStore {
     return this.#run(async () => (await this.#sessions.deleteOne({ _id: id })).deletedCount === 1);
   }
 
+  async extendSession(id: string, expiresAt: number): Promise<boolean> {
+    v.checkId('session id', id);
+    v.checkTime('expiresAt', expiresAt);
+    return this.#run(
+      async () =>
+        (await this.#sessions.updateOne({ _id: id }, { $set: { expiresAt } })).matchedCount === 1,
+    );
+  }
+
   async purgeExpiredSessions(now = Date.now()): Promise<number> {
     v.checkTime('now', now);
     return this.#run(
@@ -150,15 +179,35 @@ export class MongoRecordStore implements RecordStore {
 
   // videos
 
-  async createVideo(video: Video): Promise<void> {
-    v.checkVideo(video);
-    const d = toDoc({ ...video });
+  async createVideo(video: NewVideo): Promise<void> {
+    const d = videoDoc(checkNewVideo(video));
     await this.#run(() => this.#videos.replaceOne({ _id: d._id }, d, { upsert: true }));
   }
 
   async getVideo(id: string): Promise<Video | undefined> {
     v.checkId('video id', id);
-    return this.#run(async () => fromDoc<Video>(await this.#videos.findOne({ _id: id })));
+    return this.#run(async () => videoFromDoc(await this.#videos.findOne({ _id: id })));
+  }
+
+  async updateVideo(id: string, patch: VideoPatch): Promise<Video | undefined> {
+    v.checkId('video id', id);
+    checkVideoPatch(patch);
+    return this.#run(() => updateVideoDoc(this.#videos, id, patch));
+  }
+
+  async listPublicVideos(page: PageRequest): Promise<Page<Video>> {
+    return this.#run(() => videoPage(this.#videos, { listed: true }, page));
+  }
+
+  async listPublicVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>> {
+    v.checkId('author id', authorId);
+    return this.#run(() => videoPage(this.#videos, { listed: true, authorId }, page));
+  }
+
+  async searchVideos(query: string, page: PageRequest): Promise<Page<Video>> {
+    const words = searchWords(String(query));
+    if (words.length === 0) return this.#run(async () => ({ items: [], next: undefined }));
+    return this.#run(() => videoPage(this.#videos, { words: { $all: words } }, page));
   }
 
   async listVideosByAuthor(authorId: string): Promise<Video[]> {
@@ -168,7 +217,7 @@ export class MongoRecordStore implements RecordStore {
         .find({ authorId, state: 'active' })
         .sort({ createdAt: -1, _id: -1 })
         .toArray();
-      return docs.map((d) => fromDoc<Video>(d) as Video);
+      return docs.map((d) => videoFromDoc(d) as Video);
     });
   }
 
@@ -176,8 +225,12 @@ export class MongoRecordStore implements RecordStore {
     v.checkId('video id', id);
     return this.#run(
       async () =>
-        (await this.#videos.updateOne({ _id: id }, { $set: { state: 'deleting' } }))
-          .matchedCount === 1,
+        (
+          await this.#videos.updateOne(
+            { _id: id },
+            { $set: { state: 'deleting', listed: false, words: [] }, $inc: { rev: 1 } },
+          )
+        ).matchedCount === 1,
     );
   }
 

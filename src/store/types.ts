@@ -23,19 +23,65 @@ export interface Session {
   id: string;
   userId: string;
   userName: string;
-  /** Fixed at creation: createdAt + SESSION_TTL_MS. */
+  /**
+   * createdAt + SESSION_TTL_MS at creation, then slid forward on use (`extendSession`), never
+   * past createdAt + SESSION_MAX_MS.
+   */
   expiresAt: number;
+  /** Creation time, the start of the absolute maximum; absent on sessions from before it existed. */
+  createdAt?: number;
 }
 
 /** `active` from creation; `deleting` once the owner deleted it (hidden at once from lists). */
 export type VideoState = 'active' | 'deleting';
 
-export interface Video {
+/** `public`: listed and searchable; `unlisted`: anyone with the id; `private`: the owner only. */
+export type Visibility = 'public' | 'unlisted' | 'private';
+
+/** What ffprobe/ffmpeg found in the uploaded file (all null/empty until an upload completed). */
+export interface VideoMedia {
+  durationMs: number | null;
+  width: number | null;
+  height: number | null;
+  /** Codec names of the streams, video first (e.g. `['vp8', 'vorbis']`). */
+  codecs: string[];
+  /** Blob id of the poster image, beside the video in the blob store. */
+  posterId: string | null;
+}
+
+export interface Video extends VideoMedia {
   id: string;
   authorId: string;
   name: string;
   createdAt: number;
   state: VideoState;
+  /** Plain text, at most 5,000 characters (STORE_LIMITS.descriptionChars). */
+  description: string;
+  visibility: Visibility;
+  /** True once an upload completed and its metadata was recorded. */
+  ready: boolean;
+}
+
+/** What `createVideo` takes: the fields beyond the seed's default to a fresh, public record. */
+export type NewVideo = Pick<Video, 'id' | 'authorId' | 'name' | 'createdAt' | 'state'> &
+  Partial<Omit<Video, 'id' | 'authorId' | 'createdAt' | 'state'>>;
+
+/** The editable fields of a video (details by its owner, media and `ready` by the upload path). */
+export type VideoPatch = Partial<
+  Pick<Video, 'name' | 'description' | 'visibility' | 'ready'> & VideoMedia
+>;
+
+/**
+ * One page of a newest-first listing. `cursor` is the opaque `next` of the previous page
+ * (undefined = from the newest); `next` is undefined on the last page.
+ */
+export interface PageRequest {
+  cursor?: string | undefined;
+  limit: number;
+}
+export interface Page<T> {
+  items: T[];
+  next: string | undefined;
 }
 
 export interface Comment {
@@ -118,12 +164,25 @@ export interface RecordStore {
   /** A session that has expired at `now` is reported missing. */
   getSession(id: string, now?: number): Promise<Session | undefined>;
   deleteSession(id: string): Promise<boolean>;
+  /** Moves an existing session's expiry to `expiresAt`; false (nothing written) if it is gone. */
+  extendSession(id: string, expiresAt: number): Promise<boolean>;
   /** Removes every session expired at `now`; returns how many. */
   purgeExpiredSessions(now?: number): Promise<number>;
 
   // videos
-  createVideo(video: Video): Promise<void>;
+  createVideo(video: NewVideo): Promise<void>;
+  /** Every field filled (records from before a field existed get its default). */
   getVideo(id: string): Promise<Video | undefined>;
+  /** Applies `patch` to an `active` video; the updated record, or undefined if none. */
+  updateVideo(id: string, patch: VideoPatch): Promise<Video | undefined>;
+  /**
+   * Listed videos (active, public, ready), newest first: all of them, one author's, or those
+   * whose title or description holds every word of `query` (words as in `searchWords`).
+   * Each is a range read over an index, never a scan. A malformed cursor is ERR_INVALID_ARGUMENT.
+   */
+  listPublicVideos(page: PageRequest): Promise<Page<Video>>;
+  listPublicVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>>;
+  searchVideos(query: string, page: PageRequest): Promise<Page<Video>>;
   /** The author's `active` videos, newest first. */
   listVideosByAuthor(authorId: string): Promise<Video[]>;
   /** Hides the video (state `deleting`); false if it does not exist. */

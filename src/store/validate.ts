@@ -4,7 +4,7 @@
  * (the HTTP layer validates first).
  */
 import { InvalidArgumentError, InvalidIdError } from './errors.js';
-import type { Comment, Session, User, Video } from './types.js';
+import type { Comment, NewVideo, Session, User } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,6 +15,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const STORE_LIMITS = Object.freeze({
   /** UTF-8 bytes of a user or video name. */
   nameBytes: 1024,
+  /** Characters of a video description (plain text). */
+  descriptionChars: 5000,
   /** UTF-8 bytes of a comment (MongoDB documents stop at 16 MiB). */
   contentBytes: 1024 * 1024,
   /** UTF-8 bytes of an error recorded on a failed deletion (longer ones are truncated). */
@@ -67,9 +69,10 @@ export function checkSession(s: Session): void {
   checkId('session.userId', s.userId);
   checkText('session.userName', s.userName, STORE_LIMITS.nameBytes);
   checkTime('session.expiresAt', s.expiresAt);
+  if (s.createdAt !== undefined) checkTime('session.createdAt', s.createdAt);
 }
 
-export function checkVideo(v: Video): void {
+export function checkVideo(v: NewVideo): void {
   checkId('video.id', v.id);
   checkId('video.authorId', v.authorId);
   checkText('video.name', v.name, STORE_LIMITS.nameBytes);

@@ -121,7 +121,13 @@ describe('comments', () => {
       404,
       '005',
     );
-    expectError(await call('GET', `/videos/${vid}/comments`), 401, '002');
+    // Reading a public video's comments needs no session (issue 12); writing does.
+    expect((await call('GET', `/videos/${vid}/comments`)).status).toBe(200);
+    expectError(
+      await call('POST', `/videos/${vid}/comments`, { body: { author_id: u.id, content: 'hi' } }),
+      401,
+      '002',
+    );
     await call('DELETE', `/user/liam/videos/${vid}`, { sid: u.sid });
     expectError(await call('GET', `/videos/${vid}/comments`, { sid: u.sid }), 404, '005');
   });

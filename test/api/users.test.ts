@@ -189,3 +189,41 @@ describe('a short session lifetime', () => {
     expectError(await short.call('GET', '/user/shorty', { sid: u.sid }), 401, '002');
   });
 });
+
+describe('sliding sessions', () => {
+  // Idle lifetime 3 s, absolute cap 6 s: a session used every ~300 ms outlives its idle lifetime
+  // but not its cap. Each wait is on the clock itself (the condition is a time), never a guess.
+  const sliding = useApi({ sessionTtlMs: 3000, sessionMaxMs: 6000 });
+  const until = async (t: number) => {
+    while (Date.now() <= t)
+      await new Promise((r) => setTimeout(r, Math.min(300, t - Date.now() + 1)));
+  };
+
+  it('renews on use up to SESSION_MAX_MS, then expires', async () => {
+    const u = await sliding.register('slider');
+    const first = (await sliding.app.ctx.records.getSession(u.sid))!;
+    expect(first.createdAt).toBeGreaterThan(0);
+    // Used past the idle lifetime it set at creation: still valid, and its expiry moved.
+    while (Date.now() <= first.expiresAt + 500) {
+      expect((await sliding.call('GET', '/session', { sid: u.sid })).status).toBe(200);
+      await until(Date.now() + 300);
+    }
+    const later = (await sliding.app.ctx.records.getSession(u.sid))!;
+    expect(later.expiresAt).toBeGreaterThan(first.expiresAt);
+    expect(later.expiresAt).toBeLessThanOrEqual(first.createdAt! + 6000);
+    // Keep using it: the absolute cap still ends it.
+    while ((await sliding.call('GET', '/session', { sid: u.sid })).status === 200) {
+      expect(Date.now()).toBeLessThanOrEqual(first.createdAt! + 6000 + 1000);
+      await until(Date.now() + 300);
+    }
+    expect(Date.now()).toBeGreaterThanOrEqual(first.createdAt! + 6000 - 1);
+    expectError(await sliding.call('GET', '/session', { sid: u.sid }), 401, '002');
+  });
+
+  it('expires after the idle lifetime without use', async () => {
+    const u = await sliding.register('idler');
+    const { expiresAt } = (await sliding.app.ctx.records.getSession(u.sid))!;
+    await until(expiresAt);
+    expectError(await sliding.call('GET', '/session', { sid: u.sid }), 401, '002');
+  });
+});

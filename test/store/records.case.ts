@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeletionQueue, RecordStore, Session, User, Video } from '../../src/store/index.js';
 import { STORE_LIMITS } from '../../src/store/index.js';
 import { describeQueue } from './records-queue.case.js';
+import { describeVideoListings } from './videos.case.js';
 
 export interface RecordStoreFactory {
   /** Opens a fresh, empty store; `cleanup` removes everything it created. */
@@ -38,6 +39,14 @@ const video = (authorId: string, createdAt: number, over: Partial<Video> = {}): 
   name: `v${createdAt}`,
   createdAt,
   state: 'active',
+  description: '',
+  visibility: 'public',
+  ready: false,
+  durationMs: null,
+  width: null,
+  height: null,
+  codecs: [],
+  posterId: null,
   ...over,
 });
 
@@ -137,6 +146,17 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
         await ctx.store.createSession(s);
         expect(await ctx.store.deleteSession(s.id)).toBe(true);
         expect(await ctx.store.deleteSession(s.id)).toBe(false);
+        expect(await ctx.store.getSession(s.id, 0)).toBeUndefined();
+      });
+
+      it('extends an existing session only, and purges by the new expiry', async () => {
+        const s = session(1000);
+        await ctx.store.createSession(s);
+        expect(await ctx.store.extendSession(s.id, 5000)).toBe(true);
+        expect(await ctx.store.getSession(s.id, 4999)).toEqual({ ...s, expiresAt: 5000 });
+        expect(await ctx.store.purgeExpiredSessions(1000)).toBe(0);
+        expect(await ctx.store.purgeExpiredSessions(5000)).toBe(1);
+        expect(await ctx.store.extendSession(s.id, 9000)).toBe(false);
         expect(await ctx.store.getSession(s.id, 0)).toBeUndefined();
       });
 
@@ -252,5 +272,6 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
     });
 
     describeQueue(ctx, factory.atomicClaims);
+    describeVideoListings(ctx);
   });
 }

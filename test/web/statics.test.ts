@@ -1,14 +1,13 @@
 /** `/statics/*`: content types, validators, caching, and no way out of the static folder. */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountApi } from '../../src/http/api/index.js';
 import { mountWeb } from '../../src/http/web/index.js';
 import { startApp, type TestApp } from '../api/harness.js';
 
 describe('static assets', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startApp([mountApi, mountWeb], { only: ['web', 'api', 'stream'] });
+    app = await startApp([mountWeb], { only: ['web', 'api', 'stream'] });
   });
   afterAll(() => app?.stop());
 

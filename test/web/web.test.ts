@@ -21,24 +21,39 @@ interface Site {
 }
 
 async function colocated(): Promise<Site> {
-  const app = await startApp([mountApi, mountWeb], { only: ['web', 'api', 'stream'] });
-  return { web: app.url, ttlMs: app.ctx.config.sessionTtlMs, stop: app.stop };
+  // The web front calls the co-located api in-process; the api's own routes (which share
+  // `GET /videos/:vid` with the stream routes on the web origin) live on their own port.
+  const app = await startApp([mountWeb], { only: ['web', 'api', 'stream'] });
+  return { web: app.url, ttlMs: app.ctx.config.sessionMaxMs, stop: app.stop };
 }
 
 async function split(): Promise<Site> {
-  const back = await startApp([mountApi, mountStream], { only: ['api', 'stream'] });
+  // api and stream on their own ports (both serve `GET /videos/:vid`) over one store.
+  const back = await startApp([mountApi], { only: ['api', 'stream'] });
+  let stream: TestApp;
   let front: TestApp;
   try {
-    front = await startApp([mountWeb], { only: ['web'], apiUrl: back.url, streamUrl: back.url });
+    stream = await startApp([mountStream], {
+      only: ['api', 'stream'],
+      dataDir: back.ctx.config.dataDir,
+    });
   } catch (e) {
+    await back.stop();
+    throw e;
+  }
+  try {
+    front = await startApp([mountWeb], { only: ['web'], apiUrl: back.url, streamUrl: stream.url });
+  } catch (e) {
+    await stream.stop();
     await back.stop();
     throw e;
   }
   return {
     web: front.url,
-    ttlMs: front.ctx.config.sessionTtlMs,
+    ttlMs: front.ctx.config.sessionMaxMs,
     stop: async () => {
       await front.stop();
+      await stream.stop();
       await back.stop();
     },
   };

@@ -6,11 +6,14 @@ import { sessionFrom } from '../common/session.js';
 import type { ServiceContext } from '../context.js';
 
 export async function createSession(ctx: ServiceContext, user: User): Promise<Session> {
+  const now = Date.now();
   const session: Session = {
     id: randomUUID(),
     userId: user.id,
     userName: user.name,
-    expiresAt: Date.now() + ctx.config.sessionTtlMs,
+    // Sliding from here (common/session.ts); the cookie lives SESSION_MAX_MS, the server decides.
+    expiresAt: now + ctx.config.sessionTtlMs,
+    createdAt: now,
   };
   await ctx.records.createSession(session);
   return session;

@@ -1,17 +1,17 @@
-/** Comments on a video: any signed-in user may read and write them. */
+/**
+ * Comments on a video: readable by whoever may see the video (canView: anyone for public and
+ * unlisted, the owner for private), writable by a signed-in user who may see it; 404 otherwise.
+ */
 import { randomUUID } from 'node:crypto';
 import type { Comment } from '../../store/types.js';
-import { HttpError } from '../common/errors.js';
 import { requireAuthor } from './auth.js';
+import { visibleVideo } from './browse.js';
 import { commentInfo } from './present.js';
 import type { ApiCall, ApiHandler } from './types.js';
 import * as v from './validate.js';
 
 async function activeVideo(call: ApiCall): Promise<string> {
-  const vid = v.uuidParam(call.params.vid!, 'video id');
-  const video = await call.ctx.records.getVideo(vid);
-  if (video?.state !== 'active') throw new HttpError('notFound', 'Video not found');
-  return vid;
+  return (await visibleVideo(call)).id;
 }
 
 /**
@@ -38,7 +38,6 @@ export const addComment: ApiHandler = async (call) => {
 
 /** GET /videos/:vid/comments → `{comments: [Comment]}`, newest first. */
 export const listComments: ApiHandler = async (call) => {
-  await call.session();
   const vid = await activeVideo(call);
   const comments = await call.ctx.records.listComments(vid);
   return { status: 200, value: { comments: comments.map(commentInfo) } };

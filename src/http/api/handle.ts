@@ -5,6 +5,7 @@
  */
 import type { Session } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
+import { sessionFrom } from '../common/session.js';
 import { httpErrorFromStore } from '../common/store-errors.js';
 import type { ServiceContext } from '../context.js';
 import { lookupSession } from './auth.js';
@@ -47,13 +48,17 @@ export async function runRoute(
   req: ApiRequest,
 ): Promise<ApiResponse> {
   let session: Promise<Session> | undefined;
+  let viewer: Promise<Session | undefined> | undefined;
   let body: Record<string, unknown> | undefined;
+  let query: URLSearchParams | undefined;
   const call: ApiCall = {
     ctx,
     params,
     req,
     json: () => (body ??= parseJson(req)),
     session: () => (session ??= lookupSession(ctx, req.sessionId)),
+    viewer: () => (viewer ??= sessionFrom(ctx, req.sessionId)),
+    query: () => (query ??= new URLSearchParams(req.query ?? '')),
   };
   try {
     const { status, value } = await route.handler(call);

@@ -32,15 +32,23 @@ function serve(ctx: ServiceContext, res: HttpResponse, req: HttpRequest): void {
   const x = exchange(res);
   const method = req.getCaseSensitiveMethod().toUpperCase();
   const path = req.getUrl();
+  const query = req.getQuery() ?? '';
   const sessionId = req.getHeader('x-session-id') || undefined;
   const contentType = req.getHeader('content-type') || undefined;
   const body =
-    method === 'POST'
+    method === 'POST' || method === 'PATCH'
       ? readBody(x, { maxBytes: MAX_JSON_BYTES, contentLength: req.getHeader('content-length') })
       : Promise.resolve(undefined);
   body
     .then(async (bytes) => {
-      const out = await handleApi(ctx, { method, path, sessionId, contentType, body: bytes });
+      const out = await handleApi(ctx, {
+        method,
+        path,
+        query,
+        sessionId,
+        contentType,
+        body: bytes,
+      });
       sendApiResponse(x, out);
     })
     .catch((err: unknown) => {
@@ -57,6 +65,7 @@ export function mountApi(app: TemplatedApp, ctx: ServiceContext): void {
   for (const r of API_ROUTES) {
     if (r.method === 'GET') app.get(r.pattern, handler);
     else if (r.method === 'POST') app.post(r.pattern, handler);
+    else if (r.method === 'PATCH') app.patch(r.pattern, handler);
     else app.del(r.pattern, handler);
   }
 }

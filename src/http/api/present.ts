@@ -1,5 +1,6 @@
 /** JSON shapes of the seed's api (snake_case), built from store records. */
 import type { Comment, Video } from '../../store/types.js';
+import { type PublicVideo, publicVideo } from './public-video.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number) => String(n).padStart(2, '0');
@@ -13,23 +14,14 @@ export function displayCtime(ms: number): string {
   );
 }
 
-export interface VideoInfo {
-  id: string;
-  author_id: string;
-  name: string;
-  display_ctime: string;
+/** The seed's VideoInfo `{id, author_id, name, display_ctime}` grown into a PublicVideo. */
+export interface VideoInfo extends PublicVideo {
   /** Ours: epoch ms, so a page can show local time. */
   ctime: number;
 }
 
-export function videoInfo(v: Video): VideoInfo {
-  return {
-    id: v.id,
-    author_id: v.authorId,
-    name: v.name,
-    display_ctime: displayCtime(v.createdAt),
-    ctime: v.createdAt,
-  };
+export function videoInfo(v: Video, owner: string): VideoInfo {
+  return { ...publicVideo(v, owner), ctime: v.createdAt };
 }
 
 export interface CommentInfo {

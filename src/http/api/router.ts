@@ -6,8 +6,8 @@
  */
 import type { ApiHandler } from './types.js';
 
-export type ApiMethod = 'GET' | 'POST' | 'DELETE';
-export const API_METHODS: readonly ApiMethod[] = Object.freeze(['GET', 'POST', 'DELETE']);
+export type ApiMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export const API_METHODS: readonly ApiMethod[] = Object.freeze(['GET', 'POST', 'PATCH', 'DELETE']);
 
 export interface ApiRoute {
   readonly method: ApiMethod;

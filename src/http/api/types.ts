@@ -7,6 +7,8 @@ export interface ApiRequest {
   method: string;
   /** Path only: no scheme, host or query. */
   path: string;
+  /** The raw query string without `?` (absent or '' = none). */
+  query?: string;
   /** The `X-Session-Id` header; nothing else about the caller is trusted. */
   sessionId: string | undefined;
   contentType: string | undefined;
@@ -28,6 +30,10 @@ export interface ApiCall {
   json(): Record<string, unknown>;
   /** The valid session (401 `002` otherwise). */
   session(): Promise<Session>;
+  /** The caller's session if a valid one was sent, else undefined (anonymous; never 401). */
+  viewer(): Promise<Session | undefined>;
+  /** The query parameters. */
+  query(): URLSearchParams;
 }
 
 /** A handler returns its status and a JSON-serialisable value (undefined for no body). */

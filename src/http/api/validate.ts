@@ -11,7 +11,19 @@ export const LIMITS = Object.freeze({
   password: { min: 8, max: 128 },
   videoName: { min: 1, max: 120 },
   comment: { min: 1, max: 2000 },
+  description: { min: 0, max: 5000 },
 });
+
+const VISIBILITY = ['public', 'unlisted', 'private'] as const;
+
+/** `public`, `unlisted` or `private`. */
+export function visibility(obj: Record<string, unknown>, field = 'visibility') {
+  const v = obj[field];
+  if (typeof v !== 'string' || !(VISIBILITY as readonly string[]).includes(v)) {
+    throw new HttpError('badRequest', `${field} must be one of ${VISIBILITY.join(', ')}`);
+  }
+  return v as (typeof VISIBILITY)[number];
+}
 
 const USER_NAME = /^[A-Za-z0-9_-]+$/;
 // C0/C1 control characters other than tab and newline.

@@ -1,6 +1,6 @@
-/** A user's videos: create the record an upload fills, list, delete. */
+/** A user's videos: create the record an upload fills, list, edit details, delete. */
 import { randomUUID } from 'node:crypto';
-import type { Video } from '../../store/types.js';
+import type { NewVideo, VideoPatch } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
 import { requireAuthor, requireSelf } from './auth.js';
 import { recordDeletion } from './deletion.js';
@@ -8,22 +8,30 @@ import { videoInfo } from './present.js';
 import type { ApiHandler } from './types.js';
 import * as v from './validate.js';
 
-/** POST /user/:username/videos `{author_id, name}` → 201 VideoInfo. */
+/**
+ * POST /user/:username/videos `{author_id, name, description?, visibility?}` → 201 VideoInfo
+ * (not ready, so not listed, until an upload completes).
+ */
 export const createVideo: ApiHandler = async (call) => {
   const session = await call.session();
   requireSelf(session, call.params.username!);
   const body = call.json();
   requireAuthor(session, body.author_id);
-  const name = v.text(body, 'name', v.LIMITS.videoName);
-  const video: Video = {
+  const video: NewVideo = {
     id: randomUUID(),
     authorId: session.userId,
-    name,
+    name: v.text(body, 'name', v.LIMITS.videoName),
     createdAt: Date.now(),
     state: 'active',
   };
+  if (body.description !== undefined) {
+    video.description = v.text(body, 'description', v.LIMITS.description);
+  }
+  if (body.visibility !== undefined) video.visibility = v.visibility(body);
   await call.ctx.records.createVideo(video);
-  return { status: 201, value: videoInfo(video) };
+  const created = await call.ctx.records.getVideo(video.id);
+  if (!created) throw new HttpError('dbFailed');
+  return { status: 201, value: videoInfo(created, session.userName) };
 };
 
 /** GET /user/:username/videos → `{videos: [VideoInfo]}`, newest first, never null. */
@@ -31,7 +39,27 @@ export const listVideos: ApiHandler = async (call) => {
   const session = await call.session();
   requireSelf(session, call.params.username!);
   const videos = await call.ctx.records.listVideosByAuthor(session.userId);
-  return { status: 200, value: { videos: videos.map(videoInfo) } };
+  return { status: 200, value: { videos: videos.map((x) => videoInfo(x, session.userName)) } };
+};
+
+/** PATCH /user/:username/videos/:vid `{name?, description?, visibility?}` → VideoInfo (owner). */
+export const updateVideo: ApiHandler = async (call) => {
+  const session = await call.session();
+  requireSelf(session, call.params.username!);
+  const vid = v.uuidParam(call.params.vid!, 'video id');
+  const body = call.json();
+  const patch: VideoPatch = {};
+  if (body.name !== undefined) patch.name = v.text(body, 'name', v.LIMITS.videoName);
+  if (body.description !== undefined) {
+    patch.description = v.text(body, 'description', v.LIMITS.description);
+  }
+  if (body.visibility !== undefined) patch.visibility = v.visibility(body);
+  const video = await call.ctx.records.getVideo(vid);
+  if (video?.state !== 'active') throw new HttpError('notFound', 'Video not found');
+  if (video.authorId !== session.userId) throw new HttpError('forbidden', 'Not your video');
+  const updated = await call.ctx.records.updateVideo(vid, patch);
+  if (!updated) throw new HttpError('notFound', 'Video not found');
+  return { status: 200, value: videoInfo(updated, session.userName) };
 };
 
 /**

@@ -48,7 +48,8 @@ function httpApiClient(config: Config, log: Logger): ApiClient {
         headers['content-length'] = String(req.body.byteLength);
       }
       return new Promise<ApiResponse>((resolve) => {
-        const up = request(base + req.path, {
+        const url = base + req.path + (req.query ? `?${req.query}` : '');
+        const up = request(url, {
           method: req.method,
           headers,
           agent,
@@ -56,7 +57,7 @@ function httpApiClient(config: Config, log: Logger): ApiClient {
         });
         up.on('timeout', () => up.destroy(new Error('timed out')));
         up.on('error', (err) => {
-          log.error('api unreachable', { url: base + req.path, err });
+          log.error('api unreachable', { url, err });
           resolve(UNREACHABLE);
         });
         up.on('response', (res) => {

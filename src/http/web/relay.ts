@@ -1,9 +1,10 @@
 /**
  * `POST /api`: the seed's pass-through body `{url, method, req_body}`, made safe.
  *
- * - `url` must be a bare path that the api's own route table serves with that `method` (one of
- *   GET/POST/DELETE): no scheme, host, `//`, backslash, query, percent-encoding or dot segments,
- *   so the relay cannot reach the scheduler, another host or a path the api does not have.
+ * - `url` must be a path that the api's own route table serves with that `method` (one of
+ *   GET/POST/PATCH/DELETE): no scheme, host, `//`, backslash, percent-encoding or dot segments in
+ *   the path, so the relay cannot reach the scheduler, another host or a path the api does not
+ *   have. A query string (`?cursor=…&q=…`) is passed on as parameters only.
  * - The caller is the session cookie: the front adds `X-Session-Id` itself. On a successful
  *   register/login it moves the new session id from the api's answer into the HttpOnly cookie and
  *   removes it from the body the page sees; logout (and any 401) clears the cookie.
@@ -27,10 +28,12 @@ import { clearedCookie, readCookie, sessionCookie } from './cookies.js';
 /** The relayed body is a JSON string inside JSON: allow for escaping of the api's 16 KiB. */
 export const RELAY_MAX_BYTES = 48 * 1024;
 const SAFE_PATH = /^\/[A-Za-z0-9_\-/]*$/;
+const SAFE_QUERY = /^[A-Za-z0-9_\-.~%+=&]*$/;
 
 export interface RelayTarget {
   method: ApiMethod;
   path: string;
+  query: string;
   routeName: string;
   body: Uint8Array | undefined;
 }
@@ -46,7 +49,16 @@ export function parseRelay(raw: Buffer): RelayTarget {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new HttpError('badRequest', 'Request body must be {url, method, req_body}');
   }
-  const { url, method, req_body } = parsed as Record<string, unknown>;
+  const { url: full, method, req_body } = parsed as Record<string, unknown>;
+  const q = typeof full === 'string' ? full.indexOf('?') : -1;
+  const url = q === -1 ? full : (full as string).slice(0, q);
+  const query = q === -1 ? '' : (full as string).slice(q + 1);
+  if (typeof full === 'string' && full.length > 1024) {
+    throw new HttpError('badRequest', 'url is too long');
+  }
+  if (!SAFE_QUERY.test(query)) {
+    throw new HttpError('badRequest', 'url query must be percent-encoded parameters');
+  }
   if (typeof url !== 'string' || url.length > 512 || !SAFE_PATH.test(url) || url.includes('//')) {
     throw new HttpError('badRequest', 'url must be a path of the api service, like /user/name');
   }
@@ -64,7 +76,7 @@ export function parseRelay(raw: Buffer): RelayTarget {
   if (typeof req_body === 'string') body = req_body === '' ? undefined : Buffer.from(req_body);
   else if (req_body !== undefined && req_body !== null)
     body = Buffer.from(JSON.stringify(req_body));
-  return { method: m as ApiMethod, path: url, routeName: found.route.name, body };
+  return { method: m as ApiMethod, path: url, query, routeName: found.route.name, body };
 }
 
 /** Moves a new session id from the api's answer into a cookie. */
@@ -100,6 +112,7 @@ export function relayHandler(ctx: ServiceContext, client: ApiClient) {
         let out = await client.call({
           method: target.method,
           path: target.path,
+          query: target.query,
           sessionId: sid,
           contentType: 'application/json',
           body: target.body,
@@ -110,7 +123,7 @@ export function relayHandler(ctx: ServiceContext, client: ApiClient) {
           const taken = takeSession(out);
           out = taken.out;
           if (taken.sid)
-            headers['Set-Cookie'] = sessionCookie(taken.sid, ctx.config.sessionTtlMs, secure);
+            headers['Set-Cookie'] = sessionCookie(taken.sid, ctx.config.sessionMaxMs, secure);
         } else if (target.routeName === 'logout' || (out.status === 401 && sid)) {
           headers['Set-Cookie'] = clearedCookie(secure);
         }
