@@ -3,14 +3,13 @@
  * (no scheduler, so the file-removal check is off). `npx tsx test/browser/dev-run.ts`.
  */
 import { fileURLToPath } from 'node:url';
-import { mountApi } from '../../src/http/api/index.js';
 import { mountWeb } from '../../src/http/web/index.js';
 import { startApp } from '../api/harness.js';
 import { launchChromium } from './browser.js';
 import { siteFlow } from './site-flow.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const app = await startApp([mountApi, mountWeb], { only: ['web', 'api', 'stream'] });
+const app = await startApp([mountWeb], { only: ['web', 'api', 'stream'] });
 const browser = await launchChromium();
 try {
   const report = await siteFlow(browser.context, {
