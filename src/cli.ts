@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `video-server` command. */
-import { ConfigError, describeSettings, loadConfig } from './config.js';
+import { ConfigError, checkDataDir, describeSettings, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 
 const log = createLogger('cli');
@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig(process.env, rest);
+  await checkDataDir(config);
   const { startServer } = await import('./server.js');
   const server = await startServer(config, {
     onListening: (service, url) =>

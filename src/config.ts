@@ -3,8 +3,9 @@
  * The names are part of the public contract (ARCHITECTURE.md, "Configuration").
  * A bad value is a ConfigError naming the setting and what it accepts.
  */
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defineErrors, VideoServerError } from './errors.js';
 import {
   LOG_FORMATS,
@@ -285,6 +286,52 @@ export function loadConfig(
     throw new ConfigError('SESSION_MAX_MS', 'must not be below SESSION_TTL_MS');
   }
   return Object.freeze(cfg) as Config;
+}
+
+/**
+ * Start-up check of DATA_DIR when this process keeps anything there (LMDB records unless
+ * MONGODB_URI, video files unless BLOB_STORE=gridfs): created if missing, then a file written and
+ * removed. Rejects with a ConfigError naming DATA_DIR, the path and the cause (a read-only file
+ * system used to surface as "ENOENT mkdir …" from deep inside a store).
+ */
+export async function checkDataDir(config: Config): Promise<void> {
+  if (config.mongodbUri && config.blobStore === 'gridfs') return;
+  const probe = join(config.dataDir, `.write-check-${process.pid}`);
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (err) {
+    const e = await rootCause(config.dataDir, err as NodeJS.ErrnoException);
+    throw new ConfigError(
+      'DATA_DIR',
+      `${config.dataDir} is not a writable directory (${e.code ?? 'error'}: ${e.message})`,
+    );
+  }
+}
+
+/**
+ * `mkdir -p` reports ENOENT when a missing component cannot be created (a read-only file system
+ * says EROFS only to a plain mkdir): retry the first missing component alone to learn why.
+ */
+async function rootCause(dir: string, err: NodeJS.ErrnoException): Promise<NodeJS.ErrnoException> {
+  if (err.code !== 'ENOENT') return err;
+  let missing = dir;
+  for (let parent = dirname(missing); parent !== missing; parent = dirname(parent)) {
+    if (
+      await stat(parent).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      return mkdir(missing).then(
+        () => err,
+        (e: NodeJS.ErrnoException) => e,
+      );
+    }
+    missing = parent;
+  }
+  return err;
 }
 
 /** Help text for the flags, generated from the same table. */

@@ -25,6 +25,7 @@ import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
+import { checkPortsFree } from './host-ports.js';
 import { spawnThread, type Thread } from './host-thread.js';
 import { SERVICE_MODULES } from './services.js';
 
@@ -102,6 +103,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     extraMounts: { ...opts.extraMounts },
     heartbeats: heartbeats.buffer,
   };
+  await checkPortsFree(config.host, base.ports);
   const threads = new Set<Thread>();
   let closing: Promise<void> | undefined;
   let gaveUp = false;

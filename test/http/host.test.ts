@@ -116,13 +116,17 @@ describe('start-up errors', () => {
     ).rejects.toMatchObject({ code: 'ERR_SERVICE_MISSING', service: 'scheduler' });
   });
 
-  it('a port already taken by another program fails start-up with ERR_HTTP_LISTEN', async () => {
+  it('a port already taken by another program fails start-up naming the setting', async () => {
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
       const c = { ...config, httpThreads: 1, ports: { ...config.ports, stream: port } };
-      await expect(startHttpHost(c)).rejects.toMatchObject({ code: 'ERR_HTTP_LISTEN' });
+      await expect(startHttpHost(c)).rejects.toMatchObject({
+        code: 'ERR_CONFIG',
+        setting: 'STREAM_PORT',
+        message: expect.stringMatching(/already in use/),
+      });
     } finally {
       blocker.close();
     }
