@@ -224,6 +224,10 @@ export class LmdbRecordStore implements RecordStore {
   }
 
   async getVideo(id: string): Promise<Video | undefined> {
+    return this.getVideoNow(id);
+  }
+
+  getVideoNow(id: string): Video | undefined {
     this.#open();
     const x = this.#videos.get(v.checkId('video id', id));
     return x && normalizeVideo(x);

@@ -183,6 +183,12 @@ export interface RecordStore {
   listPublicVideos(page: PageRequest): Promise<Page<Video>>;
   listPublicVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>>;
   searchVideos(query: string, page: PageRequest): Promise<Page<Video>>;
+  /**
+   * Optional capability: the same answer synchronously, for stores whose reads are local memory
+   * (LMDB's memory map). The stream service's hot path uses it to answer without a promise;
+   * stores with a network round trip (MongoDB) leave it out and callers fall back to getVideo.
+   */
+  getVideoNow?(id: string): Video | undefined;
   /** The author's `active` videos, newest first. */
   listVideosByAuthor(authorId: string): Promise<Video[]>;
   /** Hides the video (state `deleting`); false if it does not exist. */

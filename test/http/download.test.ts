@@ -181,6 +181,24 @@ describe('unknown videos and bad ids', () => {
     expect((await request(`${s.url}/videos/${gone}`, { method: 'HEAD' })).status).toBe(404);
   });
 
+  it('a replaced or deleted blob is never served from the open-file cache', async () => {
+    const first = fakeMp4(70_000);
+    const id = await s.seed(first);
+    const url1 = `${s.url}/videos/${id}`;
+    for (let i = 0; i < 2; i++) expect((await request(url1)).body.equals(first)).toBe(true);
+    // Same size, new bytes: only the file's identity tells the versions apart.
+    const second = fakeMp4(70_000);
+    const w = await s.stores.blobs.createWriter(id, { contentType: 'video/mp4' });
+    await w.write(second);
+    await w.commit();
+    const small = await request(url1, { headers: { range: 'bytes=100-199' } });
+    expect(small.body.equals(second.subarray(100, 200))).toBe(true);
+    expect((await request(url1)).body.equals(second)).toBe(true);
+    await s.stores.blobs.delete(id);
+    expect((await request(url1)).status).toBe(404);
+    expect((await request(url1, { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('an upper-case UUID names the same video', async () => {
     const r = await request(`${s.url}/videos/${vid.toUpperCase()}`, {
       headers: { range: 'bytes=0-3' },

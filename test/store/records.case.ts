@@ -195,6 +195,20 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
         expect(await ctx.store.getVideo(v2.id)).toEqual({ ...v2, state: 'deleting' });
       });
 
+      it('getVideoNow, where the store has it, answers exactly as getVideo, at once', async () => {
+        const now = ctx.store.getVideoNow?.bind(ctx.store);
+        if (now === undefined) return; // an optional capability (MongoDB has no local reads)
+        const v = video(randomUUID(), 1);
+        expect(now(v.id)).toBeUndefined();
+        await ctx.store.createVideo(v);
+        expect(now(v.id)).toEqual(await ctx.store.getVideo(v.id));
+        await ctx.store.markVideoDeleting(v.id);
+        expect(now(v.id)).toEqual({ ...v, state: 'deleting' });
+        await ctx.store.deleteVideo(v.id);
+        expect(now(v.id)).toBeUndefined();
+        expect(() => now('../x')).toThrow();
+      });
+
       it('deletes once, then reports false', async () => {
         const v = video(randomUUID(), 1);
         await ctx.store.createVideo(v);

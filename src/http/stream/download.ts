@@ -1,31 +1,37 @@
 /**
  * `GET` and `HEAD /videos/:vid`: RFC 9110 ranges and conditional requests over a blob.
  *
- * Flow (each step may answer and stop): limiter token (429) → id is a UUID (400) → record active
- * and blob present (404) → preconditions (412/304) → Range/If-Range (416/206/200) → body.
- * The token and the in-flight count are released by the exchange's close, which happens exactly
- * once whether the response finished, failed or the client went away.
+ * Flow (each step may answer and stop): limiter token (429) → id is a UUID (400) → record
+ * servable (404) → blob present (404) → preconditions (412/304) → Range/If-Range (416/206/200)
+ * → body. The token and the in-flight count are released by the exchange's close, which happens
+ * exactly once whether the response finished, failed or the client went away.
+ *
+ * The hot path (profile in bench/results/http-profile.md) runs in the synchronous handler
+ * without one promise: the record comes from the store's synchronous read when it has one
+ * (LMDB), the blob from the open-file cache (local-blob.ts: one stat, no open/close), and
+ * status, headers and a small body go out in one corked write. The 404/400 bodies are built
+ * once. Stores without those capabilities (MongoDB, GridFS) take the same steps asynchronously.
  */
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import type { BlobInfo } from '../../store/types.js';
+import type { BlobInfo, Video } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
-import { localPath } from './blob-source.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
-import { LocalBlob } from './local-blob.js';
+import { type OpenBlob, openBlob } from './local-blob.js';
 import type { StreamRouteOptions } from './options.js';
-import { parseRange, type RangeResult } from './range.js';
+import { parseRange } from './range.js';
 import { type BodySource, sendBody } from './send-body.js';
 import { sendFile } from './send-file.js';
 
 interface DownloadRequest extends ConditionalHeaders {
   range: string;
+  head: boolean;
 }
 
-function copyHeaders(req: HttpRequest): DownloadRequest {
+function copyHeaders(req: HttpRequest, head: boolean): DownloadRequest {
   return {
     range: req.getHeader('range'),
     ifMatch: req.getHeader('if-match'),
@@ -33,55 +39,25 @@ function copyHeaders(req: HttpRequest): DownloadRequest {
     ifModifiedSince: req.getHeader('if-modified-since'),
     ifUnmodifiedSince: req.getHeader('if-unmodified-since'),
     ifRange: req.getHeader('if-range'),
+    head,
   };
 }
 
-/** Streams bytes `start..end` into the exchange, writing the head first. */
-type SendRange = (
-  x: Exchange,
-  start: number,
-  end: number,
-  writeHead: (res: HttpResponse) => void,
-) => void;
+const JSON_TYPE = Object.freeze({ 'Content-Type': 'application/json' });
+const NOT_FOUND = JSON.stringify(new HttpError('notFound', 'Video not found').toJSON());
+const BAD_ID = JSON.stringify(new HttpError('badRequest', 'Invalid video id').toJSON());
 
 /**
- * The blob of an active video and a way to read it, or undefined (→ 404). The record comes first:
- * an unknown id costs no file-system call. `release` frees what `open` did not hand to a stream.
+ * Whether this record's bytes may be served to this request. The place for access rules
+ * (visibility): it runs on every request, so keep it synchronous and cheap.
  */
-async function lookup(
-  ctx: ServiceContext,
-  vid: string,
-  head: boolean,
-): Promise<{ info: BlobInfo; send: SendRange; release(): void } | undefined> {
-  const video = await ctx.records.getVideo(vid);
-  if (video?.state !== 'active') return undefined;
-  const path = localPath(ctx, vid);
-  if (path !== undefined) {
-    const opened = LocalBlob.open(ctx.blobs, vid, path, !head);
-    const blob = opened instanceof Promise ? await opened : opened;
-    if (!blob) return undefined;
-    return {
-      info: blob.info,
-      send: (x, start, end, writeHead) =>
-        sendFile(x, blob.takeFd(), start, end, writeHead, ctx.log),
-      release: () => blob.release(),
-    };
-  }
-  const info = await ctx.blobs.stat(vid);
-  if (!info) return undefined;
-  return {
-    info,
-    send: (x, start, end, writeHead) => {
-      const source = ctx.blobs.read(vid, { start, end }) as unknown as BodySource;
-      sendBody(x, source, end - start + 1, writeHead, ctx.log);
-    },
-    release: () => {},
-  };
+function servable(video: Video | undefined): boolean {
+  return video?.state === 'active';
 }
 
 const httpDates = new Map<number, string>();
 
-/** Last-Modified text, memoized: formatting a date per request is measurable on small ranges. */
+/** Last-Modified text, memoized (the generic path; cached files carry their own). */
 function httpDate(mtime: number): string {
   let d = httpDates.get(mtime);
   if (d === undefined) {
@@ -91,50 +67,109 @@ function httpDate(mtime: number): string {
   return d;
 }
 
-function validators(info: BlobInfo): Record<string, string> {
-  return { 'Accept-Ranges': 'bytes', ETag: info.etag, 'Last-Modified': httpDate(info.mtime) };
+/** What to send once preconditions and Range are settled. */
+interface Plan {
+  start: number;
+  end: number;
+  writeHead(res: HttpResponse): void;
 }
 
-function respond(
+/**
+ * Answers everything that carries no body (412, 304, 416, HEAD, empty file) and returns
+ * undefined; otherwise the byte range and the head to write with the first bytes.
+ */
+function plan(
   x: Exchange,
   info: BlobInfo,
-  send: SendRange,
+  lastModified: string,
   h: DownloadRequest,
-  head: boolean,
-): void {
-  const base = validators(info);
+): Plan | undefined {
+  const base = () => ({ 'Accept-Ranges': 'bytes', ETag: info.etag, 'Last-Modified': lastModified });
   const pre = evaluatePreconditions(h, info);
-  if (pre === 'failed') {
-    x.send(412, '', base);
-    return;
+  if (pre !== 'proceed') {
+    if (pre === 'failed') x.send(412, '', base());
+    else x.sendHeadersOnly(304, base());
+    return undefined;
   }
-  if (pre === 'not-modified') {
-    x.sendHeadersOnly(304, base);
-    return;
+  const range = rangeApplies(h.ifRange, info) ? parseRange(h.range, info.size) : undefined;
+  if (range?.kind === 'unsatisfiable') {
+    x.send(416, '', { ...base(), 'Content-Range': `bytes */${info.size}` });
+    return undefined;
   }
-  const range: RangeResult = rangeApplies(h.ifRange, info)
-    ? parseRange(h.range, info.size)
-    : { kind: 'full' };
-  if (range.kind === 'unsatisfiable') {
-    x.send(416, '', { ...base, 'Content-Range': `bytes */${info.size}` });
-    return;
-  }
-  const partial = range.kind === 'partial';
-  const start = range.kind === 'partial' ? range.start : 0;
-  const end = range.kind === 'partial' ? range.end : info.size - 1;
-  const length = end - start + 1;
-  const headers: Record<string, string> = { ...base, 'Content-Type': info.contentType };
-  if (partial) headers['Content-Range'] = `bytes ${start}-${end}/${info.size}`;
-  const status = statusLine(partial ? 206 : 200);
-  if (head || length === 0) {
-    if (head) x.sendHeadersOnly(partial ? 206 : 200, headers, length);
+  const partial = range?.kind === 'partial';
+  const start = partial ? range.start : 0;
+  const end = partial ? range.end : info.size - 1;
+  const contentRange = partial ? `bytes ${start}-${end}/${info.size}` : '';
+  if (h.head || end < start) {
+    const headers: Record<string, string> = { ...base(), 'Content-Type': info.contentType };
+    if (partial) headers['Content-Range'] = contentRange;
+    if (h.head) x.sendHeadersOnly(partial ? 206 : 200, headers, end - start + 1);
     else x.send(200, '', headers);
+    return undefined;
+  }
+  return {
+    start,
+    end,
+    writeHead: (res) => {
+      res.writeStatus(statusLine(partial ? 206 : 200));
+      res.writeHeader('Accept-Ranges', 'bytes');
+      res.writeHeader('ETag', info.etag);
+      res.writeHeader('Last-Modified', lastModified);
+      res.writeHeader('Content-Type', info.contentType);
+      if (partial) res.writeHeader('Content-Range', contentRange);
+    },
+  };
+}
+
+/** The blob step and the response, once the record said yes. */
+function serve(ctx: ServiceContext, x: Exchange, vid: string, h: DownloadRequest): void {
+  const blobs = ctx.blobs;
+  if (blobs.localPath !== undefined) {
+    const opened = openBlob(blobs as typeof blobs & { localPath(id: string): string }, vid);
+    if (opened instanceof Promise) opened.then((b) => serveLocal(ctx, x, b, h), fail(ctx, x, vid));
+    else serveLocal(ctx, x, opened, h);
     return;
   }
-  send(x, start, end, (res: HttpResponse) => {
-    res.writeStatus(status);
-    for (const k in headers) res.writeHeader(k, headers[k]!);
-  });
+  blobs.stat(vid).then(
+    (info) => {
+      if (!x.open) return;
+      if (!info) return void x.send(404, NOT_FOUND, JSON_TYPE);
+      const p = plan(x, info, httpDate(info.mtime), h);
+      if (!p) return;
+      const source = blobs.read(vid, { start: p.start, end: p.end }) as unknown as BodySource;
+      sendBody(x, source, p.end - p.start + 1, p.writeHead, ctx.log);
+    },
+    fail(ctx, x, vid),
+  );
+}
+
+function serveLocal(
+  ctx: ServiceContext,
+  x: Exchange,
+  blob: OpenBlob | undefined,
+  h: DownloadRequest,
+): void {
+  if (!blob) {
+    x.send(404, NOT_FOUND, JSON_TYPE);
+    return;
+  }
+  let lent = false;
+  try {
+    if (!x.open) return;
+    const p = plan(x, blob.info, blob.lastModified, h);
+    if (!p) return;
+    lent = true; // sendFile releases it from here on
+    sendFile(x, blob, p.start, p.end, p.writeHead, ctx.log);
+  } finally {
+    if (!lent) blob.release();
+  }
+}
+
+function fail(ctx: ServiceContext, x: Exchange, vid: string) {
+  return (err: unknown) => {
+    ctx.log.error('video lookup failed', { vid, err });
+    x.error(new HttpError('dbFailed'));
+  };
 }
 
 /** The handler for GET (head=false) or HEAD (head=true). */
@@ -145,30 +180,32 @@ export function downloadHandler(
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
-    const h = copyHeaders(req);
+    const h = copyHeaders(req, head);
     const x = admit(ctx, options, res, head ? 'head' : 'get');
     if (!x) return;
     const vid = parseUuid(rawId);
     if (!vid) {
-      x.error(new HttpError('badRequest', 'Invalid video id'));
+      x.send(400, BAD_ID, JSON_TYPE);
       return;
     }
-    lookup(ctx, vid, head).then(
-      (found) => {
-        if (!found) {
-          x.error(new HttpError('notFound', 'Video not found'));
-          return;
-        }
-        try {
-          if (x.open) respond(x, found.info, found.send, h, head);
-        } finally {
-          found.release(); // no-op once a stream took the descriptor
-        }
+    const records = ctx.records;
+    try {
+      if (records.getVideoNow !== undefined) {
+        if (servable(records.getVideoNow(vid))) serve(ctx, x, vid, h);
+        else x.send(404, NOT_FOUND, JSON_TYPE);
+        return;
+      }
+    } catch (err) {
+      fail(ctx, x, vid)(err);
+      return;
+    }
+    records.getVideo(vid).then(
+      (video) => {
+        if (!x.open) return;
+        if (servable(video)) serve(ctx, x, vid, h);
+        else x.send(404, NOT_FOUND, JSON_TYPE);
       },
-      (err: unknown) => {
-        ctx.log.error('video lookup failed', { vid, err });
-        x.error(new HttpError('dbFailed'));
-      },
+      fail(ctx, x, vid),
     );
   };
 }

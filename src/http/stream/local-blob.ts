@@ -1,22 +1,65 @@
 /**
- * The fast path for the filesystem blob store: the file is opened and stat'ed synchronously on
- * the HTTP thread (page-cache metadata calls of a few microseconds, as nginx does them), and the
- * store's BlobInfo is cached per file version, so a hot video costs `open + fstat + read + close`
- * and no thread-pool round trip at all. Only a cache miss asks the store (`stat` + its sidecar).
+ * The open-file cache of the filesystem blob store's fast path (nginx's open_file_cache, minus
+ * its validity window): per HTTP thread and store, each hot blob keeps one open descriptor, its
+ * BlobInfo and its response validators, so a hit costs one `stat` of the path and no
+ * open/fstat/close, no thread-pool round trip and no promise. Only a miss asks the store (`stat`
+ * + its sidecar).
  *
- * Invariants:
- * - a cached BlobInfo is keyed by (id, inode, size, mtime) of the file actually opened; blobs are
- *   replaced by rename (a new inode), so a hit always describes the bytes behind the descriptor;
+ * Invariants (a replaced or deleted blob is never served stale, on any thread):
+ * - every request stats the path. A hit requires the path's (inode, size, mtime) to equal the
+ *   cached descriptor's. Blobs are replaced by rename (a new inode) and the cache holds the old
+ *   inode open, so its number cannot be reused while cached: equal inode ⇒ the same file. A
+ *   missing path (deleted) is a miss → 404. Nothing to broadcast between threads: each thread's
+ *   cache checks the file system itself, so a replace/delete by any thread or process is seen by
+ *   the next request everywhere.
  * - on a miss the store's answer is cached only if its size matches the descriptor's; a replace
- *   landing between our open and the store's stat is retried once;
- * - the descriptor has one owner: `takeFd()` hands it to the sender (which closes it), otherwise
- *   `release()` closes it; both are idempotent.
+ *   landing between our open and the store's stat is retried once.
+ * - a descriptor is closed exactly once, when its entry has left the cache (replaced, missing,
+ *   evicted) and the last response reading it released it (`refs`): streams that started on the
+ *   old version finish on it.
  */
 import { closeSync, fstatSync, openSync, type Stats, statSync } from 'node:fs';
 import type { BlobInfo, BlobStore } from '../../store/types.js';
 
-const CACHE_MAX = 4096;
-type Cache = Map<string, { key: string; info: BlobInfo }>;
+/** Open descriptors kept per thread and store (each costs one fd). */
+const CACHE_MAX = 256;
+
+/** One cached file version. Acquire with `openBlob`, give back with `release()` exactly once. */
+export class OpenBlob {
+  /** One for the cache while cached, one per response using it. */
+  #refs = 1;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Last-Modified, formatted once per version. */
+  readonly lastModified: string;
+  constructor(
+    readonly path: string,
+    readonly fd: number,
+    st: Stats,
+    readonly info: BlobInfo,
+  ) {
+    this.ino = st.ino;
+    this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
+    this.lastModified = new Date(info.mtime).toUTCString();
+  }
+
+  matches(st: Stats): boolean {
+    return st.ino === this.ino && st.size === this.size && st.mtimeMs === this.mtimeMs;
+  }
+
+  acquire(): this {
+    this.#refs++;
+    return this;
+  }
+
+  release(): void {
+    if (--this.#refs === 0) closeSync(this.fd);
+  }
+}
+
+type Cache = Map<string, OpenBlob>;
 const caches = new WeakMap<BlobStore, Cache>();
 
 function cacheOf(blobs: BlobStore): Cache {
@@ -25,134 +68,72 @@ function cacheOf(blobs: BlobStore): Cache {
   return c;
 }
 
-function versionKey(st: Stats): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}`;
+function drop(cache: Cache, id: string, entry: OpenBlob): void {
+  if (cache.get(id) === entry) cache.delete(id);
+  entry.release(); // the cache's reference
 }
 
-function isEnoent(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-/** The store's view of the version `st` describes; 'stale' when the store saw another one. */
-async function infoFor(
-  blobs: BlobStore,
+/**
+ * The current version of blob `id` (at the store's localPath), acquired (call `release()` once done), or
+ * undefined when the file is missing. Synchronous on a cache hit.
+ */
+export function openBlob(
+  blobs: BlobStore & { localPath(id: string): string },
   id: string,
-  st: Stats,
-): Promise<BlobInfo | undefined | 'stale'> {
+): OpenBlob | undefined | Promise<OpenBlob | undefined> {
   const cache = cacheOf(blobs);
-  const key = versionKey(st);
-  const hit = cache.get(id);
-  if (hit?.key === key) return hit.info;
-  const info = await blobs.stat(id);
-  if (!info) return undefined;
-  if (info.size !== st.size) return 'stale';
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-  cache.set(id, { key, info });
-  return info;
+  const cached = cache.get(id);
+  const path = cached?.path ?? blobs.localPath(id);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (cached) {
+    if (st && cached.matches(st)) return cached.acquire();
+    drop(cache, id, cached);
+  }
+  if (!st) return undefined;
+  return openSlow(blobs, cache, id, path);
 }
 
-export class LocalBlob {
-  #fd: number | undefined;
-  private constructor(
-    readonly info: BlobInfo,
-    fd: number | undefined,
-  ) {
-    this.#fd = fd;
-  }
-
-  /** Opens blob `id` at `path` (withBody) or only stats it (HEAD). Undefined when missing. */
-  static open(
-    blobs: BlobStore,
-    id: string,
-    path: string,
-    withBody: boolean,
-  ): LocalBlob | undefined | Promise<LocalBlob | undefined> {
-    // Hot path without a single promise: a cache hit is answered synchronously.
-    const hit = LocalBlob.#fromCache(blobs, id, path, withBody);
-    return hit === 'miss' ? LocalBlob.#openSlow(blobs, id, path, withBody) : hit;
-  }
-
-  static #fromCache(
-    blobs: BlobStore,
-    id: string,
-    path: string,
-    withBody: boolean,
-  ): LocalBlob | undefined | 'miss' {
-    const cached = cacheOf(blobs).get(id);
-    if (!cached) return 'miss';
-    let fd: number | undefined;
+async function openSlow(
+  blobs: BlobStore,
+  cache: Cache,
+  id: string,
+  path: string,
+): Promise<OpenBlob | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
     try {
-      if (withBody) fd = openSync(path, 'r');
-      const st = fd !== undefined ? fstatSync(fd) : statSync(path);
-      if (cached.key === versionKey(st)) return new LocalBlob(cached.info, fd);
+      fd = openSync(path, 'r');
     } catch (e) {
-      if (!isEnoent(e)) {
-        if (fd !== undefined) closeSync(fd);
-        throw e;
-      }
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw e;
     }
-    if (fd !== undefined) closeSync(fd);
-    return 'miss';
-  }
-
-  static async #openSlow(
-    blobs: BlobStore,
-    id: string,
-    path: string,
-    withBody: boolean,
-  ): Promise<LocalBlob | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const found = await LocalBlob.#try(blobs, id, path, withBody);
-      if (found !== 'stale') return found;
-      if (attempt === 1) throw new Error(`blob ${id} keeps changing under the reader`);
-    }
-  }
-
-  static async #try(
-    blobs: BlobStore,
-    id: string,
-    path: string,
-    withBody: boolean,
-  ): Promise<LocalBlob | undefined | 'stale'> {
-    let fd: number | undefined;
+    let info: BlobInfo | undefined;
     let st: Stats;
     try {
-      if (withBody) {
-        fd = openSync(path, 'r');
-        st = fstatSync(fd);
-      } else st = statSync(path);
+      st = fstatSync(fd);
+      info = await blobs.stat(id);
     } catch (e) {
-      if (fd !== undefined) closeSync(fd);
-      if (isEnoent(e)) return undefined;
+      closeSync(fd);
       throw e;
     }
-    let info: BlobInfo | undefined | 'stale';
-    try {
-      info = await infoFor(blobs, id, st);
-    } catch (e) {
-      if (fd !== undefined) closeSync(fd);
-      throw e;
+    if (!info) {
+      closeSync(fd);
+      return undefined;
     }
-    if (info === undefined || info === 'stale') {
-      if (fd !== undefined) closeSync(fd);
-      return info;
+    if (info.size === st.size) {
+      const entry = new OpenBlob(path, fd, st, info);
+      // Another request may have filled the slot meanwhile: the newer entry wins either way.
+      const old = cache.get(id);
+      if (old) drop(cache, id, old);
+      if (cache.size >= CACHE_MAX) {
+        const [oldestId, oldest] = cache.entries().next().value!;
+        drop(cache, oldestId, oldest);
+      }
+      cache.set(id, entry);
+      return entry.acquire();
     }
-    return new LocalBlob(info, fd);
-  }
-
-  /** The descriptor, now owned by the caller. */
-  takeFd(): number {
-    const fd = this.#fd;
-    if (fd === undefined) throw new Error('LocalBlob.takeFd: opened without a body');
-    this.#fd = undefined;
-    return fd;
-  }
-
-  /** Closes the descriptor unless it was taken. */
-  release(): void {
-    const fd = this.#fd;
-    this.#fd = undefined;
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd); // the store saw another version than the one we opened
+    if (attempt === 1) throw new Error(`blob ${id} keeps changing under the reader`);
   }
 }

@@ -16,19 +16,18 @@
  */
 
 import type { HttpResponse } from 'uWebSockets.js';
-import { closeSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import type { Logger } from '../../log.js';
 import type { Exchange } from '../common/respond.js';
 
 /** Bytes per read. */
 export const FILE_CHUNK = 512 * 1024;
-/** Ranges up to this size get a buffer of their own size instead of a pooled chunk. */
+/** Ranges up to this size are read at once and sent with one corked `end` (sendSmall). */
 const SMALL = 64 * 1024;
 const POOL_MAX = 64;
 const pool: Buffer[] = [];
 
-function takeBuffer(total: number): Buffer {
-  if (total <= SMALL) return Buffer.allocUnsafe(total);
+function takeBuffer(): Buffer {
   return pool.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK);
 }
 
@@ -36,13 +35,19 @@ function giveBuffer(b: Buffer): void {
   if (b.length === FILE_CHUNK && pool.length < POOL_MAX) pool.push(b);
 }
 
+/** An open file lent to one response: `release()` is called exactly once when it is done. */
+export interface FileLease {
+  readonly fd: number;
+  release(): void;
+}
+
 /**
- * Sends bytes `start..end` (inclusive) of `fd`, which this call owns from now on. Call it from
- * the synchronous handler or an async continuation: the first write is corked here.
+ * Sends bytes `start..end` (inclusive) of `file`, which this call releases when the exchange
+ * closes. Call it from the synchronous handler or an async continuation: writes are corked here.
  */
 export function sendFile(
   x: Exchange,
-  fd: number,
+  file: FileLease,
   start: number,
   end: number,
   writeHead: (res: HttpResponse) => void,
@@ -50,8 +55,13 @@ export function sendFile(
 ): void {
   const res = x.res;
   const total = end - start + 1;
+  if (total <= SMALL) {
+    sendSmall(x, file, start, total, writeHead, log);
+    return;
+  }
+  const fd = file.fd;
   let pos = start;
-  let buf: Buffer | undefined = takeBuffer(total);
+  let buf: Buffer | undefined = takeBuffer();
   let chunk: Buffer | undefined; // the bytes of the last read not yet fully accepted
   let chunkOffset = 0; // response write offset at which `chunk` begins
   let closed = false;
@@ -60,7 +70,7 @@ export function sendFile(
     if (closed) return;
     closed = true;
     try {
-      closeSync(fd);
+      file.release();
     } catch (err) {
       log.warn('close failed', { err });
     }
@@ -107,4 +117,45 @@ export function sendFile(
     // The handler stays registered until the response ends; uWS calls it on every drain.
     if (!pump()) res.onWritable(pump);
   });
+}
+
+/**
+ * A small range (≤ 64 KiB): one read into a buffer of its size, then status, headers and body in
+ * one corked write with `end` (uWS buffers what the socket does not take at once; bounded by
+ * SMALL). No pump, no onWritable, no close listener: the lease is released before returning.
+ */
+function sendSmall(
+  x: Exchange,
+  file: FileLease,
+  start: number,
+  total: number,
+  writeHead: (res: HttpResponse) => void,
+  log: Logger,
+): void {
+  const buf = Buffer.allocUnsafe(total);
+  let n = 0;
+  try {
+    while (n < total) {
+      const got = readSync(file.fd, buf, n, total - n, start + n);
+      if (got === 0) break;
+      n += got;
+    }
+  } catch (err) {
+    log.warn('read failed', { err });
+  } finally {
+    file.release();
+  }
+  if (n < total) {
+    // Nothing was written yet: the client gets a dropped connection, never a wrong body.
+    log.warn('file ended before its recorded size', { total });
+    x.close();
+    return;
+  }
+  if (
+    x.cork((res) => {
+      writeHead(res);
+      res.end(buf);
+    })
+  )
+    x.markEnded();
 }
