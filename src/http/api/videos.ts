@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewVideo, VideoPatch } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
+import { activeVideoOr404 } from '../common/video.js';
 import { requireAuthor, requireSelf } from './auth.js';
 import { recordDeletion } from './deletion.js';
 import { videoInfo } from './present.js';
@@ -71,8 +72,7 @@ export const deleteVideo: ApiHandler = async (call) => {
   const session = await call.session();
   requireSelf(session, call.params.username!);
   const vid = v.uuidParam(call.params.vid!, 'video id');
-  const video = await call.ctx.records.getVideo(vid);
-  if (video?.state !== 'active') throw new HttpError('notFound', 'Video not found');
+  const video = await activeVideoOr404(call.ctx.records, vid);
   if (video.authorId !== session.userId) throw new HttpError('forbidden', 'Not your video');
   await recordDeletion(call.ctx, vid);
   await call.ctx.records.markVideoDeleting(vid);

@@ -91,20 +91,40 @@ export class UploadSink {
     return this.#queued < HIGH_WATER;
   }
 
-  /** The body is complete: flush, then commit. Rejects with the failure (an HttpError). */
-  async finish(): Promise<BlobInfo> {
+  /**
+   * The body is complete: flush, then commit. Rejects with the failure (an HttpError).
+   * `stillWanted` is asked before and after the commit: false → 409 and no blob is left (the
+   * writer is aborted, or the committed blob deleted).
+   */
+  async finish(stillWanted: () => Promise<boolean> = async () => true): Promise<BlobInfo> {
     if (!this.#failure && this.#writer === undefined) this.#open();
     await this.#tail;
     if (this.#failure) throw this.#failure;
     this.#done = true;
     const writer = await this.#writer!;
+    const gone = () => new HttpError('conflict', 'The video was deleted during the upload');
+    let info: BlobInfo;
     try {
-      return await writer.commit();
+      if (!(await stillWanted())) {
+        this.#failure = gone();
+        await writer.abort().catch(() => {});
+        throw this.#failure;
+      }
+      info = await writer.commit();
     } catch (err) {
+      if (err === this.#failure) throw err;
       this.#failure = httpErrorFromStore(err);
       await writer.abort().catch(() => {});
       throw Object.assign(this.#failure, { cause: err });
     }
+    // A store error here keeps the upload: if the video is gone after all, the orphan sweep removes it.
+    if (!(await stillWanted().catch(() => true))) {
+      // Deleted between the check and the commit: the deletion task may already have run.
+      await this.#blobs.delete(this.#id).catch(() => {});
+      this.#failure = gone();
+      throw this.#failure;
+    }
+    return info;
   }
 
   /** The client went away or the request failed: remove every trace. Idempotent. */

@@ -21,6 +21,7 @@ import type { Exchange } from '../common/respond.js';
 import { sessionFrom } from '../common/session.js';
 import { httpErrorFromStore } from '../common/store-errors.js';
 import { usageOf } from '../common/usage.js';
+import { activeVideoOr404, findActiveVideo } from '../common/video.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
 import type { StreamRouteOptions } from './options.js';
@@ -34,8 +35,7 @@ const MULTIPART_SLACK = 64 * 1024;
 async function authorize(ctx: ServiceContext, vid: string, sid: string): Promise<number> {
   const session = await sessionFrom(ctx, sid);
   if (!session) throw new HttpError('unauthorized');
-  const video = await ctx.records.getVideo(vid);
-  if (video?.state !== 'active') throw new HttpError('notFound', 'Video not found');
+  const video = await activeVideoOr404(ctx.records, vid);
   if (video.authorId !== session.userId)
     throw new HttpError('forbidden', 'Not the owner of this video');
   // A re-upload replaces this video's bytes: they do not count against the new ones.
@@ -95,8 +95,11 @@ export function uploadHandler(
     x.onClose((aborted) => {
       if (aborted) void sink.abort();
     });
+    // The video may be deleted while its bytes arrive: checked before the commit (nothing is
+    // written) and after it (the new file is removed), so a deleted video never keeps a blob.
+    const stillWanted = async () => (await findActiveVideo(ctx.records, vid)) !== undefined;
     const finish = () => {
-      sink.finish().then(
+      sink.finish(stillWanted).then(
         () => x.text(201, 'Uploaded successfully'),
         (err: unknown) => {
           if (err instanceof HttpError && err.status >= 500)
