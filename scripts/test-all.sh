@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: chromium (browser tests), ffmpeg (ffprobe reads our streams), curl (a real
-# HTTP client in the stream tests).
-declare -A want=([chromium]=chromium [ffprobe]=ffmpeg [curl]=curl)
+# HTTP client in the stream tests), nginx (the deploy/nginx.conf front in test/nodes/) and openssl
+# (its test certificate).
+# nginx lives in /usr/sbin, which is not on a normal user's PATH; the tests find it through ours.
+export PATH="$PATH:/usr/sbin:/sbin"
+declare -A want=([chromium]=chromium [ffprobe]=ffmpeg [curl]=curl [nginx]=nginx [openssl]=openssl)
 missing=()
 for cmd in "${!want[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}"); done
 if ((${#missing[@]})); then
@@ -14,6 +17,10 @@ if ((${#missing[@]})); then
   echo "test-all: installing ${missing[*]} with apt-get"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian starts the packaged nginx service on :80; the tests run their own, on loopback ports.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null 2>&1; then
+    $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm 11.19's `npm ci` rejects a lock that lacks other platforms' optional packages (biome,
