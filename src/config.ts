@@ -4,6 +4,7 @@
  * A bad value is a ConfigError naming the setting and what it accepts.
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { defineErrors, VideoServerError } from './errors.js';
@@ -52,7 +53,10 @@ export interface Config {
   apiUrl: string | undefined;
   streamUrl: string | undefined;
   schedulerUrl: string | undefined;
-  /** Shared token required by the scheduler's REST service when it is not bound to loopback. */
+  /**
+   * Bearer token of the scheduler's REST service, always required. Unset → generated at start-up
+   * when the api runs in the same process; a scheduler or api on its own needs it set.
+   */
   schedulerToken: string | undefined;
   /** Log threshold; every thread reads it from the environment (src/log.ts). @default info */
   logLevel: LogLevel;
@@ -64,6 +68,88 @@ export interface Config {
   metricsPort: number;
   /** On SIGTERM, how long readiness reports 503 before listeners close. @default 2000 */
   shutdownGraceMs: number;
+  /**
+   * The site's public origin (`https://videos.example.org`): the only Origin the web front accepts
+   * on state-changing requests. @default undefined → the request's own Host (see README)
+   */
+  publicUrl: string | undefined;
+  /**
+   * Peers whose X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host are believed: addresses,
+   * or `loopback`. @default [] (forwarded headers are ignored; the socket's address counts)
+   */
+  trustProxy: readonly string[];
+  /** Sign-in, sign-up and comment throttles (points per window, in seconds). */
+  rateLimits: RateLimits;
+}
+
+export interface RateLimit {
+  points: number;
+  durationSec: number;
+}
+
+/** Throttles of the api (`RATE_LIMITS`); each counts requests that passed input validation. */
+export interface RateLimits {
+  /** Sign-in attempts per account (cleared by a successful sign-in). @default 10 per 300 s */
+  signInAccount: RateLimit;
+  /** Sign-in attempts per client address. @default 60 per 60 s */
+  signInAddress: RateLimit;
+  /** Sign-ups per client address. @default 30 per 600 s */
+  signUpAddress: RateLimit;
+  /** Comments per user. @default 30 per 60 s */
+  commentUser: RateLimit;
+}
+
+export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
+  signInAccount: Object.freeze({ points: 10, durationSec: 300 }),
+  signInAddress: Object.freeze({ points: 60, durationSec: 60 }),
+  signUpAddress: Object.freeze({ points: 30, durationSec: 600 }),
+  commentUser: Object.freeze({ points: 30, durationSec: 60 }),
+});
+
+const RATE_LIMIT_NAMES: Readonly<Record<string, keyof RateLimits>> = Object.freeze({
+  'sign-in-account': 'signInAccount',
+  'sign-in-address': 'signInAddress',
+  'sign-up-address': 'signUpAddress',
+  'comment-user': 'commentUser',
+});
+
+/** `sign-in-address=60/60,comment-user=30/60` over the defaults. */
+function rateLimits(name: string, raw: string): RateLimits {
+  const out: RateLimits = { ...DEFAULT_RATE_LIMITS };
+  for (const part of raw.split(',').map((s) => s.trim())) {
+    const m = /^([a-z-]+)=(\d+)\/(\d+)$/.exec(part);
+    const key = m ? RATE_LIMIT_NAMES[m[1]!] : undefined;
+    if (!m || !key) {
+      throw new ConfigError(
+        name,
+        `must be a list of <limit>=<points>/<seconds> with <limit> among ${Object.keys(RATE_LIMIT_NAMES).join(', ')}, got "${part}"`,
+      );
+    }
+    out[key] = { points: int(name, m[2]!, 1, 1_000_000), durationSec: int(name, m[3]!, 1, 86_400) };
+  }
+  return out;
+}
+
+function trustList(name: string, raw: string): string[] {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const a of list) {
+    if (a !== 'loopback' && isIP(a) === 0) {
+      throw new ConfigError(name, `must list IP addresses or "loopback", got "${a}"`);
+    }
+  }
+  return list;
+}
+
+function origin(name: string, raw: string): string {
+  const u = url(name, raw);
+  const parsed = new URL(u);
+  if (parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username) {
+    throw new ConfigError(name, `must be an origin like https://videos.example.org, got "${raw}"`);
+  }
+  return parsed.origin;
 }
 
 /** A bad setting: the message starts with its name (`PORT: …`). */
@@ -213,6 +299,13 @@ const SETTINGS: Setting[] = [
     },
   },
   {
+    env: 'PUBLIC_URL',
+    flag: '--public-url',
+    apply: (c, raw, n) => void (c.publicUrl = origin(n, raw)),
+  },
+  { env: 'TRUST_PROXY', apply: (c, raw, n) => void (c.trustProxy = trustList(n, raw)) },
+  { env: 'RATE_LIMITS', apply: (c, raw, n) => void (c.rateLimits = rateLimits(n, raw)) },
+  {
     flag: '--only',
     apply: (c, raw, name) => {
       const list = raw
@@ -253,6 +346,9 @@ export function defaultConfig(): Config {
     accessLog: true,
     metricsPort: 9464,
     shutdownGraceMs: 2000,
+    publicUrl: undefined,
+    trustProxy: [],
+    rateLimits: DEFAULT_RATE_LIMITS,
   };
 }
 

@@ -23,6 +23,7 @@ export { LmdbRecordStore } from './lmdb-records.js';
 export { describeMongoUri, type MongoConnectOptions } from './mongo-connect.js';
 export { MongoRecordStore } from './mongo-records.js';
 export type * from './types.js';
+export { foldUserName } from './user-name.js';
 export { STORE_LIMITS } from './validate.js';
 
 export interface Stores {

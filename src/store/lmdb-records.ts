@@ -26,12 +26,14 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
 import { LmdbDeletionQueue } from './lmdb-queue.js';
+import { LmdbRateLimiter, openRateLimitDb } from './lmdb-rate-limiter.js';
 import { LmdbVideoIndex } from './lmdb-video-index.js';
 import type {
   Comment,
   NewVideo,
   Page,
   PageRequest,
+  RateLimiterSpec,
   RecordStore,
   Session,
   User,
@@ -65,6 +67,7 @@ export class LmdbRecordStore implements RecordStore {
   readonly #comments: Database<Comment, string>;
   readonly #commentsByVideo: Database<Comment, [string, number, string]>;
   readonly #public: LmdbVideoIndex;
+  readonly #rateLimits: ReturnType<typeof openRateLimitDb>;
   /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
   readonly queue: LmdbDeletionQueue;
   #closed: Promise<void> | undefined;
@@ -76,8 +79,9 @@ export class LmdbRecordStore implements RecordStore {
 
   constructor(options: LmdbRecordStoreOptions) {
     try {
-      // 64 GiB of address space, not of disk: LMDB maps the file lazily.
-      this.#root = open({ path: options.path, maxDbs: 16, mapSize: 64 * 1024 ** 3 });
+      // 64 GiB of address space, not of disk: LMDB maps the file lazily. maxDbs is a ceiling on
+      // named databases (each costs a few bytes per environment), with room to grow.
+      this.#root = open({ path: options.path, maxDbs: 32, mapSize: 64 * 1024 ** 3 });
     } catch (cause) {
       throw new StoreUnavailableError(`cannot open LMDB at ${options.path}: ${String(cause)}`, {
         cause,
@@ -94,6 +98,7 @@ export class LmdbRecordStore implements RecordStore {
     this.#comments = db('comments');
     this.#commentsByVideo = db('commentsByVideo');
     this.#public = new LmdbVideoIndex(this.#root);
+    this.#rateLimits = openRateLimitDb(this.#root);
     this.queue = new LmdbDeletionQueue(
       this.#root,
       (fn) => this.#tx(fn),
@@ -324,6 +329,14 @@ export class LmdbRecordStore implements RecordStore {
       }
       return n;
     });
+  }
+
+  rateLimiter(spec: RateLimiterSpec): LmdbRateLimiter {
+    v.checkRateLimiterSpec(spec);
+    const { keyPrefix, points, durationSec: duration } = spec;
+    return new LmdbRateLimiter({ keyPrefix, points, duration }, this.#rateLimits, (fn) =>
+      this.#tx(fn),
+    );
   }
 
   close(): Promise<void> {

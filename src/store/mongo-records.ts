@@ -7,6 +7,7 @@
  * - The deletion queue (claims, leases, fencing) is mongo-queue.ts.
  */
 import type { Collection, Db, MongoClient } from 'mongodb';
+import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
 import { MongoDeletionQueue } from './mongo-queue.js';
@@ -23,6 +24,7 @@ import type {
   NewVideo,
   Page,
   PageRequest,
+  RateLimiterSpec,
   RecordStore,
   Session,
   User,
@@ -31,6 +33,9 @@ import type {
 } from './types.js';
 import * as v from './validate.js';
 import { checkNewVideo, checkVideoPatch, searchWords } from './video-fields.js';
+
+/** Collection of every rate limiter's counters (keys carry the limiter's prefix). */
+const RATE_LIMITS = 'rate_limits';
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
 
@@ -53,6 +58,8 @@ export class MongoRecordStore implements RecordStore {
   readonly #sessions: Collection<Doc<Session>>;
   readonly #videos: Collection<VideoDoc>;
   readonly #comments: Collection<Doc<Comment>>;
+  readonly #rateLimits: Collection;
+  readonly #db: Db;
   /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
   readonly queue: MongoDeletionQueue;
   #closed: Promise<void> | undefined;
@@ -87,6 +94,8 @@ export class MongoRecordStore implements RecordStore {
     this.#sessions = db.collection('sessions');
     this.#videos = db.collection('videos');
     this.#comments = db.collection('comments');
+    this.#db = db;
+    this.#rateLimits = db.collection(RATE_LIMITS);
     this.queue = new MongoDeletionQueue(db.collection('video_del_rec'), (fn) => this.#run(fn));
   }
 
@@ -103,6 +112,15 @@ export class MongoRecordStore implements RecordStore {
       { name: 'video_time' },
     );
     await this.queue.createIndexes();
+    // What RateLimiterMongo would create itself, but awaited here (its own attempt only logs).
+    await this.#rateLimits.createIndex({ key: 1 }, { unique: true, name: 'key_unique' });
+    // The TTL index only removes old counters (the limiter ignores expired ones anyway), and
+    // the dev server (FerretDB 1.24) answers NotImplemented (238) to it: go on without it there.
+    await this.#rateLimits
+      .createIndex({ expire: -1 }, { expireAfterSeconds: 0, name: 'expire_ttl' })
+      .catch((err: { code?: number }) => {
+        if (err?.code !== 238) throw err;
+      });
   }
 
   /** Runs one driver call, mapping failures to StoreError. */
@@ -261,6 +279,19 @@ export class MongoRecordStore implements RecordStore {
   async deleteCommentsOfVideo(videoId: string): Promise<number> {
     v.checkId('video id', videoId);
     return this.#run(async () => (await this.#comments.deleteMany({ videoId })).deletedCount);
+  }
+
+  rateLimiter(spec: RateLimiterSpec): RateLimiterMongo {
+    v.checkRateLimiterSpec(spec);
+    return new RateLimiterMongo({
+      // A Db (no `.db()` method): the limiter uses it as is, in this store's database.
+      storeClient: this.#db,
+      tableName: RATE_LIMITS,
+      keyPrefix: spec.keyPrefix,
+      points: spec.points,
+      duration: spec.durationSec,
+      disableIndexesCreation: true,
+    });
   }
 
   close(): Promise<void> {

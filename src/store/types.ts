@@ -11,6 +11,8 @@
  *   a StoreError (see errors.ts).
  */
 
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
 export interface User {
   id: string;
   name: string;
@@ -152,6 +154,14 @@ export interface DeletionQueue {
   countDeletions(): Promise<{ pending: number; dead: number }>;
 }
 
+/** One throttle of `RecordStore.rateLimiter`: at most `points` per `durationSec` per key. */
+export interface RateLimiterSpec {
+  /** Namespace of the keys (`sign-in-address`); limiters with different prefixes never mix. */
+  keyPrefix: string;
+  points: number;
+  durationSec: number;
+}
+
 export interface RecordStore {
   // users
   /** Rejects with StoreError ERR_DUPLICATE when the name is taken. */
@@ -200,6 +210,14 @@ export interface RecordStore {
   /** Newest first. */
   listComments(videoId: string): Promise<Comment[]>;
   deleteCommentsOfVideo(videoId: string): Promise<number>;
+
+  // rate limits
+  /**
+   * A rate-limiter-flexible limiter whose counters live in this store, so every thread, process
+   * and node using the store shares one budget (RateLimiterMongo on MongoDB, collection
+   * `rate_limits`; LmdbRateLimiter embedded). Cheap to create; create once per throttle.
+   */
+  rateLimiter(spec: RateLimiterSpec): RateLimiterAbstract;
 
   close(): Promise<void>;
 }

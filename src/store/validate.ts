@@ -4,7 +4,7 @@
  * (the HTTP layer validates first).
  */
 import { InvalidArgumentError, InvalidIdError } from './errors.js';
-import type { Comment, NewVideo, Session, User } from './types.js';
+import type { Comment, NewVideo, RateLimiterSpec, Session, User } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -120,4 +120,13 @@ export function checkClaim(owner: unknown, limit: unknown, leaseMs: unknown, now
   checkOwner(owner);
   checkPositiveInt('limit', limit);
   checkLease(leaseMs, now);
+}
+
+/** A throttle's spec: a short prefix of safe characters, positive integers. */
+export function checkRateLimiterSpec(s: RateLimiterSpec): void {
+  if (typeof s?.keyPrefix !== 'string' || !/^[a-z0-9-]{1,64}$/.test(s.keyPrefix)) {
+    throw new InvalidArgumentError('spec.keyPrefix must be 1–64 characters of a-z, 0-9 or -');
+  }
+  checkPositiveInt('spec.points', s.points, 1_000_000_000);
+  checkPositiveInt('spec.durationSec', s.durationSec, 365 * 86_400);
 }

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeletionQueue, RecordStore, Session, User, Video } from '../../src/store/index.js';
 import { STORE_LIMITS } from '../../src/store/index.js';
 import { describeQueue } from './records-queue.case.js';
+import { describeRateLimits } from './records-rate-limits.case.js';
 import { describeVideoListings } from './videos.case.js';
 
 export interface RecordStoreFactory {
@@ -287,5 +288,6 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
 
     describeQueue(ctx, factory.atomicClaims);
     describeVideoListings(ctx);
+    describeRateLimits(ctx);
   });
 }

@@ -1,6 +1,7 @@
 /** Sessions: created on register/login, looked up per request, revoked on logout. */
 import { randomUUID } from 'node:crypto';
 import type { Session, User } from '../../store/types.js';
+import { foldUserName } from '../../store/user-name.js';
 import { HttpError } from '../common/errors.js';
 import { sessionFrom } from '../common/session.js';
 import type { ServiceContext } from '../context.js';
@@ -29,9 +30,9 @@ export async function lookupSession(
   return session;
 }
 
-/** The `:username` of the URL must be the session's user (403 `006`). */
+/** The `:username` of the URL must be the session's user, in any case (403 `006`). */
 export function requireSelf(session: Session, userName: string): void {
-  if (session.userName !== userName)
+  if (foldUserName(session.userName) !== foldUserName(userName))
     throw new HttpError('forbidden', 'You can only act as yourself');
 }
 

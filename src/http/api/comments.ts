@@ -7,6 +7,7 @@ import type { Comment } from '../../store/types.js';
 import { requireAuthor } from './auth.js';
 import { visibleVideo } from './browse.js';
 import { commentInfo } from './present.js';
+import { throttlesOf } from './throttle.js';
 import type { ApiCall, ApiHandler } from './types.js';
 import * as v from './validate.js';
 
@@ -24,6 +25,7 @@ export const addComment: ApiHandler = async (call) => {
   requireAuthor(session, body.author_id);
   const content = v.text(body, 'content', v.LIMITS.comment);
   const vid = await activeVideo(call);
+  await throttlesOf(call.ctx).comment(session.userId);
   const comment: Comment = {
     id: randomUUID(),
     videoId: vid,

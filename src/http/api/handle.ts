@@ -9,6 +9,7 @@ import { sessionFrom } from '../common/session.js';
 import { httpErrorFromStore } from '../common/store-errors.js';
 import type { ServiceContext } from '../context.js';
 import { lookupSession } from './auth.js';
+import { RateLimitedError } from './rate-limited.js';
 import { type ApiRoute, matchRoute } from './router.js';
 import { API_ROUTES } from './routes.js';
 import type { ApiCall, ApiRequest, ApiResponse } from './types.js';
@@ -37,7 +38,9 @@ function parseJson(req: ApiRequest): Record<string, unknown> {
 }
 
 export function errorResponse(err: HttpError): ApiResponse {
-  return { status: err.status, body: JSON.stringify(err.toJSON()) };
+  const out: ApiResponse = { status: err.status, body: JSON.stringify(err.toJSON()) };
+  if (err instanceof RateLimitedError) out.headers = { 'Retry-After': String(err.retryAfterSec) };
+  return out;
 }
 
 /** Runs one matched route. */

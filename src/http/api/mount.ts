@@ -4,6 +4,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { readBody } from '../common/body.js';
+import { clientAddressOf } from '../common/client-address.js';
 import { ClientAbortedError, HttpError } from '../common/errors.js';
 import { type Exchange, exchange } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
@@ -18,14 +19,10 @@ const NO_STORE = Object.freeze({
 
 /** Writes an ApiResponse: JSON with its content type, or an empty 204. */
 export function sendApiResponse(x: Exchange, out: ApiResponse, extra: Record<string, string> = {}) {
-  if (out.body === undefined) x.sendHeadersOnly(out.status, { ...NO_STORE, ...extra });
-  else {
-    x.send(out.status, out.body, {
-      ...NO_STORE,
-      'Content-Type': 'application/json; charset=utf-8',
-      ...extra,
-    });
-  }
+  const headers = { ...NO_STORE, ...out.headers, ...extra };
+  if (out.body === undefined) x.sendHeadersOnly(out.status, headers);
+  else
+    x.send(out.status, out.body, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
 }
 
 function serve(ctx: ServiceContext, res: HttpResponse, req: HttpRequest): void {
@@ -35,6 +32,7 @@ function serve(ctx: ServiceContext, res: HttpResponse, req: HttpRequest): void {
   const query = req.getQuery() ?? '';
   const sessionId = req.getHeader('x-session-id') || undefined;
   const contentType = req.getHeader('content-type') || undefined;
+  const clientAddress = clientAddressOf(res, req, ctx.config.trustProxy);
   const body =
     method === 'POST' || method === 'PATCH'
       ? readBody(x, { maxBytes: MAX_JSON_BYTES, contentLength: req.getHeader('content-length') })
@@ -47,6 +45,7 @@ function serve(ctx: ServiceContext, res: HttpResponse, req: HttpRequest): void {
         query,
         sessionId,
         contentType,
+        clientAddress,
         body: bytes,
       });
       sendApiResponse(x, out);

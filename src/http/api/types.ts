@@ -11,6 +11,11 @@ export interface ApiRequest {
   query?: string;
   /** The `X-Session-Id` header; nothing else about the caller is trusted. */
   sessionId: string | undefined;
+  /**
+   * The client's address for per-address throttles: the socket's peer, or what a trusted proxy
+   * forwarded (see src/http/common/client-address.ts). Undefined when unknown.
+   */
+  clientAddress?: string | undefined;
   contentType: string | undefined;
   body: Uint8Array | undefined;
 }
@@ -19,6 +24,8 @@ export interface ApiResponse {
   status: number;
   /** JSON text; undefined for 204. */
   body: string | undefined;
+  /** Extra response headers (`Retry-After` on a 429). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** What a route handler gets. */

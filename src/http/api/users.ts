@@ -1,18 +1,21 @@
 /** Users and sessions: register, login, who-am-I, logout. */
 import { randomUUID } from 'node:crypto';
 import type { User } from '../../store/types.js';
+import { foldUserName } from '../../store/user-name.js';
 import { HttpError } from '../common/errors.js';
 import { usageOf } from '../common/usage.js';
 import { createSession, requireSelf } from './auth.js';
 import { decoyHash, hashPassword, verifyPassword } from './password.js';
+import { throttlesOf } from './throttle.js';
 import type { ApiHandler } from './types.js';
 import * as v from './validate.js';
 
-/** POST /user `{user_name, pwd}` → 201 `{success, session_id}`. */
+/** POST /user `{user_name, pwd}` → 201 `{success, session_id}`; 409 if the name is taken in any case. */
 export const register: ApiHandler = async (call) => {
   const body = call.json();
   const name = v.userName(body);
   const pwd = v.password(body);
+  await throttlesOf(call.ctx).signUp(call.req.clientAddress);
   if (await call.ctx.records.getUserByName(name))
     throw new HttpError('conflict', 'User name is already taken');
   const user: User = {
@@ -33,18 +36,35 @@ export const register: ApiHandler = async (call) => {
   return { status: 201, value: { success: true, session_id: session.id } };
 };
 
-/** POST /user/:username `{user_name, pwd}` → 200 `{success, session_id}`; 401 on any mismatch. */
+/**
+ * The stored hash matches `pwd` (NFC). Hashes made before passwords were normalized were made
+ * from the characters as typed: when the typed form differs, that one is tried too.
+ */
+async function passwordMatches(raw: string, nfc: string, hash: string): Promise<boolean> {
+  if (await verifyPassword(nfc, hash)) return true;
+  return raw !== nfc && verifyPassword(raw, hash);
+}
+
+/**
+ * POST /user/:username `{user_name, pwd}` → 200 `{success, session_id}`; 401 on any mismatch.
+ * Names match regardless of case; the session carries the name as registered.
+ */
 export const login: ApiHandler = async (call) => {
   const body = call.json();
   const name = v.userName(body);
-  const pwd = typeof body.pwd === 'string' ? body.pwd : '';
+  const pwd = v.signInPassword(body);
   if (name !== call.params.username) {
     throw new HttpError('badRequest', 'user_name must match the user in the URL');
   }
+  const throttles = throttlesOf(call.ctx);
+  const account = foldUserName(name);
+  await throttles.signIn(account, call.req.clientAddress);
   const user = await call.ctx.records.getUserByName(name);
   // Unknown users cost one scrypt too, so timing does not reveal which names exist.
-  const ok = await verifyPassword(pwd, user?.pwdHash ?? (await decoyHash()));
+  const raw = body.pwd as string;
+  const ok = await passwordMatches(raw, pwd, user?.pwdHash ?? (await decoyHash()));
   if (!user || !ok) throw new HttpError('unauthorized');
+  await throttles.signedIn(account);
   const session = await createSession(call.ctx, user);
   return { status: 200, value: { success: true, session_id: session.id } };
 };

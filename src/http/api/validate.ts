@@ -38,9 +38,16 @@ export function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+// A surrogate code unit that is not half of a pair: JSON can carry it (`"\ud800"`), UTF-8 cannot.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A string field; invalid UTF-16 (a lone surrogate) is refused like any other bad input. */
 function str(obj: Record<string, unknown>, field: string): string {
   const v = obj[field];
   if (typeof v !== 'string') throw new HttpError('badRequest', `${field} must be a string`);
+  if (LONE_SURROGATE.test(v)) {
+    throw new HttpError('badRequest', `${field} is not valid Unicode (a lone surrogate)`);
+  }
   return v;
 }
 
@@ -56,13 +63,25 @@ export function userName(obj: Record<string, unknown>, field = 'user_name'): str
   return v;
 }
 
+/**
+ * A new password, NFC-normalized so that the same characters typed on another keyboard or system
+ * (precomposed "é" or "e" + combining accent) give the same hash. Length counts after that.
+ */
 export function password(obj: Record<string, unknown>): string {
-  const v = str(obj, 'pwd');
+  const v = str(obj, 'pwd').normalize('NFC');
   const { min, max } = LIMITS.password;
   if (v.length < min || v.length > max) {
     throw new HttpError('badRequest', `pwd must be ${min}–${max} characters`);
   }
   return v;
+}
+
+/**
+ * The password of a sign-in: normalized like a new one; no length rule (a wrong length is simply
+ * a wrong password), but at most what a body can carry.
+ */
+export function signInPassword(obj: Record<string, unknown>): string {
+  return str(obj, 'pwd').normalize('NFC');
 }
 
 /** Free text: trimmed, length-checked, no control characters except tab and newline. */

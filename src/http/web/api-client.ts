@@ -43,6 +43,8 @@ function httpApiClient(config: Config, log: Logger): ApiClient {
     call(req) {
       const headers: Record<string, string> = {};
       if (req.sessionId) headers['x-session-id'] = req.sessionId;
+      // The api believes this only when TRUST_PROXY names this web node (README, split deployment).
+      if (req.clientAddress) headers['x-forwarded-for'] = req.clientAddress;
       if (req.body) {
         headers['content-type'] = req.contentType ?? 'application/json';
         headers['content-length'] = String(req.body.byteLength);
@@ -67,7 +69,12 @@ function httpApiClient(config: Config, log: Logger): ApiClient {
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 502;
-            resolve({ status, body: status === 204 || text === '' ? undefined : text });
+            const retryAfter = res.headers['retry-after'];
+            resolve({
+              status,
+              body: status === 204 || text === '' ? undefined : text,
+              ...(retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}),
+            });
           });
         });
         up.end(req.body);

@@ -19,6 +19,7 @@ import { API_METHODS, type ApiMethod, matchRoute } from '../api/router.js';
 import { API_ROUTES } from '../api/routes.js';
 import type { ApiResponse } from '../api/types.js';
 import { readBody } from '../common/body.js';
+import { clientAddressOf } from '../common/client-address.js';
 import { ClientAbortedError, HttpError } from '../common/errors.js';
 import { exchange } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
@@ -97,6 +98,7 @@ export function relayHandler(ctx: ServiceContext, client: ApiClient) {
     const origin = req.getHeader('origin');
     const host = req.getHeader('host');
     const secure = req.getHeader('x-forwarded-proto') === 'https';
+    const clientAddress = clientAddressOf(res, req, ctx.config.trustProxy);
     const type = req.getHeader('content-type').split(';')[0]!.trim().toLowerCase();
     const body = readBody(x, {
       maxBytes: RELAY_MAX_BYTES,
@@ -114,6 +116,7 @@ export function relayHandler(ctx: ServiceContext, client: ApiClient) {
           path: target.path,
           query: target.query,
           sessionId: sid,
+          clientAddress,
           contentType: 'application/json',
           body: target.body,
         });

@@ -1,0 +1,103 @@
+/**
+ * The api's throttles (RATE_LIMITS), over rate-limiter-flexible limiters kept in the record
+ * store (RecordStore.rateLimiter): counters in LMDB are shared by every HTTP thread and process
+ * on DATA_DIR, and in MongoDB by every node, so the budget is the configured one however many
+ * threads serve the requests.
+ *
+ * - sign-in: per client address and per account (the folded name); both are spent before the
+ *   password is hashed, so a flood is answered 429 without costing a hash. A successful sign-in
+ *   clears its account's counter. Trade-off: someone who knows a name can keep its owner from
+ *   signing in for one window (at most RATE_LIMITS sign-in-account seconds); the per-address
+ *   limit bounds how fast they can do it.
+ * - sign-up: per client address.
+ * - comments: per user.
+ * A refusal is a RateLimitedError: 429, error_code 010, `Retry-After` in seconds.
+ */
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimits } from '../../config.js';
+import type { RecordStore } from '../../store/types.js';
+import type { ServiceContext } from '../context.js';
+import { RateLimitedError } from './rate-limited.js';
+
+type Kind = keyof RateLimits;
+
+const PREFIX: Readonly<Record<Kind, string>> = Object.freeze({
+  signInAccount: 'sign-in-account',
+  signInAddress: 'sign-in-address',
+  signUpAddress: 'sign-up-address',
+  commentUser: 'comment-user',
+});
+
+const MESSAGE: Readonly<Record<Kind, string>> = Object.freeze({
+  signInAccount: 'Too many sign-in attempts for this account; try again later',
+  signInAddress: 'Too many sign-in attempts from your address; try again later',
+  signUpAddress: 'Too many sign-ups from your address; try again later',
+  commentUser: 'You are commenting too fast; try again later',
+});
+
+/** Counts under one key for when the client address is unknown (all such callers share it). */
+const UNKNOWN_ADDRESS = 'unknown';
+
+export class Throttles {
+  readonly #limiters: Record<Kind, RateLimiterAbstract>;
+
+  constructor(records: RecordStore, limits: RateLimits) {
+    const make = (k: Kind) =>
+      records.rateLimiter({
+        keyPrefix: PREFIX[k],
+        points: limits[k].points,
+        durationSec: limits[k].durationSec,
+      });
+    this.#limiters = {
+      signInAccount: make('signInAccount'),
+      signInAddress: make('signInAddress'),
+      signUpAddress: make('signUpAddress'),
+      commentUser: make('commentUser'),
+    };
+  }
+
+  /** Spends one point of `kind` for `key`; RateLimitedError when the budget is gone. */
+  async #spend(kind: Kind, key: string): Promise<void> {
+    try {
+      await this.#limiters[kind].consume(key);
+    } catch (err) {
+      // The library rejects with a RateLimiterRes when over budget, with an Error when its store
+      // failed (that one propagates: a 500 naming the store, never a silent pass).
+      if (err instanceof RateLimiterRes) {
+        throw new RateLimitedError(err.msBeforeNext / 1000, MESSAGE[kind]);
+      }
+      throw err;
+    }
+  }
+
+  async signIn(accountKey: string, address: string | undefined): Promise<void> {
+    await this.#spend('signInAddress', address ?? UNKNOWN_ADDRESS);
+    await this.#spend('signInAccount', accountKey);
+  }
+
+  /** A successful sign-in: the account's failed attempts no longer count. */
+  async signedIn(accountKey: string): Promise<void> {
+    await this.#limiters.signInAccount.delete(accountKey);
+  }
+
+  signUp(address: string | undefined): Promise<void> {
+    return this.#spend('signUpAddress', address ?? UNKNOWN_ADDRESS);
+  }
+
+  comment(userId: string): Promise<void> {
+    return this.#spend('commentUser', userId);
+  }
+}
+
+const byContext = new WeakMap<ServiceContext, Throttles>();
+
+/** The throttles of a service context (made on first use; limiters are cheap, counters shared). */
+export function throttlesOf(ctx: ServiceContext): Throttles {
+  let t = byContext.get(ctx);
+  if (!t) {
+    t = new Throttles(ctx.records, ctx.config.rateLimits);
+    byContext.set(ctx, t);
+  }
+  return t;
+}
