@@ -20,6 +20,11 @@ export interface TestServer {
   stderr(): string;
   /** Every line the process wrote to stdout so far (its JSON log). */
   stdout(): string[];
+  /** The first stdout line (parsed JSON) matching `pred`, past or future; rejects after `timeoutMs`. */
+  waitForLine(
+    pred: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** SIGTERM and wait; resolves with the exit code. Idempotent. */
   stop(): Promise<number | null>;
 }
@@ -42,6 +47,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'vs-server-')));
   const only = opts.only ?? 'web,api,stream,scheduler';
   const expected = only.split(',');
+  // A metrics port announces itself too; wait for it so `urls.metrics` is there.
+  const metricsPort = opts.env?.METRICS_PORT;
+  if (metricsPort !== undefined && metricsPort !== '0') expected.push('metrics');
   const args =
     opts.entry === 'dist'
       ? [join(ROOT, 'dist/cli.js'), 'start', '--only', only]
@@ -117,7 +125,37 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   } finally {
     clearTimeout(timer);
   }
-  return { urls, dataDir, child, stderr: () => err, stdout: () => [...out], stop };
+  const parse = (line: string): Record<string, unknown> | undefined => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  const waitForLine = (pred: (l: Record<string, unknown>) => boolean, ms = 30_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const test = (line: string) => {
+        const o = parse(line);
+        return o !== undefined && pred(o) ? o : undefined;
+      };
+      for (const line of out) {
+        const hit = test(line);
+        if (hit) return resolve(hit);
+      }
+      const onLine = (line: string) => {
+        const hit = test(line);
+        if (!hit) return;
+        clearTimeout(timer);
+        lines.off('line', onLine);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        lines.off('line', onLine);
+        reject(new Error(`no matching log line in ${ms} ms:\n${out.slice(-20).join('\n')}`));
+      }, ms);
+      lines.on('line', onLine);
+    });
+  return { urls, dataDir, child, stderr: () => err, stdout: () => [...out], waitForLine, stop };
 }
 
 /** `{"service":"web","url":"http://…","msg":"web listening on http://…"}` → service and url. */

@@ -18,6 +18,16 @@ export interface DevMongo {
   /** `mongodb://127.0.0.1:PORT/` */
   uri: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would (the data directory stays unless the server created it). */
+  kill(): Promise<void>;
+}
+
+export interface DevMongoOptions {
+  startTimeoutMs?: number;
+  /** Listen port. @default 0 (any free port) */
+  port?: number;
+  /** Data directory, kept by stop() (to restart on the same data). @default a temp dir, removed */
+  dir?: string;
 }
 
 /** Runs tools/mongo-dev/build.sh (a no-op when up to date); resolves to the binary path. */
@@ -32,10 +42,10 @@ export function buildDevMongo(): Promise<string> {
   });
 }
 
-export async function startDevMongo(options: { startTimeoutMs?: number } = {}): Promise<DevMongo> {
+export async function startDevMongo(options: DevMongoOptions = {}): Promise<DevMongo> {
   const bin = await buildDevMongo();
-  const dir = await mkdtemp(join(tmpdir(), 'mongo-dev-'));
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--dir', dir], {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'mongo-dev-')));
+  const child = spawn(bin, ['--listen', `127.0.0.1:${options.port ?? 0}`, '--dir', dir], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -50,11 +60,17 @@ export async function startDevMongo(options: { startTimeoutMs?: number } = {}): 
       await exited;
       clearTimeout(timer);
     }
-    await rm(dir, { recursive: true, force: true });
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
   };
   try {
     const uri = await readListenLine(child, options.startTimeoutMs ?? 30_000, () => stderr);
-    return { uri, stop };
+    return { uri, stop, kill };
   } catch (e) {
     await stop();
     throw e;

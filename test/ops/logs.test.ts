@@ -1,0 +1,124 @@
+/**
+ * Issue 14, logs: a whole server run (all services, two HTTP threads, info level) writes only JSON
+ * lines; a request id given by the caller comes back, is in the access line, and reaches the
+ * scheduler service's line about the deletion it caused (api and scheduler in two processes).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const servers: TestServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+});
+
+async function start(opts: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
+  const s = await startTestServer(opts);
+  servers.push(s);
+  return s;
+}
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { sid?: string; body?: unknown; reqId?: string } = {},
+) {
+  const headers: Record<string, string> = {};
+  if (opts.sid) headers['x-session-id'] = opts.sid;
+  if (opts.reqId) headers['x-request-id'] = opts.reqId;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { res, json: text ? JSON.parse(text) : undefined };
+}
+
+async function userWithVideo(api: string, name: string) {
+  const reg = await call(api, 'POST', '/user', { body: { user_name: name, pwd: 'password 1' } });
+  expect(reg.res.status).toBe(201);
+  const sid = reg.json.session_id as string;
+  const me = await call(api, 'GET', `/user/${name}`, { sid });
+  const v = await call(api, 'POST', `/user/${name}/videos`, {
+    sid,
+    body: { author_id: me.json.id, name: 'v' },
+  });
+  expect(v.res.status).toBe(201);
+  return { sid, userId: me.json.id as string, vid: v.json.id as string };
+}
+
+describe('logs', () => {
+  it('every line of a full server run is JSON, worker threads included', async () => {
+    const s = await start({ env: { LOG_LEVEL: 'debug', HTTP_THREADS: '2' } });
+    const api = s.urls.api!;
+    await userWithVideo(api, 'ops-json');
+    await fetch(`${s.urls.web}/`);
+    await fetch(`${s.urls.stream}/videos/${randomUUID()}`);
+    for (let i = 0; i < 20; i++) await fetch(`${api}/nothing-here-${i}`);
+    // Wait for an access line from an HTTP thread, so worker-thread output is in the sample.
+    await s.waitForLine((l) => l.msg === 'request' && l.thread !== 0);
+    expect(await s.stop()).toBe(0);
+    const lines = s.stdout();
+    expect(lines.length).toBeGreaterThan(20);
+    for (const line of lines) {
+      let parsed: unknown;
+      expect(() => {
+        parsed = JSON.parse(line);
+      }, line).not.toThrow();
+      expect(parsed).toMatchObject({ level: expect.any(Number), time: expect.any(Number) });
+    }
+    expect(s.stderr()).toBe('');
+    const threads = new Set(lines.map((l) => (JSON.parse(l) as { thread: number }).thread));
+    expect(threads.size).toBeGreaterThan(1);
+  });
+
+  it('a given request id is returned, in the access line, and in the scheduler line it caused', async () => {
+    const back = await start({ only: 'scheduler', env: { LOG_LEVEL: 'info' } });
+    const front = await start({
+      only: 'api',
+      dataDir: back.dataDir,
+      env: { LOG_LEVEL: 'info', SCHEDULER_URL: back.urls.scheduler! },
+    });
+    const api = front.urls.api!;
+    const { sid, userId, vid } = await userWithVideo(api, 'ops-reqid');
+    const reqId = `ops-${randomUUID()}`;
+    const del = await call(api, 'DELETE', `/user/ops-reqid/videos/${vid}`, { sid, reqId });
+    expect(del.res.status).toBe(204);
+    expect(del.res.headers.get('x-request-id')).toBe(reqId);
+
+    const access = await front.waitForLine((l) => l.msg === 'request' && l.reqId === reqId);
+    expect(access).toMatchObject({
+      method: 'DELETE',
+      route: expect.stringContaining('/videos/'),
+      status: 204,
+      user: userId,
+      bytes: 0,
+      ms: expect.any(Number),
+    });
+    const scheduled = await back.waitForLine((l) => l.reqId === reqId && l.msg !== 'request');
+    expect(scheduled).toMatchObject({ msg: 'deletion recorded', video: vid });
+    // …and the scheduler's own access line for the forwarded call.
+    await back.waitForLine((l) => l.msg === 'request' && l.reqId === reqId && l.status === 200);
+  });
+
+  it('an unsafe request id is replaced by a generated one', async () => {
+    const s = await start({ only: 'api', env: { LOG_LEVEL: 'info' } });
+    const given = 'bad id with spaces';
+    const res = await fetch(`${s.urls.api}/nowhere`, { headers: { 'x-request-id': given } });
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await s.waitForLine((l) => l.msg === 'request' && l.reqId === id && l.status === 404);
+  });
+
+  it('ACCESS_LOG=off writes no access line', async () => {
+    const s = await start({ only: 'api', env: { LOG_LEVEL: 'info', ACCESS_LOG: 'off' } });
+    const res = await fetch(`${s.urls.api}/nowhere`, { headers: { 'x-request-id': 'quiet-1' } });
+    expect(res.headers.get('x-request-id')).toBe('quiet-1');
+    await res.text();
+    expect(await s.stop()).toBe(0);
+    expect(s.stdout().some((l) => l.includes('"msg":"request"'))).toBe(false);
+  });
+});
