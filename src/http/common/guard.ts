@@ -1,6 +1,7 @@
 /**
  * Crash containment for uWS handlers (issue 10, item 1): no fault of one request may end the
- * thread, let alone the process.
+ * thread, let alone the process. (Each guarded handler also refuses unsound request framing
+ * first: framing.ts.)
  *
  * `guardApp(app, log)` wraps every route handler an app registers. Each request gets a
  * RequestRecord (method, url) that is
@@ -23,6 +24,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../../log.js';
 import { ERROR_CODES, HttpError } from './errors.js';
+import { framingProblem } from './framing.js';
 import type { Exchange } from './respond.js';
 
 export class RequestRecord {
@@ -131,6 +133,15 @@ function guardHandler(
   handler: (res: HttpResponse, req: HttpRequest) => void,
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
+    const problem = framingProblem(req);
+    if (problem) {
+      // Synchronous (corked by uWS); close: where this body ends is exactly what is in doubt.
+      res
+        .writeStatus('400 Bad Request')
+        .writeHeader('Content-Type', 'application/json')
+        .end(JSON.stringify(new HttpError('badRequest', problem).toJSON()), true);
+      return;
+    }
     const r = new RequestRecord(req.getMethod(), req.getUrl(), res);
     const writeStatus = res.writeStatus;
     res.writeStatus = (status) => {
