@@ -6,14 +6,13 @@
  *
  * BENCH_SECONDS (default 2) sets each run's length, BENCH_ROUNDS (default 3) the rounds per cell.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LimiterClient, spawnLimiter } from '../../src/actors/index.js';
-import { defaultConfig } from '../../src/config.js';
-import { openStores } from '../../src/store/index.js';
 import { machine } from '../channels/machine.js';
+import { benchFixture, FILE_BYTES } from './fixture.js';
 import { goTarget, nginxTarget, nodeTarget, type Target, uwsTarget } from './targets.js';
 import { type WrkResult, wrk } from './wrk.js';
 
@@ -21,7 +20,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 /** Rounds per cell; targets are interleaved round by round and the median is reported, so the
  * drift of a shared machine hits every column alike. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const FILE_BYTES = 32 * 1024 * 1024;
 const MIB = 1024 * 1024;
 
 interface Workload {
@@ -75,30 +73,26 @@ function value(w: Workload, r: WrkResult): number {
   return w.unit === 'GB/s' ? r.bytesPerSec / 1e9 : r.rps;
 }
 
+/** Requests (or GB) per CPU-second of the serving process during one run. */
+function perCpu(w: Workload, r: WrkResult, cpuSeconds: number): number {
+  return (w.unit === 'GB/s' ? r.bytes / 1e9 : r.requests) / cpuSeconds;
+}
+
 function fmt(w: Workload, v: number): string {
   return w.unit === 'GB/s' ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const load1 = () => loadavg()[0]!.toFixed(1);
+const OURS = 'uWS (limiter on)';
+
+interface Cell {
+  wall: number[];
+  cpu: number[];
+}
+
 async function main(): Promise<void> {
-  const tmp = await mkdtemp(join(tmpdir(), 'vs-bench-http-'));
-  const config = { ...defaultConfig(), dataDir: join(tmp, 'data'), maxConns: 1024 };
-  const stores = await openStores(config);
-  const userId = randomUUID();
-  const vid = randomUUID();
-  await stores.records.createVideo({
-    id: vid,
-    authorId: userId,
-    name: 'bench',
-    createdAt: Date.now(),
-    state: 'active',
-  });
-  const bytes = randomBytes(FILE_BYTES);
-  bytes.writeUInt32BE(24, 0);
-  bytes.write('ftypisom', 4, 'latin1');
-  const w = await stores.blobs.createWriter(vid, { contentType: 'video/mp4' });
-  await w.write(bytes);
-  await w.commit();
-  await stores.close();
+  const { tmp, config, vid } = await benchFixture();
   const videos = join(config.dataDir, 'videos');
   const limiter = await spawnLimiter({ capacity: config.maxConns });
   // The limiter's own cost per request (one tryAcquire + release pair), measured directly: the
@@ -110,45 +104,49 @@ async function main(): Promise<void> {
   const pairNs = Number(process.hrtime.bigint() - t0) / PAIRS;
 
   const starters: Array<() => Promise<Target>> = [
-    () => uwsTarget('uWS (limiter on)', config, limiter.shared),
+    () => uwsTarget(OURS, config, limiter.shared),
     () => uwsTarget('uWS (limiter off)', config, undefined),
     () => nodeTarget(config, limiter.shared),
     () => goTarget(videos, tmp),
     () => nginxTarget(videos, tmp),
   ];
-  const results = new Map<string, Map<string, number>>();
+  const cells = new Map<string, Map<string, Cell>>();
+  const loads = new Map<string, string[]>();
   const notes: string[] = [];
   const targets: Target[] = [];
   try {
     for (const start of starters) targets.push(await start());
     for (const t of targets) {
-      results.set(t.name, new Map());
+      cells.set(t.name, new Map());
       await wrk(tmp, { url: `${t.url}/videos/${vid}`, lua: '', connections: 4, seconds: 1 }); // warm-up
     }
     for (const wl of WORKLOADS) {
-      const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+      for (const t of targets) cells.get(t.name)!.set(wl.name, { wall: [], cpu: [] });
+      loads.set(wl.name, []);
       for (let round = 0; round < ROUNDS; round++) {
         for (const t of targets) {
+          const c0 = t.cpu();
           const r = await wrk(tmp, {
             url: `${t.url}${wl.path(vid)}`,
             lua: wl.lua,
             connections: wl.connections,
             seconds: SECONDS,
           });
+          const cpu = t.cpu() - c0;
           const expectErrors = wl.name.includes('404');
           if ((r.non2xx > 0 && !expectErrors) || r.errors > 0) {
             notes.push(`${t.name} / ${wl.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`);
           }
-          samples.get(t.name)!.push(value(wl, r));
+          const cell = cells.get(t.name)!.get(wl.name)!;
+          cell.wall.push(value(wl, r));
+          cell.cpu.push(perCpu(wl, r, cpu));
         }
+        loads.get(wl.name)!.push(load1());
       }
       for (const t of targets) {
-        const xs = samples.get(t.name)!.sort((a, b) => a - b);
-        const median = xs[Math.floor(xs.length / 2)]!;
-        results.get(t.name)!.set(wl.name, median);
-        const spread = xs.map((v) => fmt(wl, v)).join(' / ');
+        const cell = cells.get(t.name)!.get(wl.name)!;
         console.log(
-          `${t.name.padEnd(20)} ${wl.name.padEnd(28)} ${fmt(wl, median).padStart(12)} ${wl.unit}  (${spread})`,
+          `${t.name.padEnd(20)} ${wl.name.padEnd(28)} ${fmt(wl, median(cell.wall)).padStart(12)} ${wl.unit}  (${cell.wall.map((v) => fmt(wl, v)).join(' / ')})  per CPU-s ${fmt(wl, median(cell.cpu))}`,
         );
       }
     }
@@ -158,9 +156,11 @@ async function main(): Promise<void> {
     await rm(tmp, { recursive: true, force: true });
   }
   const names = targets.map((t) => t.name);
-
-  const get = (n: string, w: Workload) => results.get(n)?.get(w.name) ?? Number.NaN;
+  const cell = (n: string, w: Workload) => cells.get(n)?.get(w.name) ?? { wall: [], cpu: [] };
+  const wall = (n: string, w: Workload) => median(cell(n, w).wall);
+  const cpu = (n: string, w: Workload) => median(cell(n, w).cpu);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
   const header = [
     'workload',
     'unit',
@@ -169,49 +169,102 @@ async function main(): Promise<void> {
     'uWS ÷ Go',
     'uWS ÷ nginx',
     'limiter cost',
+    'load (1 min) per round',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const wl of WORKLOADS) {
-    const on = get('uWS (limiter on)', wl);
-    const off = get('uWS (limiter off)', wl);
+    const on = wall(OURS, wl);
+    const off = wall('uWS (limiter off)', wl);
     lines.push(
       `| ${[
         wl.name,
         wl.unit,
-        ...names.map((n) => fmt(wl, get(n, wl))),
-        ratio(on, get('node:http', wl)),
-        ratio(on, get('Go net/http', wl)),
-        ratio(on, get('nginx', wl)),
+        ...names.map((n) => fmt(wl, wall(n, wl))),
+        ratio(on, wall('node:http', wl)),
+        ratio(on, wall('Go net/http', wl)),
+        ratio(on, wall('nginx', wl)),
         `${(((off - on) / off) * 100).toFixed(1)}%`,
+        loads.get(wl.name)!.join(', '),
       ].join(' | ')} |`,
     );
   }
   const table = lines.join('\n');
+
+  const cpuHeader = ['workload', 'unit', ...names, 'uWS ÷ node:http', 'uWS ÷ Go', 'uWS ÷ nginx'];
+  const cpuLines = [`| ${cpuHeader.join(' | ')} |`, `|${cpuHeader.map(() => '---').join('|')}|`];
+  for (const wl of WORKLOADS) {
+    const on = cpu(OURS, wl);
+    cpuLines.push(
+      `| ${[
+        wl.name,
+        wl.unit === 'GB/s' ? 'GB per CPU-s' : 'req per CPU-s',
+        ...names.map((n) => fmt(wl, cpu(n, wl))),
+        ratio(on, cpu('node:http', wl)),
+        ratio(on, cpu('Go net/http', wl)),
+        ratio(on, cpu('nginx', wl)),
+      ].join(' | ')} |`,
+    );
+  }
+  const cpuTable = cpuLines.join('\n');
+
+  // Issue 15's goals, each a ratio of this run: wall clock and per CPU-second side by side.
+  const [small, notFound, mib, full] = WORKLOADS as [Workload, Workload, Workload, Workload];
+  const goal = (label: string, a: number, b: number, min: number, c: number, d: number) =>
+    `| ${label} | ${ratio(a, b)} | ${ratio(c, d)} | ≥ ${min.toFixed(2)}× | ${a / b >= min ? 'met' : 'missed'} / ${c / d >= min ? 'met' : 'missed'} |`;
+  const g = (label: string, w: Workload, other: string, min: number) =>
+    goal(label, wall(OURS, w), wall(other, w), min, cpu(OURS, w), cpu(other, w));
+  const perRound = cell(OURS, mib).wall.map((v, i) => v / cell('nginx', mib).wall[i]!);
+  const perRoundCpu = cell(OURS, mib).cpu.map((v, i) => v / cell('nginx', mib).cpu[i]!);
+  const goals = [
+    '| goal | wall clock | per CPU-second | needs | met (wall / CPU) |',
+    '|---|---|---|---|---|',
+    g('1-byte range vs Go net/http', small, 'Go net/http', 1.0),
+    g('1-byte range vs nginx', small, 'nginx', 0.4),
+    g('unknown id (404) vs nginx', notFound, 'nginx', 0.75),
+    `| 1 MiB ranges vs nginx, each round | ${perRound.map((r) => `${r.toFixed(2)}×`).join(', ')} | ${perRoundCpu.map((r) => `${r.toFixed(2)}×`).join(', ')} | ≥ 1.00× each | ${perRound.every((r) => r >= 1) ? 'met' : 'missed'} / ${perRoundCpu.every((r) => r >= 1) ? 'met' : 'missed'} |`,
+    g('full file vs nginx', full, 'nginx', 1.2),
+  ].join('\n');
+
   const smallest = WORKLOADS.filter((w) => w.unit === 'req/s').map((w) =>
-    get('uWS (limiter off)', w),
+    wall('uWS (limiter off)', w),
   );
   const fastest = Math.max(...smallest);
   const limiterLine =
     `Limiter cost measured directly: one tryAcquire + release pair = ${pairNs.toFixed(0)} ns ` +
     `(uncontended, this thread) = ${((pairNs / (1e9 / fastest)) * 100).toFixed(2)}% of a request ` +
     `at the fastest small-request rate above (${Math.round(fastest).toLocaleString('en-US')} req/s).`;
-  console.log(`\n${table}\n\n${limiterLine}\n`);
+  console.log(`\n${table}\n\n${cpuTable}\n\n${goals}\n\n${limiterLine}\n`);
   for (const n of notes) console.log(`note: ${n}`);
   const md = `# HTTP front benchmark (stream service)
 
 \`npm run bench:http\` — wrk (1 thread) against one serving thread of each server on loopback,
 median of ${ROUNDS} interleaved ${SECONDS} s runs per cell, the same ${FILE_BYTES / MIB} MiB file
 (page-cached). "uWS" is our stream service (\`startHttpHost\`, \`HTTP_THREADS=1\`): limiter token,
-record lookup (LMDB), sync open/fstat with the blob info cached per file version, RFC 9110
-validators and ranges, body read synchronously in 512 KiB chunks as the socket drains.
+record lookup (LMDB, synchronous), the open-file cache (one stat per request), RFC 9110
+validators and ranges, small ranges in one corked write, large bodies read synchronously in
+512 KiB chunks as the socket drains (profile: http-profile.md).
 "node:http" runs the same lookups, validators and range code on node:http with the store's
 generic path (\`blobs.stat\` + \`blobs.read\` stream piped to the response) — what a plain
 node:http service does. Go is the seed's design (net/http + http.ServeContent, channel limiter,
 \`GOMAXPROCS=1\`); nginx serves the directory (\`sendfile on\`, 1 worker).
 Ratios use uWS with the limiter on; "limiter cost" = (off − on) ÷ off.
-Targets: ≥ 3× node:http on small requests; ≥ 0.75× nginx on 1 MiB ranges; limiter cost ≤ 3%.
+
+## Wall clock
 
 ${table}
+
+## Per CPU-second of the serving process
+
+The same runs divided by the CPU time the serving process used during each run (cpu.ts: our
+in-process servers count the whole benchmark process, so they are overcharged slightly; Go and
+nginx are read from /proc, nginx master + worker). On this shared machine these figures move far
+less with other jobs' load than the wall-clock ones.
+
+${cpuTable}
+
+## Goals (issue 15)
+
+${goals}
 
 ${limiterLine} The "limiter cost" column compares whole-server runs and mostly shows noise.
 ${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}

@@ -12,12 +12,15 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../../src/config.js';
 import { startHttpHost } from '../../src/http/host.js';
 import { workerFile } from '../../src/worker-file.js';
+import { ownCpu, processTreeCpu } from './cpu.js';
 
 const run = promisify(execFile);
 
 export interface Target {
   name: string;
   url: string;
+  /** Cumulative CPU seconds of the process serving this target (see cpu.ts). */
+  cpu(): number;
   stop(): Promise<void>;
 }
 
@@ -57,7 +60,7 @@ export async function uwsTarget(
     { ...config, only: ['stream'], httpThreads: 1, ports: { ...config.ports, stream: 0 } },
     limiterShared ? { limiterShared } : {},
   );
-  return { name, url: host.urls.stream!, stop: () => host.close(1000) };
+  return { name, url: host.urls.stream!, cpu: ownCpu, stop: () => host.close(1000) };
 }
 
 export async function nodeTarget(
@@ -76,6 +79,7 @@ export async function nodeTarget(
   return {
     name: 'node:http',
     url: `http://127.0.0.1:${port}`,
+    cpu: ownCpu,
     stop: async () => {
       worker.postMessage('close');
       await new Promise((r) => worker.once('exit', r));
@@ -95,6 +99,7 @@ export async function goTarget(videos: string, tmp: string): Promise<Target> {
   return {
     name: 'Go net/http',
     url: `http://127.0.0.1:${port}`,
+    cpu: () => processTreeCpu(child.pid!),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -138,6 +143,7 @@ ${temp}
   return {
     name: 'nginx',
     url: `http://127.0.0.1:${port}`,
+    cpu: () => processTreeCpu(child.pid!),
     stop: async () => {
       child.kill('SIGQUIT');
       await new Promise((r) => child.once('exit', r));

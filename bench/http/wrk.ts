@@ -18,6 +18,9 @@ export interface WrkRun {
 
 export interface WrkResult {
   rps: number;
+  /** Completed requests and bytes read over the whole run. */
+  requests: number;
+  bytes: number;
   bytesPerSec: number;
   non2xx: number;
   errors: number;
@@ -45,8 +48,11 @@ export async function wrk(dir: string, r: WrkRun): Promise<WrkResult> {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
   const t = /Transfer\/sec:\s+([\d.]+)([KMGT]?B)/.exec(stdout);
   const bytesPerSec = t ? Number(t[1]) * (UNITS[t[2]!] ?? 1) : Number.NaN;
+  const total = /(\d+) requests in [\d.]+\w+, ([\d.]+)([KMGT]?B) read/.exec(stdout);
+  const requests = Number(total?.[1] ?? Number.NaN);
+  const bytes = total ? Number(total[2]) * (UNITS[total[3]!] ?? 1) : Number.NaN;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
   const e = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   const errors = e ? e.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
-  return { rps, bytesPerSec, non2xx, errors };
+  return { rps, requests, bytes, bytesPerSec, non2xx, errors };
 }
