@@ -3,7 +3,7 @@
  * browse) → sign in → upload on /userhome with the progress bar reaching 100% → the video is
  * listed → open its watch page from the keyboard (the row's title is a link) → play
  * (currentTime advances) → seek (the media requests are HTTP ranges answered 206 by the stream
- * service) → comment → delete on /userhome (gone from the list; the scheduler later removes the
+ * service) → comment → edit title, description and visibility → delete on /userhome (gone from the list; the scheduler later removes the
  * file) → log out. Screenshots of each page go to `artifacts`. Page code runs as strings: the
  * project compiles without DOM typings.
  */
@@ -198,6 +198,23 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, o.artifacts, '05b-watch-phone');
   await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Edit details on /userhome: title, description, visibility; the row updates and it persists.
+  await page.goto(`${o.webUrl}/userhome`);
+  const row = `.video-item[data-vid="${vid}"]`;
+  await page.click(`${row} summary`);
+  await page.fill(`${row} .edit-form input[name=name]`, 'Test pattern (edited)');
+  await page.fill(`${row} .edit-form textarea[name=description]`, 'Colour bars and a tone.');
+  await page.selectOption(`${row} .edit-form select[name=visibility]`, 'unlisted');
+  await page.click(`${row} .edit-form button[type=submit]`);
+  await page.waitForSelector('#page-error.is-ok:not([hidden])');
+  assert.equal((await page.textContent(`${row} a.name`))?.trim(), 'Test pattern (edited)');
+  assert.equal((await page.textContent(`${row} .when .badge`))?.trim(), 'Unlisted');
+  await shot(page, o.artifacts, '05c-userhome-edited');
+  await page.goto(`${o.webUrl}/v/${vid}`);
+  assert.equal((await page.textContent('h1.watch-title'))?.trim(), 'Test pattern (edited)');
+  assert.equal((await page.textContent('.description'))?.trim(), 'Colour bars and a tone.');
+  assert.match((await page.textContent('.watch-bar')) ?? '', /Unlisted/);
 
   // Delete on /userhome: two clicks (arm, confirm); the list empties and the file goes later.
   await page.goto(`${o.webUrl}/userhome`);

@@ -23,7 +23,7 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-it('register → sign in → upload → play → seek → comment → delete → log out', async () => {
+it('register → sign in → upload → watch → play → seek → comment → edit → delete → log out', async () => {
   const report = await siteFlow(browser!.context, {
     webUrl: server!.urls.web!,
     dataDir: server!.dataDir,
