@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../../test/helpers/server.js';
 import { machine } from '../channels/machine.js';
+import { type BrowseRow, benchBrowse } from './browse.js';
 import { type WrkRequest, type WrkResult, wrk } from './wrk.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -135,6 +136,17 @@ async function main() {
         );
       }
     }
+    for (const srv of servers.splice(0).reverse()) await srv.stop();
+    const browse = await benchBrowse({
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+    });
+    for (const r of browse) {
+      print.push(
+        `browse ${r.store.padEnd(9)} ${r.name.padEnd(30)} ${fmt(r.rps).padStart(8)} req/s  ${fmt(r.ratio).padStart(5)}×`,
+      );
+    }
     console.log(print.join('\n'));
     const md = [
       '# api benchmark',
@@ -149,6 +161,8 @@ async function main() {
       '|---|---|---:|---:|---:|---:|',
       ...rows,
       '',
+      ...browseSection(browse),
+      '',
       '## Machine',
       '',
       machine(),
@@ -159,6 +173,25 @@ async function main() {
   } finally {
     for (const srv of servers.reverse()) await srv.stop();
   }
+}
+
+function browseSection(rows: BrowseRow[]): string[] {
+  return [
+    '## Browse and watch pages (10,000 videos)',
+    '',
+    '100 users × 100 public, ready videos written through the store port, then the real server',
+    'restarted on that data (web, api and stream in one process, HTTP_THREADS=1); same wrk settings.',
+    '"× per-user" is requests/s relative to the per-user list the site had before (the owner\'s',
+    '100 videos, `GET /user/:name/videos` with X-Session-Id) on the same store. Pages are anonymous',
+    'GETs of the web front: the api is called in-process, then nunjucks renders the HTML.',
+    '',
+    '| store | request | req/s | × per-user | p50 ms | p99 ms |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.store} | ${r.name} | ${fmt(r.rps)} | ${fmt(r.ratio)}× | ${fmt(r.p50ms)} | ${fmt(r.p99ms)} |`,
+    ),
+  ];
 }
 
 await main();
