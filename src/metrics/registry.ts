@@ -26,8 +26,8 @@ export interface ThreadMetrics {
   readonly requests: Counter<'service' | 'route' | 'method' | 'status'>;
   readonly responseBytes: Counter<'service' | 'route'>;
   readonly duration: Histogram<'service' | 'route'>;
-  readonly uploadBytes: Counter<'service'>;
-  readonly uploadFailures: Counter<'service'>;
+  readonly uploadBytes: Counter;
+  readonly uploadFailures: Counter;
   readonly storeOps: Histogram<'store' | 'op' | 'outcome'>;
 }
 
@@ -73,14 +73,12 @@ function define(): ThreadMetrics {
     }),
     uploadBytes: new Counter({
       name: 'upload_bytes_total',
-      help: 'Bytes of video received by completed uploads',
-      labelNames: ['service'],
+      help: 'Bytes of video stored by completed uploads (stream and web ports)',
       registers,
     }),
     uploadFailures: new Counter({
       name: 'upload_failures_total',
-      help: 'Uploads that failed (client, quota or storage error)',
-      labelNames: ['service'],
+      help: 'Uploads admitted but not stored (refused, over quota, aborted, storage error)',
       registers,
     }),
     storeOps: new Histogram({

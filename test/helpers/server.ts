@@ -142,6 +142,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         const hit = test(line);
         if (hit) return resolve(hit);
       }
+      let timer: NodeJS.Timeout | undefined;
       const onLine = (line: string) => {
         const hit = test(line);
         if (!hit) return;
@@ -149,7 +150,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         lines.off('line', onLine);
         resolve(hit);
       };
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         lines.off('line', onLine);
         reject(new Error(`no matching log line in ${ms} ms:\n${out.slice(-20).join('\n')}`));
       }, ms);

@@ -135,6 +135,8 @@ describe('metrics', () => {
     const status = await getOnNewConnection(`${s.urls.stream}/videos/${vid}`);
     expect(status).toBe(429);
     upload.destroy();
+    // The stream thread's access line for the aborted upload: its counters have moved by then.
+    await s.waitForLine((l) => l.msg === 'request' && l.route === '/upload/:vid' && !!l.aborted);
 
     const del = await api('DELETE', `/user/ops-metrics/videos/${vid}`, { sid });
     expect(del.status).toBe(204);
@@ -147,6 +149,8 @@ describe('metrics', () => {
     const rejected429 = (f: typeof after) =>
       total(f, 'http_requests_total', { service: 'stream', status: '429' });
     expect(rejected429(after) - rejected429(before)).toBe(1);
+    const failed = (f: typeof after) => total(f, 'upload_failures_total');
+    expect(failed(after) - failed(before)).toBe(1);
     const done = (f: typeof after) => total(f, 'scheduler_done_total', { runner: 'video-cleanup' });
     expect(done(after) - done(before)).toBe(1);
     expect(total(after, 'scheduler_deletion_queue', { state: 'pending' })).toBe(0);

@@ -6,8 +6,8 @@
  * bearer token, which is how the scheduler's REST service accepts records from other nodes.
  */
 
-import { currentRequest } from '../../log.js';
 import { HttpError } from '../common/errors.js';
+import { forwardRequestId } from '../common/request-id.js';
 import type { ServiceContext } from '../context.js';
 
 const TIMEOUT_MS = 5000;
@@ -21,8 +21,7 @@ export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<
   const headers: Record<string, string> = {};
   if (config.schedulerToken) headers.authorization = `Bearer ${config.schedulerToken}`;
   // The scheduler logs this deletion under the id of the request that caused it.
-  const reqId = currentRequest()?.reqId;
-  if (reqId) headers['x-request-id'] = reqId;
+  forwardRequestId(headers);
   let status: number;
   try {
     const res = await fetch(`${config.schedulerUrl}/video-delete-record/${vid}`, {

@@ -4,6 +4,7 @@
  * `A–Z a–z 0–9 . _ : -`: nothing that could break a header, a log line or a URL.
  */
 import { randomUUID } from 'node:crypto';
+import { currentRequest } from '../../log.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -16,4 +17,14 @@ export function isSafeRequestId(value: string): boolean {
 /** The id to use for a request whose `X-Request-Id` header is `given` ('' when absent). */
 export function requestId(given: string): string {
   return given !== '' && SAFE.test(given) ? given : randomUUID();
+}
+
+/**
+ * Adds the current request's id to the headers of a call to another service, so that service
+ * logs under the same id (api → scheduler, web → api, web → stream).
+ */
+export function forwardRequestId(headers: Record<string, string>): Record<string, string> {
+  const r = currentRequest();
+  if (r) headers[REQUEST_ID_HEADER] = r.reqId;
+  return headers;
 }

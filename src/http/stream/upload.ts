@@ -15,6 +15,7 @@
  */
 
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { threadMetrics } from '../../metrics/registry.js';
 import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
 import type { Exchange } from '../common/respond.js';
@@ -92,15 +93,21 @@ export function uploadHandler(
 
     const sink = new UploadSink(ctx.blobs, vid, max);
     sink.onFail(fail);
+    let stored = false;
     x.onClose((aborted) => {
       if (aborted) void sink.abort();
+      if (!stored) threadMetrics().uploadFailures.inc();
     });
     // The video may be deleted while its bytes arrive: checked before the commit (nothing is
     // written) and after it (the new file is removed), so a deleted video never keeps a blob.
     const stillWanted = async () => (await findActiveVideo(ctx.records, vid)) !== undefined;
     const finish = () => {
       sink.finish(stillWanted).then(
-        () => x.text(201, 'Uploaded successfully'),
+        (info) => {
+          stored = true;
+          threadMetrics().uploadBytes.inc(info.size);
+          x.text(201, 'Uploaded successfully');
+        },
         (err: unknown) => {
           if (err instanceof HttpError && err.status >= 500)
             ctx.log.error('upload failed', { vid, err: err.cause ?? err });

@@ -8,6 +8,7 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { handleApi } from '../api/handle.js';
 import type { ApiRequest, ApiResponse } from '../api/types.js';
+import { forwardRequestId } from '../common/request-id.js';
 import type { ServiceContext } from '../context.js';
 
 export interface ApiClient {
@@ -43,6 +44,7 @@ function httpApiClient(config: Config, log: Logger): ApiClient {
     call(req) {
       const headers: Record<string, string> = {};
       if (req.sessionId) headers['x-session-id'] = req.sessionId;
+      forwardRequestId(headers);
       // The api believes this only when TRUST_PROXY names this web node (README, split deployment).
       if (req.clientAddress) headers['x-forwarded-for'] = req.clientAddress;
       if (req.body) {

@@ -16,6 +16,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { Agent, type IncomingMessage, request } from 'node:http';
 import { HttpError } from '../common/errors.js';
+import { forwardRequestId } from '../common/request-id.js';
 import { type Exchange, exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { sendBody } from '../stream/send-body.js';
@@ -84,6 +85,7 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
       const v = req.getHeader(n);
       if (v) headers[n] = v;
     }
+    forwardRequestId(headers);
     if (!ID.test(vid)) return void x.error(new HttpError('badRequest', 'Invalid video id'));
     const up = request(`${streamUrl}/videos/${vid}`, {
       method: head ? 'HEAD' : 'GET',
@@ -125,6 +127,7 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
     if (length) headers['content-length'] = length;
     const sid = readCookie(req.getHeader('cookie'));
     if (sid) headers['x-session-id'] = sid;
+    forwardRequestId(headers);
     let finished = false; // the whole client body went up
     const up = request(`${streamUrl}/upload/${ID.test(vid) ? vid : 'invalid'}`, {
       method: 'POST',
