@@ -31,6 +31,8 @@ if ! npm ci --no-fund --no-audit; then
 fi
 # The MongoDB-wire dev server (FerretDB embedded in our own Go module), built once and cached.
 if [ -x tools/mongo-dev/build.sh ]; then bash tools/mongo-dev/build.sh; fi
+# The dev S3 server (SeaweedFS, test/nodes/), built once and cached (~7 CPU-minutes the first time).
+bash tools/s3-dev/build.sh
 
 npm run typecheck
 npm run lint

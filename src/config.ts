@@ -25,8 +25,16 @@ export interface Config {
   dataDir: string;
   /** Use MongoDB for records when set. @default undefined → embedded LMDB */
   mongodbUri: string | undefined;
-  /** Where video bytes live. `gridfs` needs `mongodbUri`. @default 'fs' */
-  blobStore: 'fs' | 'gridfs';
+  /** Where video bytes live. `gridfs` needs `mongodbUri`; `s3` needs `s3Bucket`. @default 'fs' */
+  blobStore: 'fs' | 'gridfs' | 's3';
+  /** S3-compatible endpoint URL (`BLOB_STORE=s3`). @default undefined → AWS S3 */
+  s3Endpoint: string | undefined;
+  /** Bucket for `BLOB_STORE=s3`, created at start-up when missing. */
+  s3Bucket: string | undefined;
+  /** @default 'us-east-1' */
+  s3Region: string;
+  /** Path-style URLs (`http://host/bucket/key`), needed by most self-hosted S3 servers. @default false */
+  s3ForcePathStyle: boolean;
   /** Bind address of the public services. @default 127.0.0.1 */
   host: string;
   /** Ports; 0 = any free port. @default web 8080, api 8000, stream 9000, scheduler 9001 */
@@ -224,9 +232,35 @@ const SETTINGS: Setting[] = [
     env: 'BLOB_STORE',
     flag: '--blob-store',
     apply: (c, raw, name) => {
-      if (raw !== 'fs' && raw !== 'gridfs')
-        throw new ConfigError(name, `must be fs or gridfs, got "${raw}"`);
+      if (raw !== 'fs' && raw !== 'gridfs' && raw !== 's3')
+        throw new ConfigError(name, `must be fs, gridfs or s3, got "${raw}"`);
       c.blobStore = raw;
+    },
+  },
+  { env: 'S3_ENDPOINT', apply: (c, raw, n) => void (c.s3Endpoint = url(n, raw)) },
+  {
+    env: 'S3_BUCKET',
+    apply: (c, raw, name) => {
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw)) {
+        throw new ConfigError(name, `must be a bucket name (3-63 of a-z 0-9 . -), got "${raw}"`);
+      }
+      c.s3Bucket = raw;
+    },
+  },
+  {
+    env: 'S3_REGION',
+    apply: (c, raw, name) => {
+      if (!/^[a-z0-9-]{1,64}$/.test(raw))
+        throw new ConfigError(name, `must be a region name such as us-east-1, got "${raw}"`);
+      c.s3Region = raw;
+    },
+  },
+  {
+    env: 'S3_FORCE_PATH_STYLE',
+    apply: (c, raw, name) => {
+      if (!/^(true|false|1|0)$/.test(raw))
+        throw new ConfigError(name, `must be true or false, got "${raw}"`);
+      c.s3ForcePathStyle = raw === 'true' || raw === '1';
     },
   },
   { env: 'HOST', flag: '--host', apply: (c, raw) => void (c.host = raw) },
@@ -326,6 +360,10 @@ export function defaultConfig(): Config {
     dataDir: resolve('./data'),
     mongodbUri: undefined,
     blobStore: 'fs',
+    s3Endpoint: undefined,
+    s3Bucket: undefined,
+    s3Region: 'us-east-1',
+    s3ForcePathStyle: false,
     host: '127.0.0.1',
     ports: { ...DEFAULT_PORTS },
     httpThreads: availableParallelism(),
@@ -377,6 +415,9 @@ export function loadConfig(
   }
   if (cfg.blobStore === 'gridfs' && !cfg.mongodbUri) {
     throw new ConfigError('BLOB_STORE', 'gridfs needs MONGODB_URI');
+  }
+  if (cfg.blobStore === 's3' && !cfg.s3Bucket) {
+    throw new ConfigError('BLOB_STORE', 's3 needs S3_BUCKET');
   }
   if (cfg.sessionMaxMs < cfg.sessionTtlMs) {
     throw new ConfigError('SESSION_MAX_MS', 'must not be below SESSION_TTL_MS');

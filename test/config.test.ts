@@ -35,6 +35,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI/);
   });
 
+  it('reads the S3 blob store settings, each validated by name', () => {
+    const c = loadConfig({
+      BLOB_STORE: 's3',
+      S3_ENDPOINT: 'http://127.0.0.1:8333/',
+      S3_BUCKET: 'videos',
+      S3_REGION: 'eu-west-1',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    expect(c).toMatchObject({
+      blobStore: 's3',
+      s3Endpoint: 'http://127.0.0.1:8333',
+      s3Bucket: 'videos',
+      s3Region: 'eu-west-1',
+      s3ForcePathStyle: true,
+    });
+    expect(loadConfig({}).s3Region).toBe('us-east-1');
+    expect(() => loadConfig({ BLOB_STORE: 's3' })).toThrow(/BLOB_STORE: s3 needs S3_BUCKET/);
+    expect(() => loadConfig({ S3_BUCKET: 'Bad_Name' })).toThrow(/S3_BUCKET: must be a bucket name/);
+    expect(() => loadConfig({ S3_ENDPOINT: 'ftp://x' })).toThrow(/S3_ENDPOINT/);
+    expect(() => loadConfig({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+    expect(() => loadConfig({ BLOB_STORE: 'nfs' })).toThrow(/fs, gridfs or s3/);
+  });
+
   it('parses --only into a set of services', () => {
     expect(loadConfig({}, ['--only', 'stream,scheduler,stream']).only).toEqual([
       'stream',

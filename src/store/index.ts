@@ -2,9 +2,11 @@
  * Storage: the port (types.ts), its adapters and `openStores`, the one way services get them.
  *
  * Records: LMDB under `<dataDir>/db` unless `config.mongodbUri` is set, then MongoDB.
- * Blobs: files under `<dataDir>/videos` (`blobStore: 'fs'`) or GridFS bucket `videos` in the
- * same MongoDB (`'gridfs'`). Call `openStores` once per thread: LMDB shares one environment
- * across threads and processes; MongoDB gets a small pool (maxPoolSize 5) per thread.
+ * Blobs: files under `<dataDir>/videos` (`blobStore: 'fs'`), GridFS bucket `videos` in the
+ * same MongoDB (`'gridfs'`), or keys `videos/<id>` in an S3 bucket (`'s3'`; credentials from the
+ * AWS SDK's standard chain, e.g. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Call `openStores`
+ * once per thread: LMDB shares one environment across threads and processes; MongoDB gets a small
+ * pool (maxPoolSize 5) per thread, S3 one client.
  */
 import { join } from 'node:path';
 import type { Config } from '../config.js';
@@ -14,6 +16,7 @@ import { GridFsBlobStore } from './gridfs-blobs.js';
 import { LmdbRecordStore } from './lmdb-records.js';
 import { connectMongo, type MongoConnectOptions } from './mongo-connect.js';
 import { MongoRecordStore } from './mongo-records.js';
+import { S3BlobStore } from './s3-blobs.js';
 import type { BlobStore, DeletionQueue, RecordStore } from './types.js';
 
 export * from './errors.js';
@@ -22,6 +25,7 @@ export { GridFsBlobStore, type GridFsBlobStoreOptions } from './gridfs-blobs.js'
 export { LmdbRecordStore } from './lmdb-records.js';
 export { describeMongoUri, type MongoConnectOptions } from './mongo-connect.js';
 export { MongoRecordStore } from './mongo-records.js';
+export { S3_BLOB_DEFAULTS, S3BlobStore, type S3BlobStoreOptions } from './s3-blobs.js';
 export type * from './types.js';
 export { foldUserName } from './user-name.js';
 export { STORE_LIMITS } from './validate.js';
@@ -36,7 +40,21 @@ export interface Stores {
 }
 
 type StoreConfig = Pick<Config, 'dataDir' | 'mongodbUri' | 'blobStore'> &
-  Partial<Pick<Config, 'maxUploadBytes'>>;
+  Partial<
+    Pick<Config, 'maxUploadBytes' | 's3Endpoint' | 's3Bucket' | 's3Region' | 's3ForcePathStyle'>
+  >;
+
+/** The S3 store of `config` (BLOB_STORE=s3): one client per thread, bucket created if missing. */
+function openS3(config: StoreConfig, maxBytes: number): Promise<S3BlobStore> {
+  if (!config.s3Bucket) throw new InvalidArgumentError('BLOB_STORE=s3 needs S3_BUCKET');
+  return S3BlobStore.open({
+    bucket: config.s3Bucket,
+    endpoint: config.s3Endpoint,
+    region: config.s3Region,
+    forcePathStyle: config.s3ForcePathStyle,
+    maxBytes,
+  });
+}
 
 export async function openStores(
   config: StoreConfig,
@@ -57,7 +75,9 @@ export async function openStores(
       blobs =
         config.blobStore === 'gridfs'
           ? new GridFsBlobStore(db, { maxBytes, where })
-          : await FsBlobStore.open({ dir: join(config.dataDir, 'videos'), maxBytes });
+          : config.blobStore === 's3'
+            ? await openS3(config, maxBytes)
+            : await FsBlobStore.open({ dir: join(config.dataDir, 'videos'), maxBytes });
     } catch (e) {
       await client.close().catch(() => {});
       throw e;
@@ -65,7 +85,10 @@ export async function openStores(
   } else {
     records = LmdbRecordStore.open(config.dataDir);
     try {
-      blobs = await FsBlobStore.open({ dir: join(config.dataDir, 'videos'), maxBytes });
+      blobs =
+        config.blobStore === 's3'
+          ? await openS3(config, maxBytes)
+          : await FsBlobStore.open({ dir: join(config.dataDir, 'videos'), maxBytes });
     } catch (e) {
       await records.close().catch(() => {});
       throw e;

@@ -1,0 +1,115 @@
+/**
+ * S3 plumbing shared by the blob store and its writer: error mapping, bucket creation and the
+ * start-up sweep of abandoned multipart uploads.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { StoreError, StoreUnavailableError } from './errors.js';
+
+interface SdkError {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export function httpStatus(e: unknown): number | undefined {
+  return (e as SdkError | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** NoSuchKey (GetObject), NotFound (HeadObject, whose 404 has no body), NoSuchUpload. */
+export function isNotFound(e: unknown): boolean {
+  const name = (e as SdkError | undefined)?.name;
+  return (
+    name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchUpload' || httpStatus(e) === 404
+  );
+}
+
+/**
+ * Any other SDK or network failure → ERR_STORE_UNAVAILABLE naming the endpoint and the S3 error
+ * code (SignatureDoesNotMatch, AccessDenied, ECONNREFUSED …), never a credential.
+ */
+export function s3Error(e: unknown, where: string): StoreError {
+  if (e instanceof StoreError) return e;
+  const err = e as SdkError & { message?: string; code?: string };
+  const code = err?.Code ?? err?.name ?? err?.code ?? 'Error';
+  const status = httpStatus(e);
+  return new StoreUnavailableError(
+    `S3 (${where}) failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${err?.message ?? String(e)}`,
+    { cause: e },
+  );
+}
+
+/**
+ * Creates the bucket unless it exists. Several nodes starting at once may race: both win.
+ * The probe is a one-key listing, not HeadBucket: a HEAD answer has no body, so a refusal would
+ * lose its S3 error code (SignatureDoesNotMatch, AccessDenied …) and the message would say less.
+ */
+export async function ensureBucket(client: S3Client, bucket: string, where: string): Promise<void> {
+  try {
+    await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+    return;
+  } catch (e) {
+    if ((e as SdkError).name !== 'NoSuchBucket') throw s3Error(e, where);
+  }
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (e) {
+    const name = (e as SdkError).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists')
+      throw s3Error(e, where);
+  }
+}
+
+/**
+ * Aborts multipart uploads under `prefix` initiated more than `maxAgeMs` ago: what a node killed
+ * mid-upload leaves behind (invisible, but billed). Uploads of live nodes are younger than any
+ * sane `maxAgeMs`. A server without ListMultipartUploads only loses this clean-up, so a 501 is
+ * tolerated; anything else is a real failure.
+ */
+export async function sweepStaleUploads(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  maxAgeMs: number,
+  where: string,
+  now = Date.now(),
+): Promise<number> {
+  let aborted = 0;
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  try {
+    for (let page = 0; page < 1000; page++) {
+      const out = await client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const u of out.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || (u.Initiated?.getTime() ?? now) > now - maxAgeMs) continue;
+        try {
+          await client.send(
+            new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
+          );
+          aborted++;
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      if (!out.IsTruncated) break;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
+    }
+  } catch (e) {
+    if (httpStatus(e) === 501) return aborted;
+    throw s3Error(e, where);
+  }
+  return aborted;
+}
