@@ -12,9 +12,11 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflightOf } from '../common/inflight.js';
 import type { ServiceContext } from '../context.js';
 import { apiClientFor } from './api-client.js';
 import { readCookie } from './cookies.js';
+import { sameOriginApp } from './csrf.js';
 import { createViews, mountPages } from './pages.js';
 import { relayHandler } from './relay.js';
 import { loadStatics, mountStatics } from './statics.js';
@@ -32,7 +34,9 @@ export const VENDOR_ASSETS = Object.freeze({
   'vendor/tus.min.js': require.resolve('tus-js-client/dist/tus.min.js'),
 });
 
-export async function mountWeb(app: TemplatedApp, ctx: ServiceContext): Promise<void> {
+export async function mountWeb(raw: TemplatedApp, ctx: ServiceContext): Promise<void> {
+  // Every route below goes through the CSRF view (csrf.ts): register new ones on `app` too.
+  const app = sameOriginApp(raw, ctx.config);
   const assets = loadStatics(join(VIEWS_DIR, 'static'), VENDOR_ASSETS);
   const views = createViews(VIEWS_DIR, assets);
   const client = apiClientFor(ctx);
@@ -43,6 +47,7 @@ export async function mountWeb(app: TemplatedApp, ctx: ServiceContext): Promise<
   if (ctx.config.only.includes('stream')) {
     const { registerStreamRoutes } = await import('../stream/index.js');
     registerStreamRoutes(app, ctx, {
+      tracker: inflightOf(raw),
       sessionIdFrom: (req) => readCookie(req.getHeader('cookie')) ?? '',
     });
   } else if (ctx.config.streamUrl) {
