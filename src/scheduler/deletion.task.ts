@@ -14,7 +14,7 @@ import { appendFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { defineTask } from '../actors/pool-task.js';
 import { serializeError } from '../errors.js';
-import { openStores } from '../store/index.js';
+import { openStores, posterBlobId } from '../store/index.js';
 import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
@@ -36,6 +36,7 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
       if (task.delayMs > 0) await delay(task.delayMs);
       step = 'blob';
       await blobs.delete(videoId);
+      await blobs.delete(posterBlobId(videoId)); // the poster lives beside its video
       step = 'comments';
       await records.deleteCommentsOfVideo(videoId);
       step = 'video';

@@ -52,6 +52,11 @@ export class FsBlobWriter implements BlobWriter {
     return this.#bytes;
   }
 
+  /** The temp file (complete once every write resolved), for a media probe before commit. */
+  get stagedPath(): string {
+    return `${this.base}.tmp`;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     if (this.#done) throw new WriterClosedError();
     if (this.#bytes + chunk.byteLength > this.maxBytes) {

@@ -29,6 +29,7 @@ export { S3_BLOB_DEFAULTS, S3BlobStore, type S3BlobStoreOptions } from './s3-blo
 export type * from './types.js';
 export { foldUserName } from './user-name.js';
 export { STORE_LIMITS } from './validate.js';
+export { isListed, posterBlobId, searchWords, VISIBILITIES } from './video-fields.js';
 
 export interface Stores {
   records: RecordStore;

@@ -241,6 +241,11 @@ export interface BlobWriter {
   commit(): Promise<BlobInfo>;
   abort(): Promise<void>;
   readonly bytesWritten: number;
+  /**
+   * Optional: a local file holding every byte written so far (the filesystem store's temp file),
+   * so the upload path can probe the media before `commit` makes it visible.
+   */
+  readonly stagedPath?: string;
 }
 
 export interface BlobStore {

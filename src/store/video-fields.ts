@@ -7,6 +7,7 @@
  * a page, and the next page starts strictly after it, so pages never repeat or skip an item that
  * existed when the first page was read.
  */
+import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
 import type { NewVideo, PageRequest, Video, VideoPatch, Visibility } from './types.js';
 import { checkId, checkPositiveInt, checkTime, checkVideo, STORE_LIMITS } from './validate.js';
@@ -166,4 +167,16 @@ export function checkNewVideo(x: NewVideo): Video {
   checkVideo(x);
   checkVideoPatch(x);
   return normalizeVideo(x);
+}
+
+/**
+ * The blob id of a video's poster: derived from the video id (a UUID-shaped SHA-256 prefix), so
+ * a re-upload replaces the poster in place and the deletion task removes it knowing only the
+ * video id.
+ */
+export function posterBlobId(videoId: string): string {
+  const h = createHash('sha256')
+    .update(`poster:${checkId('video id', videoId)}`)
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LimiterClient, type LimiterRef, spawnLimiter } from '../../src/actors/index.js';
@@ -117,11 +118,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** A fake "video": an ISO BMFF `ftyp` box followed by random bytes (sniffs as video/mp4). */
+let tinyMp4: Buffer | undefined;
+
+/** A real 1-second 64×48 H.264 mp4 (moov first), made once with the npm-installed ffmpeg. */
+function baseMp4(): Buffer {
+  if (!tinyMp4) {
+    const require = createRequire(import.meta.url);
+    const ffmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    tinyMp4 = execFileSync(ffmpeg, [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x48:rate=10'],
+      ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart+frag_keyframe'],
+      ...['-f', 'mp4', 'pipe:1'],
+    ]);
+  }
+  return tinyMp4;
+}
+
+/**
+ * A video of exactly `size` bytes that ffprobe accepts: a real tiny mp4 followed by a `free` box
+ * of random bytes (players and ffprobe skip it), so every byte past the header is unique. Sizes
+ * too small for that get the header-only fake (an `ftyp` box and random bytes), which is fine
+ * for tests that seed blobs directly but is refused (415) by an upload.
+ */
 export function fakeMp4(size: number): Buffer {
-  const b = randomBytes(size);
-  b.writeUInt32BE(24, 0);
-  b.write('ftypisom', 4, 'latin1');
+  const base = baseMp4();
+  if (size < base.length + 8) {
+    const b = randomBytes(size);
+    b.writeUInt32BE(24, 0);
+    b.write('ftypisom', 4, 'latin1');
+    return b;
+  }
+  const b = Buffer.allocUnsafe(size);
+  base.copy(b, 0);
+  b.writeUInt32BE(size - base.length, base.length);
+  b.write('free', base.length + 4, 'latin1');
+  randomBytes(size - base.length - 8).copy(b, base.length + 8);
   return b;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Where one upload's bytes go: counts them against the cap, sniffs the container from the first
- * bytes, then writes to a BlobWriter one chunk at a time.
+ * Where one upload's bytes go: counts them against the cap, labels the container from the first
+ * bytes (the Content-Type; whether it is a video at all is ffprobe's call, `beforeCommit`), then
+ * writes to a BlobWriter one chunk at a time.
  *
  * Invariants:
  * - writes are serialized on one promise chain; `push` returns false while more than HIGH_WATER
@@ -33,6 +34,7 @@ export class UploadSink {
   #drain: (() => void) | undefined;
   #failure: HttpError | undefined;
   #onFail: ((err: HttpError) => void) | undefined;
+  #inspect: ((stagedPath: string | undefined) => Promise<void>) | undefined;
   #done = false;
 
   constructor(blobs: BlobStore, id: string, maxBytes: number) {
@@ -50,6 +52,14 @@ export class UploadSink {
 
   onFail(fn: (err: HttpError) => void): void {
     this.#onFail = fn;
+  }
+
+  /**
+   * `fn` sees the complete staged bytes before the commit (the media probe); its rejection (an
+   * HttpError, e.g. 415) aborts the upload instead of committing it.
+   */
+  beforeCommit(fn: (stagedPath: string | undefined) => Promise<void>): void {
+    this.#inspect = fn;
   }
 
   /** Runs `fn` once the write queue drains (after a `push` returned false). */
@@ -105,6 +115,15 @@ export class UploadSink {
     const gone = () => new HttpError('conflict', 'The video was deleted during the upload');
     let info: BlobInfo;
     try {
+      if (this.#inspect) {
+        try {
+          await this.#inspect(writer.stagedPath);
+        } catch (err) {
+          this.#failure = httpErrorFromStore(err);
+          await writer.abort().catch(() => {});
+          throw this.#failure;
+        }
+      }
       if (!(await stillWanted())) {
         this.#failure = gone();
         await writer.abort().catch(() => {});
@@ -136,13 +155,7 @@ export class UploadSink {
   #open(): void {
     const head = Buffer.concat(this.#head, this.#headBytes);
     this.#head = [];
-    const contentType = sniffContainer(head);
-    if (contentType === undefined) {
-      this.#writer = Promise.reject(new Error('not a video'));
-      this.#writer.catch(() => {});
-      this.#fail(new HttpError('unsupportedMedia', 'Not a video container (mp4, webm, mkv)'));
-      return;
-    }
+    const contentType = sniffContainer(head) ?? 'application/octet-stream';
     this.#writer = this.#blobs.createWriter(this.#id, { contentType });
     this.#writer.catch(() => {});
     this.#tail = this.#tail.then(() => this.#writer!.then(() => undefined));

@@ -15,6 +15,7 @@
  */
 
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { sharedMediaProber } from '../../media/index.js';
 import { threadMetrics } from '../../metrics/registry.js';
 import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
@@ -26,6 +27,7 @@ import { activeVideoOr404, findActiveVideo } from '../common/video.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
 import type { StreamRouteOptions } from './options.js';
+import { UploadMedia } from './upload-media.js';
 import { type Feed, multipartFeed } from './upload-multipart.js';
 import { UploadSink } from './upload-sink.js';
 
@@ -94,6 +96,8 @@ export function uploadHandler(
     const sink = new UploadSink(ctx.blobs, vid, max);
     sink.onFail(fail);
     let stored = false;
+    const media = new UploadMedia(ctx, vid, options.media ?? sharedMediaProber());
+    sink.beforeCommit((staged) => media.beforeCommit(staged));
     x.onClose((aborted) => {
       if (aborted) void sink.abort();
       if (!stored) threadMetrics().uploadFailures.inc();
@@ -102,18 +106,24 @@ export function uploadHandler(
     // written) and after it (the new file is removed), so a deleted video never keeps a blob.
     const stillWanted = async () => (await findActiveVideo(ctx.records, vid)) !== undefined;
     const finish = () => {
-      sink.finish(stillWanted).then(
-        (info) => {
-          stored = true;
-          threadMetrics().uploadBytes.inc(info.size);
-          x.text(201, 'Uploaded successfully');
-        },
-        (err: unknown) => {
-          if (err instanceof HttpError && err.status >= 500)
-            ctx.log.error('upload failed', { vid, err: err.cause ?? err });
-          fail(err);
-        },
-      );
+      sink
+        .finish(stillWanted)
+        .then(async (info) => {
+          await media.afterCommit();
+          return info;
+        })
+        .then(
+          (info) => {
+            stored = true;
+            threadMetrics().uploadBytes.inc(info.size);
+            x.text(201, 'Uploaded successfully');
+          },
+          (err: unknown) => {
+            if (err instanceof HttpError && err.status >= 500)
+              ctx.log.error('upload failed', { vid, err: err.cause ?? err });
+            fail(err);
+          },
+        );
     };
 
     authorize(ctx, vid, sid).then(
