@@ -1,5 +1,6 @@
 /**
- * `GET` and `HEAD /videos/:vid`: RFC 9110 ranges and conditional requests over a blob.
+ * `GET` and `HEAD /videos/:vid` (and `/posters/:vid`, the video's poster image): RFC 9110 ranges
+ * and conditional requests over a blob.
  *
  * Flow (each step may answer and stop): limiter token (429) → id is a UUID (400) → record
  * servable (404) → blob present (404) → preconditions (412/304) → Range/If-Range (416/206/200)
@@ -17,6 +18,7 @@ import type { BlobInfo, Video } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
+import { sessionFrom } from '../common/session.js';
 import type { ServiceContext } from '../context.js';
 import { admit } from './admit.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
@@ -45,14 +47,26 @@ function copyHeaders(req: HttpRequest, head: boolean): DownloadRequest {
 
 const JSON_TYPE = Object.freeze({ 'Content-Type': 'application/json' });
 const NOT_FOUND = JSON.stringify(new HttpError('notFound', 'Video not found').toJSON());
+const NO_POSTER = JSON.stringify(new HttpError('notFound', 'Poster not found').toJSON());
 const BAD_ID = JSON.stringify(new HttpError('badRequest', 'Invalid video id').toJSON());
 
+/** What is served from a video's record: its bytes, or its poster beside them. */
+export type DownloadKind = 'video' | 'poster';
+
 /**
- * Whether this record's bytes may be served to this request. The place for access rules
- * (visibility): it runs on every request, so keep it synchronous and cheap.
+ * Whether this record's bytes may be served (visibility, common/visibility.ts): `yes`, `no`
+ * (404), or `owner` — a private video, served only when the caller's session is its owner's.
+ * It runs on every request, so it is synchronous and reads only the record; the session is looked
+ * up only for private videos.
  */
-function servable(video: Video | undefined): boolean {
-  return video?.state === 'active';
+function servable(video: Video | undefined): 'yes' | 'no' | 'owner' {
+  if (video?.state !== 'active') return 'no';
+  return video.visibility === 'private' ? 'owner' : 'yes';
+}
+
+/** The blob to send for this record, or undefined (no poster yet → 404). */
+function blobOf(video: Video, kind: DownloadKind): string | undefined {
+  return kind === 'video' ? video.id : (video.posterId ?? undefined);
 }
 
 const httpDates = new Map<number, string>();
@@ -177,9 +191,27 @@ export function downloadHandler(
   ctx: ServiceContext,
   options: StreamRouteOptions,
   head: boolean,
+  kind: DownloadKind = 'video',
 ): (res: HttpResponse, req: HttpRequest) => void {
+  const notFound = kind === 'video' ? NOT_FOUND : NO_POSTER;
+  /** Serves the record's blob if `servable` allows it for this caller, else 404. */
+  const decide = (x: Exchange, video: Video | undefined, sid: string, h: DownloadRequest) => {
+    const access = servable(video);
+    const id = access === 'no' ? undefined : blobOf(video!, kind);
+    if (id === undefined) return void x.send(404, notFound, JSON_TYPE);
+    if (access === 'yes') return void serve(ctx, x, id, h);
+    sessionFrom(ctx, sid).then(
+      (s) => {
+        if (!x.open) return;
+        if (s?.userId === video!.authorId) serve(ctx, x, id, h);
+        else x.send(404, notFound, JSON_TYPE);
+      },
+      fail(ctx, x, id),
+    );
+  };
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
+    const sid = options.sessionIdFrom(req);
     const h = copyHeaders(req, head);
     const x = admit(ctx, options, res, head ? 'head' : 'get');
     if (!x) return;
@@ -191,8 +223,7 @@ export function downloadHandler(
     const records = ctx.records;
     try {
       if (records.getVideoNow !== undefined) {
-        if (servable(records.getVideoNow(vid))) serve(ctx, x, vid, h);
-        else x.send(404, NOT_FOUND, JSON_TYPE);
+        decide(x, records.getVideoNow(vid), sid, h);
         return;
       }
     } catch (err) {
@@ -202,8 +233,7 @@ export function downloadHandler(
     records.getVideo(vid).then(
       (video) => {
         if (!x.open) return;
-        if (servable(video)) serve(ctx, x, vid, h);
-        else x.send(404, NOT_FOUND, JSON_TYPE);
+        decide(x, video, sid, h);
       },
       fail(ctx, x, vid),
     );

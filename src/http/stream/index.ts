@@ -1,5 +1,7 @@
 /**
- * The stream service: `GET`/`HEAD /videos/:vid` and `POST /upload/:vid` (ARCHITECTURE.md, stream).
+ * The stream service: `GET`/`HEAD /videos/:vid`, `GET`/`HEAD /posters/:vid` and
+ * `POST /upload/:vid` (ARCHITECTURE.md, stream); private videos and their posters only for
+ * their owner (404 for everyone else).
  *
  * - `mountStream(app, ctx)`: the MountService the host calls for the stream port.
  * - `registerStreamRoutes(app, ctx, options)`: the same routes for in-process use (the web front
@@ -23,6 +25,8 @@ export interface StreamHandlers {
   get: Handler;
   head: Handler;
   upload: Handler;
+  poster: Handler;
+  posterHead: Handler;
 }
 
 export function createStreamHandlers(
@@ -34,6 +38,8 @@ export function createStreamHandlers(
     get: downloadHandler(ctx, o, false),
     head: downloadHandler(ctx, o, true),
     upload: uploadHandler(ctx, o),
+    poster: downloadHandler(ctx, o, false, 'poster'),
+    posterHead: downloadHandler(ctx, o, true, 'poster'),
   };
 }
 
@@ -47,6 +53,8 @@ export function registerStreamRoutes(
   app.get('/videos/:vid', h.get);
   app.head('/videos/:vid', h.head);
   app.post('/upload/:vid', h.upload);
+  app.get('/posters/:vid', h.poster);
+  app.head('/posters/:vid', h.posterHead);
 }
 
 /** The stream service's MountService. */

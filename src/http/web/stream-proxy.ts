@@ -1,5 +1,5 @@
 /**
- * `/videos/:vid` (GET, HEAD) and `/upload/:vid` (POST) on the web origin, for a web front that
+ * `/videos/:vid`, `/posters/:vid` (GET, HEAD) and `/upload/:vid` (POST) on the web origin, for a web front that
  * does not run the stream service: proxied to STREAM_URL over a keep-alive agent, streaming in
  * both directions with backpressure.
  *
@@ -77,47 +77,53 @@ function badGateway(x: Exchange, ctx: ServiceContext, err: unknown): void {
 export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamUrl: string): void {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-  const download = (head: boolean) => (res: HttpResponse, req: HttpRequest) => {
-    const x = exchange(res);
-    const vid = req.getParameter(0);
-    const headers: Record<string, string> = {};
-    for (const n of FORWARD_REQUEST) {
-      const v = req.getHeader(n);
-      if (v) headers[n] = v;
-    }
-    forwardRequestId(headers);
-    if (!ID.test(vid)) return void x.error(new HttpError('badRequest', 'Invalid video id'));
-    const up = request(`${streamUrl}/videos/${vid}`, {
-      method: head ? 'HEAD' : 'GET',
-      headers,
-      agent,
-    });
-    x.onClose((aborted) => {
-      if (aborted) up.destroy();
-    });
-    up.on('error', (err) => badGateway(x, ctx, err));
-    up.on('response', (ur) => {
-      const status = ur.statusCode ?? 502;
-      const h = pick(ur.headers, FORWARD_RESPONSE);
-      const len = Number(ur.headers['content-length'] ?? Number.NaN);
-      if (head || status === 304) {
-        ur.resume();
-        x.sendHeadersOnly(status, h, head && Number.isFinite(len) ? len : undefined);
-      } else if (Number.isFinite(len) && len > 0) {
-        sendBody(
-          x,
-          ur,
-          len,
-          (r) => {
-            r.writeStatus(statusLine(status));
-            for (const k in h) r.writeHeader(k, h[k]!);
-          },
-          ctx.log,
-        );
-      } else relaySmall(x, ur, false);
-    });
-    up.end();
-  };
+  // `/videos/:vid` and `/posters/:vid`: a private video's bytes need the owner's session, so
+  // the cookie goes up as X-Session-Id like on uploads.
+  const download =
+    (head: boolean, what: 'videos' | 'posters' = 'videos') =>
+    (res: HttpResponse, req: HttpRequest) => {
+      const x = exchange(res);
+      const vid = req.getParameter(0);
+      const headers: Record<string, string> = {};
+      for (const n of FORWARD_REQUEST) {
+        const v = req.getHeader(n);
+        if (v) headers[n] = v;
+      }
+      const sid = readCookie(req.getHeader('cookie'));
+      if (sid) headers['x-session-id'] = sid;
+      forwardRequestId(headers);
+      if (!ID.test(vid)) return void x.error(new HttpError('badRequest', 'Invalid video id'));
+      const up = request(`${streamUrl}/${what}/${vid}`, {
+        method: head ? 'HEAD' : 'GET',
+        headers,
+        agent,
+      });
+      x.onClose((aborted) => {
+        if (aborted) up.destroy();
+      });
+      up.on('error', (err) => badGateway(x, ctx, err));
+      up.on('response', (ur) => {
+        const status = ur.statusCode ?? 502;
+        const h = pick(ur.headers, FORWARD_RESPONSE);
+        const len = Number(ur.headers['content-length'] ?? Number.NaN);
+        if (head || status === 304) {
+          ur.resume();
+          x.sendHeadersOnly(status, h, head && Number.isFinite(len) ? len : undefined);
+        } else if (Number.isFinite(len) && len > 0) {
+          sendBody(
+            x,
+            ur,
+            len,
+            (r) => {
+              r.writeStatus(statusLine(status));
+              for (const k in h) r.writeHeader(k, h[k]!);
+            },
+            ctx.log,
+          );
+        } else relaySmall(x, ur, false);
+      });
+      up.end();
+    };
 
   const upload = (res: HttpResponse, req: HttpRequest) => {
     const x = exchange(res);
@@ -155,5 +161,7 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
 
   app.get('/videos/:vid', download(false));
   app.head('/videos/:vid', download(true));
+  app.get('/posters/:vid', download(false, 'posters'));
+  app.head('/posters/:vid', download(true, 'posters'));
   app.post('/upload/:vid', upload);
 }
