@@ -22,7 +22,8 @@ export interface SeededVideo {
 // biome-ignore lint/suspicious/noExplicitAny: set-up reads a few known fields of api answers
 type Json = any;
 
-async function relay(
+/** `POST /api` as the page sends it (same-origin: the web front's CSRF check wants Origin). */
+export async function relay(
   web: string,
   url: string,
   method: string,
@@ -31,7 +32,7 @@ async function relay(
 ): Promise<{ status: number; json: Json; setCookie: string }> {
   const res = await fetch(`${web}/api`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    headers: { 'content-type': 'application/json', origin: web, ...(cookie ? { cookie } : {}) },
     body: JSON.stringify({ url, method, req_body: body === undefined ? '' : JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -71,7 +72,7 @@ export async function uploadVideo(
   form.append('file', new Blob([await readFile(file)], { type: 'video/webm' }), 'sample.webm');
   const up = await fetch(`${web}/upload/${id}`, {
     method: 'POST',
-    headers: { cookie: user.cookie },
+    headers: { cookie: user.cookie, origin: web },
     body: form,
   });
   assert.ok(up.ok, `upload answered ${up.status}: ${await up.text()}`);

@@ -12,7 +12,14 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchBrowser } from './browser.js';
-import { contextFor, registerUser, type SeededVideo, type SiteUser, uploadVideo } from './seed.js';
+import {
+  contextFor,
+  registerUser,
+  relay,
+  type SeededVideo,
+  type SiteUser,
+  uploadVideo,
+} from './seed.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = `${root}test-artifacts/browser`;
@@ -47,11 +54,7 @@ it('keeps the typed comment and says why when the session has ended', async () =
   await page.fill('#comment-text', COMMENT);
 
   // The session ends behind the page's back.
-  const out = await fetch(`${web}/api`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: carol.cookie },
-    body: JSON.stringify({ url: `/user/${carol.name}/sessions`, method: 'DELETE', req_body: '' }),
-  });
+  const out = await relay(web, `/user/${carol.name}/sessions`, 'DELETE', undefined, carol.cookie);
   expect(out.status).toBe(204);
 
   await page.click('#comment-form button[type=submit]');
