@@ -10,6 +10,22 @@ const log = createLogger('cli');
  */
 const announce = createLogger('cli', 'info');
 
+/**
+ * The main thread's last line of defence (issue 10): no I/O error may end the process. lmdb-js
+ * rejects a promise of its own that nobody can await when a commit fails (disk full): by default
+ * Node exits on it. Each operation's own promise is rejected too and its caller handles that (the
+ * scheduler ends its round with an error), so the extra rejection is logged and dropped. Uncaught
+ * exceptions keep Node's default (exit): the supervision tree owns real crashes.
+ */
+process.on('unhandledRejection', (err) => {
+  log.error(
+    'unhandled rejection (contained; the operation that caused it reported its own error)',
+    {
+      err,
+    },
+  );
+});
+
 const USAGE = `usage: video-server start [--only web,api,stream,scheduler] [options]
 
 options (flag, env):

@@ -4,7 +4,8 @@
  * failed mount fails the test instead of skipping it):
  *   - an upload over USER_QUOTA_BYTES → 413 "013" before the disk fills; usage is in the api;
  *   - the disk full: an upload → 507 "012" with its temp file removed, the old video intact;
- *     database writes → 503 "011"; reads keep being served; the process stays up;
+ *     database writes → 503 "011"; the scheduler's rounds fail (it cannot claim a pending
+ *     deletion) without ending the process; reads keep being served;
  *   - space back: uploads work again.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,11 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { fakeMp4 } from '../http/stack.js';
 
 const QUOTA = 600_000;
+
+interface SchedulerStats {
+  queue: { pending: number };
+  runners: Record<string, { roundErrors: number }>;
+}
 let mnt = '';
 let mounted = false;
 let srv: TestServer;
@@ -40,8 +46,8 @@ beforeAll(async () => {
   srv = await startTestServer({
     dataDir: mnt,
     keepData: true,
-    only: 'api,stream',
-    env: { USER_QUOTA_BYTES: String(QUOTA) },
+    only: 'api,stream,scheduler',
+    env: { USER_QUOTA_BYTES: String(QUOTA), SCHEDULER_INTERVAL_MS: '2000' },
   });
 });
 afterAll(async () => {
@@ -113,6 +119,12 @@ describe('disk full and quota', () => {
   it('disk full: upload → 507 "012", temp removed; db writes → 503 "011"; reads served', async () => {
     if (!mounted) return;
     const vid = (globalThis as { vid?: string }).vid!;
+    const pending = async () =>
+      ((await (await fetch(`${srv.urls.scheduler}/stats`)).json()) as SchedulerStats).queue.pending;
+    // A deletion waits for the scheduler (it ticks every 2 s; the fill below takes milliseconds).
+    const doomed = await newVideo();
+    const del = await call('DELETE', `/user/${name}/videos/${doomed}`, undefined, sid);
+    expect(del.status).toBe(204);
     // Fill the file system to the last byte.
     const fh = await open(join(mnt, 'filler'), 'w');
     const block = Buffer.alloc(64 * 1024, 1);
@@ -146,14 +158,30 @@ describe('disk full and quota', () => {
       expect(got.status).toBe(200);
       expect(Buffer.from(await got.arrayBuffer()).equals(first)).toBe(true);
       expect((await call('GET', `/user/${name}`, undefined, sid)).status).toBe(200);
+      // The scheduler (main thread) cannot claim the pending deletion: its rounds end on an
+      // error and the process stays up (lmdb-js's stray rejection used to end it).
+      const cleanup = async () =>
+        ((await (await fetch(`${srv.urls.scheduler}/stats`)).json()) as SchedulerStats).runners[
+          'video-cleanup'
+        ]!;
+      expect(await pending()).toBe(1);
+      const errorsAtFull = (await cleanup()).roundErrors;
+      const until = Date.now() + 60_000;
+      while ((await cleanup()).roundErrors < errorsAtFull + 2 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await cleanup()).roundErrors).toBeGreaterThanOrEqual(errorsAtFull + 2);
       expect(srv.child.exitCode).toBeNull();
     } finally {
       await rm(join(mnt, 'filler'));
     }
+    // Space is back: the database commits again (lmdb-js recovers after a failed commit).
+    const after = await call('POST', '/user', { user_name: `${name}after`, pwd: 'p'.repeat(40) });
+    expect(after.status).toBe(201);
     // Space is back: the same upload now works.
     const again = fakeMp4(150_000);
     expect((await upload(vid, sid, again)).status).toBe(201);
     const got = await fetch(`${srv.urls.stream}/videos/${vid}`);
     expect(Buffer.from(await got.arrayBuffer()).equals(again)).toBe(true);
-  });
+  }, 180_000);
 });
