@@ -3,6 +3,7 @@
  * The names are part of the public contract (ARCHITECTURE.md, "Configuration").
  * A bad value is a ConfigError naming the setting and what it accepts.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -391,6 +392,28 @@ export function defaultConfig(): Config {
 }
 
 /**
+ * The scheduler's token is never optional: generated when the api that uses it runs in this
+ * process (32 random bytes), required when the scheduler or the api is on its own.
+ */
+function settleSchedulerToken(cfg: Config): void {
+  if (cfg.schedulerToken) return;
+  const runs = (s: ServiceName) => cfg.only.includes(s);
+  if (runs('scheduler') && runs('api')) {
+    cfg.schedulerToken = randomBytes(32).toString('base64url');
+  } else if (runs('scheduler')) {
+    throw new ConfigError(
+      'SCHEDULER_TOKEN',
+      'is required when the scheduler runs without the api (the remote api sends it)',
+    );
+  } else if (runs('api') && cfg.schedulerUrl) {
+    throw new ConfigError(
+      'SCHEDULER_TOKEN',
+      'is required with SCHEDULER_URL (the scheduler checks it)',
+    );
+  }
+}
+
+/**
  * Builds the configuration. Flags take `--name value` or `--name=value`; unknown flags are errors.
  * @param argv flags only (no command word)
  */
@@ -416,6 +439,7 @@ export function loadConfig(
   if (cfg.blobStore === 'gridfs' && !cfg.mongodbUri) {
     throw new ConfigError('BLOB_STORE', 'gridfs needs MONGODB_URI');
   }
+  settleSchedulerToken(cfg);
   if (cfg.blobStore === 's3' && !cfg.s3Bucket) {
     throw new ConfigError('BLOB_STORE', 's3 needs S3_BUCKET');
   }

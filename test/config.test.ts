@@ -59,7 +59,8 @@ describe('loadConfig', () => {
   });
 
   it('parses --only into a set of services', () => {
-    expect(loadConfig({}, ['--only', 'stream,scheduler,stream']).only).toEqual([
+    const env = { SCHEDULER_TOKEN: 't' }; // a scheduler without the api needs its token
+    expect(loadConfig(env, ['--only', 'stream,scheduler,stream']).only).toEqual([
       'stream',
       'scheduler',
     ]);

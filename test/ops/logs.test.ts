@@ -76,11 +76,12 @@ describe('logs', () => {
   });
 
   it('a given request id is returned, in the access line, and in the scheduler line it caused', async () => {
-    const back = await start({ only: 'scheduler', env: { LOG_LEVEL: 'info' } });
+    const token = { SCHEDULER_TOKEN: 'ops-scheduler-token' };
+    const back = await start({ only: 'scheduler', env: { LOG_LEVEL: 'info', ...token } });
     const front = await start({
       only: 'api',
       dataDir: back.dataDir,
-      env: { LOG_LEVEL: 'info', SCHEDULER_URL: back.urls.scheduler! },
+      env: { LOG_LEVEL: 'info', SCHEDULER_URL: back.urls.scheduler!, ...token },
     });
     const api = front.urls.api!;
     const { sid, userId, vid } = await userWithVideo(api, 'ops-reqid');

@@ -9,6 +9,10 @@ import { openStores, type Stores } from '../../src/store/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 
+/** A scheduler on its own must be given its token (no api here could learn a generated one). */
+const TOKEN = 'cli-scheduler-token';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
 describe('video-server start --only scheduler', () => {
   let t: Awaited<ReturnType<typeof tempConfig>>;
   let server: TestServer;
@@ -18,7 +22,7 @@ describe('video-server start --only scheduler', () => {
     server = await startTestServer({
       only: 'scheduler',
       dataDir: t.config.dataDir,
-      env: { SCHEDULER_INTERVAL_MS: '50' },
+      env: { SCHEDULER_INTERVAL_MS: '50', SCHEDULER_TOKEN: TOKEN },
     });
     // The embedded store is shared between processes: seed and observe from here.
     stores = await openStores(loadConfig({ DATA_DIR: t.config.dataDir }));
@@ -35,12 +39,15 @@ describe('video-server start --only scheduler', () => {
     const asked = [await seedVideo(stores), await seedVideo(stores)];
     const kept = await seedVideo(stores);
     for (const id of asked) {
-      const res = await fetch(`${base}/video-delete-record/${id}`, { method: 'POST' });
+      const res = await fetch(`${base}/video-delete-record/${id}`, {
+        method: 'POST',
+        headers: AUTH,
+      });
       expect(res.status).toBe(200);
     }
     for (const id of asked) await waitFor(`video ${id} gone`, () => isGone(stores, id));
     expect(await isIntact(stores, kept)).toBe(true);
-    const stats = (await (await fetch(`${base}/stats`)).json()) as {
+    const stats = (await (await fetch(`${base}/stats`, { headers: AUTH })).json()) as {
       queue: { pending: number; dead: number };
       runners: Record<string, Record<string, number>> | null;
     };

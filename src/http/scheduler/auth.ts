@@ -1,12 +1,13 @@
 /**
- * Who may talk to the scheduler service. Loopback-bound without a token: anyone on this host
- * (the seed's behaviour, kept local). Any other bind address needs SCHEDULER_TOKEN, and the
- * service refuses to start without one. A configured token is always required, on loopback too,
- * as `Authorization: Bearer <token>`; comparison is constant-time.
+ * Who may talk to the scheduler service: whoever presents SCHEDULER_TOKEN as
+ * `Authorization: Bearer <token>`, always — on loopback too, since anything on the host (another
+ * user's process, a browser page via DNS rebinding) can reach loopback. There is no tokenless mode:
+ * `loadConfig` generates a token when the api that calls the scheduler runs in the same process,
+ * and requires one otherwise. Comparison is constant-time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { SchedulerExposedError } from '../../scheduler/errors.js';
+import { ConfigError } from '../../config.js';
 
 export function isLoopback(host: string): boolean {
   const h = host
@@ -18,11 +19,13 @@ export function isLoopback(host: string): boolean {
   return h.startsWith('::ffff:127.');
 }
 
-/** Returns a check for the Authorization header value; throws if exposed without a token. */
-export function bearerCheck(host: string, token: string | undefined): (header: string) => boolean {
+/** Returns a check for the Authorization header value; throws (ConfigError) without a token. */
+export function bearerCheck(token: string | undefined): (header: string) => boolean {
   if (token === undefined || token === '') {
-    if (!isLoopback(host)) throw new SchedulerExposedError(host);
-    return () => true;
+    throw new ConfigError(
+      'SCHEDULER_TOKEN',
+      'the scheduler service needs a token (none was set or generated)',
+    );
   }
   // Hash both sides so timingSafeEqual compares equal lengths and leaks nothing about the length.
   const want = createHash('sha256').update(token).digest();

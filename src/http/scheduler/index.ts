@@ -1,9 +1,10 @@
 /**
  * The scheduler's REST service (seed: scheduler/handlers.go), mounted by the HTTP host.
  *
- * - `GET|POST /video-delete-record/:vid` records a deletion: 200 with an empty body (as the
- *   seed), also when it was already recorded; 400 for an id that is not a UUID; 401 without the
- *   token when one is required (see auth.ts).
+ * - `POST /video-delete-record/:vid` records a deletion: 200 with an empty body (as the seed),
+ *   also when it was already recorded; 400 for an id that is not a UUID; 401 without the token
+ *   (always required, see auth.ts). The seed's `GET` changed state; ours answers 405 (a GET must
+ *   be safe: links, prefetchers and crawlers follow them) and records nothing.
  * - `GET /stats`: `{ queue: {pending, dead}, runners: {<name>: counters} | null }` — queue sizes
  *   from the store, counters from the scheduler's shared-memory board when it runs in this
  *   process (`runners: null` when it does not, e.g. the runners were not started).
@@ -24,7 +25,7 @@ export { bearerCheck, isLoopback } from './auth.js';
 export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
   const { config, queue } = ctx;
   const log = ctx.log.child('scheduler-http');
-  const allowed = bearerCheck(config.host, config.schedulerToken);
+  const allowed = bearerCheck(config.schedulerToken);
   const statsClient = new SchedulerStatsClient(config);
   const inflight = inflightOf(app);
 
@@ -58,8 +59,14 @@ export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
       },
     );
   };
-  app.get('/video-delete-record/:vid', record);
   app.post('/video-delete-record/:vid', record);
+  app.get('/video-delete-record/:vid', (res) => {
+    exchange(res).send(
+      405,
+      JSON.stringify({ error: 'Use POST with the scheduler token', error_code: '001' }),
+      { Allow: 'POST', 'Content-Type': 'application/json' },
+    );
+  });
 
   app.get('/stats', (res, req) => {
     const ex = begin(res, req);
