@@ -45,6 +45,7 @@ export { LimiterClient, reclaimHolder } from './limiter-client.js';
 export { createPool, type Pool, type PoolOptions, type RunOptions } from './pool.js';
 export { defineTask, type TaskEnvelope } from './pool-task.js';
 export {
+  type ChildInfo,
   type ChildSpec,
   type RestartKind,
   type Supervisable,

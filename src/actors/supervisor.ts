@@ -24,6 +24,19 @@ export interface Supervisable {
   readonly exited: Promise<ExitReason>;
   /** Hard stop used when `stop()` misses the shutdown deadline (e.g. terminate a worker). */
   kill?(): Promise<void>;
+  /** The worker thread it runs on, when it has one of its own (thread actors). */
+  readonly threadId?: number;
+}
+
+/** One child as the supervision tree shows it (`/stats`). */
+export interface ChildInfo {
+  id: string;
+  /** running: an incarnation is live; restarting: the last one exited and the next is starting;
+   * exited: not restarted (temporary/transient) or the supervisor has stopped. */
+  state: 'running' | 'restarting' | 'exited';
+  /** The current incarnation's thread, or undefined for an in-thread child. */
+  thread: number | undefined;
+  restarts: number;
 }
 
 export type RestartKind = 'permanent' | 'transient' | 'temporary';
@@ -62,6 +75,8 @@ export const SUPERVISOR_DEFAULTS = Object.freeze({
 interface Slot {
   spec: ChildSpec;
   child: Supervisable | undefined;
+  restarts: number;
+  restarting: boolean;
 }
 
 export class Supervisor implements Supervisable {
@@ -97,7 +112,7 @@ export class Supervisor implements Supervisable {
     }
     const sup = new Supervisor(o);
     for (const spec of o.children) {
-      const slot: Slot = { spec, child: undefined };
+      const slot: Slot = { spec, child: undefined, restarts: 0, restarting: false };
       sup.#slots.push(slot);
       try {
         sup.#watch(slot, await spec.start());
@@ -109,6 +124,16 @@ export class Supervisor implements Supervisable {
     }
     sup.#running = true;
     return sup;
+  }
+
+  /** Each child's state, thread and restart count, in start order. */
+  children(): ChildInfo[] {
+    return this.#slots.map((s) => ({
+      id: s.spec.id,
+      state: s.restarting ? 'restarting' : s.child && this.#running ? 'running' : 'exited',
+      thread: s.child?.threadId,
+      restarts: s.restarts,
+    }));
   }
 
   /** The current incarnation of child `id` (changes on restart), or undefined. */
@@ -142,8 +167,11 @@ export class Supervisor implements Supervisable {
     this.#restarts = this.#restarts.filter((t) => now - t < this.#o.periodMs);
     this.#restarts.push(now);
     if (this.#restarts.length > this.#o.intensity) return this.#giveUp(id, exit);
+    slot.restarting = true;
     try {
       const next = await slot.spec.start();
+      slot.restarting = false;
+      slot.restarts++;
       if (!this.#running) {
         // Shutdown began while this child restarted and has already passed its slot.
         await next.stop();
@@ -152,6 +180,7 @@ export class Supervisor implements Supervisable {
       this.#watch(slot, next);
       this.#o.onEvent?.({ type: 'restart', id, exit });
     } catch (error) {
+      slot.restarting = false;
       await this.#giveUp(id, { reason: 'crashed', error });
     }
   }

@@ -126,6 +126,11 @@ export class ThreadActor<T> {
     });
   }
 
+  /** The worker's thread id (for the supervision tree). */
+  get threadId(): number {
+    return this.#worker.threadId;
+  }
+
   get running(): boolean {
     return !this.#exitedFlag && this.#stopping === undefined;
   }

@@ -7,7 +7,7 @@
  */
 
 import { createPool } from '../actors/pool.js';
-import { workerFile } from '../worker-file.js';
+import type { WorkerFile } from '../worker-file.js';
 import type { DeletionResult, DeletionTask } from './deletion-types.js';
 
 export interface DeletionPool {
@@ -17,9 +17,10 @@ export interface DeletionPool {
   close(): Promise<void>;
 }
 
-export function createDeletionPool(opts: { threads: number }): DeletionPool {
+/** `file`: the deletion task module (SchedulerOptions.taskFile; tests pass their own). */
+export function createDeletionPool(opts: { threads: number; file: WorkerFile }): DeletionPool {
   const pool = createPool<DeletionTask, DeletionResult>({
-    file: workerFile(import.meta.url, './deletion.task'),
+    file: opts.file,
     threads: opts.threads,
     idleTimeoutMs: 60_000,
     name: 'deletion',

@@ -11,9 +11,6 @@ export interface DeletionTask {
   /** Lease owner: the task works only while it holds the lease, and completes fenced on it. */
   readonly owner: string;
   readonly leaseMs: number;
-  /** Testing hooks (see SchedulerOptions). */
-  readonly delayMs: number;
-  readonly executionLog: string | undefined;
 }
 
 export type DeletionOutcome = 'done' | 'lost' | 'failed';
@@ -26,15 +23,4 @@ export interface DeletionResult {
   /** Epoch ms of the first and last store/blob access (for the overlap check in tests). */
   readonly start: number;
   readonly end: number;
-}
-
-/** A line of the execution log (testing): who executed which record, and when. */
-export interface ExecutionLogLine {
-  videoId: string;
-  owner: string;
-  outcome: DeletionOutcome;
-  /** False when the lease check failed first: nothing was touched. */
-  executed: boolean;
-  start: number;
-  end: number;
 }

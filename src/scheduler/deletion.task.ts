@@ -7,15 +7,15 @@
  * again by whoever claims the record next.
  *
  * Never throws: the result says done / lost / failed, with `{code, message}` for a failure, so
- * a failed step is data, not an exception (defineTask still guards the thread boundary). Each pool thread opens its own stores from the
- * plain-data config on first use and keeps them for the thread's life.
+ * a failed step is data, not an exception (defineTask still guards the thread boundary). Each
+ * pool thread opens its own stores from the plain-data config on first use and keeps them for
+ * the thread's life. Tests wrap `runDeletion` in a task file of their own (a delay, a log, a
+ * thread that exits mid-task) and pass it as SchedulerOptions.taskFile.
  */
-import { appendFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { defineTask } from '../actors/pool-task.js';
 import { serializeError } from '../errors.js';
 import { openStores, posterBlobId } from '../store/index.js';
-import type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
+import type { DeletionResult, DeletionTask } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
 let stores: Promise<Stores> | undefined;
@@ -24,16 +24,12 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
   const { videoId, owner } = task;
   const start = Date.now();
   let step = 'open stores';
-  let result: DeletionResult;
-  let executed = false;
   try {
     stores ??= openStores(task.config);
     const { records, queue, blobs } = await stores;
     step = 'lease';
     let outcome: DeletionResult['outcome'] = 'lost';
     if (await queue.renewDeletion(videoId, owner, task.leaseMs)) {
-      executed = true;
-      if (task.delayMs > 0) await delay(task.delayMs);
       step = 'blob';
       await blobs.delete(videoId);
       await blobs.delete(posterBlobId(videoId)); // the poster lives beside its video
@@ -44,11 +40,11 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
       step = 'complete';
       outcome = (await queue.completeDeletion(videoId, owner)) ? 'done' : 'lost';
     }
-    result = { videoId, outcome, start, end: Date.now() };
+    return { videoId, outcome, start, end: Date.now() };
   } catch (err) {
     if (step === 'open stores') stores = undefined; // let the next task try again
     const message = `${step}: ${err instanceof Error ? err.message : String(err)}`;
-    result = {
+    return {
       videoId,
       outcome: 'failed',
       error: { code: serializeError(err).code, message },
@@ -56,12 +52,6 @@ export async function runDeletion(task: DeletionTask): Promise<DeletionResult> {
       end: Date.now(),
     };
   }
-  if (task.executionLog !== undefined) {
-    const line: ExecutionLogLine = { ...result, owner, executed };
-    // One small O_APPEND write per line: lines from several threads and processes never interleave.
-    await appendFile(task.executionLog, `${JSON.stringify(line)}\n`);
-  }
-  return result;
 }
 
 export default defineTask(runDeletion);

@@ -1,8 +1,10 @@
 /**
  * The scheduler (seed: scheduler/taskrunner): a Ticker starts rounds of Runners whose
- * dispatcher and executor are actors; deletions run on a pool of worker threads.
+ * dispatcher and executor are actors on worker threads under a supervisor; deletions run on the
+ * executor's pool of task threads.
  */
-export type { DeletionResult, DeletionTask, ExecutionLogLine } from './deletion-types.js';
+
+export type { DeletionResult, DeletionTask } from './deletion-types.js';
 export {
   RunnerClosedError,
   SchedulerError,
@@ -10,6 +12,7 @@ export {
   SchedulerExposedError,
   SchedulerOptionError,
 } from './errors.js';
+export type { BatchReport } from './executor.js';
 export { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.js';
 export {
   CLOSE,

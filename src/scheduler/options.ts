@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import type { Config } from '../config.js';
+import { type WorkerFile, workerFile } from '../worker-file.js';
 import { SchedulerOptionError } from './errors.js';
 
 export interface SchedulerOptions {
@@ -31,14 +32,25 @@ export interface SchedulerOptions {
   sessionPurgeEveryTicks?: number;
   /** Start a round at once instead of waiting for the first tick. @default true */
   runAtStart?: boolean;
-  /** Testing: each deletion task sleeps this long before deleting. @default 0 */
-  taskDelayMs?: number;
-  /** Testing: each task appends `{videoId, owner, start, end}` as a JSON line to this file. */
-  executionLog?: string;
+  /**
+   * The deletion task module the executor's pool runs (default export wrapped with defineTask).
+   * @default src/scheduler/deletion.task
+   */
+  taskFile?: WorkerFile;
+  /**
+   * The stores the dispatcher and executor threads open: a module (file URL) exporting
+   * `openStores(config, data)`, and the structured-clonable `data` passed to it.
+   * @default src/store's openStores
+   */
+  stores?: { module: string; data?: unknown };
+  /** Supervisor of the actor threads: most restarts tolerated within restartPeriodMs. @default 5 */
+  restartIntensity?: number;
+  /** @default 60000 */
+  restartPeriodMs?: number;
 }
 
 export type ResolvedSchedulerOptions = Readonly<
-  Required<Omit<SchedulerOptions, 'executionLog'>> & Pick<SchedulerOptions, 'executionLog'>
+  Required<Omit<SchedulerOptions, 'stores'>> & Pick<SchedulerOptions, 'stores'>
 >;
 
 export const SCHEDULER_DEFAULTS = Object.freeze({
@@ -48,7 +60,8 @@ export const SCHEDULER_DEFAULTS = Object.freeze({
   backoffMaxMs: 300_000,
   sessionPurgeEveryTicks: 20,
   runAtStart: true,
-  taskDelayMs: 0,
+  restartIntensity: 5,
+  restartPeriodMs: 60_000,
 });
 
 function positiveInt(name: string, v: unknown, min = 1): number {
@@ -71,8 +84,11 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
   if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) {
     throw new SchedulerOptionError('options.owner must be a non-empty string of ≤ 200 characters');
   }
-  if (o.executionLog !== undefined && typeof o.executionLog !== 'string') {
-    throw new SchedulerOptionError('options.executionLog must be a file path');
+  if (o.taskFile !== undefined && !(o.taskFile?.url instanceof URL)) {
+    throw new SchedulerOptionError('options.taskFile must come from workerFile()');
+  }
+  if (o.stores !== undefined && typeof o.stores?.module !== 'string') {
+    throw new SchedulerOptionError('options.stores.module must be a module URL string');
   }
   return Object.freeze({
     intervalMs: positiveInt('intervalMs', o.intervalMs ?? config.schedulerIntervalMs, 1),
@@ -93,13 +109,25 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
       o.sessionPurgeEveryTicks ?? SCHEDULER_DEFAULTS.sessionPurgeEveryTicks,
     ),
     runAtStart: o.runAtStart ?? SCHEDULER_DEFAULTS.runAtStart,
-    taskDelayMs: positiveInt('taskDelayMs', o.taskDelayMs ?? SCHEDULER_DEFAULTS.taskDelayMs, 0),
-    executionLog: o.executionLog,
+    taskFile: o.taskFile ?? workerFile(import.meta.url, './deletion.task'),
+    stores: o.stores,
+    restartIntensity: positiveInt(
+      'restartIntensity',
+      o.restartIntensity ?? SCHEDULER_DEFAULTS.restartIntensity,
+      0,
+    ),
+    restartPeriodMs: positiveInt(
+      'restartPeriodMs',
+      o.restartPeriodMs ?? SCHEDULER_DEFAULTS.restartPeriodMs,
+    ),
   });
 }
 
 /** Exponential backoff with ±20 % jitter so failed records of one batch do not retry in lockstep. */
-export function backoffMs(opts: ResolvedSchedulerOptions, attempts: number): number {
+export function backoffMs(
+  opts: Pick<ResolvedSchedulerOptions, 'backoffBaseMs' | 'backoffMaxMs'>,
+  attempts: number,
+): number {
   const exp = opts.backoffBaseMs * 2 ** Math.max(0, attempts - 1);
   const capped = Math.min(opts.backoffMaxMs, exp);
   return Math.round(capped * (0.8 + Math.random() * 0.4));

@@ -1,28 +1,34 @@
 /**
- * startScheduler: the seed's `taskrunner.Start()` — one Ticker driving the runners:
- * video cleanup (dispatcher + executor actors over the deletion pool) and session purge.
+ * startScheduler: the seed's `taskrunner.Start()` — one Ticker driving the runners: video cleanup
+ * (dispatcher and executor actors on worker threads under a supervisor, the executor owning the
+ * deletion pool) and session purge (on this thread's record store).
  *
- * Lifecycle: started on return; `close(deadlineMs)` stops the ticker, lets the batch in hand
- * finish within the deadline, then stops the actors, ends the pool threads and unpublishes the
- * stats board. Idempotent: extra callers get the same promise. The caller keeps ownership of
- * the record store passed in `deps` (close it after `close()` resolves).
+ * Lifecycle: started on return (the actor threads come up in the background; rounds before they
+ * are ready end with an error and the next tick retries). `close(deadlineMs)` stops the ticker,
+ * lets the batch in hand finish within the deadline, then stops the actor threads (past the
+ * deadline they are killed: their tasks die, and the leases expire) and unpublishes the board.
+ * Idempotent. `failed` resolves if the actor supervisor gave up (restart intensity exceeded):
+ * the caller escalates (server.ts: its supervisor; the process exits non-zero in the end). The
+ * caller keeps ownership of the stores passed in `deps`.
  */
+import type { ChildInfo } from '../actors/index.js';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { DeletionQueue, RecordStore } from '../store/types.js';
-import { createDeletionPool } from './deletion-pool.js';
+import { startCleanupThreads } from './cleanup-threads.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { sessionPurge } from './session-purge.js';
 import { type RunnerCounters, StatsBoard } from './stats.js';
 import { publishStats } from './stats-client.js';
+import { plainFile } from './thread-data.js';
 import { Ticker } from './ticker.js';
-import { videoCleanup } from './video-cleanup.js';
+import { videoCleanupRunner } from './video-cleanup.js';
 
 export interface SchedulerDeps {
   /** The main thread's record store (session purge). */
   records: RecordStore;
-  /** The main thread's deletion queue (claims, failures). */
-  queue: DeletionQueue;
+  /** The main thread's deletion queue (not used by the actor threads, which open their own). */
+  queue?: DeletionQueue;
   log?: Logger;
 }
 
@@ -30,15 +36,19 @@ export interface SchedulerStats {
   /** This node's lease owner id. */
   owner: string;
   runners: Record<string, RunnerCounters>;
+  /** The supervision tree of the actor threads. */
+  actors: ChildInfo[];
 }
 
 export interface Scheduler {
   readonly owner: string;
-  /** Counters per runner, read now. */
+  /** Counters per runner and the actor tree, read now. */
   stats(): SchedulerStats;
+  /** Resolves with ERR_SUPERVISOR_GAVE_UP if the actor threads kept dying. */
+  readonly failed: Promise<unknown>;
   /**
    * Graceful stop. Resolves true if the rounds in flight finished within `deadlineMs`; on false
-   * the pool's remaining tasks were cut off — harmless: their records come back after the lease.
+   * the remaining tasks were cut off — harmless: their records come back after the lease.
    */
   close(deadlineMs?: number): Promise<boolean>;
 }
@@ -53,23 +63,34 @@ export function startScheduler(
   const opts = resolveOptions(config, options);
   const log = deps.log ?? createLogger('scheduler');
   const board = new StatsBoard(RUNNER_NAMES);
-  const pool = createDeletionPool({ threads: opts.poolThreads });
-  const cutOff = new AbortController();
-  const cleanup = videoCleanup({
-    config: { ...config },
-    queue: deps.queue,
-    pool,
-    opts,
-    board,
-    row: 0,
+  // An execute call covers the whole batch: tasks are bounded by taskTimeoutMs, queued tasks by
+  // the pool size; the margin covers the store writes around them.
+  const waves = Math.ceil(opts.batch / opts.poolThreads);
+  const threads = startCleanupThreads({
+    data: {
+      config: { ...config },
+      owner: opts.owner,
+      leaseMs: opts.leaseMs,
+      taskTimeoutMs: opts.taskTimeoutMs,
+      maxAttempts: opts.maxAttempts,
+      backoffBaseMs: opts.backoffBaseMs,
+      backoffMaxMs: opts.backoffMaxMs,
+      poolThreads: opts.poolThreads,
+      taskFile: plainFile(opts.taskFile),
+      storesModule: opts.stores?.module,
+      storesData: opts.stores?.data,
+    },
+    intensity: opts.restartIntensity,
+    periodMs: opts.restartPeriodMs,
+    executeTimeoutMs: waves * opts.taskTimeoutMs + 30_000,
     log: log.child('video-cleanup'),
-    cutOff: cutOff.signal,
   });
+  const cleanup = videoCleanupRunner({ threads, batch: opts.batch, board, row: 0 });
   const purge = sessionPurge({ records: deps.records, board, row: 1, log: log.child('purge') });
   const ticker = new Ticker({
     intervalMs: opts.intervalMs,
     runners: [
-      { runner: cleanup.runner, everyTicks: 1 },
+      { runner: cleanup, everyTicks: 1 },
       { runner: purge, everyTicks: opts.sessionPurgeEveryTicks },
     ],
     board,
@@ -88,17 +109,17 @@ export function startScheduler(
   let closing: Promise<boolean> | undefined;
   return {
     owner: opts.owner,
-    stats: () => ({ owner: opts.owner, runners: board.snapshot() }),
+    stats: () => ({ owner: opts.owner, runners: board.snapshot(), actors: threads.tree() }),
+    failed: threads.failed,
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         const finished = await ticker.stop(deadlineMs);
-        if (!finished) {
+        if (finished) await threads.stop();
+        else {
           log.warn('rounds still running at the deadline: cutting them off (their leases expire)');
-          cutOff.abort();
+          await threads.kill();
           await ticker.stop(deadlineMs);
         }
-        await Promise.all([cleanup.dispatcher.stop(), cleanup.executor.stop()]).catch(() => {});
-        await pool.close();
         unpublish();
         log.info('scheduler stopped', { owner: opts.owner, finished });
         return finished;

@@ -1,55 +1,33 @@
 /**
- * The video-cleanup runner: a dispatcher actor (dispatcher.ts) that claims deletion records with
- * a lease, and an executor actor (executor.ts) that runs each claimed record as a task on the
- * deletion pool and waits for the whole batch before it answers.
+ * The video-cleanup runner: its Dispatcher and Executor functions ask the dispatcher and executor
+ * actors on their threads (cleanup-threads.ts) and keep this node's counters on the board.
+ *
+ * A round ends with an error — and the next tick starts a fresh one — when a claim fails (store
+ * down, dispatcher restarting), when the executor is unavailable or died mid-batch (its records'
+ * leases expire and they come back), or when recording a failure failed (`storeErrors`).
  */
-import type { ActorRef } from '../actors/index.js';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { DeletionQueue, DeletionRecord } from '../store/types.js';
-import type { DeletionPool } from './deletion-pool.js';
-import { spawnDispatcher } from './dispatcher.js';
-import { type BatchReport, spawnExecutor } from './executor.js';
-import type { ResolvedSchedulerOptions } from './options.js';
+
+import { StoreUnavailableError } from '../store/errors.js';
+import type { DeletionRecord } from '../store/types.js';
+import type { CleanupThreads } from './cleanup-threads.js';
 import { Runner } from './runner.js';
 import type { StatsBoard } from './stats.js';
 
-export type { BatchReport } from './executor.js';
-
-export interface CleanupDeps {
-  config: Config;
-  queue: DeletionQueue;
-  pool: DeletionPool;
-  opts: ResolvedSchedulerOptions;
+export function videoCleanupRunner(deps: {
+  threads: CleanupThreads;
+  batch: number;
   board: StatsBoard;
   /** This runner's row on the board. */
   row: number;
-  log: Logger;
-  /** Aborted when a shutdown passes its deadline: running tasks are cut off. */
-  cutOff: AbortSignal;
-}
-
-export interface VideoCleanup {
-  readonly runner: Runner<DeletionRecord>;
-  readonly dispatcher: ActorRef<{ limit: number }, DeletionRecord[]>;
-  readonly executor: ActorRef<{ batch: DeletionRecord[] }, BatchReport>;
-}
-
-/** The runner whose Dispatcher and Executor functions talk to the two actors. */
-export function videoCleanup(deps: CleanupDeps): VideoCleanup {
-  const dispatcher = spawnDispatcher(deps);
-  const executor = spawnExecutor(deps);
-  const { opts } = deps;
-  // An ask covers the whole batch: tasks are bounded by taskTimeoutMs, queued tasks by the pool
-  // size; the margin covers the store writes around them.
-  const batchWaves = Math.ceil(opts.batch / opts.poolThreads);
-  const executeTimeout = batchWaves * (opts.taskTimeoutMs + opts.taskDelayMs) + 30_000;
-  const runner = new Runner<DeletionRecord>({
+}): Runner<DeletionRecord> {
+  const { threads, board, row } = deps;
+  return new Runner<DeletionRecord>({
     name: 'video-cleanup',
-    size: opts.batch,
+    size: deps.batch,
     longLived: true,
     dispatcher: async (data) => {
-      const batch = await dispatcher.ask({ limit: data.capacity }, { timeout: 30_000 });
+      const batch = await threads.claim(data.capacity);
+      board.add(row, 'claimed', batch.length);
       for (const rec of batch) data.trySend(rec); // Data is empty and holds `size`: never blocks
       return batch.length;
     },
@@ -59,8 +37,16 @@ export function videoCleanup(deps: CleanupDeps): VideoCleanup {
         const r = data.tryRecv();
         if (r?.ok) batch.push(r.value);
       }
-      await executor.ask({ batch }, { timeout: executeTimeout });
+      const report = await threads.execute(batch);
+      board.add(row, 'done', report.done);
+      board.add(row, 'failed', report.failed + report.storeErrors);
+      board.add(row, 'deadLettered', report.deadLettered);
+      board.add(row, 'lost', report.lost);
+      if (report.storeErrors > 0) {
+        throw new StoreUnavailableError(
+          `could not record ${report.storeErrors} failed deletion(s): ${report.errors.join('; ')}`,
+        );
+      }
     },
   });
-  return { runner, dispatcher, executor };
 }

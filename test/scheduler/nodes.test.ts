@@ -32,8 +32,9 @@ describe('several scheduler nodes on one store', () => {
     for (let i = 0; i < 45; i++) asked.push(await seedVideo(stores, 1));
     const kept = await seedVideo(stores, 1);
 
-    const options = { batch: 3, poolThreads: 1, taskDelayMs: 10, executionLog: log };
-    const nodes = await Promise.all([0, 1, 2].map(() => startThreadNode(t.config, options)));
+    const options = { batch: 3, poolThreads: 1 };
+    const task = { delayMs: 10, log };
+    const nodes = await Promise.all([0, 1, 2].map(() => startThreadNode(t.config, options, task)));
     let stopped = false;
     cleanups.push(async () => {
       if (!stopped) await Promise.all(nodes.map((n) => n.stop()));
@@ -71,8 +72,9 @@ describe('several scheduler nodes on one store', () => {
     const kept = await seedVideo(stores, 1);
 
     const env = { DATA_DIR: t.config.dataDir, MONGODB_URI: mongoUri, SCHEDULER_INTERVAL_MS: '50' };
-    const options = { batch: 3, poolThreads: 1, taskDelayMs: 10, executionLog: log };
-    const nodes = await Promise.all([0, 1].map(() => startProcessNode(env, options)));
+    const options = { batch: 3, poolThreads: 1 };
+    const task = { delayMs: 10, log };
+    const nodes = await Promise.all([0, 1].map(() => startProcessNode(env, options, task)));
     cleanups.push(() => Promise.all(nodes.map((n) => n.kill())));
     for (const id of asked) await stores.queue.enqueueDeletion(id);
     await waitFor(

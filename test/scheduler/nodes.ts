@@ -8,12 +8,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../src/config.js';
+import type { SchedulerOptions, SchedulerStats } from '../../src/scheduler/index.js';
+import { workerFile } from '../../src/worker-file.js';
 import type {
   ExecutionLogLine,
-  SchedulerOptions,
-  SchedulerStats,
-} from '../../src/scheduler/index.js';
-import { workerFile } from '../../src/worker-file.js';
+  TestTaskOptions,
+} from '../fixtures/scheduler/test-deletion.task.js';
 
 const FIXTURE = fileURLToPath(
   new URL('../fixtures/scheduler/scheduler-process.ts', import.meta.url),
@@ -31,9 +31,11 @@ export interface ProcessNode {
   stderr(): string;
 }
 
+/** `task`: what the tests' deletion task does (test/fixtures/scheduler/test-deletion.task.ts). */
 export async function startProcessNode(
   env: Record<string, string>,
   options: SchedulerOptions,
+  task: TestTaskOptions = {},
 ): Promise<ProcessNode> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
     env: {
@@ -41,6 +43,7 @@ export async function startProcessNode(
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       ...env,
       SCHEDULER_TEST_OPTIONS: JSON.stringify(options),
+      VS_TEST_TASK: JSON.stringify(task),
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -94,11 +97,13 @@ export interface ThreadNode {
 export async function startThreadNode(
   config: Config,
   options: SchedulerOptions,
+  task: TestTaskOptions = {},
 ): Promise<ThreadNode> {
   const entry = workerFile(import.meta.url, '../fixtures/scheduler/scheduler.worker');
   const worker = new Worker(entry.url, {
     execArgv: entry.execArgv,
     workerData: { config: { ...config }, options },
+    env: { ...process.env, VS_TEST_TASK: JSON.stringify(task) },
   });
   const exited = new Promise<void>((res) => worker.once('exit', () => res()));
   const owner = await new Promise<string>((res, rej) => {

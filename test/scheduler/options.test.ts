@@ -19,7 +19,8 @@ describe('scheduler options', () => {
     [{ maxAttempts: 0 }, /options\.maxAttempts/],
     [{ poolThreads: -1 }, /options\.poolThreads/],
     [{ owner: '' }, /options\.owner/],
-    [{ executionLog: 42 as unknown as string }, /options\.executionLog/],
+    [{ stores: { module: 42 as unknown as string } }, /options\.stores\.module/],
+    [{ taskFile: 'x' as never }, /options\.taskFile/],
   ])('rejects %j', (bad, message) => {
     expect(() => resolveOptions(config, bad)).toThrow(
       expect.objectContaining({

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulerStats } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
+import type { TestTaskOptions } from '../fixtures/scheduler/test-deletion.task.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 import { type ProcessNode, readExecutionLog, startProcessNode } from './nodes.js';
 
@@ -22,8 +23,16 @@ async function setup() {
   return { ...t, stores };
 }
 
-async function node(dataDir: string, options: object): Promise<ProcessNode> {
-  const n = await startProcessNode({ DATA_DIR: dataDir, SCHEDULER_INTERVAL_MS: '50' }, options);
+async function node(
+  dataDir: string,
+  options: object,
+  task: TestTaskOptions = {},
+): Promise<ProcessNode> {
+  const n = await startProcessNode(
+    { DATA_DIR: dataDir, SCHEDULER_INTERVAL_MS: '50' },
+    options,
+    task,
+  );
   cleanups.push(() => n.kill());
   return n;
 }
@@ -62,13 +71,12 @@ describe('scheduler process', () => {
     const options = {
       batch: 4,
       poolThreads: 1,
-      taskDelayMs: 300,
       leaseMs: 1500,
       taskTimeoutMs: 1200,
-      executionLog: log,
     };
+    const task = { delayMs: 300, log };
 
-    const a = await node(config.dataDir, options);
+    const a = await node(config.dataDir, options, task);
     await waitFor('a batch in flight after some deletions', async () => {
       const done = (await readExecutionLog(log)).filter((l) => l.outcome === 'done').length;
       const leased = await leasedBy(stores, asked, a.owner);
@@ -80,7 +88,7 @@ describe('scheduler process', () => {
     expect(left).toBeGreaterThan(0);
     expect(await leasedBy(stores, asked, a.owner)).toBeGreaterThan(0);
 
-    const b = await node(config.dataDir, options);
+    const b = await node(config.dataDir, options, task);
     await waitFor(
       'the queue drained by the restarted node',
       async () => {
@@ -97,7 +105,7 @@ describe('scheduler process', () => {
     expect(new Set(lines.map((l) => l.videoId))).toEqual(new Set(asked));
     // The restarted node finished what the killed one had claimed.
     expect(lines.some((l) => l.owner === b.owner && l.outcome === 'done')).toBe(true);
-  });
+  }, 120_000);
 });
 
 async function leasedBy(stores: Stores, ids: string[], owner: string): Promise<number> {

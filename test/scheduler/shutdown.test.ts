@@ -2,10 +2,13 @@
  * Graceful shutdown: close() lets the batch in hand finish within the deadline and starts no
  * new one; past the deadline the running tasks are cut off and nothing is written for them.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
+import { workerFile } from '../../src/worker-file.js';
+import type { TestTaskOptions } from '../fixtures/scheduler/test-deletion.task.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -31,14 +34,20 @@ async function leased(stores: Stores, ids: string[], owner: string): Promise<str
 }
 
 const quiet = createLogger('test', 100);
+const taskFile = workerFile(import.meta.url, '../fixtures/scheduler/test-deletion.task');
+/** The tests' task reads VS_TEST_TASK; the actor threads copy the environment when they start. */
+function testTask(task: TestTaskOptions): void {
+  process.env.VS_TEST_TASK = JSON.stringify(task);
+}
 
 describe('scheduler close()', () => {
   it('finishes the batch in hand within the deadline and starts no new one', async () => {
+    testTask({ delayMs: 400 });
     const { config, stores, ids } = await setup(6);
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
-      { batch: 3, poolThreads: 3, taskDelayMs: 400 },
+      { batch: 3, poolThreads: 3, taskFile },
     );
     cleanups.push(() => s.close(100));
     let batch: string[] = [];
@@ -55,11 +64,12 @@ describe('scheduler close()', () => {
   });
 
   it('cuts running tasks off past the deadline and writes nothing for them', async () => {
+    testTask({ delayMs: 20_000 });
     const { config, stores, ids } = await setup(2);
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
-      { batch: 2, poolThreads: 2, taskDelayMs: 20_000, leaseMs: 60_000, taskTimeoutMs: 30_000 },
+      { batch: 2, poolThreads: 2, leaseMs: 60_000, taskTimeoutMs: 30_000, taskFile },
     );
     cleanups.push(() => s.close(100));
     await waitFor(

@@ -1,0 +1,143 @@
+/**
+ * The video-cleanup actors on their threads, under a one-for-one supervisor (main thread):
+ *   video-cleanup.dispatcher  dispatcher.worker.ts  claim(limit)
+ *   video-cleanup.executor    executor.worker.ts    execute(batch), with its deletion pool
+ *
+ * Invariants:
+ * - a call goes to the child's current incarnation; while a child is restarting (or after the
+ *   supervisor stopped) the call rejects at once with ERR_ACTOR_STOPPED: the round ends with that
+ *   error and the next tick tries again — a tick never waits for a restart;
+ * - a thread that dies (a bug, an out-of-memory, a task file that exits the executor) rejects its
+ *   pending call (ERR_WORKER_EXITED) and is replaced; more than `intensity` restarts within
+ *   `periodMs` → the supervisor stops both and `failed` resolves with ERR_SUPERVISOR_GAVE_UP
+ *   naming the actor (startScheduler escalates it to its own supervisor);
+ * - the threads open their own stores (thread-data.ts); nothing but plain data crosses.
+ */
+import { WorkerExitedError } from '../actors/errors.js';
+import {
+  ActorStoppedError,
+  type ChildInfo,
+  type Supervisor,
+  spawnThreadActor,
+  startSupervisor,
+  type ThreadActor,
+} from '../actors/index.js';
+import type { Logger } from '../log.js';
+import type { DeletionRecord } from '../store/types.js';
+import { workerFile } from '../worker-file.js';
+import type { DispatcherApi } from './dispatcher.worker.js';
+import type { BatchReport } from './executor.js';
+import type { ExecutorApi } from './executor.worker.js';
+import type { ThreadData } from './thread-data.js';
+
+export const DISPATCHER = 'video-cleanup.dispatcher';
+export const EXECUTOR = 'video-cleanup.executor';
+
+export interface CleanupThreads {
+  claim(limit: number): Promise<DeletionRecord[]>;
+  execute(batch: DeletionRecord[]): Promise<BatchReport>;
+  /** The supervision tree: each actor's thread, state and restart count. */
+  tree(): ChildInfo[];
+  /** Resolves with the error if the supervisor gave up (never resolves otherwise). */
+  readonly failed: Promise<unknown>;
+  /** Lets the batch in hand finish (executor's pool closes), then ends both threads. */
+  stop(): Promise<void>;
+  /** Ends both threads now: running tasks die with them; their leases expire. */
+  kill(): Promise<void>;
+}
+
+export interface CleanupThreadsOptions {
+  data: ThreadData;
+  intensity: number;
+  periodMs: number;
+  /** Timeout of an execute call (a whole batch). */
+  executeTimeoutMs: number;
+  log: Logger;
+}
+
+export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
+  const { data, log } = o;
+  const spawn = <T>(file: string, name: string, timeoutMs: number) =>
+    spawnThreadActor<T>(workerFile(import.meta.url, file), { name, timeoutMs, workerData: data });
+  let gaveUp!: (e: unknown) => void;
+  const failed = new Promise<unknown>((r) => (gaveUp = r));
+  const ready: Promise<Supervisor> = startSupervisor({
+    intensity: o.intensity,
+    periodMs: o.periodMs,
+    children: [
+      {
+        id: DISPATCHER,
+        start: () => spawn<DispatcherApi>('./dispatcher.worker', DISPATCHER, 30_000),
+      },
+      {
+        id: EXECUTOR,
+        start: () => spawn<ExecutorApi>('./executor.worker', EXECUTOR, o.executeTimeoutMs),
+        shutdownMs: o.executeTimeoutMs,
+      },
+    ],
+    onEvent: (e) => {
+      if (e.type === 'restart') {
+        log.warn('actor thread replaced', { actor: e.id, exit: describe(e.exit) });
+      } else if (e.type === 'gave-up') {
+        log.error('restart intensity exceeded: supervisor gives up', {
+          actor: e.id,
+          intensity: o.intensity,
+          periodMs: o.periodMs,
+          exit: describe(e.exit),
+        });
+      }
+    },
+  });
+  ready.then(
+    (sup) =>
+      sup.exited.then((exit) => {
+        if (exit.reason === 'crashed') gaveUp(exit.error);
+      }),
+    (err: unknown) => {
+      log.error('the video-cleanup actor threads could not start', { error: err });
+      gaveUp(err);
+    },
+  );
+  ready.catch(() => {});
+
+  async function current<T>(id: string): Promise<ThreadActor<T>> {
+    const child = (await ready).child<ThreadActor<T>>(id);
+    if (child === undefined || !child.running) {
+      throw new ActorStoppedError(`${id} is restarting or stopped`);
+    }
+    return child;
+  }
+
+  let sup: Supervisor | undefined;
+  ready.then((s) => (sup = s)).catch(() => {});
+  return {
+    claim: async (limit) => (await current<DispatcherApi>(DISPATCHER)).api.claim(limit),
+    execute: async (batch) => (await current<ExecutorApi>(EXECUTOR)).api.execute(batch),
+    tree: () => sup?.children() ?? [],
+    failed,
+    async stop() {
+      const s = await ready.catch(() => undefined);
+      if (!s) return;
+      // Close the pool first so its task threads finish their tasks rather than being cut off.
+      await (s
+        .child<ThreadActor<ExecutorApi>>(EXECUTOR)
+        ?.api.close()
+        .catch(() => {}) ?? undefined);
+      await s.stop();
+    },
+    async kill() {
+      const s = await ready.catch(() => undefined);
+      if (!s) return;
+      const children = [DISPATCHER, EXECUTOR].map((id) => s.child<ThreadActor<unknown>>(id));
+      const stopping = s.stop(); // first: the supervisor must not restart what we kill
+      await Promise.all(children.map((c) => c?.kill().catch(() => {})));
+      await stopping;
+    },
+  };
+}
+
+function describe(exit: { reason: string; error?: unknown }): string {
+  if (exit.reason !== 'crashed') return exit.reason;
+  const e = exit.error;
+  return e instanceof WorkerExitedError || e instanceof Error ? e.message : String(e);
+}

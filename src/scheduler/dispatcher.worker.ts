@@ -1,0 +1,16 @@
+/** The dispatcher actor's thread: `claim(limit)` over this thread's own deletion queue. */
+import { workerData } from 'node:worker_threads';
+import { exposeThreadActor } from '../actors/index.js';
+import { claimBatch } from './dispatcher.js';
+import { letItCrash } from './let-it-crash.js';
+import { lazyStores, type ThreadData } from './thread-data.js';
+
+const data = workerData as ThreadData;
+const stores = lazyStores(data);
+
+const api = {
+  claim: letItCrash(async (limit: number) => claimBatch((await stores()).queue, data, limit)),
+};
+export type DispatcherApi = typeof api;
+
+exposeThreadActor(api);
