@@ -2,12 +2,16 @@
  * Composition root (ARCHITECTURE.md, "Runtime model"): the main thread's supervisor owns
  *
  *   limiter    the LimiterActor; its SharedArrayBuffer is handed to every HTTP thread
- *   scheduler  Worker(ticker) → Runners with dispatcher/executor actors and the deletion pool
+ *   scheduler  src/scheduler: Ticker → Runners; the dispatcher and executor actors run on their
+ *              own threads under the scheduler's supervisor (the executor owns the deletion pool)
  *   http       the uWS threads running the enabled services on their ports
  *
  * started in that order and stopped in reverse (HTTP stops accepting first, in-flight streams get
  * the deadline; then the scheduler's batch in hand; then stores). A crashed HTTP host or scheduler
  * is restarted one-for-one; restarts too fast make the supervisor give up and the process exit 1.
+ * The scheduler supervises its actor threads itself: when that supervisor gives up (restart
+ * intensity exceeded), the failure escalates straight to the process (exit 1, the log names the
+ * actor) — restarting the whole scheduler would only repeat the crash loop more slowly.
  */
 
 import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './actors/index.js';
@@ -16,7 +20,7 @@ import { type HttpHost, startHttpHost } from './http/index.js';
 import { createLogger } from './log.js';
 import { startMetricsServer } from './metrics/server.js';
 import { observeStores } from './metrics/store.js';
-import { type Scheduler, startScheduler } from './scheduler/index.js';
+import { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler/index.js';
 import { openStores, type Stores } from './store/index.js';
 
 export interface RunningServer {
@@ -30,6 +34,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Called once with every service URL, in start order (the CLI prints them). */
   onListening?(service: string, url: string): void;
+  /** Options of the scheduler (its task file, its actor threads' stores, restart intensity). */
+  scheduler?: SchedulerOptions;
 }
 
 /** Adapts a component with a close() into something a supervisor can watch. */
@@ -64,6 +70,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // The HTTP threads also get SIGTERM's readiness grace before their drain deadline.
   const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000;
 
+  let escalate!: (error: unknown) => void;
+  const escalated = new Promise<unknown>((r) => (escalate = r));
   const children = [];
   if (runs('stream')) {
     limiter = await spawnLimiter({ capacity: config.maxConns });
@@ -82,12 +90,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       id: 'scheduler',
       shutdownMs: SHUTDOWN_DEADLINE_MS + 5_000,
       start: () => {
-        const s: Scheduler = startScheduler(config, {
-          records,
-          queue,
-          log: log.child('scheduler'),
-        });
+        const s: Scheduler = startScheduler(
+          config,
+          { records, queue, log: log.child('scheduler') },
+          opts.scheduler,
+        );
         scheduler = s;
+        s.failed.then(escalate);
         return supervisable(s, (ms) => s.close(ms));
       },
     });
@@ -151,8 +160,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     })();
     return closing;
   };
-  const failed = supervisor.exited.then((r) =>
-    r.reason === 'crashed' ? close().then(() => r.error) : new Promise(() => {}),
-  );
+  const failed = Promise.race([
+    supervisor.exited.then((r) =>
+      r.reason === 'crashed' ? close().then(() => r.error) : new Promise(() => {}),
+    ),
+    escalated.then((error) => close().then(() => error)),
+  ]);
   return { urls: { ...host!.urls }, close, failed };
 }

@@ -1,0 +1,92 @@
+/**
+ * The `video-server` command's body: parse, start, wait for a signal or for a supervisor that
+ * gave up (exit 1). `startOptions` are startServer's options (tests pass a scheduler fixture
+ * through them, as a real parameter); cli.ts calls this with none.
+ */
+import { ConfigError, checkDataDir, describeSettings, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import type { StartOptions } from './server.js';
+
+export type RunOptions = Omit<StartOptions, 'onListening'>;
+
+const log = createLogger('cli');
+/**
+ * `<service> listening on <url>` is what scripts wait for: it is logged at info whatever LOG_LEVEL
+ * says, as JSON with `service` and `url` fields (test/helpers/server.ts parses it).
+ */
+const announce = createLogger('cli', 'info');
+
+const USAGE = `usage: video-server start [--only web,api,stream,scheduler] [options]
+
+options (flag, env):
+${describeSettings()}`;
+
+async function main(argv: string[], startOptions: RunOptions): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'start') {
+    console.error(`video-server: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig(process.env, rest);
+  await checkDataDir(config);
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config, {
+    ...startOptions,
+    onListening: (service, url) =>
+      announce.info(`${service} listening on ${url}`, { service, url }),
+  });
+  const stop = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info('shutting down', { signal });
+      server.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error('shutdown failed', { err });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const failed = server.failed.then((err) => {
+    log.error('a service kept crashing, exiting', { err });
+    return 1;
+  });
+  return Promise.race([stop, failed]);
+}
+
+/**
+ * The main thread's last line of defence (issue 10): no I/O error may end the process. lmdb-js
+ * rejects a promise of its own that nobody can await when a commit fails (disk full): by default
+ * Node exits on it. Each operation's own promise is rejected too and its caller handles that (the
+ * scheduler ends its round with an error), so the extra rejection is logged and dropped. Uncaught
+ * exceptions keep Node's default (exit): the supervision tree owns real crashes.
+ */
+function containRejections(): void {
+  if (process.listenerCount('unhandledRejection') > 0) return;
+  process.on('unhandledRejection', (err) => {
+    log.error(
+      'unhandled rejection (contained; the operation that caused it reported its own error)',
+      { err },
+    );
+  });
+}
+
+/** Runs the command; resolves with the process exit code (never rejects). */
+export function runCli(argv: string[], startOptions: RunOptions = {}): Promise<number> {
+  containRejections();
+  return main(argv, startOptions).then(
+    (code) => code,
+    (err: unknown) => {
+      if (err instanceof ConfigError)
+        log.error(`configuration error: ${err.message}`, { setting: err.setting });
+      else log.error('failed to start', { err });
+      return 1;
+    },
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * The scheduler's actors under supervision, on the embedded store (issue 11): an injected claim
+ * failure (a store wrapper passed as SchedulerOptions.stores, not a hook) ends rounds with an
+ * error and deletions resume; a dispatcher thread that dies is replaced; a deletion task thread
+ * that exits mid-task is replaced and its record retried, nothing lost and nothing deleted twice.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { type Scheduler, startScheduler } from '../../src/scheduler/index.js';
+import { openStores, type Stores } from '../../src/store/index.js';
+import { workerFile } from '../../src/worker-file.js';
+import {
+  flakyControl,
+  MODE_STORE_ERROR,
+  MODE_THREAD_EXIT,
+} from '../fixtures/scheduler/flaky-stores.js';
+import type { TestTaskOptions } from '../fixtures/scheduler/test-deletion.task.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+import { readExecutionLog } from './nodes.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const quiet = createLogger('test', 100);
+const taskFile = workerFile(import.meta.url, '../fixtures/scheduler/test-deletion.task');
+const flakyModule = pathToFileURL(
+  join(import.meta.dirname, '../fixtures/scheduler/flaky-stores.ts'),
+).href;
+
+async function setup(asked: number, kept: number, task: TestTaskOptions = {}) {
+  const t = await tempConfig({ SCHEDULER_INTERVAL_MS: '100' });
+  cleanups.push(t.cleanup);
+  const stores = await openStores(t.config);
+  cleanups.push(() => stores.close());
+  const log = join(t.config.dataDir, 'executions.jsonl');
+  // The actor and task threads copy the environment when they start.
+  process.env.VS_TEST_TASK = JSON.stringify({ log, ...task });
+  const ids: string[] = [];
+  for (let i = 0; i < asked; i++) ids.push(await seedVideo(stores));
+  const keep: string[] = [];
+  for (let i = 0; i < kept; i++) keep.push(await seedVideo(stores));
+  return { config: t.config, stores, ids, keep, log };
+}
+
+function start(
+  s: Awaited<ReturnType<typeof setup>>,
+  extra: Parameters<typeof startScheduler>[2] = {},
+): Scheduler {
+  const scheduler = startScheduler(
+    s.config,
+    { records: s.stores.records, log: quiet },
+    { batch: 2, poolThreads: 1, taskFile, leaseMs: 3000, backoffBaseMs: 50, ...extra },
+  );
+  cleanups.push(() => scheduler.close(5000));
+  return scheduler;
+}
+
+async function allGone(stores: Stores, ids: string[]): Promise<boolean> {
+  for (const id of ids) if (!(await isGone(stores, id))) return false;
+  return true;
+}
+
+/** Each asked video completed exactly once; nothing else was touched. */
+async function checkOnce(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  for (const id of s.keep) expect(await isIntact(s.stores, id)).toBe(true);
+  const done = (await readExecutionLog(s.log)).filter((l) => l.outcome === 'done');
+  expect(done.map((l) => l.videoId).sort()).toEqual([...s.ids].sort());
+  expect(await s.stores.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
+}
+
+describe('scheduler supervision (LMDB)', () => {
+  it('an injected claim failure ends rounds with an error; the next ticks delete everything', async () => {
+    const s = await setup(4, 2);
+    const control = flakyControl(3, MODE_STORE_ERROR);
+    const scheduler = start(s, { stores: { module: flakyModule, data: { control } } });
+    for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 60_000);
+    const stats = scheduler.stats();
+    expect(stats.runners['video-cleanup']!.roundErrors).toBeGreaterThanOrEqual(3);
+    // A store error is the environment's fault: no thread was replaced for it.
+    expect(stats.actors.map((a) => [a.id, a.state, a.restarts])).toEqual([
+      ['video-cleanup.dispatcher', 'running', 0],
+      ['video-cleanup.executor', 'running', 0],
+    ]);
+    await checkOnce(s);
+  });
+
+  it('a dispatcher thread that dies is replaced, and the deletions resume', async () => {
+    const s = await setup(4, 1);
+    const control = flakyControl(1, MODE_THREAD_EXIT);
+    const scheduler = start(s, { stores: { module: flakyModule, data: { control } } });
+    for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 60_000);
+    const [dispatcher, executor] = scheduler.stats().actors;
+    expect(dispatcher).toMatchObject({ id: 'video-cleanup.dispatcher', state: 'running' });
+    expect(dispatcher!.restarts).toBe(1);
+    expect(dispatcher!.thread).toBeGreaterThan(0);
+    expect(executor).toMatchObject({ state: 'running', restarts: 0 });
+    await checkOnce(s);
+  });
+
+  it('a deletion task thread exiting mid-task is replaced; its record is retried, nothing lost', async () => {
+    const s = await setup(3, 2);
+    const marker = join(s.config.dataDir, 'exit-once');
+    await import('node:fs/promises').then((fs) => fs.mkdir(marker));
+    process.env.VS_TEST_TASK = JSON.stringify({ log: s.log, exitOnce: marker });
+    const scheduler = start(s);
+    for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 60_000);
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(marker)).toEqual(['exited']); // the thread did die mid-task
+    const stats = scheduler.stats().runners['video-cleanup']!;
+    expect(stats.failed).toBeGreaterThanOrEqual(1); // that attempt failed and was retried
+    expect(stats.deadLettered).toBe(0);
+    await checkOnce(s);
+  });
+});
