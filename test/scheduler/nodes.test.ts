@@ -59,7 +59,7 @@ describe('several scheduler nodes on one store', () => {
     expect(total).toBe(45);
     for (const id of asked) expect(await isGone(stores, id)).toBe(true);
     expect(await isIntact(stores, kept, 1)).toBe(true);
-  });
+  }, 120_000);
 
   it('two processes on one MongoDB: all done, nothing else deleted; exclusive on a real mongod', async () => {
     const t = await tempConfig({ MONGODB_URI: mongoUri });
@@ -95,5 +95,5 @@ describe('several scheduler nodes on one store', () => {
     else if (clash.length > 0) {
       console.warn(`FerretDB (non-atomic findAndModify): ${clash.length} overlapping execution(s)`);
     }
-  });
+  }, 120_000);
 });

@@ -87,7 +87,7 @@ describe('scheduler supervision (LMDB)', () => {
       ['video-cleanup.executor', 'running', 0],
     ]);
     await checkOnce(s);
-  });
+  }, 120_000);
 
   it('a dispatcher thread that dies is replaced, and the deletions resume', async () => {
     const s = await setup(4, 1);
@@ -101,7 +101,7 @@ describe('scheduler supervision (LMDB)', () => {
     expect(dispatcher!.thread).toBeGreaterThan(0);
     expect(executor).toMatchObject({ state: 'running', restarts: 0 });
     await checkOnce(s);
-  });
+  }, 120_000);
 
   it('a deletion task thread exiting mid-task is replaced; its record is retried, nothing lost', async () => {
     const s = await setup(3, 2);
@@ -117,5 +117,5 @@ describe('scheduler supervision (LMDB)', () => {
     expect(stats.failed).toBeGreaterThanOrEqual(1); // that attempt failed and was retried
     expect(stats.deadLettered).toBe(0);
     await checkOnce(s);
-  });
+  }, 120_000);
 });
