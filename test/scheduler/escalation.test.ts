@@ -28,6 +28,7 @@ it('a dispatcher that keeps dying: replaced `intensity` times, then the process 
       METRICS_PORT: '0',
       SCHEDULER_INTERVAL_MS: '100',
       LOG_LEVEL: 'info',
+      SCHEDULER_TOKEN: 'test-token-for-the-escalation-test',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -78,7 +78,7 @@ describe('scheduler supervision (LMDB)', () => {
     const control = flakyControl(3, MODE_STORE_ERROR);
     const scheduler = start(s, { stores: { module: flakyModule, data: { control } } });
     for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
-    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 60_000);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 150_000);
     const stats = scheduler.stats();
     expect(stats.runners['video-cleanup']!.roundErrors).toBeGreaterThanOrEqual(3);
     // A store error is the environment's fault: no thread was replaced for it.
@@ -87,21 +87,21 @@ describe('scheduler supervision (LMDB)', () => {
       ['video-cleanup.executor', 'running', 0],
     ]);
     await checkOnce(s);
-  }, 120_000);
+  }, 200_000);
 
   it('a dispatcher thread that dies is replaced, and the deletions resume', async () => {
     const s = await setup(4, 1);
     const control = flakyControl(1, MODE_THREAD_EXIT);
     const scheduler = start(s, { stores: { module: flakyModule, data: { control } } });
     for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
-    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 60_000);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 150_000);
     const [dispatcher, executor] = scheduler.stats().actors;
     expect(dispatcher).toMatchObject({ id: 'video-cleanup.dispatcher', state: 'running' });
     expect(dispatcher!.restarts).toBe(1);
     expect(dispatcher!.thread).toBeGreaterThan(0);
     expect(executor).toMatchObject({ state: 'running', restarts: 0 });
     await checkOnce(s);
-  }, 120_000);
+  }, 200_000);
 
   it('a deletion task thread exiting mid-task is replaced; its record is retried, nothing lost', async () => {
     const s = await setup(3, 2);
@@ -110,12 +110,12 @@ describe('scheduler supervision (LMDB)', () => {
     process.env.VS_TEST_TASK = JSON.stringify({ log: s.log, exitOnce: marker });
     const scheduler = start(s);
     for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
-    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 60_000);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 150_000);
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(marker)).toEqual(['exited']); // the thread did die mid-task
     const stats = scheduler.stats().runners['video-cleanup']!;
     expect(stats.failed).toBeGreaterThanOrEqual(1); // that attempt failed and was retried
     expect(stats.deadLettered).toBe(0);
     await checkOnce(s);
-  }, 120_000);
+  }, 200_000);
 });
