@@ -42,11 +42,14 @@ import type {
 } from './types.js';
 import * as v from './validate.js';
 import {
+  type CursorKey,
   checkNewVideo,
+  checkPage,
   checkVideoPatch,
   normalizeVideo,
   pickPatch,
   searchWords,
+  toPage,
 } from './video-fields.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -275,6 +278,12 @@ export class LmdbRecordStore implements RecordStore {
     return newestFirst(this.#videosByAuthor, authorId).map(normalizeVideo);
   }
 
+  async pageVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>> {
+    this.#open();
+    v.checkId('author id', authorId);
+    return pageNewestFirst(this.#videosByAuthor, authorId, page, normalizeVideo);
+  }
+
   async markVideoDeleting(id: string): Promise<boolean> {
     v.checkId('video id', id);
     return this.#tx(() => {
@@ -316,6 +325,12 @@ export class LmdbRecordStore implements RecordStore {
     return newestFirst(this.#commentsByVideo, videoId);
   }
 
+  async pageComments(videoId: string, page: PageRequest): Promise<Page<Comment>> {
+    this.#open();
+    v.checkId('video id', videoId);
+    return pageNewestFirst(this.#commentsByVideo, videoId, page, (c) => c);
+  }
+
   async deleteCommentsOfVideo(videoId: string): Promise<number> {
     v.checkId('video id', videoId);
     return this.#tx(() => {
@@ -352,4 +367,27 @@ function newestFirst<T>(db: Database<T, [string, number, string]>, prefix: strin
   const range = db.getRange({ start: [prefix, MAX, ''], end: [prefix, -1, ''], reverse: true });
   for (const { value } of range) out.push(value);
   return out;
+}
+
+/**
+ * One page under [prefix, time, id] keys, newest first: starts at the cursor's key (skipped: the
+ * previous page's last item), reads at most limit + 1 values (the extra one only says "more").
+ */
+function pageNewestFirst<V, T extends CursorKey>(
+  db: Database<V, [string, number, string]>,
+  prefix: string,
+  page: PageRequest,
+  map: (value: V) => T,
+): Page<T> {
+  const after = checkPage(page);
+  const start: [string, number, string] = after
+    ? [prefix, after.createdAt, after.id]
+    : [prefix, MAX, ''];
+  const out: T[] = [];
+  for (const { key, value } of db.getRange({ start, end: [prefix, -1, ''], reverse: true })) {
+    if (after && key[1] === after.createdAt && key[2] === after.id) continue;
+    out.push(map(value));
+    if (out.length > page.limit) break;
+  }
+  return toPage(out, page.limit);
 }

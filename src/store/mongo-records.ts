@@ -12,6 +12,7 @@ import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
 import { MongoDeletionQueue } from './mongo-queue.js';
 import {
+  afterCursor,
   createVideoIndexes,
   updateVideoDoc,
   type VideoDoc,
@@ -32,7 +33,7 @@ import type {
   VideoPatch,
 } from './types.js';
 import * as v from './validate.js';
-import { checkNewVideo, checkVideoPatch, searchWords } from './video-fields.js';
+import { checkNewVideo, checkPage, checkVideoPatch, searchWords, toPage } from './video-fields.js';
 
 /** Collection of every rate limiter's counters (keys carry the limiter's prefix). */
 const RATE_LIMITS = 'rate_limits';
@@ -239,6 +240,11 @@ export class MongoRecordStore implements RecordStore {
     });
   }
 
+  async pageVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>> {
+    v.checkId('author id', authorId);
+    return this.#run(() => videoPage(this.#videos, { authorId, state: 'active' }, page));
+  }
+
   async markVideoDeleting(id: string): Promise<boolean> {
     v.checkId('video id', id);
     return this.#run(
@@ -273,6 +279,22 @@ export class MongoRecordStore implements RecordStore {
         .sort({ createdAt: -1, _id: -1 })
         .toArray();
       return docs.map((d) => fromDoc<Comment>(d) as Comment);
+    });
+  }
+
+  async pageComments(videoId: string, page: PageRequest): Promise<Page<Comment>> {
+    v.checkId('video id', videoId);
+    const cursor = checkPage(page);
+    return this.#run(async () => {
+      const docs = await this.#comments
+        .find({ videoId, ...afterCursor<Doc<Comment>>(cursor) })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(page.limit + 1)
+        .toArray();
+      return toPage(
+        docs.map((d) => fromDoc<Comment>(d) as Comment),
+        page.limit,
+      );
     });
   }
 

@@ -53,11 +53,12 @@ export async function createVideoIndexes(videos: Collection<VideoDoc>): Promise<
   await videos.createIndex({ words: 1, createdAt: -1, _id: -1 }, { name: 'words_time' });
 }
 
-function after(c: CursorKey | undefined): Filter<VideoDoc> {
+/** The filter of the items strictly after cursor `c` in newest-first order (any collection). */
+export function afterCursor<D>(c: CursorKey | undefined): Filter<D> {
   if (!c) return {};
   return {
     $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, _id: { $lt: c.id } }],
-  };
+  } as unknown as Filter<D>;
 }
 
 /** One newest-first page of the documents matching `filter`. */
@@ -68,7 +69,7 @@ export async function videoPage(
 ): Promise<Page<Video>> {
   const cursor = checkPage(page);
   const docs = await videos
-    .find({ ...filter, ...after(cursor) } as Filter<VideoDoc>)
+    .find({ ...filter, ...afterCursor(cursor) } as Filter<VideoDoc>)
     .sort({ createdAt: -1, _id: -1 })
     .limit(page.limit + 1)
     .toArray();

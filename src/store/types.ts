@@ -201,6 +201,11 @@ export interface RecordStore {
   getVideoNow?(id: string): Video | undefined;
   /** The author's `active` videos, newest first. */
   listVideosByAuthor(authorId: string): Promise<Video[]>;
+  /**
+   * One page of the author's `active` videos, newest first (the owner's list: any visibility).
+   * A malformed cursor is ERR_INVALID_ARGUMENT.
+   */
+  pageVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>>;
   /** Hides the video (state `deleting`); false if it does not exist. */
   markVideoDeleting(id: string): Promise<boolean>;
   deleteVideo(id: string): Promise<boolean>;
@@ -209,6 +214,8 @@ export interface RecordStore {
   addComment(comment: Comment): Promise<void>;
   /** Newest first. */
   listComments(videoId: string): Promise<Comment[]>;
+  /** One page of a video's comments, newest first (cursor as for videos). */
+  pageComments(videoId: string, page: PageRequest): Promise<Page<Comment>>;
   deleteCommentsOfVideo(videoId: string): Promise<number>;
 
   // rate limits

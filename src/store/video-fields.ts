@@ -159,10 +159,10 @@ export function checkPage(page: PageRequest): CursorKey | undefined {
 }
 
 /** A page from up to limit + 1 items read: the extra one only says there is more. */
-export function toPage(
-  items: Video[],
+export function toPage<T extends CursorKey>(
+  items: T[],
   limit: number,
-): { items: Video[]; next: string | undefined } {
+): { items: T[]; next: string | undefined } {
   if (items.length <= limit) return { items, next: undefined };
   const page = items.slice(0, limit);
   return { items: page, next: encodeCursor(page[page.length - 1]!) };

@@ -16,7 +16,7 @@ describe('videos', () => {
     const u = await register('henry');
     const empty = await call('GET', '/user/henry/videos', { sid: u.sid });
     expect(empty.status).toBe(200);
-    expect(empty.json).toEqual({ videos: [] });
+    expect(empty.json).toEqual({ videos: [], next: null });
     const a = await call('POST', '/user/henry/videos', {
       sid: u.sid,
       body: { author_id: u.id, name: ' first ' },
@@ -75,6 +75,7 @@ describe('comments', () => {
     const vid = v.json.id as string;
     expect((await call('GET', `/videos/${vid}/comments`, { sid: u.sid })).json).toEqual({
       comments: [],
+      next: null,
     });
     const c1 = await call('POST', `/videos/${vid}/comments`, {
       sid: u.sid,

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeletionQueue, RecordStore, Session, User, Video } from '../../src/store/index.js';
 import { STORE_LIMITS } from '../../src/store/index.js';
+import { describePaging } from './records-paging.case.js';
 import { describeQueue } from './records-queue.case.js';
 import { describeRateLimits } from './records-rate-limits.case.js';
 import { describeVideoListings } from './videos.case.js';
@@ -289,5 +290,6 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
     describeQueue(ctx, factory.atomicClaims);
     describeVideoListings(ctx);
     describeRateLimits(ctx);
+    describePaging(ctx);
   });
 }

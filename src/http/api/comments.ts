@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Comment } from '../../store/types.js';
 import { requireAuthor } from './auth.js';
-import { visibleVideo } from './browse.js';
+import { pageParams, visibleVideo } from './browse.js';
+import { readPage } from './paging.js';
 import { commentInfo } from './present.js';
 import { throttlesOf } from './throttle.js';
 import type { ApiCall, ApiHandler } from './types.js';
@@ -38,9 +39,13 @@ export const addComment: ApiHandler = async (call) => {
   return { status: 201, value: commentInfo(comment) };
 };
 
-/** GET /videos/:vid/comments → `{comments: [Comment]}`, newest first. */
+/**
+ * GET /videos/:vid/comments?cursor=&limit= → `{comments: [Comment], next}`, newest first, at most
+ * `limit` (default and maximum 100) per page, `next` null on the last (paging.ts).
+ */
 export const listComments: ApiHandler = async (call) => {
+  const params = pageParams(call);
   const vid = await activeVideo(call);
-  const comments = await call.ctx.records.listComments(vid);
-  return { status: 200, value: { comments: comments.map(commentInfo) } };
+  const page = await readPage(() => call.ctx.records.pageComments(vid, params));
+  return { status: 200, value: { comments: page.items.map(commentInfo), next: page.next ?? null } };
 };

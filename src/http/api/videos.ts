@@ -4,7 +4,9 @@ import type { NewVideo, VideoPatch } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
 import { activeVideoOr404 } from '../common/video.js';
 import { requireAuthor, requireSelf } from './auth.js';
+import { pageParams } from './browse.js';
 import { recordDeletion } from './deletion.js';
+import { readPage } from './paging.js';
 import { videoInfo } from './present.js';
 import type { ApiHandler } from './types.js';
 import * as v from './validate.js';
@@ -35,12 +37,17 @@ export const createVideo: ApiHandler = async (call) => {
   return { status: 201, value: videoInfo(created, session.userName) };
 };
 
-/** GET /user/:username/videos → `{videos: [VideoInfo]}`, newest first, never null. */
+/**
+ * GET /user/:username/videos?cursor=&limit= → `{videos: [VideoInfo], next}`, newest first, never
+ * null; at most `limit` (default and maximum 100) per page, `next` null on the last (paging.ts).
+ */
 export const listVideos: ApiHandler = async (call) => {
   const session = await call.session();
   requireSelf(session, call.params.username!);
-  const videos = await call.ctx.records.listVideosByAuthor(session.userId);
-  return { status: 200, value: { videos: videos.map((x) => videoInfo(x, session.userName)) } };
+  const params = pageParams(call);
+  const page = await readPage(() => call.ctx.records.pageVideosByAuthor(session.userId, params));
+  const videos = page.items.map((x) => videoInfo(x, session.userName));
+  return { status: 200, value: { videos, next: page.next ?? null } };
 };
 
 /** PATCH /user/:username/videos/:vid `{name?, description?, visibility?}` → VideoInfo (owner). */
