@@ -1,6 +1,6 @@
 /**
  * The stream service: `GET`/`HEAD /videos/:vid`, `GET`/`HEAD /posters/:vid` and
- * `POST /upload/:vid` (ARCHITECTURE.md, stream); private videos and their posters only for
+ * `POST /upload/:vid`, tus 1.0 at `/files/` (ARCHITECTURE.md, stream); private videos and posters only for
  * their owner (404 for everyone else).
  *
  * - `mountStream(app, ctx)`: the MountService the host calls for the stream port.
@@ -13,6 +13,7 @@ import { inflightOf } from '../common/inflight.js';
 import type { ServiceContext } from '../context.js';
 import { downloadHandler } from './download.js';
 import { type StreamRouteOptions, streamRouteOptions } from './options.js';
+import { registerTusRoutes } from './tus/index.js';
 import { uploadHandler } from './upload.js';
 
 export { STREAM_ROUTE_DEFAULTS, type StreamRouteOptions } from './options.js';
@@ -49,12 +50,14 @@ export function registerStreamRoutes(
   ctx: ServiceContext,
   options: Partial<StreamRouteOptions> = {},
 ): void {
-  const h = createStreamHandlers(ctx, { tracker: inflightOf(app), ...options });
+  const o = streamRouteOptions({ tracker: inflightOf(app), ...options });
+  const h = createStreamHandlers(ctx, o);
   app.get('/videos/:vid', h.get);
   app.head('/videos/:vid', h.head);
   app.post('/upload/:vid', h.upload);
   app.get('/posters/:vid', h.poster);
   app.head('/posters/:vid', h.posterHead);
+  registerTusRoutes(app, ctx, o.sessionIdFrom, { media: o.media });
 }
 
 /** The stream service's MountService. */

@@ -1,0 +1,107 @@
+/**
+ * tus 1.0 resumable uploads at `/files/` (@tus/server 2.x), on the stream service and on the web
+ * origin. Rules on top of the protocol:
+ * - creation (POST) needs a live session (X-Session-Id; the web origin puts its cookie there) and
+ *   `Upload-Metadata` `video_id` naming an active video record of that user (401/404/403), and an
+ *   `Upload-Length` within MAX_UPLOAD_BYTES (413); the user id is recorded in the upload's
+ *   metadata;
+ * - every later request (HEAD for the offset, PATCH, DELETE) needs a session of that same user;
+ *   anyone else gets 404, so upload ids cannot be probed;
+ * - on completion the bytes become the video's blob (finish.ts); GET is not served (the video is
+ *   at /videos/:vid once complete).
+ * The data store is pluggable (`TusOptions.datastore`): files under DATA_DIR/tus by default, any
+ * @tus DataStore (S3Store, a GridFS store) where configured.
+ */
+import { join } from 'node:path';
+import { FileStore } from '@tus/file-store';
+import { Server } from '@tus/server';
+import type { DataStore, Upload } from '@tus/utils';
+import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
+import { HttpError } from '../../common/errors.js';
+import { parseUuid } from '../../common/ids.js';
+import { sessionFrom } from '../../common/session.js';
+import { findActiveVideo } from '../../common/video.js';
+import type { ServiceContext } from '../../context.js';
+import { finishTusUpload } from './finish.js';
+
+export interface TusOptions {
+  /** Where uploads in progress live. @default a FileStore in `<DATA_DIR>/tus` */
+  datastore: DataStore | undefined;
+  /** ffprobe/ffmpeg for the completed upload. @default sharedMediaProber() */
+  media: MediaProber | undefined;
+}
+
+export const TUS_PATH = '/files';
+
+/** A refusal in the shape @tus/server sends (our JSON error as the body). */
+function refusal(err: HttpError): { status_code: number; body: string } {
+  return { status_code: err.status, body: JSON.stringify(err.toJSON()) };
+}
+
+export function defaultTusStore(ctx: ServiceContext): DataStore {
+  return new FileStore({ directory: join(ctx.config.dataDir, 'tus') });
+}
+
+export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions> = {}): Server {
+  const datastore = options.datastore ?? defaultTusStore(ctx);
+  const prober = options.media ?? sharedMediaProber();
+
+  async function caller(req: Request) {
+    const session = await sessionFrom(ctx, req.headers.get('x-session-id') ?? undefined);
+    if (!session) throw refusal(new HttpError('unauthorized'));
+    return session;
+  }
+
+  return new Server({
+    path: TUS_PATH,
+    datastore,
+    relativeLocation: true,
+    // Same-origin only: no Access-Control-Allow-Origin for anyone.
+    allowedOrigins: [],
+    maxSize: ctx.config.maxUploadBytes,
+    async onUploadCreate(req, upload) {
+      const session = await caller(req);
+      const vid = parseUuid(upload.metadata?.video_id ?? '');
+      if (!vid)
+        throw refusal(new HttpError('badRequest', 'Upload-Metadata needs video_id (a UUID)'));
+      const video = await findActiveVideo(ctx.records, vid);
+      if (!video) throw refusal(new HttpError('notFound', 'Video not found'));
+      if (video.authorId !== session.userId) {
+        throw refusal(new HttpError('forbidden', 'Not the owner of this video'));
+      }
+      return { metadata: { ...upload.metadata, video_id: vid, user_id: session.userId } };
+    },
+    async onIncomingRequest(req, uploadId) {
+      if (req.method === 'POST' || req.method === 'OPTIONS') return;
+      const session = await caller(req);
+      let upload: Upload;
+      try {
+        upload = await datastore.getUpload(uploadId);
+      } catch {
+        throw refusal(new HttpError('notFound', 'Upload not found'));
+      }
+      if (upload.metadata?.user_id !== session.userId) {
+        throw refusal(new HttpError('notFound', 'Upload not found'));
+      }
+    },
+    async onUploadFinish(_req, upload) {
+      const vid = parseUuid(upload.metadata?.video_id ?? '');
+      if (!vid) throw refusal(new HttpError('badRequest', 'Upload without a video_id'));
+      try {
+        await finishTusUpload(ctx, datastore, prober, vid, upload);
+      } catch (err) {
+        const e = err instanceof HttpError ? err : new HttpError('internal');
+        if (e.status >= 500) ctx.log.error('tus upload could not be stored', { vid, err });
+        throw refusal(e);
+      }
+      return {};
+    },
+    onResponseError(_req, err) {
+      if (err instanceof Error && !('status_code' in err)) {
+        ctx.log.error('tus request failed', { err });
+        return refusal(new HttpError('internal'));
+      }
+      return undefined;
+    },
+  });
+}

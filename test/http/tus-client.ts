@@ -1,0 +1,88 @@
+/**
+ * A raw tus 1.0 client for the tests (plain node:http, no library): create, HEAD for the offset,
+ * PATCH a chunk from any byte source streamed with backpressure (never held whole in memory).
+ */
+import { request } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface TusReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body?: Readable | Buffer,
+): Promise<TusReply> {
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, { method, headers: { 'tus-resumable': '1.0.0', ...headers } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+    if (body === undefined) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else pipeline(body, req).catch(reject);
+  });
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+export function tusCreate(
+  base: string,
+  sid: string | undefined,
+  size: number,
+  videoId: string | undefined,
+) {
+  const headers: Record<string, string | number> = { 'upload-length': size };
+  if (sid) headers['x-session-id'] = sid;
+  if (videoId !== undefined)
+    headers['upload-metadata'] = `video_id ${b64(videoId)},filename ${b64('a.mp4')}`;
+  return send(base, 'POST', '/files', headers);
+}
+
+export async function tusOffset(base: string, sid: string, location: string): Promise<number> {
+  const r = await send(base, 'HEAD', location, { 'x-session-id': sid });
+  if (r.status !== 200) throw new Error(`HEAD ${location} → ${r.status}`);
+  return Number(r.headers['upload-offset']);
+}
+
+export function tusHead(base: string, sid: string | undefined, location: string) {
+  return send(base, 'HEAD', location, sid ? { 'x-session-id': sid } : {});
+}
+
+export function tusPatch(
+  base: string,
+  sid: string,
+  location: string,
+  offset: number,
+  body: Readable | Buffer,
+  length: number,
+) {
+  return send(
+    base,
+    'PATCH',
+    location,
+    {
+      'x-session-id': sid,
+      'upload-offset': offset,
+      'content-type': 'application/offset+octet-stream',
+      'content-length': length,
+    },
+    body,
+  );
+}
