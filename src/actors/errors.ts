@@ -79,6 +79,13 @@ export class PoolClosedError extends ActorError {
   }
 }
 
+/** A pool's task queue is full (piscina's maxQueue): back off and retry, nothing ran. */
+export class PoolBusyError extends ActorError {
+  constructor(message = 'pool task queue is full') {
+    super('ERR_POOL_BUSY', message);
+  }
+}
+
 /** `LimiterClient.release()` without a matching successful `tryAcquire()`. */
 export class LimiterOverReleaseError extends ActorError {
   constructor(message = 'limiter release() without a matching tryAcquire()') {
@@ -95,6 +102,7 @@ defineErrors('actors', {
   ERR_SHUTDOWN_TIMEOUT: ShutdownTimeoutError,
   ERR_ACTOR_INVALID_ARGUMENT: InvalidArgumentError,
   ERR_TASK_ABORTED: TaskAbortedError,
+  ERR_POOL_BUSY: PoolBusyError,
   ERR_POOL_CLOSED: PoolClosedError,
   ERR_LIMITER_OVER_RELEASE: LimiterOverReleaseError,
 });

@@ -24,6 +24,7 @@ export {
   InvalidArgumentError,
   isSerializedError,
   LimiterOverReleaseError,
+  PoolBusyError,
   PoolClosedError,
   RemoteError,
   rebuildError,

@@ -13,6 +13,7 @@ import type { WorkerFile } from '../worker-file.js';
 import {
   InvalidArgumentError,
   isSerializedError,
+  PoolBusyError,
   PoolClosedError,
   rebuildError,
   TaskAbortedError,
@@ -108,6 +109,8 @@ class PiscinaPool<I, O> implements Pool<I, O> {
       if (options.signal?.aborted || (err as Error)?.name === 'AbortError') {
         throw new TaskAbortedError();
       }
+      // piscina signals a full queue with a plain Error; this is the one place that reads it.
+      if ((err as Error)?.message === 'Task queue is at limit') throw new PoolBusyError();
       throw isSerializedError(err) ? rebuildError(err) : err;
     }
     if (env?.ok === true) return env.value;

@@ -126,5 +126,5 @@ describe('a thread that ends', () => {
     expect(failures).toEqual([]);
     expect(served).toBeGreaterThan(before - 1);
     expect(served).toBeGreaterThan(10);
-  });
+  }, 240_000);
 });

@@ -88,7 +88,7 @@ function send(r: HostileRequest): Promise<Outcome> {
       const status = Number(m[1]);
       resolve(
         status === 500
-          ? { kind: 'bad', why: `500: ${data.slice(-200)}` }
+          ? { kind: 'bad', why: `500: ${JSON.stringify(data)}` }
           : { kind: 'answered', status },
       );
     };
@@ -127,7 +127,17 @@ describe('fuzzing the upload and relay endpoints over raw sockets', () => {
         const requests = cases.map((c) => build(target, c));
         const outcomes = await Promise.all(requests.map(send));
         outcomes.forEach((o, i) => {
-          if (o.kind === 'bad') throw new Error(`${requests[i]!.label}: ${o.why}`);
+          if (o.kind === 'bad') {
+            console.log(
+              'SERVER-LOG',
+              srv
+                .stdout()
+                .filter((l) => l.includes('"level":50'))
+                .slice(-3)
+                .join('\n'),
+            );
+            throw new Error(`${requests[i]!.label}: ${o.why}`);
+          }
           seen[o.kind]++;
         });
       }),

@@ -53,6 +53,7 @@ export function readBody(x: Exchange, options: ReadBodyOptions = {}): Promise<Bu
     let total = 0;
     x.res.onData((ab, isLast) => {
       if (settled) return;
+      if (!isLast) x.bodyProgress(); // a slow client is not idle while its bytes arrive
       total += ab.byteLength;
       if (total > maxBytes) {
         fail(new HttpError('tooLarge'));

@@ -17,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { PoolBusyError } from '../../actors/index.js';
 import { type MediaInfo, type MediaProber, NotVideoError } from '../../media/index.js';
 import { posterBlobId } from '../../store/index.js';
 import { HttpError } from '../common/errors.js';
@@ -25,6 +26,9 @@ import type { ServiceContext } from '../context.js';
 function asHttp(ctx: ServiceContext, vid: string, err: unknown): HttpError {
   if (err instanceof NotVideoError) return new HttpError('unsupportedMedia', err.message);
   if (err instanceof HttpError) return err;
+  // Every probe thread busy and the queue full: the server is overloaded, not the video bad.
+  if (err instanceof PoolBusyError)
+    return new HttpError('unavailable', 'Busy analysing videos; try again');
   ctx.log.error('media probe failed', { vid, err });
   return new HttpError('internal', 'The video could not be analysed; try again');
 }

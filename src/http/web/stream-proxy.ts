@@ -145,6 +145,7 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
     });
     res.onData((ab, isLast) => {
       if (!x.open) return;
+      if (!isLast) x.bodyProgress(); // a slow client is not idle while its bytes arrive
       const ok = up.write(Buffer.from(new Uint8Array(ab))); // copy: uWS neuters ab on return
       if (isLast) {
         finished = true;
