@@ -13,7 +13,7 @@
  * - The primary record (by id) is the truth; index entries are written in the same transaction.
  *   Lists are hot, so the two list indexes carry a copy of the (immutable) record and a list is
  *   one range read; the others hold `null`. Index keys:
- *     userNames        name                          → user id
+ *     userKeys         foldUserName(name)            → user id (unique regardless of case)
  *     videosByAuthor   [authorId, createdAt, id]     → Video (only `active` videos)
  *     public listing and search indexes: lmdb-video-index.ts
  *     commentsByVideo  [videoId, createdAt, id]      → Comment
@@ -40,6 +40,7 @@ import type {
   Video,
   VideoPatch,
 } from './types.js';
+import { foldUserName } from './user-name.js';
 import * as v from './validate.js';
 import {
   type CursorKey,
@@ -62,7 +63,7 @@ export interface LmdbRecordStoreOptions {
 export class LmdbRecordStore implements RecordStore {
   readonly #root: RootDatabase;
   readonly #users: Database<User, string>;
-  readonly #userNames: Database<string, string>;
+  readonly #userKeys: Database<string, string>;
   readonly #sessions: Database<Session, string>;
   readonly #sessionsByExp: Database<null, [number, string]>;
   readonly #videos: Database<Video, string>;
@@ -93,7 +94,8 @@ export class LmdbRecordStore implements RecordStore {
     const db = <V, K extends import('lmdb').Key>(name: string) =>
       this.#root.openDB<V, K>({ name, encoding: 'msgpack' });
     this.#users = db('users');
-    this.#userNames = db('userNames');
+    this.#userKeys = db('userKeys');
+    this.#foldExistingNames(db<string, string>('userNames'));
     this.#sessions = db('sessions');
     this.#sessionsByExp = db('sessionsByExp');
     this.#videos = db('videos');
@@ -134,11 +136,12 @@ export class LmdbRecordStore implements RecordStore {
       createdAt: user.createdAt,
     };
     const ok = await this.#tx(() => {
-      if (this.#userNames.get(u.name) !== undefined || this.#users.get(u.id) !== undefined) {
+      const key = foldUserName(u.name);
+      if (this.#userKeys.get(key) !== undefined || this.#users.get(u.id) !== undefined) {
         return false;
       }
       this.#users.put(u.id, u);
-      this.#userNames.put(u.name, u.id);
+      this.#userKeys.put(key, u.id);
       return true;
     });
     if (!ok) throw new DuplicateError(`user ${JSON.stringify(u.name)}`);
@@ -147,8 +150,25 @@ export class LmdbRecordStore implements RecordStore {
   async getUserByName(name: string): Promise<User | undefined> {
     this.#open();
     if (typeof name !== 'string') return undefined;
-    const id = this.#userNames.get(name);
+    const id = this.#userKeys.get(foldUserName(name));
     return id === undefined ? undefined : this.#users.get(id);
+  }
+
+  /**
+   * Environments from before names were folded have the exact-name index `userNames`: build
+   * `userKeys` from it once (the first opener to find userKeys empty does it, in one write
+   * transaction; others then find it filled). Two old names equal but for case keep the first.
+   */
+  #foldExistingNames(old: Database<string, string>): void {
+    if (this.#userKeys.getKeysCount({ limit: 1 }) > 0 || old.getKeysCount({ limit: 1 }) === 0)
+      return;
+    this.#root.transactionSync(() => {
+      if (this.#userKeys.getKeysCount({ limit: 1 }) > 0) return;
+      for (const { key, value } of old.getRange()) {
+        const folded = foldUserName(key);
+        if (this.#userKeys.get(folded) === undefined) this.#userKeys.put(folded, value);
+      }
+    });
   }
 
   async getUserById(id: string): Promise<User | undefined> {

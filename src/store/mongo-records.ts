@@ -32,11 +32,21 @@ import type {
   Video,
   VideoPatch,
 } from './types.js';
+import { foldUserName } from './user-name.js';
 import * as v from './validate.js';
 import { checkNewVideo, checkPage, checkVideoPatch, searchWords, toPage } from './video-fields.js';
 
 /** Collection of every rate limiter's counters (keys carry the limiter's prefix). */
 const RATE_LIMITS = 'rate_limits';
+
+/** A user document carries its folded name for the case-insensitive unique index. */
+type UserDoc = Doc<User> & { nameKey?: string };
+
+function userFromDoc(d: UserDoc | null): User | undefined {
+  if (!d) return undefined;
+  const { nameKey: _, ...rest } = d;
+  return fromDoc<User>(rest);
+}
 
 type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
 
@@ -55,7 +65,7 @@ export class MongoRecordStore implements RecordStore {
   readonly #client: MongoClient;
   readonly #where: string;
   readonly #ownsClient: boolean;
-  readonly #users: Collection<Doc<User>>;
+  readonly #users: Collection<UserDoc>;
   readonly #sessions: Collection<Doc<Session>>;
   readonly #videos: Collection<VideoDoc>;
   readonly #comments: Collection<Doc<Comment>>;
@@ -102,6 +112,12 @@ export class MongoRecordStore implements RecordStore {
 
   async #createIndexes(): Promise<void> {
     await this.#users.createIndex({ name: 1 }, { unique: true, name: 'name_unique' });
+    // Names are unique regardless of case: `nameKey` = foldUserName(name), filled in for users
+    // from before it existed, then indexed unique.
+    for (const d of await this.#users.find({ nameKey: { $exists: false } }).toArray()) {
+      await this.#users.updateOne({ _id: d._id }, { $set: { nameKey: foldUserName(d.name) } });
+    }
+    await this.#users.createIndex({ nameKey: 1 }, { unique: true, name: 'nameKey_unique' });
     await this.#sessions.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
     await this.#videos.createIndex(
       { authorId: 1, createdAt: -1, _id: -1 },
@@ -141,7 +157,10 @@ export class MongoRecordStore implements RecordStore {
     const { id, name, pwdHash, createdAt } = user;
     await this.#run(
       async () => {
-        await this.#users.insertOne(toDoc({ id, name, pwdHash, createdAt }));
+        await this.#users.insertOne({
+          ...toDoc({ id, name, pwdHash, createdAt }),
+          nameKey: foldUserName(name),
+        });
       },
       `user ${JSON.stringify(name)}`,
     ).catch((e) => {
@@ -151,12 +170,14 @@ export class MongoRecordStore implements RecordStore {
 
   async getUserByName(name: string): Promise<User | undefined> {
     if (typeof name !== 'string') return undefined;
-    return this.#run(async () => fromDoc<User>(await this.#users.findOne({ name })));
+    return this.#run(async () =>
+      userFromDoc(await this.#users.findOne({ nameKey: foldUserName(name) })),
+    );
   }
 
   async getUserById(id: string): Promise<User | undefined> {
     v.checkId('user id', id);
-    return this.#run(async () => fromDoc<User>(await this.#users.findOne({ _id: id })));
+    return this.#run(async () => userFromDoc(await this.#users.findOne({ _id: id })));
   }
 
   // sessions

@@ -1,5 +1,6 @@
 /**
- * Identity rules (issue 10 item 10) over real HTTP: passwords are NFC-normalized, so the same
+ * Identity rules (issue 10 item 10) over real HTTP: user names are unique regardless of case;
+ * passwords are NFC-normalized, so the same
  * characters typed precomposed or decomposed are one password; invalid UTF-16 (a lone surrogate,
  * which JSON can carry as `\ud800`) is refused with 400 wherever text comes in.
  */
@@ -8,6 +9,29 @@ import { expectError, useApi } from './fixture.js';
 
 const api = useApi();
 const { call, register } = api;
+
+describe('user names are unique regardless of case', () => {
+  it('refuses a name taken in another case, signs in in any case, acts as the registered name', async () => {
+    const u = await register('CaseUser', 'case password');
+    for (const name of ['caseuser', 'CASEUSER', 'caseUser']) {
+      expectError(
+        await call('POST', '/user', { body: { user_name: name, pwd: 'other password' } }),
+        409,
+        '007',
+      );
+    }
+    const login = await call('POST', '/user/caseuser', {
+      body: { user_name: 'caseuser', pwd: 'case password' },
+    });
+    expect(login.status).toBe(200);
+    const who = await call('GET', '/session', { sid: login.json.session_id });
+    expect(who.json).toMatchObject({ user_id: u.id, user_name: 'CaseUser' });
+    // The URL may name the user in any case; it is still the caller.
+    expect((await call('GET', '/user/CASEUSER', { sid: login.json.session_id })).json.id).toBe(
+      u.id,
+    );
+  });
+});
 
 describe('passwords are NFC-normalized', () => {
   it('signs in with the decomposed spelling of a precomposed password, and back', async () => {

@@ -73,7 +73,9 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
         await ctx.store.createUser(u);
         expect(await ctx.store.getUserByName('Zoë 山田 🎬')).toEqual(u);
         expect(await ctx.store.getUserById(u.id)).toEqual(u);
-        expect(await ctx.store.getUserByName('zoë 山田 🎬')).toBeUndefined();
+        // Names are found (and unique) regardless of case; the record keeps the registered case.
+        expect(await ctx.store.getUserByName('zoë 山田 🎬')).toEqual(u);
+        expect(await ctx.store.getUserByName('ZOË 山田 🎬')).toEqual(u);
         expect(await ctx.store.getUserByName('nobody')).toBeUndefined();
         expect(await ctx.store.getUserById(randomUUID())).toBeUndefined();
       });
@@ -89,7 +91,18 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
         await expect(ctx.store.createUser({ ...a, name: 'alice2' })).rejects.toMatchObject({
           code: 'ERR_DUPLICATE',
         });
+        for (const other of ['ALICE', 'Alice', 'alIce']) {
+          await expect(ctx.store.createUser(user(other))).rejects.toMatchObject({
+            code: 'ERR_DUPLICATE',
+          });
+        }
+        // A full case fold: "ß" and "SS" are one name.
+        await ctx.store.createUser(user('straße'));
+        await expect(ctx.store.createUser(user('STRASSE'))).rejects.toMatchObject({
+          code: 'ERR_DUPLICATE',
+        });
         expect(await ctx.store.getUserByName('alice')).toEqual(a);
+        expect(await ctx.store.getUserByName('ALICE')).toEqual(a);
         expect(await ctx.store.getUserByName('alice2')).toBeUndefined();
       });
 
