@@ -10,7 +10,14 @@ export const FILE_BYTES = 32 * 1024 * 1024;
 
 export async function benchFixture(): Promise<{ tmp: string; config: Config; vid: string }> {
   const tmp = await mkdtemp(join(tmpdir(), 'vs-bench-http-'));
-  const config = { ...defaultConfig(), dataDir: join(tmp, 'data'), maxConns: 1024 };
+  // No access log, like the nginx target (access_log off) and the Go one: the benchmark compares
+  // serving, not logging (ACCESS_LOG's cost is its own question).
+  const config = {
+    ...defaultConfig(),
+    dataDir: join(tmp, 'data'),
+    maxConns: 1024,
+    accessLog: false,
+  };
   const stores = await openStores(config);
   const vid = randomUUID();
   await stores.records.createVideo({
