@@ -31,6 +31,11 @@ export interface PoolOptions {
   idleTimeoutMs?: number;
   /** Most queued tasks before run() rejects (piscina's maxQueue). @default threads² ('auto') */
   maxQueue?: number;
+  /**
+   * Tasks one thread runs at once (piscina's concurrentTasksPerWorker). Above 1 only for tasks
+   * that mostly wait on I/O: their awaits interleave on the thread. @default 1
+   */
+  tasksPerThread?: number;
   resourceLimits?: ResourceLimits;
   name?: string;
 }
@@ -75,6 +80,7 @@ class PiscinaPool<I, O> implements Pool<I, O> {
       throw new InvalidArgumentError('options.idleTimeoutMs must be > 0 (0 thrashes threads)');
     }
     if (o.maxQueue !== undefined) positiveInt('maxQueue', o.maxQueue, 0);
+    const perThread = positiveInt('tasksPerThread', o.tasksPerThread ?? 1);
     this.#p = new Piscina({
       filename: o.file.path,
       execArgv: o.file.execArgv,
@@ -82,6 +88,7 @@ class PiscinaPool<I, O> implements Pool<I, O> {
       minThreads,
       idleTimeout: idle,
       maxQueue: o.maxQueue ?? 'auto',
+      concurrentTasksPerWorker: perThread,
       resourceLimits: o.resourceLimits,
       name: 'default',
     });

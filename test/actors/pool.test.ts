@@ -37,6 +37,14 @@ const waitAsync = (
 ).waitAsync;
 
 describe('createPool', () => {
+  it('runs several tasks at once on one thread with tasksPerThread', async () => {
+    pool = createPool<Task, unknown>({ file, threads: 1, tasksPerThread: 2 });
+    const sab = new SharedArrayBuffer(4);
+    const ids = await Promise.all([pool.run({ op: 'meet', sab }), pool.run({ op: 'meet', sab })]);
+    expect(new Set(ids).size).toBe(1);
+    expect(() => createPool({ file, tasksPerThread: 0 })).toThrow(/options.tasksPerThread/);
+  });
+
   it('runs tasks on up to `threads` threads at once', async () => {
     pool = createPool<Task, unknown>({ file, threads: 2 });
     expect(await pool.run({ op: 'square', n: 7 })).toBe(49);

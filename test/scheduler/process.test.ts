@@ -94,10 +94,14 @@ describe('scheduler process', () => {
     expect(await leasedBy(stores, asked, a.owner)).toBeGreaterThan(0);
 
     const b = await node(config.dataDir, options, task);
+    // A task's log line follows its completion commit, and a thread runs several tasks at once:
+    // wait for the line as well as the empty queue before stopping.
     await waitFor(
-      'the queue drained by the restarted node',
+      'the queue drained by the restarted node, and its log written',
       async () => {
-        return (await stores.queue.countDeletions()).pending === 0;
+        const lines = await readExecutionLog(log);
+        const bDone = lines.some((l) => l.owner === b.owner && l.outcome === 'done');
+        return bDone && (await stores.queue.countDeletions()).pending === 0;
       },
       60_000,
     );
