@@ -47,16 +47,22 @@ export function tusCreate(
   sid: string | undefined,
   size: number,
   videoId: string | undefined,
+  extra: Record<string, string> = {},
 ) {
-  const headers: Record<string, string | number> = { 'upload-length': size };
+  const headers: Record<string, string | number> = { 'upload-length': size, ...extra };
   if (sid) headers['x-session-id'] = sid;
   if (videoId !== undefined)
     headers['upload-metadata'] = `video_id ${b64(videoId)},filename ${b64('a.mp4')}`;
   return send(base, 'POST', '/files', headers);
 }
 
-export async function tusOffset(base: string, sid: string, location: string): Promise<number> {
-  const r = await send(base, 'HEAD', location, { 'x-session-id': sid });
+export async function tusOffset(
+  base: string,
+  sid: string | undefined,
+  location: string,
+  extra: Record<string, string> = {},
+): Promise<number> {
+  const r = await send(base, 'HEAD', location, sid ? { 'x-session-id': sid, ...extra } : extra);
   if (r.status !== 200) throw new Error(`HEAD ${location} → ${r.status}`);
   return Number(r.headers['upload-offset']);
 }
@@ -67,18 +73,20 @@ export function tusHead(base: string, sid: string | undefined, location: string)
 
 export function tusPatch(
   base: string,
-  sid: string,
+  sid: string | undefined,
   location: string,
   offset: number,
   body: Readable | Buffer,
   length: number,
+  extra: Record<string, string> = {},
 ) {
   return send(
     base,
     'PATCH',
     location,
     {
-      'x-session-id': sid,
+      ...(sid ? { 'x-session-id': sid } : {}),
+      ...extra,
       'upload-offset': offset,
       'content-type': 'application/offset+octet-stream',
       'content-length': length,
