@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LimiterClient, spawnLimiter } from '../../src/actors/index.js';
 import { machine } from '../channels/machine.js';
+import { blobStoreBench } from './blob-stores.js';
 import { benchFixture, FILE_BYTES } from './fixture.js';
 import { goTarget, nginxTarget, nodeTarget, type Target, uwsTarget } from './targets.js';
 import { type WrkResult, wrk } from './wrk.js';
@@ -277,3 +278,5 @@ ${machine()}
 }
 
 await main();
+// Blob stores side by side (fs, GridFS, S3) and nodes behind nginx: bench/http/blob-stores.ts.
+if (process.env.BENCH_BLOBS !== '0') await blobStoreBench();

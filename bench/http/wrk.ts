@@ -14,6 +14,8 @@ export interface WrkRun {
   seconds: number;
   /** @default 1 — on a 2-core machine wrk gets one core and the server the other */
   threads?: number;
+  /** Per-request timeout (wrk's default is 2 s; slow stores need more). */
+  timeoutSeconds?: number;
 }
 
 export interface WrkResult {
@@ -41,6 +43,7 @@ export async function wrk(dir: string, r: WrkRun): Promise<WrkResult> {
     `-t${r.threads ?? 1}`,
     `-c${r.connections}`,
     `-d${r.seconds}s`,
+    ...(r.timeoutSeconds ? ['--timeout', `${r.timeoutSeconds}s`] : []),
     '-s',
     script,
     r.url,
