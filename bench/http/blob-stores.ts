@@ -240,7 +240,7 @@ runs per cell, the same ${FILE_BYTES / MIB} MiB video in each store.
 
 Everything runs on one 2-core machine, so the GridFS and S3 servers compete with the stream
 service and wrk for the same cores: the ratios show the cost of the extra hop here, not what
-a dedicated storage cluster would do.
+a dedicated storage cluster would do. A 0 means no request finished within a run.
 
 ${storeTable}
 

@@ -6,6 +6,7 @@
  * Hand-offs are observations of the real system (a multipart upload exists in the bucket, a
  * deletion record is gone), polled with generous deadlines; nothing sleeps and hopes.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropMongoTestDb, mongoTestUri } from '../helpers/mongo.js';
@@ -48,8 +49,14 @@ interface Stats {
   runners: Record<string, { done: number }> | null;
 }
 
+/** One scheduler token for the whole site: every node's api may call any node's scheduler. */
+const SCHEDULER_TOKEN = randomBytes(24).toString('base64url');
+
 async function stats(node: TestServer): Promise<Stats> {
-  const r = await fetch(`${node.urls.scheduler}/stats`);
+  const r = await fetch(`${node.urls.scheduler}/stats`, {
+    headers: { authorization: `Bearer ${SCHEDULER_TOKEN}` },
+  });
+  if (r.status !== 200) throw new Error(`scheduler /stats ${r.status}: ${await r.text()}`);
   return (await r.json()) as Stats;
 }
 
@@ -71,7 +78,14 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
     beforeAll(async () => {
       backend = await open();
       mongoUri = mongoTestUri('nodes');
-      const env = { ...backend.env, MONGODB_URI: mongoUri, SCHEDULER_INTERVAL_MS: '200' };
+      const env = {
+        ...backend.env,
+        MONGODB_URI: mongoUri,
+        SCHEDULER_INTERVAL_MS: '200',
+        SCHEDULER_TOKEN,
+        // nginx runs on this host: its X-Forwarded-* give the public origin and client address.
+        TRUST_PROXY: 'loopback',
+      };
       [a, b] = await Promise.all([startTestServer({ env }), startTestServer({ env })]);
       const [httpPort, httpsPort] = await freePorts(2);
       nginx = await startNginx([hostPort(a.urls.web!), hostPort(b.urls.web!)], {
