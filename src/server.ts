@@ -20,7 +20,12 @@ import { type HttpHost, startHttpHost } from './http/index.js';
 import { createLogger } from './log.js';
 import { startMetricsServer } from './metrics/server.js';
 import { observeStores } from './metrics/store.js';
-import { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler/index.js';
+import {
+  type Scheduler,
+  type SchedulerOptions,
+  schedulerBoard,
+  startScheduler,
+} from './scheduler/index.js';
 import { openStores, type Stores } from './store/index.js';
 
 export interface RunningServer {
@@ -83,6 +88,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       start: () => supervisable(ref, () => ref.stop()),
     });
   }
+  // The scheduler's counters and actor tree, shared with the HTTP threads' /stats.
+  const board = runs('scheduler') ? schedulerBoard() : undefined;
   if (runs('scheduler')) {
     stores = observeStores(await openStores(config));
     const { records, queue } = stores;
@@ -92,7 +99,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       start: () => {
         const s: Scheduler = startScheduler(
           config,
-          { records, queue, log: log.child('scheduler') },
+          { records, queue, board, log: log.child('scheduler') },
           opts.scheduler,
         );
         scheduler = s;
@@ -105,7 +112,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     id: 'http',
     shutdownMs: httpShutdownMs,
     start: async () => {
-      const h = await startHttpHost(config, { limiterShared: limiter?.shared });
+      const h = await startHttpHost(config, {
+        limiterShared: limiter?.shared,
+        schedulerStats: board?.buffer,
+      });
       const crashed = new Promise((res) => h.once('crash', res));
       crashed.then((e) => log.error('HTTP thread crashed; restarting the HTTP host', { error: e }));
       if (host === undefined) {

@@ -8,6 +8,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { StatsBoard } from '../scheduler/stats.js';
 import type { BlobStore, DeletionQueue, RecordStore } from '../store/types.js';
 
 /** The per-thread face of the limiter actor (src/actors LimiterClient satisfies it). */
@@ -23,6 +24,11 @@ export interface ServiceContext {
   readonly blobs: BlobStore;
   /** The stream service's limiter; undefined in processes that do not run the stream service. */
   readonly limiter: TokenLimiter | undefined;
+  /**
+   * The scheduler's counters and actor tree (shared memory, src/scheduler/stats.ts) when this
+   * process runs the scheduler; undefined otherwise.
+   */
+  readonly schedulerBoard?: StatsBoard | undefined;
   readonly log: Logger;
 }
 

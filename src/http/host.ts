@@ -32,6 +32,8 @@ import { SERVICE_MODULES } from './services.js';
 export interface HttpHostOptions {
   /** The limiter actor's buffer; absent = no limit (benchmarks' "limiter off"). */
   limiterShared?: SharedArrayBuffer;
+  /** The scheduler's stats board (schedulerBoard().buffer) when the process runs it. */
+  schedulerStats?: SharedArrayBuffer;
   /**
    * Extra route modules per service (file URLs of modules exporting `mount: MountService`),
    * mounted in every thread after the service's own routes. @default {}
@@ -100,6 +102,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     services,
     ports: Object.fromEntries(services.map((s) => [s, config.ports[s]])),
     limiterShared: opts.limiterShared,
+    schedulerStats: opts.schedulerStats,
     extraMounts: { ...opts.extraMounts },
     heartbeats: heartbeats.buffer,
   };

@@ -20,6 +20,7 @@ import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import { answerScrapes, type ScrapeEnds } from '../metrics/collect.js';
 import { observeStores } from '../metrics/store.js';
+import { schedulerBoard } from '../scheduler/stats-board.js';
 import { openStores } from '../store/index.js';
 import { type HttpApps, startHttpApps } from './apps.js';
 import { containCrashes, reportCrash } from './common/guard.js';
@@ -33,6 +34,7 @@ export interface HttpThreadData {
   services: ServiceName[];
   ports: Partial<Record<ServiceName, number>>;
   limiterShared: SharedArrayBuffer | undefined;
+  schedulerStats: SharedArrayBuffer | undefined;
   /** Extra modules per service, each exporting `mount: MountService`, mounted after its routes. */
   extraMounts: Partial<Record<ServiceName, string>>;
   events: PortChannelEnd;
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
       queue: stores.queue,
       blobs: stores.blobs,
       limiter,
+      schedulerBoard: data.schedulerStats && schedulerBoard(data.schedulerStats),
       log,
     };
     apps = await startHttpApps(ctx, data.services, {

@@ -28,10 +28,8 @@ import { workerFile } from '../worker-file.js';
 import type { DispatcherApi } from './dispatcher.worker.js';
 import type { BatchReport } from './executor.js';
 import type { ExecutorApi } from './executor.worker.js';
+import { DISPATCHER, EXECUTOR } from './stats-board.js';
 import type { ThreadData } from './thread-data.js';
-
-export const DISPATCHER = 'video-cleanup.dispatcher';
-export const EXECUTOR = 'video-cleanup.executor';
 
 export interface CleanupThreads {
   claim(limit: number): Promise<DeletionRecord[]>;
@@ -53,6 +51,8 @@ export interface CleanupThreadsOptions {
   /** Timeout of an execute call (a whole batch). */
   executeTimeoutMs: number;
   log: Logger;
+  /** Called with the tree whenever it may have changed (start, restart, give-up, each claim). */
+  onTree?(tree: ChildInfo[]): void;
 }
 
 export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
@@ -76,6 +76,7 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
       },
     ],
     onEvent: (e) => {
+      void ready.then(publish, () => {});
       if (e.type === 'restart') {
         log.warn('actor thread replaced', { actor: e.id, exit: describe(e.exit) });
       } else if (e.type === 'gave-up') {
@@ -109,9 +110,18 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
   }
 
   let sup: Supervisor | undefined;
-  ready.then((s) => (sup = s)).catch(() => {});
+  const publish = () => o.onTree?.(sup?.children() ?? []);
+  ready
+    .then((s) => {
+      sup = s;
+      publish();
+    })
+    .catch(() => {});
   return {
-    claim: async (limit) => (await current<DispatcherApi>(DISPATCHER)).api.claim(limit),
+    claim: async (limit) => {
+      publish();
+      return (await current<DispatcherApi>(DISPATCHER)).api.claim(limit);
+    },
     execute: async (batch) => (await current<ExecutorApi>(EXECUTOR)).api.execute(batch),
     tree: () => sup?.children() ?? [],
     failed,

@@ -26,12 +26,17 @@ export {
   type RunnerOptions,
 } from './runner.js';
 export {
-  RUNNER_NAMES,
   type Scheduler,
   type SchedulerDeps,
   type SchedulerStats,
   startScheduler,
 } from './start.js';
-export { COUNTERS, type CounterName, type RunnerCounters, StatsBoard } from './stats.js';
-export { SchedulerStatsClient } from './stats-client.js';
+export {
+  type ActorRow,
+  COUNTERS,
+  type CounterName,
+  type RunnerCounters,
+  StatsBoard,
+} from './stats.js';
+export { ACTOR_NAMES, RUNNER_NAMES, schedulerBoard } from './stats-board.js';
 export { type ScheduledRunner, Ticker, type TickerOptions } from './ticker.js';

@@ -6,20 +6,19 @@
  * Lifecycle: started on return (the actor threads come up in the background; rounds before they
  * are ready end with an error and the next tick retries). `close(deadlineMs)` stops the ticker,
  * lets the batch in hand finish within the deadline, then stops the actor threads (past the
- * deadline they are killed: their tasks die, and the leases expire) and unpublishes the board.
+ * deadline they are killed: their tasks die, and the leases expire).
  * Idempotent. `failed` resolves if the actor supervisor gave up (restart intensity exceeded):
  * the caller escalates (server.ts: its supervisor; the process exits non-zero in the end). The
  * caller keeps ownership of the stores passed in `deps`.
  */
-import type { ChildInfo } from '../actors/index.js';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { DeletionQueue, RecordStore } from '../store/types.js';
 import { startCleanupThreads } from './cleanup-threads.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { sessionPurge } from './session-purge.js';
-import { type RunnerCounters, StatsBoard } from './stats.js';
-import { publishStats } from './stats-client.js';
+import type { ActorRow, RunnerCounters, StatsBoard } from './stats.js';
+import { schedulerBoard } from './stats-board.js';
 import { plainFile } from './thread-data.js';
 import { Ticker } from './ticker.js';
 import { videoCleanupRunner } from './video-cleanup.js';
@@ -30,6 +29,9 @@ export interface SchedulerDeps {
   /** The main thread's deletion queue (not used by the actor threads, which open their own). */
   queue?: DeletionQueue;
   log?: Logger;
+  /** Where counters and the actor tree go (schedulerBoard(); server.ts shares it with the HTTP
+   * threads). @default a board of its own */
+  board?: StatsBoard;
 }
 
 export interface SchedulerStats {
@@ -37,7 +39,7 @@ export interface SchedulerStats {
   owner: string;
   runners: Record<string, RunnerCounters>;
   /** The supervision tree of the actor threads. */
-  actors: ChildInfo[];
+  actors: ActorRow[];
 }
 
 export interface Scheduler {
@@ -53,8 +55,6 @@ export interface Scheduler {
   close(deadlineMs?: number): Promise<boolean>;
 }
 
-export const RUNNER_NAMES = Object.freeze(['video-cleanup', 'session-purge'] as const);
-
 export function startScheduler(
   config: Config,
   deps: SchedulerDeps,
@@ -62,7 +62,7 @@ export function startScheduler(
 ): Scheduler {
   const opts = resolveOptions(config, options);
   const log = deps.log ?? createLogger('scheduler');
-  const board = new StatsBoard(RUNNER_NAMES);
+  const board = deps.board ?? schedulerBoard();
   // An execute call covers the whole batch: tasks are bounded by taskTimeoutMs, queued tasks by
   // the pool size; the margin covers the store writes around them.
   const waves = Math.ceil(opts.batch / opts.poolThreads);
@@ -84,6 +84,7 @@ export function startScheduler(
     periodMs: opts.restartPeriodMs,
     executeTimeoutMs: waves * opts.taskTimeoutMs + 30_000,
     log: log.child('video-cleanup'),
+    onTree: (tree) => board.setActors(tree),
   });
   const cleanup = videoCleanupRunner({ threads, batch: opts.batch, board, row: 0 });
   const purge = sessionPurge({ records: deps.records, board, row: 1, log: log.child('purge') });
@@ -97,7 +98,6 @@ export function startScheduler(
     log,
     runAtStart: opts.runAtStart,
   });
-  const unpublish = publishStats(board, config);
   ticker.start();
   log.info('scheduler started', {
     owner: opts.owner,
@@ -109,7 +109,7 @@ export function startScheduler(
   let closing: Promise<boolean> | undefined;
   return {
     owner: opts.owner,
-    stats: () => ({ owner: opts.owner, runners: board.snapshot(), actors: threads.tree() }),
+    stats: () => ({ owner: opts.owner, runners: board.snapshot(), actors: board.actors() }),
     failed: threads.failed,
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
@@ -120,7 +120,6 @@ export function startScheduler(
           await threads.kill();
           await ticker.stop(deadlineMs);
         }
-        unpublish();
         log.info('scheduler stopped', { owner: opts.owner, finished });
         return finished;
       })();

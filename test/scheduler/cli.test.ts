@@ -34,7 +34,7 @@ describe('video-server start --only scheduler', () => {
     expect(code).toBe(0);
   });
 
-  it('deletes recorded videos and reports the runners on /stats', async () => {
+  it('deletes recorded videos and reports the runners and the actor tree on /stats', async () => {
     const base = server.urls.scheduler!;
     const asked = [await seedVideo(stores), await seedVideo(stores)];
     const kept = await seedVideo(stores);
@@ -50,10 +50,18 @@ describe('video-server start --only scheduler', () => {
     const stats = (await (await fetch(`${base}/stats`, { headers: AUTH })).json()) as {
       queue: { pending: number; dead: number };
       runners: Record<string, Record<string, number>> | null;
+      actors: Array<{ id: string; state: string; thread: number; restarts: number }> | null;
     };
     expect(stats.queue).toEqual({ pending: 0, dead: 0 });
     expect(stats.runners).not.toBeNull();
     expect(stats.runners!['video-cleanup']!.done).toBe(2);
     expect(stats.runners!['session-purge']!.rounds).toBeGreaterThan(0);
+    // The supervision tree, read by the HTTP thread from the scheduler's shared board.
+    expect(stats.actors!.map((a) => [a.id, a.state, a.restarts])).toEqual([
+      ['video-cleanup.dispatcher', 'running', 0],
+      ['video-cleanup.executor', 'running', 0],
+    ]);
+    for (const a of stats.actors!) expect(a.thread).toBeGreaterThan(0);
+    expect(new Set(stats.actors!.map((a) => a.thread)).size).toBe(2);
   });
 });

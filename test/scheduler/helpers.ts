@@ -70,7 +70,7 @@ export async function isIntact(stores: Stores, id: string, comments = 2): Promis
 export async function waitFor(
   what: string,
   check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   everyMs = 25,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,21 +9,24 @@ import type { ServiceContext } from '../../src/http/context.js';
 import { closeApp, loadUws, startHttpApps } from '../../src/http/index.js';
 import { mountScheduler } from '../../src/http/scheduler/index.js';
 import { createLogger } from '../../src/log.js';
-import { type Scheduler, startScheduler } from '../../src/scheduler/index.js';
+import { type Scheduler, schedulerBoard, startScheduler } from '../../src/scheduler/index.js';
 import { openStores } from '../../src/store/index.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 
 const quiet = createLogger('test', 100);
 
-async function serve(env: Record<string, string> = {}) {
+/** `withScheduler`: a stats board shared with an in-process scheduler (as server.ts does). */
+async function serve(env: Record<string, string> = {}, withScheduler = false) {
   const t = await tempConfig(env);
   const stores = await openStores(t.config);
+  const board = withScheduler ? schedulerBoard() : undefined;
   const ctx: ServiceContext = {
     config: t.config,
     records: stores.records,
     queue: stores.queue,
     blobs: stores.blobs,
     limiter: undefined,
+    schedulerBoard: board,
     log: quiet,
   };
   const apps = await startHttpApps(ctx, ['scheduler'], {
@@ -33,17 +36,17 @@ async function serve(env: Record<string, string> = {}) {
   const base = `http://127.0.0.1:${apps.ports.scheduler}`;
   // The token loadConfig generated (all services in this config) or the one given in `env`.
   const auth = { authorization: `Bearer ${t.config.schedulerToken}` };
-  return { ...t, stores, apps, base, auth };
+  return { ...t, stores, board, apps, base, auth };
 }
 
 describe('scheduler service (embedded store)', () => {
   let s: Awaited<ReturnType<typeof serve>>;
   let scheduler: Scheduler;
   beforeAll(async () => {
-    s = await serve();
+    s = await serve({}, true);
     scheduler = startScheduler(
       s.config,
-      { records: s.stores.records, queue: s.stores.queue, log: quiet },
+      { records: s.stores.records, queue: s.stores.queue, board: s.board, log: quiet },
       { poolThreads: 1 },
     );
   });

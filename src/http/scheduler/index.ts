@@ -13,7 +13,6 @@
  * onAborted first and never touches `res` after abort or end.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { SchedulerStatsClient } from '../../scheduler/stats-client.js';
 import { parseUuid } from '../common/ids.js';
 import { inflightOf } from '../common/inflight.js';
 import { exchange } from '../common/respond.js';
@@ -26,7 +25,6 @@ export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
   const { config, queue } = ctx;
   const log = ctx.log.child('scheduler-http');
   const allowed = bearerCheck(config.schedulerToken);
-  const statsClient = new SchedulerStatsClient(config);
   const inflight = inflightOf(app);
 
   /** Common prologue: wrap, count, authorize. Returns undefined when already answered. */
@@ -71,8 +69,15 @@ export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
   app.get('/stats', (res, req) => {
     const ex = begin(res, req);
     if (!ex) return;
-    Promise.all([queue.countDeletions(), statsClient.board()]).then(
-      ([queue, board]) => ex.json(200, { queue, runners: board ? board.snapshot() : null }),
+    const board = ctx.schedulerBoard;
+    queue.countDeletions().then(
+      (counts) =>
+        ex.json(200, {
+          queue: counts,
+          runners: board ? board.snapshot() : null,
+          // The supervision tree: each actor's thread, state and restart count.
+          actors: board ? board.actors() : null,
+        }),
       (err) => {
         log.error('could not read the deletion queue', { error: err });
         ex.error('dbFailed');
