@@ -280,3 +280,5 @@ ${machine()}
 await main();
 // Blob stores side by side (fs, GridFS, S3) and nodes behind nginx: bench/http/blob-stores.ts.
 if (process.env.BENCH_BLOBS !== '0') await blobStoreBench();
+// Issue 10's row: download latency during a sign-in flood (its own module and result file).
+await (await import('./flood.js')).main();
