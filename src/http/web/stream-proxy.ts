@@ -21,6 +21,7 @@ import { type Exchange, exchange, statusLine } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { sendBody } from '../stream/send-body.js';
 import { readCookie } from './cookies.js';
+import { mountTusProxy } from './tus-proxy.js';
 
 const FORWARD_REQUEST = [
   'range',
@@ -165,4 +166,5 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
   app.get('/posters/:vid', download(false, 'posters'));
   app.head('/posters/:vid', download(true, 'posters'));
   app.post('/upload/:vid', upload);
+  mountTusProxy(app, ctx, streamUrl, agent);
 }
