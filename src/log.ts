@@ -19,6 +19,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { threadId } from 'node:worker_threads';
 import pino from 'pino';
+import { LineBuffer } from './log-buffer.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -76,7 +77,9 @@ function mixin(): Record<string, unknown> {
   return r ? { reqId: r.reqId } : {};
 }
 
-let root: pino.Logger | undefined;
+/** Per thread: the synchronous root, and the buffered one (log-buffer.ts) for the access log. */
+const roots: { sync?: pino.Logger; buffered?: pino.Logger } = {};
+let sharedBuffer: LineBuffer | undefined;
 
 function prettyStream(): pino.DestinationStream | undefined {
   try {
@@ -89,13 +92,16 @@ function prettyStream(): pino.DestinationStream | undefined {
   }
 }
 
-function rootLogger(): pino.Logger {
-  if (root) return root;
+function rootLogger(buffered: boolean): pino.Logger {
+  const kind = buffered ? 'buffered' : 'sync';
+  const existing = roots[kind];
+  if (existing) return existing;
   const level = parseLogLevel(process.env.LOG_LEVEL) ?? 'info';
   const wantPretty = parseLogFormat(process.env.LOG_FORMAT) === 'pretty';
   const pretty = wantPretty ? prettyStream() : undefined;
-  const dest = pretty ?? pino.destination({ dest: 1, sync: true });
-  root = pino(
+  if (buffered) sharedBuffer ??= new LineBuffer(1);
+  const dest = pretty ?? (buffered ? sharedBuffer! : pino.destination({ dest: 1, sync: true }));
+  const root = pino(
     {
       level,
       base: { pid: process.pid, thread: threadId },
@@ -104,8 +110,9 @@ function rootLogger(): pino.Logger {
     },
     dest,
   );
-  if (wantPretty && !pretty)
+  if (wantPretty && !pretty && !buffered)
     root.warn({ scope: 'log' }, 'LOG_FORMAT=pretty needs pino-pretty; logging JSON');
+  roots[kind] = root;
   return root;
 }
 
@@ -126,7 +133,13 @@ function withErrors(fields: Record<string, unknown>): Record<string, unknown> {
   return fields;
 }
 
-function wrap(p: pino.Logger, scope: string, bound: Record<string, unknown>): Logger {
+interface Origin {
+  scope: string;
+  bound: Record<string, unknown>;
+  buffered: boolean;
+}
+
+function wrap(p: pino.Logger, o: Origin): Logger {
   const emit =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (msg: string, fields?: Record<string, unknown>) => {
@@ -139,24 +152,47 @@ function wrap(p: pino.Logger, scope: string, bound: Record<string, unknown>): Lo
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    child: (s) => make(`${scope}.${s}`, bound, p.level as LogLevel),
-    bind: (fields) => make(scope, { ...bound, ...fields }, p.level as LogLevel),
+    child: (s) => make({ ...o, scope: `${o.scope}.${s}` }, p.level as LogLevel),
+    bind: (fields) => make({ ...o, bound: { ...o.bound, ...fields } }, p.level as LogLevel),
   };
 }
 
-function make(scope: string, bound: Record<string, unknown>, level?: LogLevel): Logger {
-  const r = rootLogger();
-  const p = r.child({ scope, ...withErrors(bound) });
+function make(o: Origin, level?: LogLevel): Logger {
+  const r = rootLogger(o.buffered);
+  const p = r.child({ scope: o.scope, ...withErrors(o.bound) });
   if (level && level !== r.level) p.level = level;
-  return wrap(p, scope, bound);
+  return wrap(p, o);
+}
+
+/**
+ * The thread's buffered line destination for hand-serialized high-volume lines at `level`:
+ * null when `level` is below LOG_LEVEL (write nothing), undefined when lines must go through a
+ * Logger instead (LOG_FORMAT=pretty).
+ */
+export function bufferedSink(level: Exclude<LogLevel, 'silent'>): LineBuffer | null | undefined {
+  const root = rootLogger(true);
+  if (!root.isLevelEnabled(level)) return null;
+  return parseLogFormat(process.env.LOG_FORMAT) === 'pretty' ? undefined : sharedBuffer;
+}
+
+export interface LoggerOptions {
+  /**
+   * Batch lines (whole lines, ≤ 4 KiB per write, flushed every 100 ms and at exit; log-buffer.ts)
+   * instead of one write per line. For high-volume lines such as the access log. @default false
+   */
+  buffered?: boolean;
 }
 
 /**
  * A logger for `scope` in this thread. `min` overrides `LOG_LEVEL` for this logger and its
  * children (a level name, or the old numeric thresholds 10/20/30/40/100).
  */
-export function createLogger(scope: string, min?: LogLevel | number): Logger {
+export function createLogger(
+  scope: string,
+  min?: LogLevel | number,
+  options: LoggerOptions = {},
+): Logger {
   const level = typeof min === 'number' ? NUMERIC[min] : min;
   if (typeof min === 'number' && !level) throw new RangeError(`createLogger: unknown level ${min}`);
-  return make(scope, {}, level);
+  return make({ scope, bound: {}, buffered: options.buffered === true }, level);
 }

@@ -14,6 +14,7 @@ import { LimiterClient, spawnLimiter } from '../../src/actors/index.js';
 import { machine } from '../channels/machine.js';
 import { blobStoreBench } from './blob-stores.js';
 import { benchFixture, FILE_BYTES } from './fixture.js';
+import { opsCost } from './ops.js';
 import { goTarget, nginxTarget, nodeTarget, type Target, uwsTarget } from './targets.js';
 import { type WrkResult, wrk } from './wrk.js';
 
@@ -282,3 +283,5 @@ await main();
 if (process.env.BENCH_BLOBS !== '0') await blobStoreBench();
 // Issue 10's row: download latency during a sign-in flood (its own module and result file).
 await (await import('./flood.js')).main();
+// Issue 14: the same server with metrics + access log on vs off (bench/http/ops.ts).
+await opsCost();

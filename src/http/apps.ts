@@ -8,6 +8,7 @@
  */
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { ServiceName } from '../config.js';
+import { createLogger } from '../log.js';
 import { ListenError, ServiceMissingError } from './common/errors.js';
 import { guardApp } from './common/guard.js';
 import { type Heartbeats, mountHealth } from './common/health.js';
@@ -94,7 +95,8 @@ export async function startHttpApps(
   );
   const running: Running[] = [];
   let draining = false;
-  const accessLog = ctx.log.child('access');
+  // High volume: batched writes of whole lines (src/log-buffer.ts), not one write per request.
+  const accessLog = createLogger('access', undefined, { buffered: true });
   const ports: Partial<Record<ServiceName, number>> = {};
   const closeAll = () => {
     for (const r of running) {
@@ -112,7 +114,12 @@ export async function startHttpApps(
       // Health first and unobserved (probes stay out of the access log and request metrics);
       // then every later route is observed (outermost: its request id is set before the guard).
       mountHealth(app, ctx, { service, heartbeats: options.heartbeats, draining: () => draining });
-      observeApp(raw, { service, accessLog: ctx.config.accessLog, log: accessLog });
+      observeApp(raw, {
+        service,
+        accessLog: ctx.config.accessLog,
+        metrics: ctx.config.metricsPort !== 0,
+        log: accessLog,
+      });
       await mount(app, ctx);
       mountNotFound(app);
       const wanted = options.ports[service] ?? 0;

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
   // Readiness turns 503 first; listeners close only after the grace period, so a load balancer
   // sees "not ready" and stops sending before connections are refused.
   apps.drain();
+  log.info('draining: not ready', { graceMs: value?.graceMs ?? 0, deadlineMs: value?.deadlineMs });
   if (value?.graceMs) await sleep(value.graceMs);
   await apps.close(value?.deadlineMs ?? 0);
   stopScrapes.abort();

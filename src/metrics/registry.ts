@@ -12,20 +12,16 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HttpStats } from './http-stats.js';
 
-/** Seconds; from a cached 404 (~50 µs) to a long stream. */
-const DURATION_BUCKETS = Object.freeze([
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60,
-]);
 const STORE_BUCKETS = Object.freeze([
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2,
 ]);
 
 export interface ThreadMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'service' | 'route' | 'method' | 'status'>;
-  readonly responseBytes: Counter<'service' | 'route'>;
-  readonly duration: Histogram<'service' | 'route'>;
+  /** Requests, response bytes and durations per route (http-stats.ts). */
+  readonly http: HttpStats;
   readonly uploadBytes: Counter;
   readonly uploadFailures: Counter;
   readonly storeOps: Histogram<'store' | 'op' | 'outcome'>;
@@ -52,25 +48,7 @@ function define(): ThreadMetrics {
   });
   return {
     registry,
-    requests: new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by service, route pattern, method and status',
-      labelNames: ['service', 'route', 'method', 'status'],
-      registers,
-    }),
-    responseBytes: new Counter({
-      name: 'http_response_bytes_total',
-      help: 'Response body bytes sent (as declared by the response length)',
-      labelNames: ['service', 'route'],
-      registers,
-    }),
-    duration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from the request to the end of its response',
-      labelNames: ['service', 'route'],
-      buckets: [...DURATION_BUCKETS],
-      registers,
-    }),
+    http: new HttpStats(registry),
     uploadBytes: new Counter({
       name: 'upload_bytes_total',
       help: 'Bytes of video stored by completed uploads (stream and web ports)',

@@ -43,7 +43,7 @@ async function readyBecomes(base: string, want: number, timeoutMs: number) {
 }
 
 describe('health', () => {
-  it('every service answers live and ready with JSON detail', async () => {
+  it('every service answers live and ready with JSON detail', { timeout: 120_000 }, async () => {
     const s = await startTestServer({ env: { HTTP_THREADS: '2' } });
     cleanups.push(() => s.stop());
     for (const [service, url] of Object.entries(s.urls)) {
@@ -60,7 +60,9 @@ describe('health', () => {
     }
   });
 
-  it('ready is 503 while the MongoDB-wire server is down and 200 when it is back', async () => {
+  it('ready is 503 while the MongoDB-wire server is down and 200 when it is back', {
+    timeout: 300_000,
+  }, async () => {
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), 'ops-mongo-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -85,7 +87,9 @@ describe('health', () => {
     expect(up.body).toMatchObject({ status: 'ready', checks: { records: { ok: true } } });
   });
 
-  it('SIGTERM turns ready 503 while an in-flight download finishes whole', async () => {
+  it('SIGTERM turns ready 503 while an in-flight download finishes whole', {
+    timeout: 120_000,
+  }, async () => {
     const s = await startTestServer({
       only: 'api,stream',
       env: { SHUTDOWN_GRACE_MS: '500', LOG_LEVEL: 'info' },
@@ -134,7 +138,8 @@ describe('health', () => {
     download.pause();
 
     s.child.kill('SIGTERM');
-    await s.waitForLine((l) => l.msg === 'shutting down');
+    // The HTTP thread says when it has turned not-ready (SIGTERM reaches it through the host).
+    await s.waitForLine((l) => l.msg === 'draining: not ready');
     const draining = await health(stream, 'ready', agent);
     expect(draining.status).toBe(503);
     expect(draining.body).toMatchObject({ status: 'not ready', draining: true });

@@ -51,7 +51,9 @@ async function userWithVideo(api: string, name: string) {
 }
 
 describe('logs', () => {
-  it('every line of a full server run is JSON, worker threads included', async () => {
+  it('every line of a full server run is JSON, worker threads included', {
+    timeout: 120_000,
+  }, async () => {
     const s = await start({ env: { LOG_LEVEL: 'debug', HTTP_THREADS: '2' } });
     const api = s.urls.api!;
     await userWithVideo(api, 'ops-json');
@@ -75,7 +77,9 @@ describe('logs', () => {
     expect(threads.size).toBeGreaterThan(1);
   });
 
-  it('a given request id is returned, in the access line, and in the scheduler line it caused', async () => {
+  it('a given request id is returned, in the access line, and in the scheduler line it caused', {
+    timeout: 120_000,
+  }, async () => {
     const token = { SCHEDULER_TOKEN: 'ops-scheduler-token' };
     const back = await start({ only: 'scheduler', env: { LOG_LEVEL: 'info', ...token } });
     const front = await start({

@@ -85,7 +85,9 @@ describe('metrics', () => {
     expect(total(families, 'metrics_scrape_missing_threads')).toBe(0);
   });
 
-  it('1,000 requests over both threads → the scrape counts 1,000', async () => {
+  it('1,000 requests over both threads → the scrape counts 1,000', {
+    timeout: 120_000,
+  }, async () => {
     const beforeAll404 = await scrape(metrics);
     const before = total(beforeAll404, 'http_requests_total', { service: 'api', status: '404' });
     const url = `${s.urls.api}/ops-metrics-missing`;
@@ -111,7 +113,7 @@ describe('metrics', () => {
     expect(bytes(families) - bytes(beforeAll404)).toBe(1000 * NOT_FOUND_BYTES);
   });
 
-  it('a 429 and a deletion move their counters', async () => {
+  it('a 429 and a deletion move their counters', { timeout: 120_000 }, async () => {
     const { sid, vid } = await userWithVideo('ops-metrics');
     const before = await scrape(metrics);
 

@@ -20,7 +20,9 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { type Logger, type RequestScope, withRequest } from '../../log.js';
+import type { RouteStats } from '../../metrics/http-stats.js';
 import { threadMetrics } from '../../metrics/registry.js';
+import { type AccessFields, accessLogWriter } from './access-log.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
@@ -29,6 +31,8 @@ export interface ObserveOptions {
   service: string;
   /** One info line per request (`ACCESS_LOG`). */
   accessLog: boolean;
+  /** Count requests in the thread's registry (off when nothing can scrape: METRICS_PORT=0). */
+  metrics: boolean;
   log: Logger;
 }
 
@@ -36,8 +40,10 @@ export interface ObserveOptions {
 interface RouteInfo {
   service: string;
   route: string;
-  accessLog: boolean;
-  log: Logger;
+  /** Undefined when the access log is off. */
+  access: ((f: AccessFields) => void) | undefined;
+  /** Undefined when metrics are off. */
+  stats: RouteStats | undefined;
 }
 
 interface State {
@@ -62,22 +68,16 @@ function finish(st: State, aborted: boolean): void {
   const { info } = st;
   const seconds = (performance.now() - st.start) / 1000;
   const status = aborted ? 499 : st.status;
-  const m = threadMetrics();
-  m.requests.inc({ service: info.service, route: info.route, method: st.method, status });
-  if (st.bytes > 0) m.responseBytes.inc({ service: info.service, route: info.route }, st.bytes);
-  m.duration.observe({ service: info.service, route: info.route }, seconds);
-  if (info.accessLog) {
-    info.log.info('request', {
-      reqId: st.scope.reqId,
-      method: st.method,
-      route: info.route,
-      status,
-      bytes: st.bytes,
-      ms: Math.round(seconds * 1e5) / 100,
-      user: st.scope.user ?? null,
-      ...(aborted ? { aborted: true } : {}),
-    });
-  }
+  info.stats?.record(st.method, status, st.bytes, seconds);
+  info.access?.({
+    reqId: st.scope.reqId,
+    method: st.method,
+    status,
+    bytes: st.bytes,
+    seconds,
+    user: st.scope.user,
+    aborted,
+  });
 }
 
 let patched = false;
@@ -171,8 +171,14 @@ export function observeApp(app: TemplatedApp, options: ObserveOptions): Template
   const target = app as unknown as Record<string, (p: string, h: Handler) => TemplatedApp>;
   for (const method of METHODS) {
     const original = target[method]!.bind(app);
-    target[method] = (pattern: string, handler: Handler) =>
-      original(pattern, wrap({ ...options, route: pattern }, handler));
+    target[method] = (pattern: string, handler: Handler) => {
+      const stats = options.metrics
+        ? threadMetrics().http.route(options.service, pattern)
+        : undefined;
+      const { service, accessLog, log } = options;
+      const access = accessLog ? accessLogWriter(service, pattern, log) : undefined;
+      return original(pattern, wrap({ service, route: pattern, access, stats }, handler));
+    };
   }
   return app;
 }

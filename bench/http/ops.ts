@@ -1,0 +1,163 @@
+/**
+ * Issue 14's cost check: the real `video-server start --only stream` (one HTTP thread) with
+ * metrics and the access log ON (METRICS_PORT set, ACCESS_LOG=on, LOG_LEVEL=info, stdout to a
+ * file as a log shipper would read it) vs OFF (METRICS_PORT=0, ACCESS_LOG=off). Request ids are
+ * on in both (they cannot be turned off). wrk drives the 404 workload (the cheapest request, so
+ * the largest relative cost) and the 1-byte range; rounds are interleaved and medians compared,
+ * wall clock and per CPU-second of the server process. Goal: ≤ 5% on the 404 workload.
+ *
+ * `npm run bench:http` runs it last (one line in run.ts); alone: `npx tsx bench/http/ops.ts`.
+ * Writes bench/results/http-ops.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine } from '../channels/machine.js';
+import { processTreeCpu } from './cpu.js';
+import { benchFixture } from './fixture.js';
+import { wrk } from './wrk.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+interface Server {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  logFile: string;
+}
+
+async function startServer(
+  name: string,
+  tmp: string,
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<Server> {
+  const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
+  const out = await open(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', 'stream'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
+      stdio: ['ignore', out.fd, 'inherit'],
+    },
+  );
+  await out.close();
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const text = await readFile(logFile, 'utf8');
+    const m = /"service":"stream","url":"([^"]+)"/.exec(text);
+    if (m) return { name, url: m[1]!, child, logFile };
+    if (child.exitCode !== null) throw new Error(`${name} exited:\n${text}`);
+    if (Date.now() > until) throw new Error(`${name} did not start:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function stop(s: Server): Promise<void> {
+  return new Promise((r) => {
+    if (s.child.exitCode !== null) return r();
+    s.child.once('exit', () => r());
+    s.child.kill('SIGTERM');
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function opsCost(): Promise<void> {
+  const { tmp, config, vid } = await benchFixture();
+  const metricsPort = String(20_000 + Math.floor(Math.random() * 20_000));
+  const servers: Server[] = [];
+  const workloads = [
+    { name: 'GET unknown id (404)', path: () => `/videos/${randomUUID()}`, lua: '' },
+    {
+      name: 'GET 1-byte range (206)',
+      path: () => `/videos/${vid}`,
+      lua: 'wrk.headers["Range"] = "bytes=0-0"\n',
+    },
+  ];
+  const rows: string[] = [];
+  try {
+    servers.push(
+      await startServer('ops on', tmp, config.dataDir, {
+        METRICS_PORT: metricsPort,
+        ACCESS_LOG: 'on',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '0',
+      }),
+      await startServer('ops off', tmp, config.dataDir, {
+        METRICS_PORT: '0',
+        ACCESS_LOG: 'off',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '0',
+      }),
+    );
+    for (const s of servers) {
+      await wrk(tmp, { url: `${s.url}/videos/${vid}`, lua: '', connections: 4, seconds: 1 });
+    }
+    for (const wl of workloads) {
+      const wall = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+      const perCpu = new Map<string, number[]>(servers.map((s) => [s.name, []]));
+      const loads: string[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate which one goes first, so drift does not favour either.
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        for (const s of order) {
+          const c0 = processTreeCpu(s.child.pid!);
+          const r = await wrk(tmp, {
+            url: `${s.url}${wl.path()}`,
+            lua: wl.lua,
+            connections: 32,
+            seconds: SECONDS,
+          });
+          const cpu = processTreeCpu(s.child.pid!) - c0;
+          wall.get(s.name)!.push(r.rps);
+          perCpu.get(s.name)!.push(r.requests / cpu);
+        }
+        loads.push(loadavg()[0]!.toFixed(1));
+      }
+      const on = median(wall.get('ops on')!);
+      const off = median(wall.get('ops off')!);
+      const cOn = median(perCpu.get('ops on')!);
+      const cOff = median(perCpu.get('ops off')!);
+      const cost = (a: number, b: number) => `${(((b - a) / b) * 100).toFixed(1)}%`;
+      const row = `| ${wl.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} | ${Math.round(cOn)} | ${Math.round(cOff)} | ${cost(cOn, cOff)} | ${loads.join(', ')} |`;
+      console.log(row);
+      rows.push(row);
+    }
+  } finally {
+    for (const s of servers) await stop(s);
+    const lines = servers.length ? (await readFile(servers[0]!.logFile, 'utf8')).split('\n') : [];
+    console.log(`ops on wrote ${lines.length} log lines`);
+    await rm(tmp, { recursive: true, force: true });
+  }
+  const md = `# Cost of metrics + access log (issue 14)
+
+\`npm run bench:http\` (last step) or \`npx tsx bench/http/ops.ts\`: the real server
+(\`video-server start --only stream\`, one HTTP thread) twice — **on**: METRICS_PORT set,
+ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off.
+Request ids are on in both. wrk, 1 thread, 32 connections, median of ${ROUNDS} interleaved
+${SECONDS} s runs per cell (the order alternates each round). Cost = (off − on) ÷ off; goal ≤ 5%
+on the 404 workload. Per CPU-second = requests ÷ CPU time of the server process in that run.
+
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Machine (shared with other jobs while this ran — expect noise of several percent):
+
+${machine()}
+`;
+  await writeFile(join(ROOT, 'bench', 'results', 'http-ops.md'), md);
+  console.log('wrote bench/results/http-ops.md');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  await opsCost();
+}
