@@ -4,10 +4,11 @@
  * 503 while an in-flight download still finishes whole.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../helpers/server.js';
 import { type DevMongo, startDevMongo } from '../setup/mongo-dev-server.js';
@@ -114,10 +115,12 @@ describe('health', () => {
       headers: { ...json, 'x-session-id': sid },
       body: JSON.stringify({ author_id: me.id, name: 'drain' }),
     }).then((r) => r.json() as Promise<{ id: string }>);
-    // 16 MiB that sniffs as webm: far more than the socket buffers hold while we do not read.
-    const body = Buffer.alloc(16 * 1024 * 1024, 7);
-    Buffer.from([0x1a, 0x45, 0xdf, 0xa3]).copy(body, 0);
-    body.write('webm', 8, 'latin1');
+    // A real webm (uploads are probed) padded to 16 MiB: far more than the socket buffers hold
+    // while we do not read.
+    const sample = await readFile(
+      fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url)),
+    );
+    const body = Buffer.concat([sample, Buffer.alloc(16 * 1024 * 1024 - sample.length)]);
     const up = await fetch(`${stream}/upload/${video.id}`, {
       method: 'POST',
       headers: { 'x-session-id': sid, 'content-type': 'video/webm' },
