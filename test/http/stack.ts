@@ -37,6 +37,8 @@ export interface Stack {
 export interface StackOptions {
   maxConns?: number;
   maxUploadBytes?: number;
+  /** USER_QUOTA_BYTES. @default the configuration's default */
+  userQuotaBytes?: number;
   /** false = no limiter (ctx.limiter undefined). @default true */
   limiter?: boolean;
 }
@@ -50,6 +52,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     httpThreads: 1,
     maxConns: options.maxConns ?? 64,
     maxUploadBytes: options.maxUploadBytes ?? 64 * 1024 * 1024,
+    ...(options.userQuotaBytes === undefined ? {} : { userQuotaBytes: options.userQuotaBytes }),
   });
   const stores = await openStores(config);
   let limiterRef: LimiterRef | undefined;

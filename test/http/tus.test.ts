@@ -16,7 +16,7 @@ let s: Stack;
 let sample: Buffer;
 
 beforeAll(async () => {
-  s = await startStack({ maxUploadBytes: 4 * 1024 * 1024 });
+  s = await startStack({ maxUploadBytes: 4 * 1024 * 1024, userQuotaBytes: 3 * 1024 * 1024 });
   sample = await readFile(SAMPLE);
 });
 afterAll(async () => {
@@ -40,6 +40,10 @@ describe('tus creation', () => {
     expect((await tusCreate(s.url, sessionId, 10, undefined)).status).toBe(400);
     const big = await tusCreate(s.url, sessionId, 4 * 1024 * 1024 + 1, vid);
     expect(big.status).toBe(413);
+    // Within MAX_UPLOAD_BYTES (4 MiB) but beyond this user's quota (3 MiB).
+    const overQuota = await tusCreate(s.url, sessionId, 3 * 1024 * 1024 + 1, vid);
+    expect(overQuota.status).toBe(413);
+    expect(JSON.parse(overQuota.body).error_code).toBe('013');
     const ok = await tusCreate(s.url, sessionId, 10, vid);
     expect(ok.status).toBe(201);
     const location = ok.headers.location as string;

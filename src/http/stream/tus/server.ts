@@ -4,7 +4,7 @@
  * - creation (POST) needs a live session (X-Session-Id; the web origin puts its cookie there) and
  *   `Upload-Metadata` `video_id` naming an active video record of that user (401/404/403), and an
  *   `Upload-Length` within MAX_UPLOAD_BYTES (413); the user id is recorded in the upload's
- *   metadata;
+ *   metadata; a declared length beyond the owner's USER_QUOTA_BYTES is 413 too;
  * - every later request (HEAD for the offset, PATCH, DELETE) needs a session of that same user;
  *   anyone else gets 404, so upload ids cannot be probed;
  * - on completion the bytes become the video's blob (finish.ts); GET is not served (the video is
@@ -20,6 +20,7 @@ import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
 import { HttpError } from '../../common/errors.js';
 import { parseUuid } from '../../common/ids.js';
 import { sessionFrom } from '../../common/session.js';
+import { usageOf } from '../../common/usage.js';
 import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
 import { finishTusUpload } from './finish.js';
@@ -68,6 +69,12 @@ export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions
       if (!video) throw refusal(new HttpError('notFound', 'Video not found'));
       if (video.authorId !== session.userId) {
         throw refusal(new HttpError('forbidden', 'Not the owner of this video'));
+      }
+      // The owner's storage quota, as for multipart uploads (a re-upload's old bytes excluded).
+      const left =
+        ctx.config.userQuotaBytes - (await usageOf(ctx.records, ctx.blobs, session.userId, vid));
+      if (upload.size !== undefined && upload.size > left) {
+        throw refusal(new HttpError('quotaExceeded'));
       }
       return { metadata: { ...upload.metadata, video_id: vid, user_id: session.userId } };
     },
