@@ -6,6 +6,7 @@ import {
   LimiterClient,
   LimiterOverReleaseError,
   type LimiterRef,
+  reclaimHolder,
   spawnLimiter,
 } from '../../src/actors/index.js';
 import { workerFile } from '../../src/worker-file.js';
@@ -143,5 +144,26 @@ describe('LimiterActor', () => {
     const stats = await limiter.stats();
     expect(stats.inUse).toBe(0);
     expect(stats.granted + stats.rejected).toBe(4_000_000);
+  });
+});
+
+describe("holder slots (a dead thread's tokens come back)", () => {
+  it('reclaimHolder returns exactly what one client holds, frees its slot, leaves others alone', async () => {
+    limiter = await spawnLimiter({ capacity: 10 });
+    const gone = new LimiterClient(limiter.shared);
+    const alive = new LimiterClient(limiter.shared);
+    expect(gone.slot).not.toBe(alive.slot);
+    for (let i = 0; i < 3; i++) expect(gone.tryAcquire()).toBe(true);
+    gone.release(); // holds 2 now
+    expect(alive.tryAcquire()).toBe(true);
+    expect(alive.inUse()).toBe(3);
+    expect(reclaimHolder(limiter.shared, gone.slot)).toBe(2);
+    expect(alive.inUse()).toBe(1); // only the survivor's token is still out
+    expect(reclaimHolder(limiter.shared, gone.slot)).toBe(0); // idempotent
+    const next = new LimiterClient(limiter.shared);
+    expect(next.slot).toBe(gone.slot); // the freed slot is claimed again
+    alive.release();
+    expect(alive.inUse()).toBe(0);
+    expect(reclaimHolder(limiter.shared, -1)).toBe(0); // a client without a slot: nothing
   });
 });
