@@ -18,6 +18,16 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { fakeMp4 } from '../http/stack.js';
 
 const QUOTA = 600_000;
+const TOKEN = randomBytes(16).toString('hex');
+
+/** The scheduler's `/stats` (it always wants its bearer token). */
+async function schedulerStats(): Promise<SchedulerStats> {
+  const r = await fetch(`${srv.urls.scheduler}/stats`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(r.status).toBe(200);
+  return (await r.json()) as SchedulerStats;
+}
 
 interface SchedulerStats {
   queue: { pending: number };
@@ -47,7 +57,11 @@ beforeAll(async () => {
     dataDir: mnt,
     keepData: true,
     only: 'api,stream,scheduler',
-    env: { USER_QUOTA_BYTES: String(QUOTA), SCHEDULER_INTERVAL_MS: '2000' },
+    env: {
+      USER_QUOTA_BYTES: String(QUOTA),
+      SCHEDULER_INTERVAL_MS: '2000',
+      SCHEDULER_TOKEN: TOKEN,
+    },
   });
 });
 afterAll(async () => {
@@ -119,8 +133,7 @@ describe('disk full and quota', () => {
   it('disk full: upload → 507 "012", temp removed; db writes → 503 "011"; reads served', async () => {
     if (!mounted) return;
     const vid = (globalThis as { vid?: string }).vid!;
-    const pending = async () =>
-      ((await (await fetch(`${srv.urls.scheduler}/stats`)).json()) as SchedulerStats).queue.pending;
+    const pending = async () => (await schedulerStats()).queue.pending;
     // A deletion waits for the scheduler (it ticks every 2 s; the fill below takes milliseconds).
     const doomed = await newVideo();
     const del = await call('DELETE', `/user/${name}/videos/${doomed}`, undefined, sid);
@@ -160,10 +173,7 @@ describe('disk full and quota', () => {
       expect((await call('GET', `/user/${name}`, undefined, sid)).status).toBe(200);
       // The scheduler (main thread) cannot claim the pending deletion: its rounds end on an
       // error and the process stays up (lmdb-js's stray rejection used to end it).
-      const cleanup = async () =>
-        ((await (await fetch(`${srv.urls.scheduler}/stats`)).json()) as SchedulerStats).runners[
-          'video-cleanup'
-        ]!;
+      const cleanup = async () => (await schedulerStats()).runners['video-cleanup']!;
       expect(await pending()).toBe(1);
       const errorsAtFull = (await cleanup()).roundErrors;
       const until = Date.now() + 60_000;

@@ -9,7 +9,8 @@
  *     starts carry it: `process.on('uncaughtException' | 'unhandledRejection')` (installed by the
  *     thread entry with `containCrashes`) can name the request and answer it;
  *   - re-entered around the callbacks uWS calls later from native code (`onData`, `onWritable`,
- *     `onAborted`), which would otherwise run with no context; those are also try/caught.
+ *     `onAborted`), which would otherwise run with no context; those are also try/caught (the
+ *     response prototype is patched once per thread; the record rides on the response).
  * The Exchange created for the request attaches itself (`attachExchange`), so a crash is answered
  * through it: 500 JSON and close when no status line was written yet (`writeStatus` is watched),
  * a dropped connection otherwise; its close listeners then return the limiter token as usual.
@@ -35,6 +36,7 @@ export class RequestRecord {
     readonly method: string,
     readonly url: string,
     readonly res: HttpResponse,
+    readonly log: Logger,
   ) {}
 }
 
@@ -112,7 +114,6 @@ export function reportCrash(
 let crashHook: ((err: unknown, request: RequestRecord | undefined) => void) | undefined;
 
 function wrapCallback<A extends unknown[], R>(
-  log: Logger,
   r: RequestRecord,
   fn: (...args: A) => R,
 ): (...args: A) => R {
@@ -121,11 +122,38 @@ function wrapCallback<A extends unknown[], R>(
       try {
         return fn(...args);
       } catch (err) {
-        reportCrash(log, err, r);
+        reportCrash(r.log, err, r);
         // onWritable wants a boolean: "done with this chunk" stops the retries.
         return true as R;
       }
     });
+}
+
+const RECORD = Symbol('guard.request');
+type Guarded = HttpResponse & { [RECORD]?: RequestRecord };
+const patched = new WeakSet<object>();
+
+/**
+ * Once per response prototype (uWS responses of a thread share one): callbacks registered on a
+ * guarded response run inside its record, and its first status line is noted. Responses without
+ * a record (not from a guarded app) pay one property read.
+ */
+function patchPrototype(proto: Record<string, unknown>): void {
+  if (patched.has(proto)) return;
+  patched.add(proto);
+  const writeStatus = proto.writeStatus as (this: Guarded, s: string) => HttpResponse;
+  proto.writeStatus = function (this: Guarded, status: string) {
+    const r = this[RECORD];
+    if (r) r.started = true;
+    return writeStatus.call(this, status);
+  };
+  for (const name of ['onData', 'onWritable', 'onAborted'] as const) {
+    const register = proto[name] as (this: Guarded, fn: unknown) => HttpResponse;
+    proto[name] = function (this: Guarded, fn: (...a: unknown[]) => unknown) {
+      const r = this[RECORD];
+      return register.call(this, r ? wrapCallback(r, fn) : fn);
+    };
+  }
 }
 
 function guardHandler(
@@ -142,17 +170,9 @@ function guardHandler(
         .end(JSON.stringify(new HttpError('badRequest', problem).toJSON()), true);
       return;
     }
-    const r = new RequestRecord(req.getMethod(), req.getUrl(), res);
-    const writeStatus = res.writeStatus;
-    res.writeStatus = (status) => {
-      r.started = true;
-      return writeStatus.call(res, status);
-    };
-    for (const name of ['onData', 'onWritable', 'onAborted'] as const) {
-      const register = res[name] as (fn: (...a: never[]) => unknown) => HttpResponse;
-      (res as unknown as Record<string, unknown>)[name] = (fn: (...a: never[]) => unknown) =>
-        register.call(res, wrapCallback(log, r, fn));
-    }
+    patchPrototype(Object.getPrototypeOf(res) as Record<string, unknown>);
+    const r = new RequestRecord(req.getMethod(), req.getUrl(), res, log);
+    (res as Guarded)[RECORD] = r;
     current.run(r, () => {
       try {
         handler(res, req);
