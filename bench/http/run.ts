@@ -270,7 +270,9 @@ ${goals}
 
 ${limiterLine} The "limiter cost" column compares whole-server runs and mostly shows noise.
 ${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
-Machine (shared with other jobs while this ran — expect noise of several percent):
+Machine (shared with seven other engineers' jobs while this ran: see the load column — on 2
+cores a load of N leaves each runnable process about 2/N of a core, so wall-clock figures swing
+by several times between rounds; the per-CPU-second table is the steadier one):
 
 ${machine()}
 `;
