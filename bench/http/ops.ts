@@ -91,6 +91,12 @@ export async function opsCost(): Promise<void> {
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '0',
       }),
+      await startServer('access log only', tmp, config.dataDir, {
+        METRICS_PORT: '0',
+        ACCESS_LOG: 'on',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '0',
+      }),
       await startServer('ops off', tmp, config.dataDir, {
         METRICS_PORT: '0',
         ACCESS_LOG: 'off',
@@ -106,7 +112,7 @@ export async function opsCost(): Promise<void> {
       const perCpu = new Map<string, number[]>(servers.map((s) => [s.name, []]));
       const loads: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        // Alternate which one goes first, so drift does not favour either.
+        // Alternate the order, so drift does not favour any of them.
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const s of order) {
           const c0 = processTreeCpu(s.child.pid!);
@@ -126,8 +132,9 @@ export async function opsCost(): Promise<void> {
       const off = median(wall.get('ops off')!);
       const cOn = median(perCpu.get('ops on')!);
       const cOff = median(perCpu.get('ops off')!);
+      const cLog = median(perCpu.get('access log only')!);
       const cost = (a: number, b: number) => `${(((b - a) / b) * 100).toFixed(1)}%`;
-      const row = `| ${wl.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} | ${Math.round(cOn)} | ${Math.round(cOff)} | ${cost(cOn, cOff)} | ${loads.join(', ')} |`;
+      const row = `| ${wl.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} | ${Math.round(cOn)} | ${Math.round(cOff)} | ${cost(cOn, cOff)} | ${cost(cLog, cOff)} | ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
     }
@@ -142,12 +149,12 @@ export async function opsCost(): Promise<void> {
 \`npm run bench:http\` (last step) or \`npx tsx bench/http/ops.ts\`: the real server
 (\`video-server start --only stream\`, one HTTP thread) twice — **on**: METRICS_PORT set,
 ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off.
-Request ids are on in both. wrk, 1 thread, 32 connections, median of ${ROUNDS} interleaved
+Request ids are on in all. A third server with the access log but no metrics splits the cost. wrk, 1 thread, 32 connections, median of ${ROUNDS} interleaved
 ${SECONDS} s runs per cell (the order alternates each round). Cost = (off − on) ÷ off; goal ≤ 5%
 on the 404 workload. Per CPU-second = requests ÷ CPU time of the server process in that run.
 
-| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | load (1 min) per round |
-|---|---|---|---|---|---|---|---|
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | access log alone (CPU) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Machine (shared with other jobs while this ran — expect noise of several percent):
