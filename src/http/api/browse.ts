@@ -8,6 +8,7 @@
 import type { Page, PageRequest, Video } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
 import { canView } from '../common/visibility.js';
+import { readPage } from './paging.js';
 import { publicVideo, publicVideos } from './public-video.js';
 import type { ApiCall, ApiHandler } from './types.js';
 import * as v from './validate.js';
@@ -32,15 +33,7 @@ export function pageParams(call: ApiCall): PageRequest {
 
 /** Runs a store listing; a cursor the store did not hand out is a 400, not a 500. */
 async function listing(call: ApiCall, read: () => Promise<Page<Video>>) {
-  let page: Page<Video>;
-  try {
-    page = await read();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_INVALID_ARGUMENT') {
-      throw new HttpError('badRequest', 'cursor is not valid; start again without it');
-    }
-    throw err;
-  }
+  const page = await readPage(read);
   const videos = await publicVideos(call.ctx, page.items);
   return { status: 200, value: { videos, next: page.next ?? null } };
 }
