@@ -138,3 +138,51 @@ export function rawTls(port: number, ca: string, text: string | Buffer): Promise
     s.setTimeout(60_000, () => s.destroy(new Error('raw TLS exchange timed out')));
   });
 }
+
+/** tus 1.0 on a site's web origin (cookie session, same-origin requests). */
+export class Tus {
+  constructor(
+    readonly site: Site,
+    readonly cookie: string,
+  ) {}
+
+  #headers(extra: Record<string, string>): Record<string, string> {
+    return { 'tus-resumable': '1.0.0', cookie: this.cookie, origin: this.site.origin, ...extra };
+  }
+
+  /** Creates an upload for `vid`; resolves to its path (`/files/<id>`). */
+  async create(vid: string, length: number): Promise<string> {
+    const r = await call(`${this.site.origin}/files/`, {
+      method: 'POST',
+      ca: this.site.ca,
+      headers: this.#headers({
+        'upload-length': String(length),
+        'upload-metadata': `video_id ${Buffer.from(vid).toString('base64')}`,
+      }),
+    });
+    if (r.status !== 201) throw new Error(`tus create ${r.status}: ${r.body.toString()}`);
+    return new URL(String(r.headers.location), this.site.origin).pathname;
+  }
+
+  /** The server's offset for the upload (HEAD). */
+  async offset(path: string): Promise<{ status: number; offset: number }> {
+    const r = await call(`${this.site.origin}${path}`, {
+      method: 'HEAD',
+      ca: this.site.ca,
+      headers: this.#headers({}),
+    });
+    return { status: r.status, offset: Number(r.headers['upload-offset'] ?? Number.NaN) };
+  }
+
+  async patch(path: string, offset: number, data: Buffer): Promise<Reply> {
+    return call(`${this.site.origin}${path}`, {
+      method: 'PATCH',
+      ca: this.site.ca,
+      headers: this.#headers({
+        'upload-offset': String(offset),
+        'content-type': 'application/offset+octet-stream',
+      }),
+      body: data,
+    });
+  }
+}

@@ -1,6 +1,10 @@
 /** The two-node deployment with blobs in S3 (SeaweedFS from tools/s3-dev, signed requests). */
 import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { startDevS3 } from '../setup/s3-dev-server.js';
 import { describeTwoNodes } from './two-nodes.case.js';
 
@@ -10,6 +14,13 @@ describeTwoNodes('S3 (SeaweedFS)', async () => {
   const client = s3.client();
   return {
     env: s3.env(bucket), // the nodes create the bucket at start-up
+    tusAcrossNodes: true,
+    async tusLeftovers() {
+      const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (out.Contents ?? [])
+        .map((o) => o.Key ?? '')
+        .filter((k) => !/^(videos|posters)\//.test(k));
+    },
     async objects(vid) {
       try {
         await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `videos/${vid}` }));

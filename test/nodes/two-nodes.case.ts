@@ -7,16 +7,20 @@
  * deletion record is gone), polled with generous deadlines; nothing sleeps and hopes.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropMongoTestDb, mongoTestUri } from '../helpers/mongo.js';
 import { freePorts } from '../helpers/ports.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { fakeMp4 } from '../http/stack.js';
-import { createVideo, rawTls, Site, signUp } from './client.js';
+import { createVideo, rawTls, Site, signUp, Tus } from './client.js';
 import { type Nginx, startNginx } from './nginx.js';
 
 const MIB = 1024 * 1024;
+/** A real video (the server probes tus uploads with ffprobe on completion). */
+const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
 /** Per test: each drives several processes on a shared 2-core machine. */
 const TEST_MS = 300_000;
 
@@ -27,6 +31,10 @@ export interface BlobBackend {
   objects(vid: string, mongoUri: string): Promise<number>;
   /** True while an upload of `vid` is in progress in the store (parts or chunks written). */
   uploading(vid: string, mongoUri: string): Promise<boolean>;
+  /** tus uploads in progress live in shared storage (S3), so any node resumes them. */
+  tusAcrossNodes: boolean;
+  /** What tus left in shared storage besides committed blobs (must be nothing once done). */
+  tusLeftovers?(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -212,7 +220,7 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
     );
 
     it(
-      'SIGKILL node A mid-upload: B serves everything acknowledged, nothing partial is visible',
+      'SIGKILL node A mid-upload: B serves everything acknowledged, nothing partial is visible; with S3, tus resumes on B',
       async () => {
         const vid = await createVideo(siteA, user, 'interrupted');
         const { body: head } = headOfForm();
@@ -235,8 +243,29 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
         await until('the interrupted upload to reach the store', () =>
           backend.uploading(vid, mongoUri),
         );
+        // A tus upload half done on A (acknowledged: 204 with its offset).
+        const clip = await readFile(SAMPLE);
+        const half = Math.floor(clip.length / 2);
+        const tusVid = await createVideo(siteA, user, 'resumable');
+        const onA = new Tus(siteA, user.cookie);
+        const upload = await onA.create(tusVid, clip.length);
+        const first = await onA.patch(upload, 0, clip.subarray(0, half));
+        expect(first.status, first.body.toString()).toBe(204);
+        expect(first.headers['upload-offset']).toBe(String(half));
+
         a.child.kill('SIGKILL');
         await failed;
+
+        if (backend.tusAcrossNodes) {
+          const onB = new Tus(siteB, user.cookie);
+          expect(await onB.offset(upload)).toEqual({ status: 200, offset: half });
+          const rest = await onB.patch(upload, half, clip.subarray(half));
+          expect(rest.status, rest.body.toString()).toBe(204);
+          const got = await siteB.get(`/videos/${tusVid}`);
+          expect(got.status).toBe(200);
+          expect(got.body.equals(clip)).toBe(true);
+          expect(await backend.tusLeftovers?.()).toEqual([]);
+        }
 
         expect(await backend.objects(vid, mongoUri)).toBe(0);
         expect((await siteB.get(`/videos/${vid}`)).status).toBe(404);

@@ -14,17 +14,24 @@ import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
 import { UploadMedia } from '../upload-media.js';
 
-/** The bytes of a finished upload: its local file (FileStore) or the store's own stream. */
-function source(
+/**
+ * The bytes of a finished upload: its local file (FileStore) or the store's own stream
+ * (S3Store's `read` is async: it resolves to the object's body once GetObject answered).
+ */
+async function source(
   store: DataStore,
   upload: Upload,
-): { path?: string; stream: AsyncIterable<Buffer> } {
+): Promise<{ path?: string; stream: AsyncIterable<Buffer> }> {
   const path = upload.storage?.type === 'file' ? upload.storage.path : undefined;
   if (path) return { path, stream: createReadStream(path, { highWaterMark: 1024 * 1024 }) };
-  const read = (store as unknown as { read?(id: string): AsyncIterable<Buffer> }).read;
+  const read = (
+    store as unknown as {
+      read?(id: string): AsyncIterable<Buffer> | Promise<AsyncIterable<Buffer>>;
+    }
+  ).read;
   if (typeof read !== 'function')
     throw new HttpError('internal', 'This upload store cannot be read back');
-  return { stream: read.call(store, upload.id) };
+  return { stream: await read.call(store, upload.id) };
 }
 
 export async function finishTusUpload(
@@ -35,7 +42,7 @@ export async function finishTusUpload(
   upload: Upload,
 ): Promise<void> {
   const media = new UploadMedia(ctx, vid, prober);
-  const src = source(store, upload);
+  const src = await source(store, upload);
   await media.beforeCommit(src.path);
   let writer: Awaited<ReturnType<typeof ctx.blobs.createWriter>>;
   try {

@@ -24,9 +24,10 @@ import { usageOf } from '../../common/usage.js';
 import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
 import { finishTusUpload } from './finish.js';
+import { s3TusStore } from './s3-store.js';
 
 export interface TusOptions {
-  /** Where uploads in progress live. @default a FileStore in `<DATA_DIR>/tus` */
+  /** Where uploads in progress live. @default the bucket (BLOB_STORE=s3), else a FileStore in `<DATA_DIR>/tus` */
   datastore: DataStore | undefined;
   /** ffprobe/ffmpeg for the completed upload. @default sharedMediaProber() */
   media: MediaProber | undefined;
@@ -39,7 +40,9 @@ function refusal(err: HttpError): { status_code: number; body: string } {
   return { status_code: err.status, body: JSON.stringify(err.toJSON()) };
 }
 
+/** BLOB_STORE=s3: uploads in progress in the bucket, so every node can resume them (s3-store.ts). */
 export function defaultTusStore(ctx: ServiceContext): DataStore {
+  if (ctx.config.blobStore === 's3') return s3TusStore(ctx.config);
   return new FileStore({ directory: join(ctx.config.dataDir, 'tus') });
 }
 
