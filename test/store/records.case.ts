@@ -35,7 +35,8 @@ const user = (name: string, over: Partial<User> = {}): User => ({
   ...over,
 });
 
-const video = (authorId: string, createdAt: number, over: Partial<Video> = {}): Video => ({
+/** A complete video record (every field explicit), public and not yet ready. */
+export const video = (authorId: string, createdAt: number, over: Partial<Video> = {}): Video => ({
   id: randomUUID(),
   authorId,
   name: `v${createdAt}`,

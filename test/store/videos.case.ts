@@ -7,18 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NewVideo, Page, Video } from '../../src/store/index.js';
-import type { Ctx } from './records.case.js';
+import { type Ctx, video } from './records.case.js';
 
-const listed = (authorId: string, createdAt: number, over: Partial<Video> = {}): NewVideo => ({
-  id: randomUUID(),
-  authorId,
-  name: `video ${createdAt}`,
-  createdAt,
-  state: 'active',
-  visibility: 'public',
-  ready: true,
-  ...over,
-});
+/** A video that is listed (public, ready) unless `over` says otherwise. */
+const listed = (authorId: string, createdAt: number, over: Partial<Video> = {}): NewVideo =>
+  video(authorId, createdAt, { name: `video ${createdAt}`, ready: true, ...over });
 
 const ids = (p: Page<Video>) => p.items.map((v) => v.id);
 

@@ -4,23 +4,10 @@
  * Every call carries the visitor's session id, so visibility is decided by the api alone — the
  * web front never filters or trusts anything itself.
  */
+import type { PublicVideo } from '../api/public-video.js';
 import type { ApiClient } from './api-client.js';
 
-export interface PublicVideo {
-  id: string;
-  name: string;
-  description: string;
-  owner: string;
-  author_id: string;
-  created: string;
-  display_ctime: string;
-  duration_ms: number | null;
-  width: number | null;
-  height: number | null;
-  visibility: 'public' | 'unlisted' | 'private';
-  poster_url: string | null;
-  ready: boolean;
-}
+export type { PublicVideo };
 
 export interface VideoPage {
   videos: PublicVideo[];

@@ -14,7 +14,7 @@
  */
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { Agent, type IncomingMessage, request } from 'node:http';
+import { Agent, type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { HttpError } from '../common/errors.js';
 import { forwardRequestId } from '../common/request-id.js';
 import { type Exchange, exchange, statusLine } from '../common/respond.js';
@@ -73,6 +73,25 @@ function badGateway(x: Exchange, ctx: ServiceContext, err: unknown): void {
     { 'Content-Type': 'application/json' },
     true,
   );
+}
+
+/**
+ * Streams the client's body into `up`: each uWS chunk copied (uWS neuters it on return), the
+ * client paused while the upstream socket is full; `onEnd` runs when the last byte went up.
+ */
+export function pipeBodyUp(x: Exchange, up: ClientRequest, onEnd: () => void): void {
+  x.res.onData((ab, isLast) => {
+    if (!x.open) return;
+    if (!isLast) x.bodyProgress(); // a slow client is not idle while its bytes arrive
+    const ok = ab.byteLength === 0 || up.write(Buffer.from(new Uint8Array(ab)));
+    if (isLast) {
+      onEnd();
+      up.end();
+    } else if (!ok) {
+      x.pause();
+      up.once('drain', () => x.resume());
+    }
+  });
 }
 
 export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamUrl: string): void {
@@ -144,17 +163,8 @@ export function mountStreamProxy(app: TemplatedApp, ctx: ServiceContext, streamU
     x.onClose((aborted) => {
       if (aborted) up.destroy();
     });
-    res.onData((ab, isLast) => {
-      if (!x.open) return;
-      if (!isLast) x.bodyProgress(); // a slow client is not idle while its bytes arrive
-      const ok = up.write(Buffer.from(new Uint8Array(ab))); // copy: uWS neuters ab on return
-      if (isLast) {
-        finished = true;
-        up.end();
-      } else if (!ok) {
-        x.pause();
-        up.once('drain', () => x.resume());
-      }
+    pipeBodyUp(x, up, () => {
+      finished = true;
     });
     up.on('error', (err) => badGateway(x, ctx, err));
     // An early answer (401, 413…) leaves the client's body unread: close after it.

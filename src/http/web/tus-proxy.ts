@@ -12,6 +12,7 @@ import { forwardRequestId } from '../common/request-id.js';
 import { exchange } from '../common/respond.js';
 import type { ServiceContext } from '../context.js';
 import { readCookie } from './cookies.js';
+import { pipeBodyUp } from './stream-proxy.js';
 
 const UP = [
   'tus-resumable',
@@ -76,17 +77,8 @@ export function mountTusProxy(
       finished = true;
       up.end();
     } else
-      res.onData((ab, isLast) => {
-        if (!x.open) return;
-        if (!isLast) x.bodyProgress();
-        const ok = ab.byteLength === 0 || up.write(Buffer.from(new Uint8Array(ab)));
-        if (isLast) {
-          finished = true;
-          up.end();
-        } else if (!ok) {
-          x.pause();
-          up.once('drain', () => x.resume());
-        }
+      pipeBodyUp(x, up, () => {
+        finished = true;
       });
     up.on('error', (err) => {
       ctx.log.warn('stream service unreachable (tus)', { err });
