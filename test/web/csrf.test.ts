@@ -173,6 +173,22 @@ describe.each([
       send(site.web, `/upload/${vid}`, { origin, cookie, 'content-type': 'video/webm' }, FIXTURE);
     expectRefused(await upload(otherPort));
     expectRefused(await upload('null'));
+    // tus on the web origin (`/files`) is an upload route too.
+    const tusCreate = (origin: string) =>
+      send(
+        site.web,
+        '/files',
+        {
+          origin,
+          cookie,
+          'tus-resumable': '1.0.0',
+          'upload-length': String(FIXTURE.length),
+          'upload-metadata': `video_id ${Buffer.from(vid).toString('base64')}`,
+        },
+        '',
+      );
+    expectRefused(await tusCreate(otherPort));
+    expect((await tusCreate(site.web)).status).toBe(201);
     expect((await fetch(`${site.web}/videos/${vid}`, { headers: { cookie } })).status).toBe(404);
 
     expectRefused(
