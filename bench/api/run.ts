@@ -5,13 +5,17 @@
  * API_URL). Real `video-server start` processes, one HTTP thread each, embedded storage; wrk
  * drives the load. Prints a table with ratios and writes bench/results/api.md.
  *
- * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 32) tune a run.
+ * Then the browse side (browse.ts): listings and pages with 10,000 videos, both stores.
+ *
+ * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 32) tune a run; BENCH_API_ONLY
+ * (`relay`, `browse`, default both) runs one part and keeps the other's table from the last run.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../../test/helpers/server.js';
 import { machine } from '../channels/machine.js';
-import { type BrowseRow, benchBrowse } from './browse.js';
+import { type BrowseRow, benchBrowse, MONGO_CONNECTIONS, MONGO_SECONDS } from './browse.js';
 import { type WrkRequest, type WrkResult, wrk } from './wrk.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -96,7 +100,70 @@ function requests(op: Op, s: Awaited<ReturnType<typeof setUp>>, api: string) {
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 2) : '–');
 
+const PARTS = (process.env.BENCH_API_ONLY ?? 'relay,browse').split(',');
+
 async function main() {
+  const rows: string[] = [];
+  const print: string[] = [];
+  if (PARTS.includes('relay')) await relay(rows, print);
+  const browse = PARTS.includes('browse')
+    ? await benchBrowse({
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+      })
+    : [];
+  const load = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+  for (const r of browse) {
+    print.push(
+      `browse ${r.store.padEnd(9)} ${r.name.padEnd(30)} ${fmt(r.rps).padStart(8)} req/s  ${fmt(r.ratio).padStart(5)}×`,
+    );
+  }
+  console.log(print.join('\n'));
+  // A part not run this time keeps its section from the previous results.
+  const old = await readFile(RESULTS, 'utf8').catch(() => '');
+  const section = (start: string, ...ends: string[]) => {
+    const a = old.indexOf(start);
+    if (a === -1) return [];
+    const b = Math.min(...ends.map((e) => old.indexOf(e, a + start.length)).filter((i) => i > 0));
+    return old
+      .slice(a, Number.isFinite(b) ? b : undefined)
+      .trimEnd()
+      .split('\n');
+  };
+  const md = [
+    ...(rows.length ? relaySection(rows) : section('# api benchmark', '## Browse', '## Machine')),
+    '',
+    ...(browse.length ? browseSection(browse, load) : section('## Browse', '## Machine')),
+    '',
+    '## Machine',
+    '',
+    machine(),
+    '',
+  ].join('\n');
+  await writeFile(RESULTS, md);
+  console.log(`\nwritten ${RESULTS}`);
+}
+
+function relaySection(rows: string[]): string[] {
+  return [
+    '# api benchmark',
+    '',
+    `wrk, 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per row after a ${WARMUP_SECONDS} s warm-up of each; real \`video-server start\` processes,`,
+    'HTTP_THREADS=1, embedded LMDB on a temp DATA_DIR. "× api" is requests/s relative to the api',
+    'called directly (X-Session-Id header); the web rows go through `POST /api` with the session',
+    'cookie: co-located = the relay calls the api handler in-process; split = a separate',
+    '`--only web` process relaying over HTTP to API_URL. wrk shares the 2 cores with the servers.',
+    '',
+    '| operation | path | req/s | × api | p50 ms | p99 ms |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows,
+  ];
+}
+
+async function relay(rows: string[], print: string[]) {
   const servers: TestServer[] = [];
   try {
     const all = await startTestServer({ timeoutMs: 60_000 });
@@ -111,8 +178,6 @@ async function main() {
     const s = await setUp(api, web);
     const splitLogin = await setUp(api, split.urls.web!); // its own cookie via the split front
     const opts = { threads: 1, connections: CONNECTIONS, seconds: SECONDS };
-    const rows: string[] = [];
-    const print: string[] = [];
     for (const op of ['list videos', 'post comment'] as Op[]) {
       const { direct, relayed } = requests(op, s, api);
       const splitReq = requests(op, splitLogin, api).relayed(split.urls.web!, splitLogin.cookie);
@@ -136,54 +201,25 @@ async function main() {
         );
       }
     }
-    for (const srv of servers.splice(0).reverse()) await srv.stop();
-    const browse = await benchBrowse({
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      warmupSeconds: WARMUP_SECONDS,
-    });
-    for (const r of browse) {
-      print.push(
-        `browse ${r.store.padEnd(9)} ${r.name.padEnd(30)} ${fmt(r.rps).padStart(8)} req/s  ${fmt(r.ratio).padStart(5)}×`,
-      );
-    }
-    console.log(print.join('\n'));
-    const md = [
-      '# api benchmark',
-      '',
-      `wrk, 1 thread, ${CONNECTIONS} connections, ${SECONDS} s per row after a ${WARMUP_SECONDS} s warm-up of each; real \`video-server start\` processes,`,
-      'HTTP_THREADS=1, embedded LMDB on a temp DATA_DIR. "× api" is requests/s relative to the api',
-      'called directly (X-Session-Id header); the web rows go through `POST /api` with the session',
-      'cookie: co-located = the relay calls the api handler in-process; split = a separate',
-      '`--only web` process relaying over HTTP to API_URL. wrk shares the 2 cores with the servers.',
-      '',
-      '| operation | path | req/s | × api | p50 ms | p99 ms |',
-      '|---|---|---:|---:|---:|---:|',
-      ...rows,
-      '',
-      ...browseSection(browse),
-      '',
-      '## Machine',
-      '',
-      machine(),
-      '',
-    ].join('\n');
-    await writeFile(RESULTS, md);
-    console.log(`\nwritten ${RESULTS}`);
   } finally {
     for (const srv of servers.reverse()) await srv.stop();
   }
 }
 
-function browseSection(rows: BrowseRow[]): string[] {
+function browseSection(rows: BrowseRow[], load: string): string[] {
   return [
     '## Browse and watch pages (10,000 videos)',
+    '',
+    `Load average when this part finished: ${load} (2 cores shared with other jobs: ratios, not`,
+    'absolute numbers, are what this run can tell).',
     '',
     '100 users × 100 public, ready videos written through the store port, then the real server',
     'restarted on that data (web, api and stream in one process, HTTP_THREADS=1); same wrk settings.',
     '"× per-user" is requests/s relative to the per-user list the site had before (the owner\'s',
     '100 videos, `GET /user/:name/videos` with X-Session-Id) on the same store. Pages are anonymous',
     'GETs of the web front: the api is called in-process, then nunjucks renders the HTML.',
+    `MongoDB rows: the dev server (FerretDB 1.24 on SQLite, not a real mongod; it scans every`,
+    `record for a listing), ${MONGO_CONNECTIONS} connections, ${MONGO_SECONDS} s per row, no warm-up, 120 s request timeout.`,
     '',
     '| store | request | req/s | × per-user | p50 ms | p99 ms |',
     '|---|---|---:|---:|---:|---:|',

@@ -40,7 +40,7 @@ function ms(text: string, pct: string): number {
 
 export async function wrk(
   r: WrkRequest,
-  opts: { threads: number; connections: number; seconds: number },
+  opts: { threads: number; connections: number; seconds: number; timeoutSeconds?: number },
 ): Promise<WrkResult> {
   const dir = await mkdtemp(join(tmpdir(), 'vs-wrk-'));
   try {
@@ -50,6 +50,7 @@ export async function wrk(
       `-t${opts.threads}`,
       `-c${opts.connections}`,
       `-d${opts.seconds}s`,
+      `--timeout=${opts.timeoutSeconds ?? 2}s`,
       '--latency',
       '-s',
       file,

@@ -104,13 +104,8 @@ export async function videoComments(client: ApiClient, sid: string | undefined, 
   return comments;
 }
 
-/** The owner's own list (every visibility); the per-user route the seed had. */
-export async function ownVideos(client: ApiClient, sid: string, name: string) {
-  const { videos } = await getJson<{ videos: PublicVideo[] }>(
-    client,
-    `/user/${name}/videos`,
-    '',
-    sid,
-  );
-  return videos;
+/** The owner's own list (every visibility, paged); the per-user route the seed had. */
+export function ownVideos(client: ApiClient, sid: string, name: string, cursor?: string) {
+  const q = queryString({ cursor: cursorOf(cursor), limit: LIST_LIMIT });
+  return getJson<VideoPage>(client, `/user/${name}/videos`, q, sid);
 }

@@ -97,11 +97,12 @@ export const PAGES: readonly PageSpec[] = Object.freeze([
   },
   {
     pattern: '/userhome',
-    query: ['uploaded'],
+    query: ['uploaded', 'cursor'],
     async render(client, { sid, user, query }) {
       if (!user || !sid) return { redirect: '/login?next=%2Fuserhome' };
-      const videos = await ownVideos(client, sid, user.user_name);
-      return { status: 200, view: 'userhome.njk', data: { videos, uploaded: query.uploaded } };
+      const list = await ownVideos(client, sid, user.user_name, query.cursor);
+      const data = { list, videos: list.videos, cursor: query.cursor, uploaded: query.uploaded };
+      return { status: 200, view: 'userhome.njk', data };
     },
   },
   {
