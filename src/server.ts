@@ -99,7 +99,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       start: () => {
         const s: Scheduler = startScheduler(
           config,
-          { records, queue, board, log: log.child('scheduler') },
+          { records, queue, blobs: stores!.blobs, board, log: log.child('scheduler') },
           opts.scheduler,
         );
         scheduler = s;

@@ -43,6 +43,12 @@ export interface SchedulerOptions {
    * @default src/store's openStores
    */
   stores?: { module: string; data?: unknown };
+  /** The lifecycle sweep (stale uploads, orphan blobs) runs every N ticks. @default 1200 (1 h at 3 s) */
+  sweepEveryTicks?: number;
+  /** An upload not completed after this long is purged by the sweep. @default 86400000 (24 h) */
+  uploadTtlMs?: number;
+  /** A blob with no video record is removed by the sweep once older than this. @default 3600000 */
+  orphanGraceMs?: number;
   /** Supervisor of the actor threads: most restarts tolerated within restartPeriodMs. @default 5 */
   restartIntensity?: number;
   /** @default 60000 */
@@ -62,6 +68,9 @@ export const SCHEDULER_DEFAULTS = Object.freeze({
   runAtStart: true,
   restartIntensity: 5,
   restartPeriodMs: 60_000,
+  sweepEveryTicks: 1200,
+  uploadTtlMs: 86_400_000,
+  orphanGraceMs: 3_600_000,
 });
 
 function positiveInt(name: string, v: unknown, min = 1): number {
@@ -111,6 +120,16 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
     runAtStart: o.runAtStart ?? SCHEDULER_DEFAULTS.runAtStart,
     taskFile: o.taskFile ?? workerFile(import.meta.url, './deletion.task'),
     stores: o.stores,
+    sweepEveryTicks: positiveInt(
+      'sweepEveryTicks',
+      o.sweepEveryTicks ?? SCHEDULER_DEFAULTS.sweepEveryTicks,
+    ),
+    uploadTtlMs: positiveInt('uploadTtlMs', o.uploadTtlMs ?? SCHEDULER_DEFAULTS.uploadTtlMs, 0),
+    orphanGraceMs: positiveInt(
+      'orphanGraceMs',
+      o.orphanGraceMs ?? SCHEDULER_DEFAULTS.orphanGraceMs,
+      0,
+    ),
     restartIntensity: positiveInt(
       'restartIntensity',
       o.restartIntensity ?? SCHEDULER_DEFAULTS.restartIntensity,

@@ -13,8 +13,9 @@
  */
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import type { DeletionQueue, RecordStore } from '../store/types.js';
+import type { BlobStore, DeletionQueue, RecordStore } from '../store/types.js';
 import { startCleanupThreads } from './cleanup-threads.js';
+import { lifecycleSweep } from './lifecycle-sweep.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { sessionPurge } from './session-purge.js';
 import type { ActorRow, RunnerCounters, StatsBoard } from './stats.js';
@@ -26,8 +27,10 @@ import { videoCleanupRunner } from './video-cleanup.js';
 export interface SchedulerDeps {
   /** The main thread's record store (session purge). */
   records: RecordStore;
-  /** The main thread's deletion queue (not used by the actor threads, which open their own). */
+  /** The main thread's deletion queue (the lifecycle sweep; the actor threads open their own). */
   queue?: DeletionQueue;
+  /** The main thread's blob store (the orphan sweep); without it the sweep skips blobs. */
+  blobs?: BlobStore;
   log?: Logger;
   /** Where counters and the actor tree go (schedulerBoard(); server.ts shares it with the HTTP
    * threads). @default a board of its own */
@@ -88,11 +91,25 @@ export function startScheduler(
   });
   const cleanup = videoCleanupRunner({ threads, batch: opts.batch, board, row: 0 });
   const purge = sessionPurge({ records: deps.records, board, row: 1, log: log.child('purge') });
+  // Needs the queue to hand stale uploads to the cleanup; blobs are optional (orphans skipped).
+  const sweep =
+    deps.queue &&
+    lifecycleSweep({
+      records: deps.records,
+      queue: deps.queue,
+      blobs: deps.blobs,
+      uploadTtlMs: opts.uploadTtlMs,
+      orphanGraceMs: opts.orphanGraceMs,
+      board,
+      row: 2,
+      log: log.child('sweep'),
+    });
   const ticker = new Ticker({
     intervalMs: opts.intervalMs,
     runners: [
       { runner: cleanup, everyTicks: 1 },
       { runner: purge, everyTicks: opts.sessionPurgeEveryTicks },
+      ...(sweep ? [{ runner: sweep, everyTicks: opts.sweepEveryTicks }] : []),
     ],
     board,
     log,

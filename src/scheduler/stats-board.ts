@@ -7,7 +7,11 @@ import { StatsBoard } from './stats.js';
 export const DISPATCHER = 'video-cleanup.dispatcher';
 export const EXECUTOR = 'video-cleanup.executor';
 
-export const RUNNER_NAMES = Object.freeze(['video-cleanup', 'session-purge'] as const);
+export const RUNNER_NAMES = Object.freeze([
+  'video-cleanup',
+  'session-purge',
+  'lifecycle-sweep',
+] as const);
 export const ACTOR_NAMES = Object.freeze([DISPATCHER, EXECUTOR] as const);
 
 /** The scheduler's board, new or attached to `buffer` (an HTTP thread reading /stats). */

@@ -43,6 +43,7 @@ export interface FsBlobStoreOptions extends BlobStoreOptions {
 
 const TMP = /^\.([0-9a-f-]{36})\.(\d+)\.[0-9a-f]+\.(tmp|meta\.tmp)$/;
 const META = /^([0-9a-f-]{36})\.meta$/;
+const BLOB = /^[0-9a-f-]{36}$/;
 
 const DEFAULT_TYPE = 'application/octet-stream';
 
@@ -71,6 +72,14 @@ export class FsBlobStore implements BlobStore {
   private constructor(options: FsBlobStoreOptions) {
     this.#dir = options.dir;
     this.#maxBytes = checkMaxBytes(options.maxBytes ?? BLOB_STORE_DEFAULTS.maxBytes);
+  }
+
+  async *list(): AsyncIterable<{ id: string; mtime: number }> {
+    for (const name of await readdir(this.#dir)) {
+      if (!BLOB.test(name)) continue;
+      const st = await stat(join(this.#dir, name)).catch(() => undefined);
+      if (st) yield { id: name, mtime: st.mtimeMs };
+    }
   }
 
   /** Removes temp files of dead writers and stale orphan sidecars; returns how many. */

@@ -255,6 +255,18 @@ export class LmdbRecordStore implements RecordStore {
     return this.getVideoNow(id);
   }
 
+  async listStaleUploads(createdBefore: number, limit: number): Promise<Video[]> {
+    this.#open();
+    const out: Video[] = [];
+    // A full scan of the videos table: the sweep runs rarely and in the background.
+    for (const { value } of this.#videos.getRange()) {
+      const x = normalizeVideo(value);
+      if (x.state === 'active' && !x.ready && x.createdAt < createdBefore) out.push(x);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   getVideoNow(id: string): Video | undefined {
     this.#open();
     const x = this.#videos.get(v.checkId('video id', id));

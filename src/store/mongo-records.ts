@@ -229,6 +229,16 @@ export class MongoRecordStore implements RecordStore {
     return this.#run(async () => videoFromDoc(await this.#videos.findOne({ _id: id })));
   }
 
+  async listStaleUploads(createdBefore: number, limit: number): Promise<Video[]> {
+    return this.#run(async () => {
+      const docs = await this.#videos
+        .find({ state: 'active', ready: false, createdAt: { $lt: createdBefore } })
+        .limit(limit)
+        .toArray();
+      return docs.map((d) => videoFromDoc(d)).filter((x): x is Video => x !== undefined);
+    });
+  }
+
   async updateVideo(id: string, patch: VideoPatch): Promise<Video | undefined> {
     v.checkId('video id', id);
     checkVideoPatch(patch);

@@ -206,6 +206,12 @@ export interface RecordStore {
    * A malformed cursor is ERR_INVALID_ARGUMENT.
    */
   pageVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>>;
+  /**
+   * Up to `limit` active videos whose upload never completed (`ready` false) created before
+   * `createdBefore`: the lifecycle sweep purges them after the upload TTL. A background scan,
+   * run rarely; not for request paths.
+   */
+  listStaleUploads(createdBefore: number, limit: number): Promise<Video[]>;
   /** Hides the video (state `deleting`); false if it does not exist. */
   markVideoDeleting(id: string): Promise<boolean>;
   deleteVideo(id: string): Promise<boolean>;
@@ -272,4 +278,9 @@ export interface BlobStore {
    * reads. Stores without local files (GridFS, S3) leave it out; callers check for it.
    */
   localPath?(id: string): string;
+  /**
+   * Optional capability: every stored blob id with its last modification (epoch ms), for the
+   * orphan sweep (blobs with no record). Stores that cannot list cheaply leave it out.
+   */
+  list?(): AsyncIterable<{ id: string; mtime: number }>;
 }

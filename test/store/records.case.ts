@@ -289,6 +289,27 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
       });
     });
 
+    describe('stale uploads', () => {
+      it('lists active videos never made ready, created before the cutoff, up to the limit', async () => {
+        const a = randomUUID();
+        const mk = async (createdAt: number, over: Partial<Video>) => {
+          const x = { ...video(a, createdAt), ...over };
+          await ctx.store.createVideo(x);
+          return x.id;
+        };
+        const old1 = await mk(100, { ready: false });
+        const old2 = await mk(200, { ready: false });
+        await mk(300, { ready: true }); // completed: never stale
+        await mk(5000, { ready: false }); // after the cutoff
+        const hidden = await mk(150, { ready: false });
+        await ctx.store.markVideoDeleting(hidden); // already being deleted
+        const all = await ctx.store.listStaleUploads(1000, 10);
+        expect(all.map((x) => x.id).sort()).toEqual([old1, old2].sort());
+        expect(await ctx.store.listStaleUploads(1000, 1)).toHaveLength(1);
+        expect(await ctx.store.listStaleUploads(50, 10)).toEqual([]);
+      });
+    });
+
     describe('lifecycle', () => {
       it('close is idempotent and later calls reject with ERR_STORE_CLOSED', async () => {
         const extra = await factory.open();
