@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimiterClient, type LimiterRef, spawnLimiter } from '../../src/actors/index.js';
-import { type Config, defaultConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { type HttpHost, startHttpHost } from '../../src/http/host.js';
+import { streamHostConfig } from '../http/stack.js';
 
 const FAULTS = new URL('../fixtures/http/fault-routes.ts', import.meta.url).href;
 
@@ -25,14 +26,7 @@ let base: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vs-crash-'));
-  const config: Config = Object.freeze({
-    ...defaultConfig(),
-    dataDir: dir,
-    only: ['stream'] as Config['only'],
-    ports: { ...defaultConfig().ports, stream: 0 },
-    httpThreads: 2,
-    maxConns: 64,
-  });
+  const config: Config = streamHostConfig(dir);
   limiterRef = await spawnLimiter({ capacity: config.maxConns });
   limiter = new LimiterClient(limiterRef.shared);
   host = await startHttpHost(config, {

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimiterClient, type LimiterRef, spawnLimiter } from '../../src/actors/index.js';
-import { type Config, defaultConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { startHttpApps } from '../../src/http/apps.js';
 import { type HttpHost, startHttpHost } from '../../src/http/host.js';
 import { SERVICE_MODULES } from '../../src/http/services.js';
 import { createLogger } from '../../src/log.js';
 import { openStores } from '../../src/store/index.js';
-import { eventually, fakeMp4, request } from './stack.js';
+import { eventually, fakeMp4, request, streamHostConfig } from './stack.js';
 
 let dir: string;
 let config: Config;
@@ -27,14 +27,7 @@ const bytes = fakeMp4(24 * 1024 * 1024);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vs-http-host-'));
-  config = Object.freeze({
-    ...defaultConfig(),
-    dataDir: dir,
-    only: ['stream'] as Config['only'],
-    ports: { ...defaultConfig().ports, stream: 0 },
-    httpThreads: 2,
-    maxConns: 64,
-  });
+  config = streamHostConfig(dir);
   // Seed through the same stores the threads will open.
   const stores = await openStores(config);
   const userId = randomUUID();

@@ -137,6 +137,18 @@ function baseMp4(): Buffer {
   return tinyMp4;
 }
 
+/** Config for a multi-thread host running only the stream service on a free port in `dir`. */
+export function streamHostConfig(dir: string, httpThreads = 2): Config {
+  return Object.freeze({
+    ...defaultConfig(),
+    dataDir: dir,
+    only: ['stream'] as Config['only'],
+    ports: { ...defaultConfig().ports, stream: 0 },
+    httpThreads,
+    maxConns: 64,
+  });
+}
+
 /**
  * A video of exactly `size` bytes that ffprobe accepts: a real tiny mp4 followed by a `free` box
  * of random bytes (players and ffprobe skip it), so every byte past the header is unique. Sizes
