@@ -6,10 +6,7 @@
  */
 import { defineErrors, VideoServerError } from '../errors.js';
 
-export type SchedulerErrorCode =
-  | 'ERR_SCHEDULER_OPTION'
-  | 'ERR_RUNNER_CLOSED'
-  | 'ERR_SCHEDULER_EXPOSED';
+export type SchedulerErrorCode = 'ERR_SCHEDULER_OPTION' | 'ERR_RUNNER_CLOSED';
 
 export class SchedulerError extends VideoServerError {
   declare readonly code: SchedulerErrorCode;
@@ -32,18 +29,7 @@ export class RunnerClosedError extends SchedulerError {
   }
 }
 
-/** The REST service would listen on a non-loopback address without SCHEDULER_TOKEN. */
-export class SchedulerExposedError extends SchedulerError {
-  constructor(host: string) {
-    super(
-      'ERR_SCHEDULER_EXPOSED',
-      `HOST=${host} exposes the scheduler service beyond loopback: set SCHEDULER_TOKEN (clients send "Authorization: Bearer <token>")`,
-    );
-  }
-}
-
 defineErrors('scheduler', {
   ERR_SCHEDULER_OPTION: SchedulerOptionError,
   ERR_RUNNER_CLOSED: RunnerClosedError,
-  ERR_SCHEDULER_EXPOSED: SchedulerExposedError,
 });

@@ -9,7 +9,6 @@ export {
   RunnerClosedError,
   SchedulerError,
   type SchedulerErrorCode,
-  SchedulerExposedError,
   SchedulerOptionError,
 } from './errors.js';
 export type { BatchReport } from './executor.js';
