@@ -7,17 +7,17 @@
  *
  * BENCH_SECONDS / BENCH_ROUNDS as in run.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, defaultConfig } from '../../src/config.js';
-import { openStores } from '../../src/store/index.js';
 import { freePorts } from '../../test/helpers/ports.js';
 import { startNginx } from '../../test/nodes/nginx.js';
 import { startDevMongo } from '../../test/setup/mongo-dev-server.js';
 import { startDevS3 } from '../../test/setup/s3-dev-server.js';
 import { machine } from '../channels/machine.js';
+import { benchBytes, FILE_BYTES, seedVideo } from './fixture.js';
 import { type Target, uwsTarget } from './targets.js';
 import { type WrkResult, wrk } from './wrk.js';
 
@@ -25,7 +25,6 @@ import { type WrkResult, wrk } from './wrk.js';
 const SECONDS = Math.max(8, Number(process.env.BENCH_SECONDS ?? 8));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MIB = 1024 * 1024;
-const FILE_BYTES = 32 * MIB;
 
 interface Workload {
   name: string;
@@ -60,24 +59,6 @@ const TOPO_RANGES: Workload = {
 const value = (w: Workload, r: WrkResult) => (w.unit === 'GB/s' ? r.bytesPerSec / 1e9 : r.rps);
 const fmt = (w: Workload, v: number) =>
   w.unit === 'GB/s' ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
-
-async function seed(config: Config, vid: string, bytes: Buffer): Promise<void> {
-  const stores = await openStores(config);
-  try {
-    await stores.records.createVideo({
-      id: vid,
-      authorId: randomUUID(),
-      name: 'bench',
-      createdAt: Date.now(),
-      state: 'active',
-    });
-    const w = await stores.blobs.createWriter(vid, { contentType: 'video/mp4' });
-    for (let off = 0; off < bytes.length; off += MIB) await w.write(bytes.subarray(off, off + MIB));
-    await w.commit();
-  } finally {
-    await stores.close();
-  }
-}
 
 /** Interleaved rounds over `targets` for `wl`; median per target. */
 async function measure(tmp: string, targets: Target[], vid: string, wl: Workload, notes: string[]) {
@@ -168,10 +149,8 @@ export async function blobStoreBench(): Promise<void> {
       },
     };
     const vid = randomUUID();
-    const bytes = randomBytes(FILE_BYTES);
-    bytes.writeUInt32BE(24, 0);
-    bytes.write('ftypisom', 4, 'latin1');
-    for (const c of Object.values(configs)) await seed(c, vid, bytes);
+    const bytes = benchBytes();
+    for (const c of Object.values(configs)) await seedVideo(c, vid, bytes);
 
     const stores: Target[] = [];
     for (const [name, c] of Object.entries(configs)) {
