@@ -15,7 +15,8 @@
 import type { Logger } from '../log.js';
 import { posterBlobId } from '../store/index.js';
 import type { BlobStore, DeletionQueue, RecordStore } from '../store/types.js';
-import { Runner } from './runner.js';
+import type { Runner } from './runner.js';
+import { onePassRunner } from './session-purge.js';
 import type { StatsBoard } from './stats.js';
 
 const VIDEO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -64,21 +65,8 @@ export async function sweepOnce(
 }
 
 export function lifecycleSweep(d: SweepDeps): Runner<number> {
-  return new Runner<number>({
-    name: 'lifecycle-sweep',
-    size: 1,
-    longLived: true,
-    dispatcher: async (data, ctx) => {
-      if (ctx.batch > 0) return 0;
-      data.trySend(Date.now());
-      d.board.add(d.row, 'claimed');
-      return 1;
-    },
-    executor: async (data) => {
-      const now = data.tryRecv();
-      if (!now?.ok) return;
-      const { stale, orphans } = await sweepOnce(d, now.value);
-      d.board.add(d.row, 'done', stale + orphans);
-    },
+  return onePassRunner('lifecycle-sweep', d.board, d.row, async (now) => {
+    const { stale, orphans } = await sweepOnce(d, now);
+    return stale + orphans;
   });
 }
