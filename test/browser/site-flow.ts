@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page, Response } from 'playwright-core';
+import { playMuted, seekTo } from './player.js';
 
 export interface FlowOptions {
   webUrl: string;
@@ -146,18 +147,10 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   assert.equal((await page.textContent('h1.watch-title'))?.trim(), 'Test pattern');
 
   // Play: currentTime advances.
-  await page.evaluate(
-    `(async () => { const v = document.getElementById('player'); v.muted = true; await v.play(); })()`,
-  );
-  await page.waitForFunction(() => document.getElementById('player').currentTime > 0.5);
+  await playMuted(page);
 
   // Seek near the end: the player lands there and keeps playing.
-  await page.evaluate(`(() => {
-    const v = document.getElementById('player');
-    window.__seeked = new Promise((r) => v.addEventListener('seeked', () => r(v.currentTime), { once: true }));
-    v.currentTime = 2.5;
-  })()`);
-  const seekedAt = (await page.evaluate('window.__seeked')) as number;
+  const seekedAt = await seekTo(page, 2.5);
   assert.ok(seekedAt >= 2.4, `seeked to ${seekedAt}`);
   await page.waitForFunction(() => document.getElementById('player').currentTime > 2.7);
   assert.ok(media.length > 0, 'the player fetched the video');

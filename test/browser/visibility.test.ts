@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchBrowser } from './browser.js';
+import { playMuted, seekTo } from './player.js';
 import { contextFor, registerUser, type SeededVideo, type SiteUser, uploadVideo } from './seed.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: page-side predicates; the project has no DOM typings
@@ -94,16 +95,8 @@ describe('a public video', () => {
     expect((await page.textContent('h1'))?.trim()).toBe(pub.name);
     expect(await page.textContent('.description')).toContain('calm evening');
     expect(await page.getAttribute('#player', 'poster')).toBe(`/posters/${pub.id}`);
-    await page.evaluate(
-      `(async () => { const v = document.getElementById('player'); v.muted = true; await v.play(); })()`,
-    );
-    await page.waitForFunction(() => document.getElementById('player').currentTime > 0.5);
-    await page.evaluate(`(() => {
-      const v = document.getElementById('player');
-      window.__seeked = new Promise((r) => v.addEventListener('seeked', () => r(v.currentTime), { once: true }));
-      v.currentTime = 2.5;
-    })()`);
-    expect(await page.evaluate('window.__seeked')).toBeGreaterThanOrEqual(2.4);
+    await playMuted(page);
+    expect(await seekTo(page, 2.5)).toBeGreaterThanOrEqual(2.4);
     expect(media.length).toBeGreaterThan(0);
     for (const m of media)
       expect(m).toEqual({ status: 206, range: expect.stringMatching(/^bytes=/) });
@@ -159,10 +152,7 @@ describe('private and unlisted videos', () => {
     expect((await owner.goto(`${web}/v/${priv.id}`))?.status()).toBe(200);
     expect((await owner.textContent('h1'))?.trim()).toBe(priv.name);
     expect(await owner.textContent('.watch-bar')).toContain('Private');
-    await owner.evaluate(
-      `(async () => { const v = document.getElementById('player'); v.muted = true; await v.play(); })()`,
-    );
-    await owner.waitForFunction(() => document.getElementById('player').currentTime > 0.5);
+    await playMuted(owner);
     expect((await owner.request.get(`${web}/posters/${priv.id}`)).status()).toBe(200);
     await owner.goto(`${web}/userhome`);
     await owner.locator(`.video-item[data-vid="${priv.id}"]`).waitFor();
