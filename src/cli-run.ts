@@ -33,25 +33,27 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
   }
   const config = loadConfig(process.env, rest);
   await checkDataDir(config);
+  // Listen for the signal before starting: a SIGTERM sent right after the `listening` lines (a
+  // script that starts and stops us) must shut down gracefully, not hit Node's default exit.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const { startServer } = await import('./server.js');
   const server = await startServer(config, {
     ...startOptions,
     onListening: (service, url) =>
       announce.info(`${service} listening on ${url}`, { service, url }),
   });
-  const stop = new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      log.info('shutting down', { signal });
-      server.close().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error('shutdown failed', { err });
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+  const stop = signalled.then((signal) => {
+    log.info('shutting down', { signal });
+    return server.close().then(
+      () => 0,
+      (err: unknown) => {
+        log.error('shutdown failed', { err });
+        return 1;
+      },
+    );
   });
   const failed = server.failed.then((err) => {
     log.error('a service kept crashing, exiting', { err });
