@@ -51,4 +51,6 @@ it('works split across processes, and reports a dead api as 502/503', async () =
   const downPage = await fetch(`${web}/userhome`, { headers: { cookie }, redirect: 'manual' });
   expect(downPage.status).toBe(503);
   expect(downPage.headers.get('content-type')).toMatch(/^text\/html/);
-});
+  // Two server processes start one after the other: on a loaded 2-core machine that alone has
+  // taken ~30 s, the default timeout.
+}, 120_000);
