@@ -166,13 +166,16 @@ function relaySection(rows: string[]): string[] {
 async function relay(rows: string[], print: string[]) {
   const servers: TestServer[] = [];
   try {
-    const all = await startTestServer({ timeoutMs: 60_000 });
+    // The comment throttle (RATE_LIMITS comment-user, 30/min by default) would turn this
+    // throughput benchmark into a 429 benchmark: lift it for these servers only.
+    const env = { RATE_LIMITS: 'comment-user=1000000/1' };
+    const all = await startTestServer({ timeoutMs: 60_000, env });
     servers.push(all);
     const api = all.urls.api!;
     const web = all.urls.web!;
     const split = await startTestServer({
       only: 'web',
-      env: { API_URL: api, STREAM_URL: all.urls.stream! },
+      env: { ...env, API_URL: api, STREAM_URL: all.urls.stream! },
     });
     servers.push(split);
     const s = await setUp(api, web);
