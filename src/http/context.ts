@@ -30,6 +30,11 @@ export interface ServiceContext {
    */
   readonly schedulerBoard?: StatsBoard | undefined;
   readonly log: Logger;
+  /**
+   * The clock sessions are created, slid and expired by (ms since the epoch); `Date.now` when
+   * absent. A real parameter so a caller (the api tests) can move time instead of waiting for it.
+   */
+  readonly now?: (() => number) | undefined;
 }
 
 /** What a service module exports: registers its routes (not the 404 catch-all) on `app`. */

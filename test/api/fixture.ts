@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { mountApi } from '../../src/http/api/index.js';
+import type { ServiceContext } from '../../src/http/context.js';
 import { type Reply, request, startApp, type TestApp } from './harness.js';
 
 export interface ApiFixture {
@@ -12,10 +13,13 @@ export interface ApiFixture {
 }
 
 /** Starts an api app for the calling test file (torn down after it). */
-export function useApi(config: Partial<Config> = {}): ApiFixture {
+export function useApi(
+  config: Partial<Config> = {},
+  extra: Pick<ServiceContext, 'now'> = {},
+): ApiFixture {
   let app: TestApp | undefined;
   beforeAll(async () => {
-    app = await startApp([mountApi], config);
+    app = await startApp([mountApi], config, extra);
   });
   afterAll(() => app?.stop());
   const fixture: ApiFixture = {
@@ -40,4 +44,15 @@ export function expectError(r: Reply, status: number, code: string): void {
   expect(r.type).toMatch(/^application\/json/);
   expect(r.json.error_code).toBe(code);
   expect(typeof r.json.error).toBe('string');
+}
+
+/** A clock the test moves by hand, passed to the app as ServiceContext.now: time without waiting. */
+export function manualClock(start = Date.now()): { now: () => number; set(t: number): void } {
+  let t = start;
+  return {
+    now: () => t,
+    set(next) {
+      t = next;
+    },
+  };
 }

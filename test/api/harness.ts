@@ -23,6 +23,7 @@ export interface TestApp {
 export async function startApp(
   mounts: Array<(app: TemplatedApp, ctx: ServiceContext) => void | Promise<void>>,
   config: Partial<Config> = {},
+  extra: Pick<ServiceContext, 'now'> = {},
 ): Promise<TestApp> {
   const uws = loadUws();
   const dataDir = await mkdtemp(join(tmpdir(), 'vs-api-test-'));
@@ -35,6 +36,7 @@ export async function startApp(
     blobs: stores.blobs,
     limiter: undefined,
     log: createLogger('test'),
+    ...extra,
   };
   const app = uws.App();
   for (const mount of mounts) await mount(app, ctx);

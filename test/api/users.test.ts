@@ -1,7 +1,7 @@
 /** The api over real HTTP on loopback: users, sessions, and who the caller is. */
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { expectError, useApi } from './fixture.js';
+import { describe, expect, it, vi } from 'vitest';
+import { expectError, manualClock, useApi } from './fixture.js';
 
 const api = useApi();
 const { call, register } = api;
@@ -177,53 +177,70 @@ describe('the user comes from the session only', () => {
 });
 
 describe('a short session lifetime', () => {
-  const short = useApi({ sessionTtlMs: 1000 });
+  // The app's clock is moved by hand (ServiceContext.now): no waiting for the TTL to pass.
+  const clock = manualClock();
+  const short = useApi({ sessionTtlMs: 1000 }, { now: clock.now });
 
   it('expires the session at the TTL fixed at creation', async () => {
     const u = await short.register('shorty');
     expect((await short.call('GET', '/user/shorty', { sid: u.sid })).status).toBe(200);
-    const { expiresAt } = (await short.app.ctx.records.getSession(u.sid))!;
-    // Wait on the clock itself (not a guessed sleep): the condition is "now is past expiresAt".
-    while (Date.now() <= expiresAt)
-      await new Promise((r) => setTimeout(r, expiresAt - Date.now() + 1));
+    const { expiresAt } = (await short.app.ctx.records.getSession(u.sid, clock.now()))!;
+    expect(expiresAt).toBe(clock.now() + 1000);
+    clock.set(expiresAt);
     expectError(await short.call('GET', '/user/shorty', { sid: u.sid }), 401, '002');
   });
 });
 
 describe('sliding sessions', () => {
-  // Idle lifetime 3 s, absolute cap 6 s: a session used every ~300 ms outlives its idle lifetime
-  // but not its cap. Each wait is on the clock itself (the condition is a time), never a guess.
-  const sliding = useApi({ sessionTtlMs: 3000, sessionMaxMs: 6000 });
-  const until = async (t: number) => {
-    while (Date.now() <= t)
-      await new Promise((r) => setTimeout(r, Math.min(300, t - Date.now() + 1)));
+  // Idle lifetime 30 min, absolute cap 2 h, on a clock the test moves (ServiceContext.now): a
+  // session used every 10 min outlives its idle lifetime but not its cap.
+  const TTL = 30 * 60_000;
+  const MAX = 2 * 3600_000;
+  const STEP = 10 * 60_000;
+  const clock = manualClock();
+  const sliding = useApi({ sessionTtlMs: TTL, sessionMaxMs: MAX }, { now: clock.now });
+  // A renewal is written in the background: wait for the store to hold the expiry a use at `at`
+  // must have set (a condition, not a guessed sleep), so the next step reads it.
+  const renewedTo = async (sid: string, expected: number) => {
+    await vi.waitFor(
+      async () =>
+        expect((await sliding.app.ctx.records.getSession(sid, 0))!.expiresAt).toBe(expected),
+      { timeout: 10_000, interval: 20 },
+    );
   };
 
   it('renews on use up to SESSION_MAX_MS, then expires', async () => {
     const u = await sliding.register('slider');
-    const first = (await sliding.app.ctx.records.getSession(u.sid))!;
-    expect(first.createdAt).toBeGreaterThan(0);
-    // Used past the idle lifetime it set at creation: still valid, and its expiry moved.
-    while (Date.now() <= first.expiresAt + 500) {
+    const first = (await sliding.app.ctx.records.getSession(u.sid, clock.now()))!;
+    expect(first.createdAt).toBe(clock.now());
+    expect(first.expiresAt).toBe(first.createdAt! + TTL);
+    const cap = first.createdAt! + MAX;
+    // Used every STEP: each use slides the expiry to now + TTL, never past the cap.
+    let uses = 0;
+    while (clock.now() + STEP < cap) {
+      clock.set(clock.now() + STEP);
       expect((await sliding.call('GET', '/session', { sid: u.sid })).status).toBe(200);
-      await until(Date.now() + 300);
+      await renewedTo(u.sid, Math.min(clock.now() + TTL, cap));
+      uses++;
     }
-    const later = (await sliding.app.ctx.records.getSession(u.sid))!;
-    expect(later.expiresAt).toBeGreaterThan(first.expiresAt);
-    expect(later.expiresAt).toBeLessThanOrEqual(first.createdAt! + 6000);
-    // Keep using it: the absolute cap still ends it.
-    while ((await sliding.call('GET', '/session', { sid: u.sid })).status === 200) {
-      expect(Date.now()).toBeLessThanOrEqual(first.createdAt! + 6000 + 1000);
-      await until(Date.now() + 300);
-    }
-    expect(Date.now()).toBeGreaterThanOrEqual(first.createdAt! + 6000 - 1);
+    // It outlived its first idle lifetime several times over.
+    expect(clock.now()).toBeGreaterThan(first.expiresAt + TTL);
+    expect(uses).toBeGreaterThan(MAX / STEP - 2);
+    // Still valid just before the cap, expired at it however recently it was used.
+    clock.set(cap - 1);
+    expect((await sliding.call('GET', '/session', { sid: u.sid })).status).toBe(200);
+    clock.set(cap);
     expectError(await sliding.call('GET', '/session', { sid: u.sid }), 401, '002');
   });
 
   it('expires after the idle lifetime without use', async () => {
     const u = await sliding.register('idler');
-    const { expiresAt } = (await sliding.app.ctx.records.getSession(u.sid))!;
-    await until(expiresAt);
+    const { expiresAt } = (await sliding.app.ctx.records.getSession(u.sid, clock.now()))!;
+    expect(expiresAt).toBe(clock.now() + TTL);
+    // Idle for its whole lifetime (no use in between to slide it): expired at expiresAt exactly.
+    clock.set(expiresAt - 1);
+    expect(await sliding.app.ctx.records.getSession(u.sid, clock.now())).toBeDefined();
+    clock.set(expiresAt);
     expectError(await sliding.call('GET', '/session', { sid: u.sid }), 401, '002');
   });
 });

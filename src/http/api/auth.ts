@@ -7,7 +7,7 @@ import { sessionFrom } from '../common/session.js';
 import type { ServiceContext } from '../context.js';
 
 export async function createSession(ctx: ServiceContext, user: User): Promise<Session> {
-  const now = Date.now();
+  const now = (ctx.now ?? Date.now)();
   const session: Session = {
     id: randomUUID(),
     userId: user.id,

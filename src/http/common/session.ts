@@ -13,7 +13,7 @@ import { isUuid } from './ids.js';
 /** Smallest move of `expiresAt` worth a write (capped at a tenth of the idle lifetime). */
 const RENEW_STEP_MS = 60_000;
 
-type SessionCtx = Pick<ServiceContext, 'records'> & {
+type SessionCtx = Pick<ServiceContext, 'records' | 'now'> & {
   config: Pick<ServiceContext['config'], 'sessionTtlMs' | 'sessionMaxMs'>;
   log?: ServiceContext['log'];
 };
@@ -33,7 +33,7 @@ export async function sessionFrom(
   headerValue: string | undefined,
 ): Promise<Session | undefined> {
   if (!headerValue || !isUuid(headerValue)) return undefined;
-  const now = Date.now();
+  const now = (ctx.now ?? Date.now)();
   const s = await ctx.records.getSession(headerValue.toLowerCase(), now);
   if (!s) return undefined;
   // The access log names the user a request acted as.
