@@ -88,7 +88,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       start: () => supervisable(ref, () => ref.stop()),
     });
   }
-  // The scheduler's counters and actor tree, shared with the HTTP threads' /stats.
+  // The scheduler's counters and actor tree, published to the HTTP threads' /stats over channels.
   const board = runs('scheduler') ? schedulerBoard() : undefined;
   if (runs('scheduler')) {
     stores = observeStores(await openStores(config));
@@ -114,7 +114,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     start: async () => {
       const h = await startHttpHost(config, {
         limiterShared: limiter?.shared,
-        schedulerStats: board?.buffer,
+        schedulerStats:
+          board && Array.from({ length: config.httpThreads }, () => board.publishTo()),
       });
       const crashed = new Promise((res) => h.once('crash', res));
       crashed.then((e) => log.error('HTTP thread crashed; restarting the HTTP host', { error: e }));

@@ -8,7 +8,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { StatsBoard } from '../scheduler/stats.js';
+import type { StatsView } from '../scheduler/stats.js';
 import type { BlobStore, DeletionQueue, RecordStore } from '../store/types.js';
 
 /** The per-thread face of the limiter actor (src/actors LimiterClient satisfies it). */
@@ -25,10 +25,10 @@ export interface ServiceContext {
   /** The stream service's limiter; undefined in processes that do not run the stream service. */
   readonly limiter: TokenLimiter | undefined;
   /**
-   * The scheduler's counters and actor tree (shared memory, src/scheduler/stats.ts) when this
-   * process runs the scheduler; undefined otherwise.
+   * The scheduler's counters and actor tree (received over a cross-thread channel,
+   * src/scheduler/stats.ts) when this process runs the scheduler; undefined otherwise.
    */
-  readonly schedulerBoard?: StatsBoard | undefined;
+  readonly schedulerBoard?: StatsView | undefined;
   readonly log: Logger;
   /**
    * The clock sessions are created, slid and expired by (ms since the epoch); `Date.now` when

@@ -32,8 +32,9 @@ import { SERVICE_MODULES } from './services.js';
 export interface HttpHostOptions {
   /** The limiter actor's buffer; absent = no limit (benchmarks' "limiter off"). */
   limiterShared?: SharedArrayBuffer;
-  /** The scheduler's stats board (schedulerBoard().buffer) when the process runs it. */
-  schedulerStats?: SharedArrayBuffer;
+  /** The scheduler's stats when the process runs it: one channel per HTTP thread index
+   *  (`board.publishTo()`, src/scheduler/stats.ts; a respawned thread reuses its index's). */
+  schedulerStats?: readonly SharedArrayBuffer[];
   /**
    * Extra route modules per service (file URLs of modules exporting `mount: MountService`),
    * mounted in every thread after the service's own routes. @default {}
@@ -102,7 +103,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     services,
     ports: Object.fromEntries(services.map((s) => [s, config.ports[s]])),
     limiterShared: opts.limiterShared,
-    schedulerStats: opts.schedulerStats,
+    schedulerStats: undefined,
     extraMounts: { ...opts.extraMounts },
     heartbeats: heartbeats.buffer,
   };
@@ -155,7 +156,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   };
   const startOne = async (index: number): Promise<Thread> => {
     const t = await spawnThread(
-      { ...base, index, ports: { ...base.ports } },
+      { ...base, index, ports: { ...base.ports }, schedulerStats: opts.schedulerStats?.[index] },
       {
         onCrash: (report) => emitter.emit('thread-crash', { index, ...report }),
         onExit: (thread, code) => onExit(thread, code),

@@ -20,7 +20,7 @@ import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import { answerScrapes, type ScrapeEnds } from '../metrics/collect.js';
 import { observeStores } from '../metrics/store.js';
-import { schedulerBoard } from '../scheduler/stats-board.js';
+import { schedulerStatsReader } from '../scheduler/stats-board.js';
 import { openStores } from '../store/index.js';
 import { type HttpApps, startHttpApps } from './apps.js';
 import { containCrashes, reportCrash } from './common/guard.js';
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       queue: stores.queue,
       blobs: stores.blobs,
       limiter,
-      schedulerBoard: data.schedulerStats && schedulerBoard(data.schedulerStats),
+      schedulerBoard: data.schedulerStats && schedulerStatsReader(data.schedulerStats),
       log,
     };
     apps = await startHttpApps(ctx, data.services, {

@@ -36,6 +36,8 @@ export {
   type CounterName,
   type RunnerCounters,
   StatsBoard,
+  StatsReader,
+  type StatsView,
 } from './stats.js';
-export { ACTOR_NAMES, RUNNER_NAMES, schedulerBoard } from './stats-board.js';
+export { ACTOR_NAMES, RUNNER_NAMES, schedulerBoard, schedulerStatsReader } from './stats-board.js';
 export { type ScheduledRunner, Ticker, type TickerOptions } from './ticker.js';

@@ -32,8 +32,8 @@ export interface SchedulerDeps {
   /** The main thread's blob store (the orphan sweep); without it the sweep skips blobs. */
   blobs?: BlobStore;
   log?: Logger;
-  /** Where counters and the actor tree go (schedulerBoard(); server.ts shares it with the HTTP
-   * threads). @default a board of its own */
+  /** Where counters and the actor tree go (schedulerBoard(); server.ts publishes it to the HTTP
+   * threads over channels). @default a board of its own */
   board?: StatsBoard;
 }
 

@@ -1,16 +1,20 @@
 /**
- * Per-runner counters and the actor supervision tree in a SharedArrayBuffer, readable from every
- * thread of the process.
+ * Per-runner counters and the actor supervision tree: kept by the scheduler on its own thread,
+ * published to the HTTP threads that serve `/stats` over cross-thread channels.
  *
- * Why shared memory: the runners live on the main thread, the REST service on the HTTP threads.
- * The main thread writes with `Atomics.add`/`store`; readers take `Atomics.load` snapshots — no
- * message per update, and a reader never blocks the runners. How a thread gets the board: the
- * composition root (server.ts) creates it and hands the buffer to the scheduler and to every
- * HTTP thread at spawn, like the limiter's buffer (no discovery messages at all).
+ * How it crosses: the composition root (server.ts) asks the board for one channel per HTTP thread
+ * (`publishTo()`: a shared-memory CrossThreadChannel, codec 'bytes', capacity 1) and hands each
+ * thread its channel at spawn. After a change the board publishes one fixed-size record (every
+ * cell as a float64) to every channel, once per microtask however many counters moved. A channel
+ * holds the latest record only: the board, the only sender, takes back an unread record before
+ * sending the new one, with try-operations only — the scheduler never waits on a reader, and a
+ * reader thread that died costs one slot, not a growing queue. A reader (`StatsReader`) drains
+ * its channel when asked and keeps the last record it saw.
  *
- * Invariants: only the owning scheduler writes; every slot is a 64-bit integer; a snapshot is
- * per-counter atomic, not a consistent cut across counters (fine for metrics).
+ * Invariants: only the owning scheduler thread writes; a record is a consistent cut of all
+ * counters at the end of a microtask; a reader sees records in publication order.
  */
+import { CrossThreadChannel } from '../channels/index.js';
 
 export const COUNTERS = [
   /** rounds started */
@@ -53,29 +57,81 @@ const STATES = ['running', 'restarting', 'exited'] as const;
 /** Per actor: thread id (-1 = none), state index, restart count. */
 const ACTOR_WIDTH = 3;
 
-export class StatsBoard {
-  readonly buffer: SharedArrayBuffer;
+/** What `/stats` reads: the board itself (same thread) or a StatsReader (an HTTP thread). */
+export interface StatsView {
+  snapshot(): Record<string, RunnerCounters>;
+  actors(): ActorRow[];
+}
+
+function cellCount(names: readonly string[], actorNames: readonly string[]): number {
+  return names.length * WIDTH + actorNames.length * ACTOR_WIDTH;
+}
+
+function runnerSnapshot(names: readonly string[], cells: Float64Array) {
+  const out: Record<string, RunnerCounters> = {};
+  names.forEach((runnerName, r) => {
+    const c = {} as RunnerCounters;
+    for (const name of COUNTERS) c[name] = cells[r * WIDTH + INDEX[name]]!;
+    out[runnerName] = c;
+  });
+  return out;
+}
+
+function actorRows(names: readonly string[], actorNames: readonly string[], cells: Float64Array) {
+  return actorNames.map((id, i): ActorRow => {
+    const at = names.length * WIDTH + i * ACTOR_WIDTH;
+    const thread = cells[at]!;
+    return {
+      id,
+      state: STATES[cells[at + 1]!] ?? 'exited',
+      thread: thread < 0 ? undefined : thread,
+      restarts: cells[at + 2]!,
+    };
+  });
+}
+
+export class StatsBoard implements StatsView {
   readonly names: readonly string[];
   readonly actorNames: readonly string[];
-  #cells: BigInt64Array;
+  #cells: Float64Array;
+  #channels: CrossThreadChannel<Uint8Array>[] = [];
+  #scheduled = false;
 
-  /**
-   * Create a board for these runners (and actors), or attach to an existing buffer from another
-   * thread (same names).
-   */
-  constructor(
-    names: readonly string[],
-    buffer?: SharedArrayBuffer,
-    actorNames: readonly string[] = [],
-  ) {
+  constructor(names: readonly string[], actorNames: readonly string[] = []) {
     this.names = Object.freeze([...names]);
     this.actorNames = Object.freeze([...actorNames]);
-    const bytes = (names.length * WIDTH + actorNames.length * ACTOR_WIDTH) * 8;
-    this.buffer = buffer ?? new SharedArrayBuffer(bytes);
-    if (this.buffer.byteLength !== bytes) {
-      throw new RangeError('stats buffer does not match the runner and actor names');
+    this.#cells = new Float64Array(cellCount(names, actorNames));
+    for (let i = 0; i < this.actorNames.length; i++) {
+      this.#cells[names.length * WIDTH + i * ACTOR_WIDTH] = -1;
     }
-    this.#cells = new BigInt64Array(this.buffer);
+  }
+
+  /**
+   * A new channel that will carry this board's records to one reader thread (pass the returned
+   * buffer to `new StatsReader(...)` there). It holds the current record at once.
+   */
+  publishTo(): SharedArrayBuffer {
+    const ch = new CrossThreadChannel<Uint8Array>({
+      capacity: 1,
+      codec: 'bytes',
+      slotBytes: this.#cells.byteLength,
+    });
+    this.#channels.push(ch);
+    ch.trySend(new Uint8Array(this.#cells.buffer));
+    return ch.shared;
+  }
+
+  #changed(): void {
+    if (this.#scheduled || this.#channels.length === 0) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      const record = new Uint8Array(this.#cells.buffer);
+      for (const ch of this.#channels) {
+        ch.tryRecv(); // the unread previous record, if any: the reader wants the latest only
+        ch.trySend(record);
+      }
+    });
   }
 
   /** Records the supervision tree (rows for unknown ids are ignored). */
@@ -84,24 +140,16 @@ export class StatsBoard {
       const i = this.actorNames.indexOf(r.id);
       if (i < 0) continue;
       const at = this.names.length * WIDTH + i * ACTOR_WIDTH;
-      Atomics.store(this.#cells, at, BigInt(r.thread ?? -1));
-      Atomics.store(this.#cells, at + 1, BigInt(STATES.indexOf(r.state)));
-      Atomics.store(this.#cells, at + 2, BigInt(r.restarts));
+      this.#cells[at] = r.thread ?? -1;
+      this.#cells[at + 1] = STATES.indexOf(r.state);
+      this.#cells[at + 2] = r.restarts;
     }
+    this.#changed();
   }
 
   /** The supervision tree as last recorded. */
   actors(): ActorRow[] {
-    return this.actorNames.map((id, i) => {
-      const at = this.names.length * WIDTH + i * ACTOR_WIDTH;
-      const thread = Number(Atomics.load(this.#cells, at));
-      return {
-        id,
-        state: STATES[Number(Atomics.load(this.#cells, at + 1))] ?? 'exited',
-        thread: thread < 0 ? undefined : thread,
-        restarts: Number(Atomics.load(this.#cells, at + 2)),
-      };
-    });
+    return actorRows(this.names, this.actorNames, this.#cells);
   }
 
   #at(runner: number, name: CounterName): number {
@@ -109,24 +157,57 @@ export class StatsBoard {
   }
 
   add(runner: number, name: CounterName, n = 1): void {
-    if (n !== 0) Atomics.add(this.#cells, this.#at(runner, name), BigInt(n));
+    if (n === 0) return;
+    this.#cells[this.#at(runner, name)]! += n;
+    this.#changed();
   }
 
   set(runner: number, name: CounterName, v: number): void {
-    Atomics.store(this.#cells, this.#at(runner, name), BigInt(v));
+    this.#cells[this.#at(runner, name)] = v;
+    this.#changed();
   }
 
   get(runner: number, name: CounterName): number {
-    return Number(Atomics.load(this.#cells, this.#at(runner, name)));
+    return this.#cells[this.#at(runner, name)]!;
   }
 
   snapshot(): Record<string, RunnerCounters> {
-    const out: Record<string, RunnerCounters> = {};
-    this.names.forEach((runnerName, r) => {
-      const c = {} as RunnerCounters;
-      for (const name of COUNTERS) c[name] = this.get(r, name);
-      out[runnerName] = c;
-    });
-    return out;
+    return runnerSnapshot(this.names, this.#cells);
+  }
+}
+
+/** The reading end on another thread: the latest record received from the board's channel. */
+export class StatsReader implements StatsView {
+  readonly names: readonly string[];
+  readonly actorNames: readonly string[];
+  #channel: CrossThreadChannel<Uint8Array>;
+  #cells: Float64Array;
+
+  /** `shared`: what `StatsBoard.publishTo()` returned; the same names as the board. */
+  constructor(shared: SharedArrayBuffer, names: readonly string[], actorNames: readonly string[]) {
+    this.names = Object.freeze([...names]);
+    this.actorNames = Object.freeze([...actorNames]);
+    this.#channel = CrossThreadChannel.from<Uint8Array>(shared);
+    this.#cells = new Float64Array(cellCount(names, actorNames)).fill(0);
+  }
+
+  #latest(): Float64Array {
+    const got = this.#channel.tryRecvMany(this.#channel.slotCount + 1);
+    const last = got?.at(-1);
+    if (last !== undefined) {
+      if (last.byteLength !== this.#cells.byteLength) {
+        throw new RangeError('stats record does not match the runner and actor names');
+      }
+      this.#cells = new Float64Array(last.slice().buffer);
+    }
+    return this.#cells;
+  }
+
+  snapshot(): Record<string, RunnerCounters> {
+    return runnerSnapshot(this.names, this.#latest());
+  }
+
+  actors(): ActorRow[] {
+    return actorRows(this.names, this.actorNames, this.#latest());
   }
 }

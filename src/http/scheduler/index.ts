@@ -6,8 +6,8 @@
  *   (always required, see auth.ts). The seed's `GET` changed state; ours answers 405 (a GET must
  *   be safe: links, prefetchers and crawlers follow them) and records nothing.
  * - `GET /stats`: `{ queue: {pending, dead}, runners: {<name>: counters} | null }` — queue sizes
- *   from the store, counters from the scheduler's shared-memory board when it runs in this
- *   process (`runners: null` when it does not, e.g. the runners were not started).
+ *   from the store, counters from the scheduler's board (received over a cross-thread channel)
+ *   when it runs in this process (`runners: null` when it does not).
  *
  * uWS rules: headers and parameters are copied before the first await; the Exchange registers
  * onAborted first and never touches `res` after abort or end.
