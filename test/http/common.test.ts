@@ -53,13 +53,21 @@ describe('readBody + parseJson', () => {
     expect(JSON.parse(r.body.toString())).toEqual({ got: 42 });
   });
 
-  it('malformed JSON → 400 "001"', async () => {
-    const r = await request(`http://127.0.0.1:${port}/echo`, { method: 'POST', body: '{nope' });
-    expect(r.status).toBe(400);
-    expect(JSON.parse(r.body.toString())).toEqual({
-      error: 'Request body is not correct',
-      error_code: '001',
-    });
+  it('malformed JSON, bytes that are not UTF-8, or JSON that is not an object → 400 "001"', async () => {
+    const cases: Array<[string | Buffer, string]> = [
+      ['{nope', 'Request body is not valid JSON'],
+      [
+        Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+        'Request body is not valid JSON',
+      ],
+      ['[1,2]', 'Request body must be a JSON object'],
+      ['null', 'Request body must be a JSON object'],
+    ];
+    for (const [body, error] of cases) {
+      const r = await request(`http://127.0.0.1:${port}/echo`, { method: 'POST', body });
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.body.toString())).toEqual({ error, error_code: '001' });
+    }
   });
 
   it('over the cap by Content-Length, or counted on a chunked body → 413 "008"', async () => {

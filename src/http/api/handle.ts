@@ -4,6 +4,7 @@
  * Whatever goes wrong becomes a JSON error with a catalog code; internals only reach the log.
  */
 import type { Session } from '../../store/types.js';
+import { parseJson } from '../common/body.js';
 import { HttpError } from '../common/errors.js';
 import { sessionFrom } from '../common/session.js';
 import { httpErrorFromStore } from '../common/store-errors.js';
@@ -17,24 +18,13 @@ import type { ApiCall, ApiRequest, ApiResponse } from './types.js';
 /** Largest JSON body the api reads (a comment is at most 2000 characters). */
 export const MAX_JSON_BYTES = 16 * 1024;
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function parseJson(req: ApiRequest): Record<string, unknown> {
+function jsonBody(req: ApiRequest): Record<string, unknown> {
   const type = req.contentType?.split(';')[0]?.trim().toLowerCase();
   if (type && type !== 'application/json') throw new HttpError('unsupportedMedia');
   if (!req.body || req.body.length === 0)
     throw new HttpError('badRequest', 'Request body is empty');
   if (req.body.length > MAX_JSON_BYTES) throw new HttpError('tooLarge');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decoder.decode(req.body));
-  } catch {
-    throw new HttpError('badRequest', 'Request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new HttpError('badRequest', 'Request body must be a JSON object');
-  }
-  return parsed as Record<string, unknown>;
+  return parseJson(req.body);
 }
 
 export function errorResponse(err: HttpError): ApiResponse {
@@ -58,7 +48,7 @@ export async function runRoute(
     ctx,
     params,
     req,
-    json: () => (body ??= parseJson(req)),
+    json: () => (body ??= jsonBody(req)),
     session: () => (session ??= lookupSession(ctx, req.sessionId)),
     viewer: () => (viewer ??= sessionFrom(ctx, req.sessionId)),
     query: () => (query ??= new URLSearchParams(req.query ?? '')),

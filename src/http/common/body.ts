@@ -70,11 +70,26 @@ export function readBody(x: Exchange, options: ReadBodyOptions = {}): Promise<Bu
   });
 }
 
-/** Parses a JSON body; malformed → HttpError('badRequest') (400 "001"). */
-export function parseJson<T = unknown>(body: Buffer): T {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The one parser of JSON request bodies (the api's handler, the web's relay, readBody callers):
+ * the body must be UTF-8 JSON text holding an object. Not UTF-8 or not JSON → 400 "001" "Request
+ * body is not valid JSON"; any other JSON value (array, string, null…) → 400 "001" with
+ * `notObject` as the message, so each caller can say which object it wanted.
+ */
+export function parseJson<T extends object = Record<string, unknown>>(
+  body: Uint8Array,
+  notObject = 'Request body must be a JSON object',
+): T {
+  let parsed: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as T;
+    parsed = JSON.parse(strictUtf8.decode(body));
   } catch {
-    throw new HttpError('badRequest');
+    throw new HttpError('badRequest', 'Request body is not valid JSON');
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError('badRequest', notObject);
+  }
+  return parsed as T;
 }

@@ -19,7 +19,7 @@ import { sendApiResponse } from '../api/mount.js';
 import { API_METHODS, type ApiMethod, matchRoute } from '../api/router.js';
 import { API_ROUTES } from '../api/routes.js';
 import type { ApiResponse } from '../api/types.js';
-import { readBody } from '../common/body.js';
+import { parseJson, readBody } from '../common/body.js';
 import { clientAddressOf } from '../common/client-address.js';
 import { ClientAbortedError, HttpError } from '../common/errors.js';
 import { exchange } from '../common/respond.js';
@@ -42,16 +42,11 @@ export interface RelayTarget {
 
 /** Validates a relay body; a bad one is a 400 whose message says what is wrong. */
 export function parseRelay(raw: Buffer): RelayTarget {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new HttpError('badRequest', 'Request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new HttpError('badRequest', 'Request body must be {url, method, req_body}');
-  }
-  const { url: full, method, req_body } = parsed as Record<string, unknown>;
+  const {
+    url: full,
+    method,
+    req_body,
+  } = parseJson(raw, 'Request body must be {url, method, req_body}');
   const q = typeof full === 'string' ? full.indexOf('?') : -1;
   const url = q === -1 ? full : (full as string).slice(0, q);
   const query = q === -1 ? '' : (full as string).slice(q + 1);
