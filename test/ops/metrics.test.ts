@@ -143,8 +143,15 @@ describe('metrics', () => {
     const del = await api('DELETE', `/user/ops-metrics/videos/${vid}`, { sid });
     expect(del.status).toBe(204);
     await s.waitForLine((l) => l.msg === 'video deleted' && l.video === vid, 60_000);
-
-    const after = await scrape(metrics);
+    // The executor logs the deletion before its round's counters reach the stats board: scrape
+    // until the done counter moves (or the deadline says it never does).
+    const done = (f: typeof before) =>
+      total(f, 'scheduler_done_total', { runner: 'video-cleanup' });
+    let after = await scrape(metrics);
+    for (const until = Date.now() + 30_000; done(after) === done(before) && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await scrape(metrics);
+    }
     expect(total(after, 'limiter_rejected_total') - total(before, 'limiter_rejected_total')).toBe(
       1,
     );
@@ -153,7 +160,6 @@ describe('metrics', () => {
     expect(rejected429(after) - rejected429(before)).toBe(1);
     const failed = (f: typeof after) => total(f, 'upload_failures_total');
     expect(failed(after) - failed(before)).toBe(1);
-    const done = (f: typeof after) => total(f, 'scheduler_done_total', { runner: 'video-cleanup' });
     expect(done(after) - done(before)).toBe(1);
     expect(total(after, 'scheduler_deletion_queue', { state: 'pending' })).toBe(0);
   });
