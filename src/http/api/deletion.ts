@@ -7,7 +7,7 @@
  */
 
 import { HttpError } from '../common/errors.js';
-import { forwardRequestId } from '../common/request-id.js';
+import { internalRequest } from '../common/internal-client.js';
 import type { ServiceContext } from '../context.js';
 
 const TIMEOUT_MS = 5000;
@@ -20,16 +20,15 @@ export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<
   }
   const headers: Record<string, string> = {};
   if (config.schedulerToken) headers.authorization = `Bearer ${config.schedulerToken}`;
-  // The scheduler logs this deletion under the id of the request that caused it.
-  forwardRequestId(headers);
+  // internalRequest forwards the request id: the scheduler logs this deletion under the id of
+  // the request that caused it.
   let status: number;
   try {
-    const res = await fetch(`${config.schedulerUrl}/video-delete-record/${vid}`, {
+    const res = await internalRequest(`${config.schedulerUrl}/video-delete-record/${vid}`, {
       method: 'POST',
       headers,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      timeoutMs: TIMEOUT_MS,
     });
-    await res.arrayBuffer();
     status = res.status;
   } catch (err) {
     ctx.log.error('scheduler unreachable', { vid, err });
