@@ -111,7 +111,9 @@ describe('scheduler process', () => {
     for (const id of kept) expect(await isIntact(stores, id)).toBe(true);
     expect(await stores.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
     const lines = await readExecutionLog(log);
-    expect(new Set(lines.map((l) => l.videoId))).toEqual(new Set(asked));
+    // Nothing else was executed. Every asked video is gone (checked above), but the log may miss
+    // one of them: the SIGKILL can land between a task's completion commit and its log append.
+    for (const l of lines) expect(asked).toContain(l.videoId);
     // The restarted node finished what the killed one had claimed.
     expect(lines.some((l) => l.owner === b.owner && l.outcome === 'done')).toBe(true);
   }, 120_000);
