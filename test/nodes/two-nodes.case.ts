@@ -112,7 +112,7 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
     });
 
     it(
-      'sign up and upload on A; ranges on B and via nginx; comment and delete on B: gone once',
+      'sign up and upload (multipart and tus) on A; ranges on B and via nginx; comment and delete on B: gone once',
       async () => {
         const u = await signUp(siteA, 'alice');
         user = { name: 'alice', ...u };
@@ -135,6 +135,23 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
             expect(r.headers['content-range']).toBe(`bytes ${s}-${e}/${data.length}`);
             expect(r.body.equals(data.subarray(s, e + 1)), `${s}-${e}`).toBe(true);
           }
+        }
+
+        // A resumable (tus) upload done entirely on A is served byte-exact by B and by nginx
+        // (every store: tus stages on the receiving node, the committed blob is shared).
+        const clip = await readFile(SAMPLE);
+        const tusVid = await createVideo(siteA, user, 'tus on A');
+        const onA = new Tus(siteA, user.cookie);
+        const tusPath = await onA.create(tusVid, clip.length);
+        const sent = await onA.patch(tusPath, 0, clip);
+        expect(sent.status, sent.body.toString()).toBe(204);
+        for (const site of [siteB, front]) {
+          const got = await site.get(`/videos/${tusVid}`);
+          expect(got.status).toBe(200);
+          expect(got.body.equals(clip)).toBe(true);
+          const tail = await site.get(`/videos/${tusVid}`, { range: 'bytes=-100' });
+          expect(tail.status).toBe(206);
+          expect(tail.body.equals(clip.subarray(clip.length - 100))).toBe(true);
         }
 
         // A's session works on B: sessions live in MongoDB.
