@@ -66,8 +66,11 @@ export class GridFsBlobStore implements BlobStore {
   readonly #maxBytes: number;
   readonly #where: string;
   #closed = false;
+  /** The database holding the bucket (the tus store keeps uploads in progress beside it). */
+  readonly db: Db;
 
   constructor(db: Db, options: GridFsBlobStoreOptions = {}) {
+    this.db = db;
     this.#bucket = new GridFSBucket(db, { bucketName: options.bucketName ?? 'videos' });
     this.#maxBytes = checkMaxBytes(options.maxBytes ?? BLOB_STORE_DEFAULTS.maxBytes);
     this.#where = options.where ?? 'MongoDB';

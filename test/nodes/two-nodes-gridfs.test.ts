@@ -12,8 +12,17 @@ describeTwoNodes('GridFS', async () => {
   };
   return {
     env: { BLOB_STORE: 'gridfs' },
-    // tus stages uploads in each node's DATA_DIR/tus: resuming on another node needs S3.
-    tusAcrossNodes: false,
+    // tus keeps uploads in progress in the same MongoDB (MongoTusStore): any node resumes them.
+    tusAcrossNodes: true,
+    async tusLeftovers(uri) {
+      const d = await db(uri);
+      const uploads = await d.collection('tus.uploads').find().toArray();
+      const chunks = await d
+        .collection('tus.chunks')
+        .find({}, { projection: { data: 0 } })
+        .toArray();
+      return [...uploads, ...chunks].map((doc) => `${String(doc._id)}`);
+    },
     async objects(vid, uri) {
       return (await db(uri)).collection('videos.files').countDocuments({ filename: vid });
     },

@@ -31,10 +31,10 @@ export interface BlobBackend {
   objects(vid: string, mongoUri: string): Promise<number>;
   /** True while an upload of `vid` is in progress in the store (parts or chunks written). */
   uploading(vid: string, mongoUri: string): Promise<boolean>;
-  /** tus uploads in progress live in shared storage (S3), so any node resumes them. */
+  /** tus uploads in progress live in shared storage (S3, MongoDB), so any node resumes them. */
   tusAcrossNodes: boolean;
   /** What tus left in shared storage besides committed blobs (must be nothing once done). */
-  tusLeftovers?(): Promise<string[]>;
+  tusLeftovers?(mongoUri: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -237,7 +237,7 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
     );
 
     it(
-      'SIGKILL node A mid-upload: B serves everything acknowledged, nothing partial is visible; with S3, tus resumes on B',
+      'SIGKILL node A mid-upload: B serves everything acknowledged, nothing partial is visible; with S3 or GridFS, tus resumes on B',
       async () => {
         const vid = await createVideo(siteA, user, 'interrupted');
         const { body: head } = headOfForm();
@@ -281,7 +281,7 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
           const got = await siteB.get(`/videos/${tusVid}`);
           expect(got.status).toBe(200);
           expect(got.body.equals(clip)).toBe(true);
-          expect(await backend.tusLeftovers?.()).toEqual([]);
+          expect(await backend.tusLeftovers?.(mongoUri)).toEqual([]);
         }
 
         expect(await backend.objects(vid, mongoUri)).toBe(0);

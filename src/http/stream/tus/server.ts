@@ -10,13 +10,14 @@
  * - on completion the bytes become the video's blob (finish.ts); GET is not served (the video is
  *   at /videos/:vid once complete).
  * The data store is pluggable (`TusOptions.datastore`): files under DATA_DIR/tus by default, any
- * @tus DataStore (S3Store, a GridFS store) where configured.
+ * @tus DataStore (S3Store, MongoTusStore) where configured.
  */
 import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
 import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
+import { GridFsBlobStore } from '../../../store/index.js';
 import { HttpError } from '../../common/errors.js';
 import { parseUuid } from '../../common/ids.js';
 import { sessionFrom } from '../../common/session.js';
@@ -24,10 +25,14 @@ import { usageOf } from '../../common/usage.js';
 import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
 import { finishTusUpload } from './finish.js';
+import { MongoTusStore } from './mongo-store.js';
 import { s3TusStore } from './s3-store.js';
 
 export interface TusOptions {
-  /** Where uploads in progress live. @default the bucket (BLOB_STORE=s3), else a FileStore in `<DATA_DIR>/tus` */
+  /**
+   * Where uploads in progress live. @default the bucket (BLOB_STORE=s3), the MongoDB database
+   * (BLOB_STORE=gridfs), else a FileStore in `<DATA_DIR>/tus`
+   */
   datastore: DataStore | undefined;
   /** ffprobe/ffmpeg for the completed upload. @default sharedMediaProber() */
   media: MediaProber | undefined;
@@ -40,9 +45,13 @@ function refusal(err: HttpError): { status_code: number; body: string } {
   return { status_code: err.status, body: JSON.stringify(err.toJSON()) };
 }
 
-/** BLOB_STORE=s3: uploads in progress in the bucket, so every node can resume them (s3-store.ts). */
+/**
+ * Shared stores, so every node can resume an upload: in the bucket (BLOB_STORE=s3, s3-store.ts)
+ * or in the GridFS database (BLOB_STORE=gridfs, mongo-store.ts); files stay per node.
+ */
 export function defaultTusStore(ctx: ServiceContext): DataStore {
   if (ctx.config.blobStore === 's3') return s3TusStore(ctx.config);
+  if (ctx.blobs instanceof GridFsBlobStore) return new MongoTusStore(ctx.blobs.db);
   return new FileStore({ directory: join(ctx.config.dataDir, 'tus') });
 }
 

@@ -1,0 +1,166 @@
+/**
+ * The tus data store for BLOB_STORE=gridfs: uploads in progress live in the same MongoDB as the
+ * records and the GridFS videos, so any node answers the next HEAD or PATCH of an upload another
+ * node started — also after that node died (a per-node FileStore would answer 404 there).
+ *
+ * Layout (two collections, beside the `videos` bucket):
+ * - `tus.uploads` `{_id: <upload id>, size?, metadata, creation_date, offset}`: `offset` is the
+ *   durable offset, the only one HEAD reports;
+ * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>", data}`: the bytes, at most CHUNK_BYTES
+ *   each; the zero-padded `_id` sorts in offset order, so reading back is a range scan on the
+ *   `_id` index (no extra index to create).
+ *
+ * Invariants:
+ * - a chunk is inserted (acknowledged by the server) before `offset` moves past it, so an
+ *   acknowledged offset never names bytes that are not stored;
+ * - `offset` moves only from the value the write started at (a fenced update), so two nodes
+ *   writing the same upload cannot both advance it: the loser's PATCH fails and its chunk is
+ *   overwritten by the next write at that offset;
+ * - a PATCH cut mid-way keeps every byte that arrived: whole chunks as they fill, then the partial
+ *   one when the stream ends or fails; HEAD then reports that offset and the client resumes there;
+ * - a chunk at or beyond `offset` (left by a crash between the two writes) is never read, and the
+ *   next write at that offset replaces it.
+ */
+import type { Readable } from 'node:stream';
+import { DataStore, ERRORS, Upload } from '@tus/utils';
+import { Binary, type Collection, type Db } from 'mongodb';
+
+/** Bytes per chunk document: far below MongoDB's 16 MiB document limit, few round trips. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+interface UploadDoc {
+  _id: string;
+  size?: number;
+  metadata?: Record<string, string | null>;
+  creation_date?: string;
+  offset: number;
+}
+
+interface ChunkDoc {
+  _id: string;
+  data: Binary;
+}
+
+function chunkId(id: string, offset: number): string {
+  return `${id}/${String(offset).padStart(16, '0')}`;
+}
+
+export class MongoTusStore extends DataStore {
+  readonly #uploads: Collection<UploadDoc>;
+  readonly #chunks: Collection<ChunkDoc>;
+
+  constructor(db: Db, prefix = 'tus') {
+    super();
+    this.#uploads = db.collection<UploadDoc>(`${prefix}.uploads`);
+    this.#chunks = db.collection<ChunkDoc>(`${prefix}.chunks`);
+    this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination'];
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    await this.#uploads.insertOne({
+      _id: upload.id,
+      ...(upload.size !== undefined && { size: upload.size }),
+      metadata: upload.metadata ?? {},
+      creation_date: upload.creation_date ?? new Date().toISOString(),
+      offset: 0,
+    });
+    upload.offset = 0;
+    upload.storage = { type: 'mongodb', path: upload.id };
+    return upload;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    const doc = await this.#uploads.findOne({ _id: id });
+    if (!doc) throw ERRORS.FILE_NOT_FOUND;
+    return new Upload({
+      id,
+      ...(doc.size !== undefined && { size: doc.size }),
+      offset: doc.offset,
+      ...(doc.metadata !== undefined && { metadata: doc.metadata }),
+      ...(doc.creation_date !== undefined && { creation_date: doc.creation_date }),
+      storage: { type: 'mongodb', path: id },
+    });
+  }
+
+  override async declareUploadLength(id: string, length: number): Promise<void> {
+    const r = await this.#uploads.updateOne({ _id: id }, { $set: { size: length } });
+    if (r.matchedCount === 0) throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  /** Appends the PATCH body at `offset`; resolves to the new durable offset. */
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const current = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1 } });
+    if (!current) throw ERRORS.FILE_NOT_FOUND;
+    if (current.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    let durable = offset;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const data = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await this.#chunks.replaceOne(
+        { _id: chunkId(id, durable) },
+        { data: new Binary(data) },
+        { upsert: true },
+      );
+      const moved = await this.#uploads.updateOne(
+        { _id: id, offset: durable },
+        { $set: { offset: durable + data.length } },
+      );
+      // Another node wrote this upload meanwhile (or removed it): our bytes are not part of it.
+      if (moved.matchedCount === 0) throw ERRORS.FILE_WRITE_ERROR;
+      durable += data.length;
+    };
+    let failure: unknown;
+    try {
+      for await (const part of readable as AsyncIterable<Buffer>) {
+        let buf = part;
+        while (buf.length > 0) {
+          const take = Math.min(buf.length, CHUNK_BYTES - pendingBytes);
+          pending.push(buf.subarray(0, take));
+          pendingBytes += take;
+          buf = buf.subarray(take);
+          if (pendingBytes === CHUNK_BYTES) await flush();
+        }
+      }
+    } catch (err) {
+      failure = err;
+    }
+    // Keep what arrived, also when the request was cut: the client resumes from HEAD's offset.
+    await flush();
+    if (failure !== undefined) throw failure;
+    return durable;
+  }
+
+  /** The upload's bytes in order (finish.ts streams them into the blob store). */
+  async *read(id: string): AsyncGenerator<Buffer> {
+    const doc = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1 } });
+    if (!doc) throw ERRORS.FILE_NOT_FOUND;
+    let at = 0;
+    const cursor = this.#chunks
+      .find({ _id: { $gte: chunkId(id, 0), $lt: chunkId(id, doc.offset) } })
+      .sort({ _id: 1 })
+      .batchSize(4);
+    try {
+      for await (const chunk of cursor) {
+        if (chunk._id !== chunkId(id, at)) throw ERRORS.FILE_NO_LONGER_EXISTS;
+        const u8 = chunk.data.read(0, chunk.data.length());
+        const bytes = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+        at += bytes.length;
+        yield bytes;
+      }
+    } finally {
+      await cursor.close();
+    }
+    if (at !== doc.offset) throw ERRORS.FILE_NO_LONGER_EXISTS;
+  }
+
+  /** Deletes the upload, then its chunks (a half-removed upload cannot be resumed). */
+  override async remove(id: string): Promise<void> {
+    const r = await this.#uploads.deleteOne({ _id: id });
+    if (r.deletedCount === 0) throw ERRORS.FILE_NOT_FOUND;
+    await this.#chunks.deleteMany({ _id: { $gte: `${id}/`, $lt: `${id}0` } });
+  }
+}
