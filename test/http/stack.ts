@@ -41,6 +41,10 @@ export interface StackOptions {
   userQuotaBytes?: number;
   /** false = no limiter (ctx.limiter undefined). @default true */
   limiter?: boolean;
+  /** Records (and GridFS blobs) in this MongoDB instead of LMDB. @default unset */
+  mongodbUri?: string;
+  /** BLOB_STORE. @default 'fs' */
+  blobStore?: Config['blobStore'];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -53,6 +57,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     maxConns: options.maxConns ?? 64,
     maxUploadBytes: options.maxUploadBytes ?? 64 * 1024 * 1024,
     ...(options.userQuotaBytes === undefined ? {} : { userQuotaBytes: options.userQuotaBytes }),
+    ...(options.mongodbUri === undefined ? {} : { mongodbUri: options.mongodbUri }),
+    ...(options.blobStore === undefined ? {} : { blobStore: options.blobStore }),
   });
   const stores = await openStores(config);
   let limiterRef: LimiterRef | undefined;

@@ -5,6 +5,7 @@
 import { request } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { eventually } from './stack.js';
 
 export interface TusReply {
   status: number;
@@ -93,4 +94,48 @@ export function tusPatch(
     },
     body,
   );
+}
+
+/**
+ * Starts a PATCH at offset 0 announcing `announced` bytes, sends only `sent`, cuts the
+ * connection once they are flushed to the socket (an interrupted upload), and resolves to the
+ * offset HEAD reports once the server kept some of them.
+ */
+export async function tusCutPatch(
+  base: string,
+  sid: string,
+  location: string,
+  sent: Buffer,
+  announced: number,
+): Promise<number> {
+  await new Promise<void>((resolve) => {
+    const req = request(`${base}${location}`, {
+      method: 'PATCH',
+      headers: {
+        'tus-resumable': '1.0.0',
+        'x-session-id': sid,
+        'upload-offset': 0,
+        'content-type': 'application/offset+octet-stream',
+        'content-length': announced,
+      },
+    });
+    req.on('error', () => resolve());
+    req.write(sent, () => {
+      // Flushed to the socket: give the server the bytes, then go away mid-body.
+      setImmediate(() => {
+        req.destroy();
+        resolve();
+      });
+    });
+  });
+  let offset = 0;
+  await eventually(
+    async () => {
+      offset = await tusOffset(base, sid, location);
+      return offset > 0;
+    },
+    'the server to keep the bytes it received',
+    20_000,
+  );
+  return offset;
 }

@@ -1,0 +1,99 @@
+/**
+ * tus with BLOB_STORE=gridfs over loopback: uploads in progress live in MongoDB (MongoTusStore).
+ * A PATCH cut mid-way keeps the bytes that arrived (less than one chunk here, so the partial
+ * chunk was flushed) and HEAD reports exactly what is stored; bytes spanning several chunk
+ * documents read back in order; completion and DELETE leave nothing of tus in MongoDB.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Db, MongoClient } from 'mongodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHUNK_BYTES, MongoTusStore } from '../../src/http/stream/tus/mongo-store.js';
+import { useMongoTestDb } from '../helpers/mongo.js';
+import { type Stack, startStack } from './stack.js';
+import { tusCreate, tusCutPatch, tusHead, tusOffset, tusPatch } from './tus-client.js';
+
+const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
+const uri = useMongoTestDb('tusgridfs');
+let s: Stack;
+let client: MongoClient;
+let db: Db;
+let sample: Buffer;
+
+beforeAll(async () => {
+  s = await startStack({ mongodbUri: uri, blobStore: 'gridfs' });
+  client = new MongoClient(uri);
+  await client.connect();
+  db = client.db();
+  sample = await readFile(SAMPLE);
+});
+afterAll(async () => {
+  await client?.close();
+  await s?.close();
+});
+
+async function owned() {
+  const u = await s.user();
+  return { ...u, vid: await s.video(u.userId) };
+}
+
+async function tusDocs(): Promise<number> {
+  return (
+    (await db.collection('tus.uploads').countDocuments()) +
+    (await db.collection('tus.chunks').countDocuments())
+  );
+}
+
+async function readBack(id: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of new MongoTusStore(db).read(id)) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+it('keeps what arrived of a cut PATCH, resumes from HEAD and leaves nothing once complete', async () => {
+  const { vid, sessionId } = await owned();
+  const loc = (await tusCreate(s.url, sessionId, sample.length, vid)).headers.location as string;
+  const sent = 100_000;
+  expect(sent).toBeLessThan(CHUNK_BYTES);
+  const offset = await tusCutPatch(s.url, sessionId, loc, sample.subarray(0, sent), sample.length);
+  expect(offset).toBeLessThanOrEqual(sent);
+  // HEAD's offset is exactly what MongoDB holds: the sample's first bytes.
+  expect((await readBack(loc.split('/').pop() as string)).equals(sample.subarray(0, offset))).toBe(
+    true,
+  );
+  const rest = sample.subarray(offset);
+  const r = await tusPatch(s.url, sessionId, loc, offset, rest, rest.length);
+  expect(r.status, r.body).toBe(204);
+  const v = await fetch(`${s.url}/videos/${vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
+  expect(await tusDocs()).toBe(0);
+});
+
+it('reads bytes spanning several chunk documents back in order; DELETE removes them all', async () => {
+  const { vid, sessionId } = await owned();
+  const body = randomBytes(2 * CHUNK_BYTES + 12_345);
+  const loc = (await tusCreate(s.url, sessionId, body.length + 10, vid)).headers.location as string;
+  const id = loc.split('/').pop() as string;
+  const a = await tusPatch(s.url, sessionId, loc, 0, body.subarray(0, 700_000), 700_000);
+  expect(a.status, a.body).toBe(204);
+  const b = await tusPatch(
+    s.url,
+    sessionId,
+    loc,
+    700_000,
+    body.subarray(700_000),
+    body.length - 700_000,
+  );
+  expect(b.status, b.body).toBe(204);
+  expect(await tusOffset(s.url, sessionId, loc)).toBe(body.length);
+  expect((await readBack(id)).equals(body)).toBe(true);
+  expect(await db.collection('tus.chunks').countDocuments()).toBeGreaterThan(2);
+  const del = await fetch(`${s.url}${loc}`, {
+    method: 'DELETE',
+    headers: { 'tus-resumable': '1.0.0', 'x-session-id': sessionId },
+  });
+  expect(del.status).toBe(204);
+  expect((await tusHead(s.url, sessionId, loc)).status).toBe(404);
+  expect(await tusDocs()).toBe(0);
+});
