@@ -13,7 +13,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3BlobStore, type S3BlobStoreOptions } from '../../src/store/index.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { describeBlobStore } from '../store/blobs.case.js';
@@ -89,8 +89,12 @@ describe('S3BlobStore specifics', () => {
       const w = await blobs.createWriter(id, { contentType: 'video/mp4' });
       for (let off = 0; off < data.length; off += 256 * 1024)
         await w.write(data.subarray(off, off + 256 * 1024));
-      // At least the first part has gone out by now: a multipart upload exists, no object.
-      expect(await uploadsUnder(prefix)).toHaveLength(1);
+      // The first part is full by now, so a multipart upload is started (asynchronously: wait
+      // for the server to list it); no object exists yet.
+      await vi.waitFor(async () => expect(await uploadsUnder(prefix)).toHaveLength(1), {
+        timeout: 15_000,
+        interval: 50,
+      });
       expect(await blobs.stat(id)).toBeUndefined();
       expect(await keysUnder(prefix)).toEqual([]);
       const info = await w.commit();
@@ -114,7 +118,12 @@ describe('S3BlobStore specifics', () => {
       const id = randomUUID();
       const w = await blobs.createWriter(id, { contentType: 'video/mp4' });
       for (let i = 0; i < 11; i++) await w.write(randomBytes(MIB));
-      expect(await uploadsUnder(prefix)).toHaveLength(1);
+      // A write resolves once the writer has the bytes; the part it filled goes out on its own
+      // (CreateMultipartUpload, then UploadPart), so wait for the upload to exist on the server.
+      await vi.waitFor(async () => expect(await uploadsUnder(prefix)).toHaveLength(1), {
+        timeout: 15_000,
+        interval: 50,
+      });
       await w.abort();
       expect(await uploadsUnder(prefix)).toEqual([]);
       expect(await keysUnder(prefix)).toEqual([]);
