@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { BlobTooLargeError, isNoSpace, StorageFullError, WriterClosedError } from './errors.js';
+import { writeAll } from './fs-blob-stage.js';
 import type { BlobInfo, BlobWriter } from './types.js';
 
 /** The sidecar `<id>.meta`; trusted only when size and inode match the blob. */
@@ -64,11 +65,7 @@ export class FsBlobWriter implements BlobWriter {
       throw new BlobTooLargeError(this.maxBytes);
     }
     try {
-      let off = 0;
-      while (off < chunk.byteLength) {
-        const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
-        off += bytesWritten;
-      }
+      await writeAll(this.fh, chunk);
     } catch (e) {
       await this.abort();
       throw isNoSpace(e) ? new StorageFullError(e) : e;

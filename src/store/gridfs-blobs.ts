@@ -36,6 +36,7 @@ import {
   StoreError,
   WriterClosedError,
 } from './errors.js';
+import { LocalStage } from './fs-blob-stage.js';
 import { mongoError } from './mongo-connect.js';
 import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
 import { checkId } from './validate.js';
@@ -92,11 +93,15 @@ export class GridFsBlobStore implements BlobStore {
     }
   }
 
-  async createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter> {
+  async createWriter(
+    id: string,
+    meta: { contentType: string; localCopy?: boolean },
+  ): Promise<BlobWriter> {
     const name = this.#name(id);
     const contentType = checkContentType(meta?.contentType);
+    const stage = meta.localCopy ? await LocalStage.open() : undefined;
     const upload = this.#bucket.openUploadStream(name, { metadata: { contentType } });
-    return new GridFsWriter(this, upload, name, this.#maxBytes);
+    return new GridFsWriter(this, upload, name, this.#maxBytes, stage);
   }
 
   /** Deletes every file of `name` except `keep`. */
@@ -156,6 +161,7 @@ class GridFsWriter implements BlobWriter {
     readonly upload: GridFSBucketWriteStream,
     readonly name: string,
     readonly maxBytes: number,
+    readonly stage: LocalStage | undefined,
   ) {
     upload.on('error', (e) => {
       this.#error ??= e;
@@ -166,6 +172,10 @@ class GridFsWriter implements BlobWriter {
     return this.#bytes;
   }
 
+  get stagedPath(): string | undefined {
+    return this.stage?.path;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     if (this.#done) throw new WriterClosedError();
     if (this.#error) throw mongoError(this.#error, 'GridFS');
@@ -174,6 +184,16 @@ class GridFsWriter implements BlobWriter {
       throw new BlobTooLargeError(this.maxBytes);
     }
     this.#bytes += chunk.byteLength;
+    if (!this.stage) return this.#send(chunk);
+    const [local, remote] = await Promise.allSettled([this.stage.write(chunk), this.#send(chunk)]);
+    if (local.status === 'rejected') {
+      await this.abort(); // the local copy is incomplete: this upload can no longer be probed
+      throw local.reason;
+    }
+    if (remote.status === 'rejected') throw remote.reason;
+  }
+
+  async #send(chunk: Uint8Array): Promise<void> {
     if (!this.upload.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
       await new Promise<void>((resolve, reject) => {
         const done = (e?: Error) => {
@@ -190,6 +210,7 @@ class GridFsWriter implements BlobWriter {
   async commit(): Promise<BlobInfo> {
     if (this.#done) throw new WriterClosedError();
     this.#done = true;
+    await this.stage?.discard();
     await new Promise<void>((resolve, reject) => {
       this.upload.once('error', (e) => reject(mongoError(e, 'GridFS')));
       this.upload.end(() => resolve());
@@ -203,6 +224,7 @@ class GridFsWriter implements BlobWriter {
   async abort(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
+    await this.stage?.discard();
     // Removes the chunks written so far; no files document was ever inserted.
     await this.upload.abort().catch(() => {});
   }

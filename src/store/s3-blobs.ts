@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { byteStream, checkContentType } from './blob-common.js';
 import { BlobNotFoundError, InvalidRangeError, StoreClosedError, StoreError } from './errors.js';
+import { LocalStage } from './fs-blob-stage.js';
 import { ensureBucket, httpStatus, isNotFound, s3Error, sweepStaleUploads } from './s3-common.js';
 import {
   type ResolvedS3Options,
@@ -114,10 +115,14 @@ export class S3BlobStore implements BlobStore {
     return this.#prefix + checkId('blob id', id).toLowerCase();
   }
 
-  async createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter> {
+  async createWriter(
+    id: string,
+    meta: { contentType: string; localCopy?: boolean },
+  ): Promise<BlobWriter> {
     const key = this.#key(id);
     const contentType = checkContentType(meta?.contentType);
     return new S3Writer({
+      stage: meta.localCopy ? await LocalStage.open() : undefined,
       client: this.#client,
       bucket: this.#bucket,
       key,

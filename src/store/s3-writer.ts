@@ -17,6 +17,7 @@ import { PassThrough } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { BlobTooLargeError, StoreError, WriterClosedError } from './errors.js';
+import type { LocalStage } from './fs-blob-stage.js';
 import { s3Error } from './s3-common.js';
 import type { BlobInfo, BlobWriter } from './types.js';
 
@@ -31,6 +32,8 @@ export interface S3WriterParams {
   where: string;
   /** Reads the committed object's info (HeadObject). */
   stat(): Promise<BlobInfo | undefined>;
+  /** The local copy asked for with `localCopy` (fs-blob-stage.ts). */
+  stage: LocalStage | undefined;
 }
 
 class AbortedUpload extends Error {
@@ -76,6 +79,10 @@ export class S3Writer implements BlobWriter {
     return this.#bytes;
   }
 
+  get stagedPath(): string | undefined {
+    return this.#p.stage?.path;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     if (this.#closed) throw new WriterClosedError();
     if (this.#error) throw this.#error;
@@ -84,6 +91,14 @@ export class S3Writer implements BlobWriter {
       throw new BlobTooLargeError(this.#p.maxBytes);
     }
     this.#bytes += chunk.byteLength;
+    if (this.#p.stage) {
+      try {
+        await this.#p.stage.write(chunk);
+      } catch (e) {
+        await this.abort(); // the local copy is incomplete: this upload can no longer be probed
+        throw e;
+      }
+    }
     // Copy: the caller may reuse its buffer (uWS does) once write resolves, while the Upload may
     // still hold this chunk until a whole part is assembled.
     if (this.#body.write(Buffer.from(chunk))) return;
@@ -107,6 +122,7 @@ export class S3Writer implements BlobWriter {
       throw this.#error;
     }
     this.#closed = true;
+    await this.#p.stage?.discard();
     this.#body.end();
     try {
       await this.#done;
@@ -128,5 +144,6 @@ export class S3Writer implements BlobWriter {
     this.#closed = true;
     this.#body.destroy(new AbortedUpload());
     await this.#done.catch(() => {});
+    await this.#p.stage?.discard();
   }
 }

@@ -255,14 +255,20 @@ export interface BlobWriter {
   abort(): Promise<void>;
   readonly bytesWritten: number;
   /**
-   * Optional: a local file holding every byte written so far (the filesystem store's temp file),
-   * so the upload path can probe the media before `commit` makes it visible.
+   * A local file holding every byte written so far (the filesystem store's temp file, or the
+   * copy asked for with `localCopy`), so the upload path can probe the media before `commit`
+   * makes it visible. Gone after commit or abort.
    */
   readonly stagedPath?: string;
 }
 
 export interface BlobStore {
-  createWriter(id: string, meta: { contentType: string }): Promise<BlobWriter>;
+  /**
+   * `localCopy`: the writer keeps every byte in a local file (`stagedPath`) until commit or
+   * abort, for a media probe before the commit. The filesystem store always has one; GridFS and
+   * S3 tee into a temp file only when asked (it costs local disk of the upload's size).
+   */
+  createWriter(id: string, meta: { contentType: string; localCopy?: boolean }): Promise<BlobWriter>;
   stat(id: string): Promise<BlobInfo | undefined>;
   /** Bytes `start..end` inclusive (end defaults to the last byte). */
   read(

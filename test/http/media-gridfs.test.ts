@@ -1,8 +1,8 @@
 /**
  * The media step on a blob store without local files (GridFS on the test MongoDB, records on
- * MongoDB): the upload has no staged file to probe before the commit, so the committed blob is
- * copied to a temp file and probed after it — a video gets its metadata and poster (in GridFS
- * beside it), a non-video is removed again and answered 415.
+ * MongoDB): the GridFS writer keeps a local copy of the upload, probed before the commit — a
+ * video gets its metadata and poster (in GridFS beside it), a non-video is answered 415 and
+ * never stored.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-it('probes after the commit: metadata and poster for a video, 415 and no blob for junk', async () => {
+it('probes before the commit: metadata and poster for a video, 415 and no blob for junk', async () => {
   const sample = await readFile(fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url)));
   const { records, blobs } = app.ctx;
   expect(blobs.localPath).toBeUndefined();

@@ -45,6 +45,8 @@ export interface StackOptions {
   mongodbUri?: string;
   /** BLOB_STORE. @default 'fs' */
   blobStore?: Config['blobStore'];
+  /** Any other setting (the S3 endpoint and bucket, TUS_EXPIRY_MS …). */
+  config?: Partial<Config>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -59,6 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.userQuotaBytes === undefined ? {} : { userQuotaBytes: options.userQuotaBytes }),
     ...(options.mongodbUri === undefined ? {} : { mongodbUri: options.mongodbUri }),
     ...(options.blobStore === undefined ? {} : { blobStore: options.blobStore }),
+    ...options.config,
   });
   const stores = await openStores(config);
   let limiterRef: LimiterRef | undefined;

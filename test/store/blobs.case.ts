@@ -3,6 +3,7 @@
  * when given, MONGODB_URI). Each test gets a fresh, empty store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/store/index.js';
 
@@ -157,6 +158,25 @@ export function describeBlobStore(name: string, factory: BlobStoreFactory): void
         await small.blobs.close();
         await small.cleanup();
       }
+    });
+
+    it('localCopy: every written byte is in stagedPath until commit or abort, then gone', async () => {
+      for (const end of ['commit', 'abort'] as const) {
+        const id = randomUUID();
+        const w = await blobs.createWriter(id, { contentType: 'video/mp4', localCopy: true });
+        const data = randomBytes(300_000);
+        await w.write(data.subarray(0, 100_000));
+        await w.write(data.subarray(100_000));
+        const path = w.stagedPath;
+        expect(path, 'stagedPath').toBeTypeOf('string');
+        expect((await readFile(path as string)).equals(data)).toBe(true);
+        expect(await blobs.stat(id)).toBeUndefined();
+        if (end === 'commit') await w.commit();
+        else await w.abort();
+        await expect(stat(path as string), end).rejects.toMatchObject({ code: 'ENOENT' });
+        expect((await blobs.stat(id))?.size, end).toBe(end === 'commit' ? data.length : undefined);
+      }
+      expect(await factory.leftovers()).toEqual([]);
     });
 
     it('a reader that stops early releases the blob (delete still works)', async () => {

@@ -4,19 +4,15 @@
  * metadata and `ready: true`.
  *
  * Order, so a bad file never replaces a good video and a listed video always has its metadata:
- *   1. `beforeCommit(stagedPath)`: probe the complete staged file (stores with local staging,
- *      i.e. the filesystem store); a refusal aborts the upload and the old blob stays;
- *   2. the caller commits the blob;
- *   3. `afterCommit()`: stores without local staging (GridFS, S3) are probed now from a temp copy
- *      (a refusal deletes the just-committed blob), then the poster (a failure only logs: the
- *      video plays without one) is written beside the video and the record updated.
+ *   1. `beforeCommit(stagedPath)`: probe the complete, still invisible upload in its local file
+ *      (the filesystem store's temp file; GridFS and S3 writers keep a local copy when the
+ *      writer is created with `localCopy: true`) and render the poster from it; a refusal
+ *      aborts the upload and the previous blob stays, on every store;
+ *   2. the caller commits the blob (the local copy goes away);
+ *   3. `afterCommit()`: the poster (rendered in 1; a failure only logs: the video plays without
+ *      one) is written beside the video and the record updated.
  * The upload's 201 is sent after step 3, so a client that saw it sees the metadata.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { PoolBusyError } from '../../actors/index.js';
 import { type MediaInfo, type MediaProber, NotVideoError } from '../../media/index.js';
 import { posterBlobId } from '../../store/index.js';
@@ -38,6 +34,7 @@ export class UploadMedia {
   readonly #vid: string;
   readonly #prober: MediaProber;
   #info: MediaInfo | undefined;
+  #poster: Buffer | undefined;
 
   constructor(ctx: ServiceContext, vid: string, prober: MediaProber) {
     this.#ctx = ctx;
@@ -45,61 +42,58 @@ export class UploadMedia {
     this.#prober = prober;
   }
 
-  /** What ffprobe found (after a successful `beforeCommit` with a path). */
+  /** What ffprobe found (after a successful `beforeCommit`). */
   get info(): MediaInfo | undefined {
     return this.#info;
   }
 
-  /** Rejects an HttpError (415 with ffprobe's reason) when the staged file is not a video. */
+  /**
+   * Probes the staged file (415 with ffprobe's reason when it is not a video) and renders the
+   * poster from it. Rejects an HttpError.
+   */
   async beforeCommit(stagedPath: string | undefined): Promise<void> {
-    if (stagedPath === undefined) return;
+    const { log } = this.#ctx;
+    if (stagedPath === undefined) {
+      log.error('upload has no local copy to probe', { vid: this.#vid });
+      throw new HttpError('internal', 'The video could not be analysed; try again');
+    }
     try {
       this.#info = await this.#prober.probe(stagedPath);
     } catch (err) {
       throw asHttp(this.#ctx, this.#vid, err);
     }
+    try {
+      this.#poster = await this.#prober.poster(stagedPath, this.#info.durationMs);
+    } catch (err) {
+      log.warn('no poster for this video', { vid: this.#vid, err });
+    }
   }
 
-  /** After the commit: probe if not done yet, poster, record. Rejects an HttpError. */
+  /** After the commit: poster blob and record (metadata, ready). Rejects an HttpError. */
   async afterCommit(): Promise<void> {
     const { blobs, records, log } = this.#ctx;
     const vid = this.#vid;
-    let path = blobs.localPath?.(vid);
-    let tmp: string | undefined;
+    const info = this.#info;
+    if (info === undefined) throw new HttpError('internal', 'The video was not analysed');
     try {
-      if (path === undefined) {
-        tmp = await mkdtemp(join(tmpdir(), 'vs-media-'));
-        path = join(tmp, 'video');
-        await pipeline(blobs.read(vid), createWriteStream(path));
-      }
-      if (this.#info === undefined) {
-        try {
-          this.#info = await this.#prober.probe(path);
-        } catch (err) {
-          if (err instanceof NotVideoError) await blobs.delete(vid);
-          throw err;
-        }
-      }
-      const info = this.#info;
       let posterId: string | null = null;
-      try {
-        const jpeg = await this.#prober.poster(path, info.durationMs);
-        const w = await blobs.createWriter(posterBlobId(vid), { contentType: 'image/jpeg' });
-        await w.write(jpeg).catch(async (e) => {
-          await w.abort();
-          throw e;
-        });
-        await w.commit();
-        posterId = posterBlobId(vid);
-      } catch (err) {
-        log.warn('no poster for this video', { vid, err });
+      if (this.#poster) {
+        try {
+          const w = await blobs.createWriter(posterBlobId(vid), { contentType: 'image/jpeg' });
+          await w.write(this.#poster).catch(async (e) => {
+            await w.abort();
+            throw e;
+          });
+          await w.commit();
+          posterId = posterBlobId(vid);
+        } catch (err) {
+          log.warn('poster not stored', { vid, err });
+        }
       }
       const { durationMs, width, height, codecs } = info;
       await records.updateVideo(vid, { ready: true, durationMs, width, height, codecs, posterId });
     } catch (err) {
       throw asHttp(this.#ctx, vid, err);
-    } finally {
-      if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
     }
   }
 }

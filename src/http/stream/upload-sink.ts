@@ -156,7 +156,8 @@ export class UploadSink {
     const head = Buffer.concat(this.#head, this.#headBytes);
     this.#head = [];
     const contentType = sniffContainer(head) ?? 'application/octet-stream';
-    this.#writer = this.#blobs.createWriter(this.#id, { contentType });
+    // localCopy: stores without local files keep one, so the probe runs before the commit.
+    this.#writer = this.#blobs.createWriter(this.#id, { contentType, localCopy: true });
     this.#writer.catch(() => {});
     this.#tail = this.#tail.then(() => this.#writer!.then(() => undefined));
     this.#tail = this.#tail.catch((err: unknown) => this.#fail(httpErrorFromStore(err), err));

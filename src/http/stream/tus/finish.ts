@@ -1,17 +1,24 @@
 /**
  * A completed tus upload becomes the video's blob, through the same media path as a multipart
- * upload (UploadMedia): probe the local file first (415 with ffprobe's reason, nothing replaced),
- * copy it into the blob store with the Content-Type ffprobe found (chunk by chunk, each write
- * awaited: backpressure), re-check that the video still exists (409 otherwise, nothing left),
- * commit, then poster + record. The tus upload itself is removed once its bytes are the blob.
+ * upload (UploadMedia), and like it never replaces the previous video with a bad file:
+ * - a local tus file (FileStore) is probed first (415 with ffprobe's reason, nothing copied),
+ *   then copied into the blob store with the Content-Type ffprobe found;
+ * - an upload held in MongoDB or S3 is copied into a blob writer that keeps a local copy
+ *   (`localCopy`; Content-Type from the first bytes, as for multipart uploads), and that copy is
+ *   probed before the commit (415: the writer is aborted, the old blob stays);
+ * chunk by chunk, each write awaited (backpressure); then re-check that the video still exists
+ * (409 otherwise, nothing left), commit, poster + record. The tus upload itself is removed once
+ * its bytes are the blob.
  */
 import { createReadStream } from 'node:fs';
 import type { DataStore, Upload } from '@tus/utils';
 import type { MediaProber } from '../../../media/index.js';
+import type { BlobWriter } from '../../../store/types.js';
 import { HttpError } from '../../common/errors.js';
 import { httpErrorFromStore } from '../../common/store-errors.js';
 import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
+import { sniffContainer } from '../sniff.js';
 import { UploadMedia } from '../upload-media.js';
 
 /**
@@ -43,22 +50,30 @@ export async function finishTusUpload(
 ): Promise<void> {
   const media = new UploadMedia(ctx, vid, prober);
   const src = await source(store, upload);
-  await media.beforeCommit(src.path);
-  let writer: Awaited<ReturnType<typeof ctx.blobs.createWriter>>;
+  if (src.path !== undefined) await media.beforeCommit(src.path);
+  const chunks = src.stream[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  let writer: BlobWriter;
   try {
+    const head = first.done ? Buffer.alloc(0) : first.value;
     writer = await ctx.blobs.createWriter(vid, {
-      contentType: media.info?.contentType ?? 'application/octet-stream',
+      contentType: media.info?.contentType ?? sniffContainer(head) ?? 'application/octet-stream',
+      localCopy: src.path === undefined,
     });
   } catch (err) {
+    await chunks.return?.();
     throw httpErrorFromStore(err);
   }
   try {
-    for await (const chunk of src.stream) await writer.write(chunk);
+    if (!first.done) await writer.write(first.value);
+    for (let c = await chunks.next(); !c.done; c = await chunks.next()) await writer.write(c.value);
+    if (src.path === undefined) await media.beforeCommit(writer.stagedPath);
     if (!(await findActiveVideo(ctx.records, vid))) {
       throw new HttpError('conflict', 'The video was deleted during the upload');
     }
     await writer.commit();
   } catch (err) {
+    await chunks.return?.();
     await writer.abort().catch(() => {});
     throw httpErrorFromStore(err);
   }
