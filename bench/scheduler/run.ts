@@ -23,9 +23,10 @@ import { MongoClient } from 'mongodb';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/scheduler/index.js';
-import { openStores, type Stores } from '../../src/store/index.js';
+import { openStores } from '../../src/store/index.js';
 import { startDevMongo } from '../../test/setup/mongo-dev-server.js';
 import { machine } from '../channels/machine.js';
+import { seedVideos } from './seed.js';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 /**
@@ -42,39 +43,6 @@ process.on('unhandledRejection', (e) => {
   errors.push(String((e as Error)?.message ?? e));
 });
 
-async function seed(stores: Stores, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  const chunk = 100;
-  for (let i = 0; i < n; i += chunk) {
-    const part = Array.from({ length: Math.min(chunk, n - i) }, () => randomUUID());
-    await Promise.all(
-      part.map(async (id) => {
-        const authorId = randomUUID();
-        await stores.records.createVideo({
-          id,
-          authorId,
-          name: 'b',
-          createdAt: Date.now(),
-          state: 'active',
-        });
-        const w = await stores.blobs.createWriter(id, { contentType: 'video/mp4' });
-        await w.write(Buffer.alloc(1024, 1));
-        await w.commit();
-        await stores.records.addComment({
-          id: randomUUID(),
-          videoId: id,
-          authorId,
-          authorName: 'bench',
-          content: 'c',
-          createdAt: Date.now(),
-        });
-      }),
-    );
-    ids.push(...part);
-  }
-  return ids;
-}
-
 async function untilDrained(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
@@ -82,7 +50,7 @@ async function untilDrained(check: () => Promise<boolean>): Promise<void> {
 async function ours(config: Config, n: number): Promise<number> {
   const stores = await openStores(config);
   try {
-    const ids = await seed(stores, n);
+    const ids = await seedVideos(stores, n);
     for (let i = 0; i < ids.length; i += 200) {
       await Promise.all(ids.slice(i, i + 200).map((id) => stores.queue.enqueueDeletion(id)));
     }
@@ -118,7 +86,7 @@ async function agenda(config: Config, n: number): Promise<number> {
     defaultLockLimit: BATCH,
   });
   try {
-    const ids = await seed(stores, n);
+    const ids = await seedVideos(stores, n);
     let done = 0;
     // FerretDB answers SQLITE_BUSY to some concurrent writes; count them instead of crashing.
     ag.on('error', (e) => errors.push(e.message));

@@ -6,7 +6,8 @@
  * `owner` + `leaseUntil`; complete removes the record; fail clears the lease and either sets a
  * later `notBefore` (retry) or moves to `dead`. Every write after the claim is fenced on owner.
  */
-import type { DeletionRecord } from './types.js';
+import type { DeletionFailure, DeletionRecord } from './types.js';
+import * as v from './validate.js';
 
 export function newDeletion(videoId: string, now: number): DeletionRecord {
   return {
@@ -52,4 +53,16 @@ export function toDeletion(row: {
     notBefore: row.notBefore,
     lastError: row.lastError ?? undefined,
   };
+}
+
+/** Validates a failDeletions batch (both adapters); each error truncated as failDeletion does. */
+export function checkFailures(
+  failures: readonly DeletionFailure[],
+): Array<{ videoId: string; lastError: string; retryAt: number }> {
+  v.checkIds(Array.isArray(failures) ? failures.map((f) => f?.videoId) : failures);
+  return failures.map((f) => ({
+    videoId: f.videoId,
+    retryAt: v.checkTime('retryAt', f.retryAt),
+    lastError: v.truncateError(f.error),
+  }));
 }

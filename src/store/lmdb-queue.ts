@@ -5,14 +5,15 @@
  * - `deletions` holds every record by video id; `delPending` holds the key
  *   [enqueuedAt, videoId] of exactly the `pending` ones (same transaction as the record), so a
  *   claim scans oldest first and skips leased or backed-off records (rule: deletion.ts).
- * - Every operation below is ONE write transaction. LMDB serializes write transactions across
+ * - Every operation below is ONE write transaction, a batch call included (renewDeletions,
+ *   completeDeletions, failDeletions: the single calls are batches of one). LMDB serializes write transactions across
  *   threads and processes, and reads inside the callback see the latest committed state: the
  *   read-check-write of a claim or a fenced complete/renew/fail is atomic. So two claimers never
  *   get the same record, and a non-owner's write is a no-op.
  */
 import type { Database, RootDatabase } from 'lmdb';
-import { claimable, newDeletion, toDeletion } from './deletion.js';
-import type { DeletionRecord, FailOutcome } from './types.js';
+import { checkFailures, claimable, newDeletion, toDeletion } from './deletion.js';
+import type { DeletionFailure, DeletionRecord, FailOutcome } from './types.js';
 import * as v from './validate.js';
 
 type DelRow = Omit<DeletionRecord, 'owner' | 'leaseUntil' | 'lastError'> & {
@@ -73,17 +74,13 @@ export class LmdbDeletionQueue {
   }
 
   /**
-   * Runs `fn` on the record only while `owner` is its recorded owner (fencing). An expired lease
-   * still counts until someone else claims it: the owner's work is as good as done then.
+   * Inside a transaction: the record while `owner` is its recorded owner (fencing), else
+   * undefined. An expired lease still counts until someone else claims it: the owner's work is
+   * as good as done then.
    */
-  #fenced<T>(videoId: string, owner: string, miss: T, fn: (row: DelRow) => T): Promise<T> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    return this.#tx(() => {
-      const row = this.#dels.get(videoId);
-      if (row?.state !== 'pending' || row.owner !== owner) return miss;
-      return fn(row);
-    });
+  #held(videoId: string, owner: string): DelRow | undefined {
+    const row = this.#dels.get(videoId);
+    return row?.state === 'pending' && row.owner === owner ? row : undefined;
   }
 
   async renewDeletion(
@@ -92,19 +89,45 @@ export class LmdbDeletionQueue {
     leaseMs: number,
     now = Date.now(),
   ): Promise<boolean> {
+    v.checkId('video id', videoId);
+    return (await this.renewDeletions(owner, [videoId], leaseMs, now)).length === 1;
+  }
+
+  async renewDeletions(
+    owner: string,
+    videoIds: readonly string[],
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<string[]> {
+    v.checkIds(videoIds);
+    v.checkOwner(owner);
     v.checkLease(leaseMs, now);
-    return this.#fenced(videoId, owner, false, (row) => {
-      this.#dels.put(videoId, { ...row, leaseUntil: now + leaseMs });
-      return true;
-    });
+    return this.#tx(() =>
+      videoIds.filter((id) => {
+        const row = this.#held(id, owner);
+        if (row) this.#dels.put(id, { ...row, leaseUntil: now + leaseMs });
+        return row !== undefined;
+      }),
+    );
   }
 
   async completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    return this.#fenced(videoId, owner, false, (row) => {
-      this.#dels.remove(videoId);
-      this.#delPending.remove([row.enqueuedAt, videoId]);
-      return true;
-    });
+    v.checkId('video id', videoId);
+    return (await this.completeDeletions(owner, [videoId])).length === 1;
+  }
+
+  async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
+    v.checkIds(videoIds);
+    v.checkOwner(owner);
+    return this.#tx(() =>
+      videoIds.filter((id) => {
+        const row = this.#held(id, owner);
+        if (!row) return false;
+        this.#dels.remove(id);
+        this.#delPending.remove([row.enqueuedAt, id]);
+        return true;
+      }),
+    );
   }
 
   async failDeletion(
@@ -114,25 +137,38 @@ export class LmdbDeletionQueue {
     retryAt: number,
     maxAttempts: number,
   ): Promise<FailOutcome> {
-    v.checkTime('retryAt', retryAt);
+    const [fate] = await this.failDeletions(owner, [{ videoId, error, retryAt }], maxAttempts);
+    return fate!;
+  }
+
+  async failDeletions(
+    owner: string,
+    failures: readonly DeletionFailure[],
+    maxAttempts: number,
+  ): Promise<FailOutcome[]> {
+    const fs = checkFailures(failures);
+    v.checkOwner(owner);
     v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
-    const lastError = v.truncateError(error);
-    return this.#fenced<FailOutcome>(videoId, owner, 'lost', (row) => {
-      const attempts = row.attempts + 1;
-      const dead = attempts >= maxAttempts;
-      const next: DelRow = {
-        ...row,
-        attempts,
-        lastError,
-        owner: null,
-        leaseUntil: null,
-        state: dead ? 'dead' : 'pending',
-        notBefore: dead ? row.notBefore : retryAt,
-      };
-      this.#dels.put(videoId, next);
-      if (dead) this.#delPending.remove([row.enqueuedAt, videoId]);
-      return dead ? 'dead' : 'retry';
-    });
+    return this.#tx(() =>
+      fs.map(({ videoId, lastError, retryAt }): FailOutcome => {
+        const row = this.#held(videoId, owner);
+        if (!row) return 'lost';
+        const attempts = row.attempts + 1;
+        const dead = attempts >= maxAttempts;
+        const next: DelRow = {
+          ...row,
+          attempts,
+          lastError,
+          owner: null,
+          leaseUntil: null,
+          state: dead ? 'dead' : 'pending',
+          notBefore: dead ? row.notBefore : retryAt,
+        };
+        this.#dels.put(videoId, next);
+        if (dead) this.#delPending.remove([row.enqueuedAt, videoId]);
+        return dead ? 'dead' : 'retry';
+      }),
+    );
   }
 
   async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {

@@ -11,21 +11,14 @@
  *   that safe (only the last writer is the owner; the other's complete/fail is a no-op), and the
  *   executors are idempotent. The conformance suite names this gap.
  * - Every write after a claim filters on `{_id, state: 'pending', owner}`: a non-owner matches
- *   nothing and writes nothing.
+ *   nothing and writes nothing. The batch calls (renewDeletions, completeDeletions) are one
+ *   updateMany/deleteMany with the same filter over `_id: {$in}`, so the fence holds per document.
  */
 import type { Collection } from 'mongodb';
-import { newDeletion, toDeletion } from './deletion.js';
-import type { DeletionRecord, FailOutcome } from './types.js';
+import { checkFailures, newDeletion, toDeletion } from './deletion.js';
+import { completeMany, type DelDoc, type Run, renewMany } from './mongo-queue-batch.js';
+import type { DeletionFailure, DeletionRecord, FailOutcome } from './types.js';
 import * as v from './validate.js';
-
-type DelDoc = Omit<DeletionRecord, 'videoId' | 'owner' | 'leaseUntil' | 'lastError'> & {
-  _id: string;
-  owner: string | null;
-  leaseUntil: number | null;
-  lastError: string | null;
-};
-
-type Run = <T>(fn: () => Promise<T>) => Promise<T>;
 
 export class MongoDeletionQueue {
   readonly #dels: Collection<DelDoc>;
@@ -147,6 +140,54 @@ export class MongoDeletionQueue {
       ),
     );
     return retry.matchedCount === 1 ? 'retry' : 'lost';
+  }
+
+  /** One fenced updateMany, then one query for the ids still ours (mongo-queue-batch.ts). */
+  async renewDeletions(
+    owner: string,
+    videoIds: readonly string[],
+    leaseMs: number,
+    now = Date.now(),
+  ): Promise<string[]> {
+    v.checkIds(videoIds);
+    v.checkOwner(owner);
+    v.checkLease(leaseMs, now);
+    return renewMany(this.#dels, this.#run, owner, videoIds, leaseMs, now);
+  }
+
+  /** The ids we hold, then one fenced deleteMany over them (mongo-queue-batch.ts). */
+  async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
+    v.checkIds(videoIds);
+    v.checkOwner(owner);
+    return completeMany(this.#dels, this.#run, owner, videoIds);
+  }
+
+  /**
+   * Failures are the exception, and each outcome (retry, dead, lost) must be exact, which a
+   * bulk write cannot report per document: the fenced single updates, issued together.
+   */
+  async failDeletions(
+    owner: string,
+    failures: readonly DeletionFailure[],
+    maxAttempts: number,
+  ): Promise<FailOutcome[]> {
+    checkFailures(failures);
+    v.checkOwner(owner);
+    v.checkPositiveInt('maxAttempts', maxAttempts, 1_000_000);
+    // Distinct ids in parallel; an id given twice waits for its earlier entry (sequential
+    // semantics: the second one finds the lease released and is 'lost').
+    const last = new Map<string, Promise<unknown>>();
+    const fates = failures.map((f) => {
+      const fate = (last.get(f.videoId) ?? Promise.resolve()).then(() =>
+        this.failDeletion(f.videoId, owner, f.error, f.retryAt, maxAttempts),
+      );
+      last.set(
+        f.videoId,
+        fate.catch(() => {}),
+      );
+      return fate;
+    });
+    return Promise.all(fates);
   }
 
   async getDeletion(videoId: string): Promise<DeletionRecord | undefined> {

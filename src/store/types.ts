@@ -115,6 +115,13 @@ export interface DeletionRecord {
 
 export type FailOutcome = 'retry' | 'dead' | 'lost';
 
+/** One failed attempt, as `failDeletions` records it (the arguments of one `failDeletion`). */
+export interface DeletionFailure {
+  videoId: string;
+  error: string;
+  retryAt: number;
+}
+
 /**
  * The deletion queue: a port of its own beside RecordStore (`openStores` returns both; each
  * adapter keeps it in its own module sharing the records' environment or client).
@@ -148,6 +155,27 @@ export interface DeletionQueue {
     retryAt: number,
     maxAttempts: number,
   ): Promise<FailOutcome>;
+  /**
+   * The batch forms of renew, complete and fail: one write for the whole batch (one LMDB
+   * transaction; bulk updateMany/deleteMany on MongoDB), each record fenced on `owner` exactly as
+   * by the single call. A batch acts as the single calls would in order (an id given twice is
+   * handled twice). At most STORE_LIMITS.batchIds ids.
+   * renewDeletions returns the ids whose lease `owner` held (now extended), in the given order.
+   */
+  renewDeletions(
+    owner: string,
+    videoIds: readonly string[],
+    leaseMs: number,
+    now?: number,
+  ): Promise<string[]>;
+  /** Removes the records `owner` holds; returns their ids. The others are left as they are. */
+  completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]>;
+  /** Records each failed attempt as failDeletion does; the outcomes in the order given. */
+  failDeletions(
+    owner: string,
+    failures: readonly DeletionFailure[],
+    maxAttempts: number,
+  ): Promise<FailOutcome[]>;
   getDeletion(videoId: string): Promise<DeletionRecord | undefined>;
   listDeadDeletions(): Promise<DeletionRecord[]>;
   /** Pending + dead record counts, for metrics. */

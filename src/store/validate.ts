@@ -21,6 +21,8 @@ export const STORE_LIMITS = Object.freeze({
   contentBytes: 1024 * 1024,
   /** UTF-8 bytes of an error recorded on a failed deletion (longer ones are truncated). */
   errorBytes: 4096,
+  /** Ids in one batch call of the deletion queue (renewDeletions, completeDeletions…). */
+  batchIds: 10_000,
 });
 
 export function checkId(what: string, id: unknown): string {
@@ -113,6 +115,17 @@ const MAX_LEASE_MS = 365 * 24 * 3600 * 1000;
 export function checkLease(leaseMs: unknown, now: unknown): void {
   checkPositiveInt('leaseMs', leaseMs, MAX_LEASE_MS);
   checkTime('now', now);
+}
+
+/** The ids of a batch call of the deletion queue (both adapters). */
+export function checkIds(ids: unknown): readonly string[] {
+  if (!Array.isArray(ids) || ids.length > STORE_LIMITS.batchIds) {
+    throw new InvalidArgumentError(
+      `videoIds must be an array of at most ${STORE_LIMITS.batchIds} ids`,
+    );
+  }
+  for (const id of ids) checkId('video id', id);
+  return ids;
 }
 
 /** Arguments of a claim (both queue adapters). */

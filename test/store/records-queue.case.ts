@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { STORE_LIMITS } from '../../src/store/index.js';
 import type { Ctx } from './records.case.js';
+import { describeQueueBatches } from './records-queue-batch.case.js';
 
 export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
   describe('deletion queue', () => {
@@ -201,4 +202,5 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       expect(await ctx.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
     });
   });
+  describeQueueBatches(ctx);
 }

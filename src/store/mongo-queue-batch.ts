@@ -1,0 +1,78 @@
+/**
+ * The batch calls of the MongoDB deletion queue (mongo-queue.ts): bulk writes with the same
+ * fence as the single calls, `{_id: {$in: ids}, state: 'pending', owner}`, so a document another
+ * owner holds matches nothing and is never written. Arguments are validated by the caller.
+ *
+ * MongoDB's updateMany/deleteMany report counts, not which documents they touched, so the ids
+ * come from a query: for a renewal, after the write (a record lost in between is left out: the
+ * answer can only be more cautious); for a completion, before it (see completeMany).
+ */
+import type { Collection } from 'mongodb';
+import type { DeletionRecord } from './types.js';
+
+export type DelDoc = Omit<DeletionRecord, 'videoId' | 'owner' | 'leaseUntil' | 'lastError'> & {
+  _id: string;
+  owner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+};
+
+export type Run = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** The ids of `videoIds` that `owner` holds now (one query). */
+async function heldIds(
+  dels: Collection<DelDoc>,
+  run: Run,
+  owner: string,
+  videoIds: readonly string[],
+): Promise<Set<string>> {
+  const filter = { _id: { $in: [...videoIds] }, state: 'pending' as const, owner };
+  const docs = await run(() => dels.find(filter, { projection: { _id: 1 } }).toArray());
+  return new Set(docs.map((d) => d._id));
+}
+
+export async function renewMany(
+  dels: Collection<DelDoc>,
+  run: Run,
+  owner: string,
+  videoIds: readonly string[],
+  leaseMs: number,
+  now: number,
+): Promise<string[]> {
+  if (videoIds.length === 0) return [];
+  await run(() =>
+    dels.updateMany(
+      { _id: { $in: [...videoIds] }, state: 'pending', owner },
+      { $set: { leaseUntil: now + leaseMs } },
+    ),
+  );
+  const held = await heldIds(dels, run, owner, videoIds);
+  return videoIds.filter((id) => held.has(id));
+}
+
+/**
+ * The ids we hold, then one fenced deleteMany over them. When it removed fewer than we held, a
+ * lease ran out and another owner took some over in between: those still present are reported
+ * not completed (one more query). A record the new owner also completed in that instant counts
+ * for both, which the idempotent deletion makes harmless.
+ */
+export async function completeMany(
+  dels: Collection<DelDoc>,
+  run: Run,
+  owner: string,
+  videoIds: readonly string[],
+): Promise<string[]> {
+  if (videoIds.length === 0) return [];
+  const held = await heldIds(dels, run, owner, videoIds);
+  if (held.size === 0) return [];
+  const ids = [...held];
+  const r = await run(() => dels.deleteMany({ _id: { $in: ids }, state: 'pending', owner }));
+  if (r.deletedCount !== held.size) {
+    const left = await run(() =>
+      dels.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),
+    );
+    for (const d of left) held.delete(d._id);
+  }
+  // delete: an id given twice is completed once, as two single calls would report.
+  return videoIds.filter((id) => held.delete(id));
+}
