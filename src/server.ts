@@ -16,7 +16,7 @@
 
 import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './actors/index.js';
 import type { Config } from './config.js';
-import { type HttpHost, startHttpHost } from './http/index.js';
+import { type HttpHost, type HttpHostOptions, startHttpHost } from './http/index.js';
 import { createLogger } from './log.js';
 import { startMetricsServer } from './metrics/server.js';
 import { observeStores } from './metrics/store.js';
@@ -41,6 +41,22 @@ export interface StartOptions {
   onListening?(service: string, url: string): void;
   /** Options of the scheduler (its task file, its actor threads' stores, restart intensity). */
   scheduler?: SchedulerOptions;
+  /** Options of the HTTP host: its thread replacement budget, extra route modules per service. */
+  http?: Pick<HttpHostOptions, 'restart' | 'extraMounts'>;
+  /** The main supervisor's budget: more than `intensity` restarts of its children within
+   *  `periodMs` and it gives up (`failed` resolves; the CLI exits 1). @default SERVER_DEFAULTS.restart */
+  restart?: { intensity: number; periodMs: number };
+}
+
+export const SERVER_DEFAULTS = Object.freeze({
+  restart: Object.freeze({ intensity: 3, periodMs: 10_000 }),
+});
+
+function validateRestart(r: { intensity: number; periodMs: number }) {
+  if (!Number.isInteger(r?.intensity) || r.intensity < 0)
+    throw new TypeError('options.restart.intensity must be a non-negative integer');
+  if (!(r.periodMs > 0)) throw new TypeError('options.restart.periodMs must be a positive number');
+  return r;
 }
 
 /** Adapts a component with a close() into something a supervisor can watch. */
@@ -65,6 +81,7 @@ function supervisable<T>(
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const budget = validateRestart(opts.restart ?? SERVER_DEFAULTS.restart);
   const log = createLogger('server');
   const runs = (s: Config['only'][number]) => config.only.includes(s);
   let limiter: LimiterRef | undefined;
@@ -108,17 +125,28 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     });
   }
+  // One stats channel per HTTP thread index, made once: a restarted host's threads reuse them.
+  const stats = board && Array.from({ length: config.httpThreads }, () => board.publishTo());
   children.push({
     id: 'http',
     shutdownMs: httpShutdownMs,
     start: async () => {
-      const h = await startHttpHost(config, {
-        limiterShared: limiter?.shared,
-        schedulerStats:
-          board && Array.from({ length: config.httpThreads }, () => board.publishTo()),
-      });
+      // A restarted host binds the ports the first one got (port 0 = any, once): clients, the
+      // announced URLs and a front proxy keep pointing at the right place.
+      const ports = host ? { ...config.ports, ...host.ports } : config.ports;
+      const h = await startHttpHost(
+        { ...config, ports },
+        {
+          ...opts.http,
+          limiterShared: limiter?.shared,
+          schedulerStats: stats,
+        },
+      );
       const crashed = new Promise((res) => h.once('crash', res));
       crashed.then((e) => log.error('HTTP thread crashed; restarting the HTTP host', { error: e }));
+      h.on('replaced', () => {
+        restarts['http.thread'] = (restarts['http.thread'] ?? 0) + 1;
+      });
       if (host === undefined) {
         for (const [name, url] of Object.entries(h.urls)) opts.onListening?.(name, url!);
       }
@@ -131,8 +159,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     supervisor = await Supervisor.start({
       children,
-      intensity: 3,
-      periodMs: 10_000,
+      intensity: budget.intensity,
+      periodMs: budget.periodMs,
       onEvent: (e) => {
         if (e.type === 'restart') {
           restarts[e.id] = (restarts[e.id] ?? 0) + 1;

@@ -9,8 +9,10 @@
  * keeps serving; each is re-emitted here as 'thread-crash'). A thread that ends anyway is replaced
  * alone — the others keep serving on the shared port — and the limiter tokens it held come back
  * (`reclaimHolder`). More than `restart.intensity` replacements within `restart.periodMs`, or a
- * replacement that cannot start, emits 'crash' (a ThreadCrashError): the host gave up and its
- * owner decides (the server's supervisor restarts it).
+ * replacement that cannot start, makes the host give up: it closes its surviving threads (their
+ * in-flight requests get GIVE_UP_DEADLINE_MS), so the ports are free again, then emits 'crash' (a
+ * ThreadCrashError) and its owner decides (the server's supervisor starts a new host on the same
+ * ports).
  *
  * Lifecycle: `close()` is idempotent (later callers get the same promise); each thread stops
  * listening, lets in-flight requests finish within the deadline, closes its apps and stores.
@@ -49,9 +51,13 @@ export const HTTP_HOST_DEFAULTS = Object.freeze({
 });
 
 export const CLOSE_GRACE_MS = 2_000;
+/** How long the survivors' in-flight requests may run when the host gives up. */
+export const GIVE_UP_DEADLINE_MS = 5_000;
 
 export interface HttpHost extends EventEmitter {
   readonly urls: Partial<Record<ServiceName, string>>;
+  /** The ports the services listen on (the bound ones where the configuration said 0). */
+  readonly ports: Partial<Record<ServiceName, number>>;
   /** Threads replaced so far. */
   readonly replacements: number;
   close(deadlineMs?: number): Promise<void>;
@@ -114,10 +120,13 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   let replacements = 0;
   const recent: number[] = [];
 
+  // The survivors must be gone before 'crash': the owner's next host binds the same ports, and a
+  // thread left listening would hold them (and share them, SO_REUSEPORT) forever.
   const giveUp = (err: ThreadCrashError) => {
     if (gaveUp) return;
     gaveUp = true;
-    emitter.emit('crash', err);
+    log.error('too many HTTP thread ends: closing the host', { err: err.message });
+    void closeAll(GIVE_UP_DEADLINE_MS, 0).then(() => emitter.emit('crash', err));
   };
 
   /** A started thread ended by itself: give its tokens back and start another in its place. */
@@ -145,6 +154,15 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       },
       (err: Error) => giveUp(new ThreadCrashError(t.index, `replacement failed: ${err.message}`)),
     );
+  };
+
+  const closeAll = (deadlineMs: number, graceMs: number): Promise<void> => {
+    closing ??= (async () => {
+      await Promise.allSettled([...starting]);
+      await Promise.all([...threads].map((t) => closeThread(t, deadlineMs, graceMs)));
+      stopBeating();
+    })();
+    return closing;
   };
 
   const starting = new Set<Promise<Thread>>();
@@ -183,16 +201,9 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   for (const s of services) urls[s] = `http://${hostForUrl(config.host)}:${base.ports[s]}`;
   const host = Object.assign(emitter, {
     urls,
+    ports: { ...base.ports },
     replacements: 0,
-    close(deadlineMs = 10_000) {
-      closing ??= (async () => {
-        await Promise.allSettled([...starting]);
-        const grace = config.shutdownGraceMs;
-        await Promise.all([...threads].map((t) => closeThread(t, deadlineMs, grace)));
-        stopBeating();
-      })();
-      return closing;
-    },
+    close: (deadlineMs = 10_000) => closeAll(deadlineMs, config.shutdownGraceMs),
     async scrape(timeoutMs: number) {
       const answers = await Promise.all([...threads].map((t) => t.scraper.scrape(timeoutMs)));
       const metrics = answers.filter((a): a is MetricsJson => a !== undefined);

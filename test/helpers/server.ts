@@ -39,6 +39,9 @@ export interface TestServerOptions {
   timeoutMs?: number;
   /** `sources` (default): src/cli.ts through tsx; `dist`: the build, exactly what `npm start` runs. */
   entry?: 'sources' | 'dist';
+  /** A module run (through tsx) instead of src/cli.ts with the same arguments: a fixture that
+   *  calls runCli with its own start options (a real parameter, as in test/fixtures/). */
+  cli?: string;
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,7 +56,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const args =
     opts.entry === 'dist'
       ? [join(ROOT, 'dist/cli.js'), 'start', '--only', only]
-      : ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', only];
+      : ['--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts'), 'start', '--only', only];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
