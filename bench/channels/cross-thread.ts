@@ -9,15 +9,17 @@ import { writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { type CodecName, CrossThreadChannel } from '../../src/channels/index.js';
 import { workerFile } from '../../src/worker-file.js';
-import { indexOf, type Kind } from './cross-thread-values.js';
+import { indexOf, type Kind, recordIndex } from './cross-thread-values.js';
 import { machine } from './machine.js';
 
 const producer = workerFile(import.meta.url, './cross-thread.worker');
 const RUNS = Number(process.env.BENCH_RUNS ?? '3');
 const quick = process.argv.includes('--quick');
+/** BENCH_ONLY=text: run only the rows whose label contains it (the results file is not written). */
+const only = process.env.BENCH_ONLY;
 
 async function stream(kind: Kind, codec: CodecName, batch: number, count: number) {
-  const slotBytes = kind === 'f64' ? 8 : kind === 'bytes' ? 32 : 128;
+  const slotBytes = kind === 'f64' ? 8 : kind === 'bytes' || kind === 'records' ? 32 : 128;
   const ch = new CrossThreadChannel<unknown>({ capacity: 1024, slotBytes, codec });
   const start = new SharedArrayBuffer(8);
   const gate = new Int32Array(start);
@@ -33,8 +35,13 @@ async function stream(kind: Kind, codec: CodecName, batch: number, count: number
   Atomics.store(gate, 0, 1);
   Atomics.notify(gate, 0);
   let n = 0;
+  const dst = new Uint8Array(batch * 32);
   for (;;) {
-    if (batch === 1) {
+    if (kind === 'records') {
+      const got = ch.tryRecvRecords(dst) ?? (await ch.recvRecords(dst));
+      if (got === 0) break;
+      for (let k = 0; k < got; k++) if (recordIndex(dst, k * 32) !== n++) throw new Error('order');
+    } else if (batch === 1) {
       const r = ch.tryRecv() ?? (await ch.recv());
       if (!r.ok) break;
       if (index(r.value) !== n++) throw new Error('out of order');
@@ -56,6 +63,13 @@ const ROWS: Array<{ label: string; kind: Kind; codec: CodecName; batch: number; 
   {
     label: '32-byte records (bytes), batches of 256',
     kind: 'bytes',
+    codec: 'bytes',
+    batch: 256,
+    goal: 5e6,
+  },
+  {
+    label: '32-byte records (bytes, sendRecords → tryRecvRecords), batches of 256',
+    kind: 'records',
     codec: 'bytes',
     batch: 256,
     goal: 5e6,
@@ -90,6 +104,7 @@ const best = new Map<string, { rate: number; perCpu: number }>();
 const loads: string[] = [];
 for (let round = 0; round < RUNS; round++) {
   for (const r of ROWS) {
+    if (only !== undefined && !r.label.includes(only)) continue;
     const slow = r.codec === 'structured' || r.batch === 1;
     const count = (slow ? 200_000 : 2_000_000) / (quick ? 10 : 1);
     const got = await stream(r.kind, r.codec, r.batch, count);
@@ -99,7 +114,7 @@ for (let round = 0; round < RUNS; round++) {
   loads.push((await import('node:os')).loadavg()[0]!.toFixed(1));
   console.log(`round ${round + 1}/${RUNS} done (load ${loads.at(-1)})`);
 }
-const lines = ROWS.map((r) => {
+const lines = ROWS.filter((r) => best.has(r.label)).map((r) => {
   const b = best.get(r.label)!;
   const goal = r.goal === 0 ? '' : `${fmt(r.goal)}: ${b.rate >= r.goal ? 'met' : 'missed'}`;
   return `| ${r.label} | ${fmt(b.rate)} | ${fmt(b.perCpu)} | ${goal} |`;
@@ -108,7 +123,8 @@ const md = `# Cross-thread channels (CrossThreadChannel between threads)
 
 \`npm run bench:channels\` (second part, bench/channels/cross-thread.ts) — one producer thread →
 the main thread, capacity 1024, best of ${RUNS} rounds. Batched: \`sendMany\` runs of 256 →
-\`tryRecvMany(256) ?? await recvMany(256)\`; one by one: \`trySend(v) || await send(v)\` →
+\`tryRecvMany(256) ?? await recvMany(256)\`; records: \`sendRecords\` of 256 packed 32-byte records
+→ \`tryRecvRecords(dst) ?? await recvRecords(dst)\` into one reused buffer; one by one: \`trySend(v) || await send(v)\` →
 \`tryRecv() ?? await recv()\`. "per CPU-second" divides by the CPU time of the whole process (both
 threads), so it does not move with other jobs' load as much as the wall-clock rate does.
 
@@ -124,4 +140,5 @@ lower bounds under this load.
 ${machine()}
 `;
 console.log(md);
-if (!quick) writeFileSync(new URL('../results/channels-cross-thread.md', import.meta.url), md);
+if (!quick && only === undefined)
+  writeFileSync(new URL('../results/channels-cross-thread.md', import.meta.url), md);

@@ -3,7 +3,7 @@
  * recorded in the shared header, so every endpoint on every thread agrees (cross-thread-codecs.ts).
  */
 import { CODEC_NAMES, type CodecName } from './cross-thread-codecs.js';
-import { createRingBuffer } from './cross-thread-ring.js';
+import { createRingBuffer } from './cross-thread-layout.js';
 import { InvalidOptionError } from './errors.js';
 
 export interface CrossThreadChannelOptions {

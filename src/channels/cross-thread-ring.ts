@@ -21,69 +21,50 @@
  *   R5 every state change that may let a receiver proceed bumps RECV_SEQ; one that may let a
  *      sender proceed bumps SEND_SEQ (callers notify after unlocking).
  * Memory bound: at most S slots of `slotBytes` each, whatever the producers do.
+ * Batched operations over runs of slots live in cross-thread-ring-batch.ts; they keep R1–R5.
  */
 import { CODECS, type Codec } from './cross-thread-codecs.js';
+import {
+  CAP,
+  CLOSED,
+  CODEC,
+  DONE,
+  DONE_LIVE,
+  dataOffset,
+  EMPTY,
+  HEAD_T,
+  HEADER,
+  LIVE,
+  lockWord,
+  MAGIC,
+  MAGIC_VALUE,
+  META,
+  PARKED,
+  PROMO_T,
+  RECV_SEQ,
+  RECV_WAITING,
+  SEND_SEQ,
+  SLOT_BYTES,
+  SLOTS,
+  TAIL_T,
+  TOMB,
+  unlockWord,
+} from './cross-thread-layout.js';
 import { CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
 
-export const LOCK = 0;
-const CLOSED = 1;
-const CAP = 2;
-const SLOTS = 3;
-const SLOT_BYTES = 4;
-const HEAD_T = 5;
-const TAIL_T = 6;
-const PROMO_T = 7;
-const LIVE = 8;
-const DONE_LIVE = 9;
-const RECV_WAITING = 10;
-const MAGIC = 11;
-const CODEC = 12;
-/** Wait words, each on its own cache line: waiters sleep on them with Atomics.waitAsync. */
-export const RECV_SEQ = 16;
-export const SEND_SEQ = 32;
-/** Offset from a wait word to the count of endpoints sleeping on it. */
-export const SLEEPERS = 1;
-const HEADER = 48;
-const META = 3; // STATE, TICKET, LEN per slot
-const MAGIC_VALUE = 0x43485831; // "CHX1"
-
-const EMPTY = 0;
-const DONE = 1;
-const PARKED = 2;
-const TOMB = 3;
-
-export interface RingConfig {
-  capacity: number;
-  parkedSenders: number;
-  slotBytes: number;
-  /** Index into CODEC_NAMES (cross-thread-codecs.ts). */
-  codec: number;
-}
-
-export function createRingBuffer(c: RingConfig): SharedArrayBuffer {
-  const slots = 2 ** Math.ceil(Math.log2(Math.max(1, c.capacity + c.parkedSenders)));
-  const sab = new SharedArrayBuffer((HEADER + slots * META) * 4 + slots * c.slotBytes);
-  const a = new Int32Array(sab, 0, HEADER);
-  a[CAP] = c.capacity;
-  a[SLOTS] = slots;
-  a[SLOT_BYTES] = c.slotBytes;
-  a[CODEC] = c.codec;
-  Atomics.store(a, MAGIC, MAGIC_VALUE);
-  return sab;
-}
-
-/** One thread's view of the shared state. Methods ending in `Locked` need `lock()` held. */
+/** One thread's view of the shared state. Methods ending in `Locked` need `lock()` held.
+ *  `meta`, `data`, `view` and `mask` are for cross-thread-ring-batch.ts only, under the lock. */
 export class Ring {
   readonly i32: Int32Array;
-  readonly #meta: Int32Array;
-  readonly #data: Uint8Array;
-  readonly #view: DataView;
+  readonly meta: Int32Array;
+  readonly data: Uint8Array;
+  readonly view: DataView;
   readonly #codec: Codec;
   readonly cap: number;
   readonly slots: number;
   readonly slotBytes: number;
   readonly codec: number;
-  readonly #mask: number;
+  readonly mask: number;
 
   constructor(sab: SharedArrayBuffer) {
     if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < HEADER * 4) {
@@ -98,29 +79,18 @@ export class Ring {
     this.slotBytes = this.i32[SLOT_BYTES]!;
     this.codec = this.i32[CODEC]!;
     this.#codec = CODECS[this.codec] ?? CODECS[0]!;
-    this.#mask = this.slots - 1;
-    this.#meta = new Int32Array(sab, HEADER * 4, this.slots * META);
-    this.#data = new Uint8Array(sab, (HEADER + this.slots * META) * 4);
-    this.#view = new DataView(sab, (HEADER + this.slots * META) * 4);
+    this.mask = this.slots - 1;
+    this.meta = new Int32Array(sab, HEADER * 4, this.slots * META);
+    this.data = new Uint8Array(sab, dataOffset(this.slots));
+    this.view = new DataView(sab, dataOffset(this.slots));
   }
 
-  /** Futex mutex (Drepper's "mutex 3"): 0 free, 1 locked, 2 locked with sleepers. */
+  /** The channel's mutex (cross-thread-layout.ts); every `…Locked` method needs it held. */
   lock(): void {
-    const a = this.i32;
-    if (Atomics.compareExchange(a, LOCK, 0, 1) === 0) return;
-    for (let i = 0; i < 64; i++) {
-      if (Atomics.load(a, LOCK) === 0 && Atomics.compareExchange(a, LOCK, 0, 1) === 0) return;
-    }
-    // Sections are a few hundred ns; sleeping is rare (holder preempted). Node allows
-    // Atomics.wait on the main thread too.
-    while (Atomics.exchange(a, LOCK, 2) !== 0) Atomics.wait(a, LOCK, 2, 5);
+    lockWord(this.i32);
   }
-
   unlock(): void {
-    if (Atomics.sub(this.i32, LOCK, 1) !== 1) {
-      Atomics.store(this.i32, LOCK, 0);
-      Atomics.notify(this.i32, LOCK, 1);
-    }
+    unlockWord(this.i32);
   }
 
   get closed(): boolean {
@@ -153,74 +123,6 @@ export class Ring {
     return true;
   }
 
-  /**
-   * Batched trySend: put `ps[from..]` while sends complete now; the count. The common case (no
-   * parked sender) is one room computation, slot writes, and one RECV_SEQ bump for the run;
-   * otherwise it is trySendLocked value by value (same outcome either way).
-   */
-  trySendManyLocked(ps: readonly unknown[], from: number): number {
-    const a = this.i32;
-    if (a[CLOSED]) throw new SendOnClosedError();
-    if (a[PROMO_T] !== a[TAIL_T]) return 0; // a parked sender goes first (R3)
-    const free = this.slots - ((a[TAIL_T]! - a[HEAD_T]!) | 0);
-    const room = Math.min(free, a[CAP]! + a[RECV_WAITING]! - a[DONE_LIVE]!, ps.length - from);
-    if (room <= 0) return 0;
-    const codec = this.#codec;
-    let t = a[TAIL_T]!;
-    for (let i = 0; i < room; i++, t = (t + 1) | 0) {
-      const m = (t & this.#mask) * META;
-      this.#meta[m] = DONE;
-      this.#meta[m + 1] = t;
-      const off = (t & this.#mask) * this.slotBytes;
-      this.#meta[m + 2] = codec.write(ps[from + i], this.#data, this.#view, off);
-    }
-    a[TAIL_T] = t;
-    a[PROMO_T] = t;
-    a[LIVE]! += room;
-    a[DONE_LIVE]! += room;
-    Atomics.add(a, RECV_SEQ, 1);
-    return room;
-  }
-
-  /**
-   * Batched tryRecv: append up to `max` values (codec read results) to `out`; the count, or
-   * CLOSED_EMPTY / undefined as tryRecvLocked says for the first. The DONE prefix (R2) is read
-   * in a tight loop with one SEND_SEQ bump; parked values then go through tryRecvLocked.
-   */
-  tryRecvManyLocked(max: number, out: unknown[]): number | typeof CLOSED_EMPTY | undefined {
-    const a = this.i32;
-    const codec = this.#codec;
-    let t = a[HEAD_T]!;
-    const stop = a[PROMO_T]!;
-    let n = 0;
-    while (n < max && t !== stop) {
-      const m = (t & this.#mask) * META;
-      t = (t + 1) | 0;
-      // promote() passes over tombstones, so one may sit before PROMO_T: skip it (it keeps its
-      // ticket until reused, see freeTombs).
-      if (this.#meta[m] === TOMB) continue;
-      const off = ((t - 1) & this.#mask) * this.slotBytes;
-      out.push(codec.read(this.#data, this.#view, off, this.#meta[m + 2]!));
-      this.#meta[m] = EMPTY;
-      n++;
-    }
-    if (t !== a[HEAD_T]) {
-      a[HEAD_T] = t;
-      a[LIVE]! -= n;
-      a[DONE_LIVE]! -= n;
-      this.#freeTombs();
-      this.#promote();
-      Atomics.add(a, SEND_SEQ, 1);
-    }
-    while (n < max) {
-      const r = this.tryRecvLocked();
-      if (r === undefined || r === CLOSED_EMPTY) return n > 0 ? n : r;
-      out.push(r);
-      n++;
-    }
-    return n;
-  }
-
   /** Park a blocked sender's value: its ticket, or undefined if no slot is free. */
   parkLocked(p: unknown): number | undefined {
     const a = this.i32;
@@ -232,11 +134,11 @@ export class Ring {
   #put(p: unknown, state: number): number {
     const a = this.i32;
     const t = a[TAIL_T]!;
-    const m = (t & this.#mask) * META;
-    this.#meta[m] = state;
-    this.#meta[m + 1] = t;
-    const off = (t & this.#mask) * this.slotBytes;
-    this.#meta[m + 2] = this.#codec.write(p, this.#data, this.#view, off);
+    const m = (t & this.mask) * META;
+    this.meta[m] = state;
+    this.meta[m + 1] = t;
+    const off = (t & this.mask) * this.slotBytes;
+    this.meta[m + 2] = this.#codec.write(p, this.data, this.view, off);
     a[TAIL_T] = (t + 1) | 0;
     a[LIVE]!++;
     Atomics.add(a, RECV_SEQ, 1);
@@ -248,28 +150,43 @@ export class Ring {
   tryRecvLocked(): unknown {
     const a = this.i32;
     if (a[HEAD_T] === a[TAIL_T]) return a[CLOSED] ? CLOSED_EMPTY : undefined;
-    const t = a[HEAD_T]!;
-    const m = (t & this.#mask) * META;
-    const off = (t & this.#mask) * this.slotBytes;
-    const out = this.#codec.read(this.#data, this.#view, off, this.#meta[m + 2]!);
-    if (this.#meta[m] === DONE) a[DONE_LIVE]!--;
-    this.#meta[m] = EMPTY;
-    a[HEAD_T] = (t + 1) | 0;
-    a[LIVE]!--;
-    if (((a[PROMO_T]! - a[HEAD_T]!) | 0) < 0) a[PROMO_T] = a[HEAD_T]!;
-    this.#freeTombs();
-    this.#promote();
-    Atomics.add(a, SEND_SEQ, 1);
+    const m = (a[HEAD_T]! & this.mask) * META;
+    const out = this.#codec.read(this.data, this.view, this.headOffsetLocked(), this.meta[m + 2]!);
+    this.dropHeadLocked();
     return out;
   }
 
+  /** Byte offset in `data` of the oldest value's slot (the ring must not be empty). */
+  headOffsetLocked(): number {
+    return (this.i32[HEAD_T]! & this.mask) * this.slotBytes;
+  }
+  /** Length of the oldest value, or -1 if the ring holds none. */
+  headLengthLocked(): number {
+    const a = this.i32;
+    return a[HEAD_T] === a[TAIL_T] ? -1 : this.meta[(a[HEAD_T]! & this.mask) * META + 2]!;
+  }
+
+  /** The oldest value (DONE or PARKED) has been copied out: free its slot, promote, wake. */
+  dropHeadLocked(): void {
+    const a = this.i32;
+    const m = (a[HEAD_T]! & this.mask) * META;
+    if (this.meta[m] === DONE) a[DONE_LIVE]!--;
+    this.meta[m] = EMPTY;
+    a[HEAD_T] = (a[HEAD_T]! + 1) | 0;
+    a[LIVE]!--;
+    if (((a[PROMO_T]! - a[HEAD_T]!) | 0) < 0) a[PROMO_T] = a[HEAD_T]!;
+    this.freeTombsLocked();
+    this.promoteLocked();
+    Atomics.add(a, SEND_SEQ, 1);
+  }
+
   /** Move parked values into the buffer while there is room (FIFO), skipping tombstones. */
-  #promote(): void {
+  promoteLocked(): void {
     const a = this.i32;
     while (a[DONE_LIVE]! < a[CAP]! && a[PROMO_T] !== a[TAIL_T]) {
-      const m = (a[PROMO_T]! & this.#mask) * META;
-      if (this.#meta[m] === PARKED) {
-        this.#meta[m] = DONE;
+      const m = (a[PROMO_T]! & this.mask) * META;
+      if (this.meta[m] === PARKED) {
+        this.meta[m] = DONE;
         a[DONE_LIVE]!++;
       }
       a[PROMO_T] = (a[PROMO_T]! + 1) | 0;
@@ -279,18 +196,18 @@ export class Ring {
   /** Trailing tombstones after the DONE prefix must not make trySend think a sender is parked. */
   #skipTombsAtPromo(): void {
     const a = this.i32;
-    while (a[PROMO_T] !== a[TAIL_T] && this.#meta[(a[PROMO_T]! & this.#mask) * META] === TOMB) {
+    while (a[PROMO_T] !== a[TAIL_T] && this.meta[(a[PROMO_T]! & this.mask) * META] === TOMB) {
       a[PROMO_T] = (a[PROMO_T]! + 1) | 0;
     }
   }
 
-  #freeTombs(): void {
+  freeTombsLocked(): void {
     const a = this.i32;
     while (a[HEAD_T] !== a[TAIL_T]) {
-      const m = (a[HEAD_T]! & this.#mask) * META;
+      const m = (a[HEAD_T]! & this.mask) * META;
       // The slot stays TOMB (with its ticket) until reused, so a sender whose value close
       // withdrew still reads 'closed' after the head has passed it (nothing is put after close).
-      if (this.#meta[m] !== TOMB) return;
+      if (this.meta[m] !== TOMB) return;
       a[HEAD_T] = (a[HEAD_T]! + 1) | 0;
       if (((a[PROMO_T]! - a[HEAD_T]!) | 0) < 0) a[PROMO_T] = a[HEAD_T]!;
     }
@@ -298,19 +215,19 @@ export class Ring {
 
   /** A parked sender's fate: 'waiting', 'done' (buffered or taken) or 'closed' (rejected). */
   parkedStateLocked(ticket: number): 'waiting' | 'done' | 'closed' {
-    const m = (ticket & this.#mask) * META;
-    if (this.#meta[m + 1] !== ticket || this.#meta[m] === EMPTY || this.#meta[m] === DONE) {
+    const m = (ticket & this.mask) * META;
+    if (this.meta[m + 1] !== ticket || this.meta[m] === EMPTY || this.meta[m] === DONE) {
       return 'done';
     }
-    return this.#meta[m] === PARKED ? 'waiting' : 'closed';
+    return this.meta[m] === PARKED ? 'waiting' : 'closed';
   }
 
   /** Withdraw a parked value (abort); false if its send already completed. */
   withdrawLocked(ticket: number): boolean {
     if (this.parkedStateLocked(ticket) !== 'waiting') return false;
-    this.#meta[(ticket & this.#mask) * META] = TOMB;
+    this.meta[(ticket & this.mask) * META] = TOMB;
     this.i32[LIVE]!--;
-    this.#freeTombs();
+    this.freeTombsLocked();
     this.#skipTombsAtPromo();
     Atomics.add(this.i32, SEND_SEQ, 1);
     return true;
@@ -327,13 +244,13 @@ export class Ring {
     if (a[CLOSED]) throw new CloseOfClosedError();
     a[CLOSED] = 1;
     for (let t = a[PROMO_T]!; t !== a[TAIL_T]; t = (t + 1) | 0) {
-      const m = (t & this.#mask) * META;
-      if (this.#meta[m] === PARKED) {
-        this.#meta[m] = TOMB;
+      const m = (t & this.mask) * META;
+      if (this.meta[m] === PARKED) {
+        this.meta[m] = TOMB;
         a[LIVE]!--;
       }
     }
-    this.#freeTombs();
+    this.freeTombsLocked();
     this.#skipTombsAtPromo();
     Atomics.add(a, RECV_SEQ, 1);
     Atomics.add(a, SEND_SEQ, 1);

@@ -9,62 +9,33 @@
  * transfer: Maps, Dates, typed arrays, cycles — 'json' is JSON text (about 3× cheaper, plain
  * JSON values only), and the typed codecs 'f64' (numbers) and 'bytes' (Uint8Array records) copy
  * the value straight into the slot. A value larger than `slotBytes` encoded is refused
- * (ERR_CHANNEL_INVALID_ARGUMENT). Batched traffic (`trySendMany`/`sendMany`, `tryRecvMany`/`recvMany`)
- * takes the lock and wakes the other side once per run of values, not once per value: that is
- * what carries millions of values a second between threads.
+ * (ERR_CHANNEL_INVALID_ARGUMENT). Batched traffic (`…Many`; for 'bytes', `…Records`, which copy
+ * packed records between caller buffers and slots without allocating) takes the lock and wakes
+ * the other side once per run, not per value: that carries millions of values a second.
  * Memory is bounded by (capacity + parkedSenders) slots: a full channel makes senders wait —
  * real backpressure, unlike postMessage's unbounded queue.
  *
- * Per endpoint (one thread), blocked operations wait in local FIFO queues; one pump per
- * direction waits (Atomics.waitAsync) for the shared sequence word to change, then serves its
- * queue in order under the lock. Invariants:
- *   E1 every local receiver is counted once in the shared RECV_WAITING until it is settled;
- *   E2 a local sender either waits for a free slot (no ticket) or is parked (ticket) and settles
- *      when the ring says its value is buffered or taken ('done') or rejected by close;
- *   E3 try* never overtake this endpoint's own blocked operations (FIFO within a thread);
- *   E4 an operation that can complete when its signal aborts completes (Go: a ready case wins).
+ * Blocked operations wait in this endpoint's local queues (cross-thread-waiters.ts, E1, E2, E4).
+ * Invariant E3: try* and batched operations never overtake this endpoint's own blocked ones
+ * (FIFO within a thread): they return "would block" while any waits in the same direction.
  */
+import * as batch from './cross-thread-batch.js';
 import type { Codec } from './cross-thread-codecs.js';
+import { RECV_SEQ, SEND_SEQ } from './cross-thread-layout.js';
 import { type CrossThreadChannelOptions, createChannelBuffer } from './cross-thread-options.js';
-import { CLOSED_EMPTY, RECV_SEQ, Ring, SEND_SEQ, SLEEPERS } from './cross-thread-ring.js';
-import { hold, unhold, waitChange } from './cross-thread-wait.js';
+import { CLOSED_EMPTY, Ring } from './cross-thread-ring.js';
+import { CLOSED, Waiters, wake } from './cross-thread-waiters.js';
 import { AbortError, InvalidArgumentError, SendOnClosedError } from './errors.js';
 import type { ChannelLike, RecvResult } from './types.js';
 
 export { CROSS_THREAD_DEFAULTS, type CrossThreadChannelOptions } from './cross-thread-options.js';
 
-interface RecvWaiter {
-  resolve(r: RecvResult<unknown>): void;
-  reject(e: Error): void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-interface SendWaiter {
-  p: unknown;
-  ticket: number | undefined;
-  resolve(): void;
-  reject(e: Error): void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-/** Notify a wait word only when some endpoint sleeps on it (Atomics.notify takes a global
- *  lock in V8). Safe: sleepers are counted before they read the word they will wait on, and we
- *  read the count after bumping the word (both seq-cst), so one of us sees the other. */
-function wake(a: Int32Array, word: number): void {
-  if (Atomics.load(a, word + SLEEPERS) > 0) Atomics.notify(a, word);
-}
-
-const CLOSED: RecvResult<never> = Object.freeze({ value: undefined, ok: false }) as never;
-
 export class CrossThreadChannel<T> implements ChannelLike<T> {
   readonly #ring: Ring;
   readonly #codec: Codec;
   readonly #shared: SharedArrayBuffer;
-  readonly #recvq: RecvWaiter[] = [];
-  readonly #sendq: SendWaiter[] = [];
-  #recvArmed = false;
-  #sendArmed = false;
+  readonly #waiters: Waiters;
+  readonly #ep: batch.Endpoint;
 
   /** A new channel (`capacity` or options); its first endpoint is this object. */
   constructor(options: number | CrossThreadChannelOptions = {}, shared?: SharedArrayBuffer) {
@@ -72,6 +43,15 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     this.#shared = shared;
     this.#ring = new Ring(shared);
     this.#codec = this.#ring.codecImpl;
+    this.#waiters = new Waiters(this.#ring, this.#codec);
+    this.#ep = {
+      ring: this.#ring,
+      codec: this.#codec,
+      waiters: this.#waiters,
+      prepare: (v) => this.#prepare(v as T),
+      send: (v, signal) => this.send(v as T, signal),
+      recv: (signal) => this.recv(signal),
+    };
   }
 
   /** Another endpoint of the channel whose `shared` buffer this is (typically on another thread). */
@@ -89,7 +69,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
   get length(): number {
     return this.#ring.length;
   }
-  /** Shared slots holding values now (buffered + parked senders' values), ≤ capacity + parkedSenders rounded up to a power of two. */
+  /** Slots holding values now (buffered + parked), ≤ slotCount. */
   get queued(): number {
     return this.#ring.used;
   }
@@ -117,7 +97,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
 
   trySend(value: T): boolean {
     const p = this.#prepare(value);
-    if (this.#sendq.length > 0) {
+    if (this.#waiters.senders > 0) {
       if (this.#ring.closed) throw new SendOnClosedError();
       return false;
     }
@@ -134,7 +114,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
   }
 
   tryRecv(): RecvResult<T> | undefined {
-    if (this.#recvq.length > 0) return undefined;
+    if (this.#waiters.receivers > 0) return undefined;
     const ring = this.#ring;
     ring.lock();
     const r = ring.tryRecvLocked();
@@ -148,95 +128,63 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
   /**
    * Send a prefix of `values[from..]` that completes now, under one lock and one wake-up: the
    * count sent. Like trySend, never overtakes this endpoint's blocked sends and throws
-   * ERR_SEND_ON_CLOSED when closed; every value is validated first (ERR_CHANNEL_INVALID_ARGUMENT sends
-   * nothing).
+   * ERR_SEND_ON_CLOSED when closed; every value is validated first (ERR_CHANNEL_INVALID_ARGUMENT
+   * sends nothing).
    */
   trySendMany(values: readonly T[], from = 0): number {
-    const ps = this.#prepareAll(values, from);
-    return this.#sendPrepared(ps, 0);
+    return batch.sendPrepared(this.#ep, batch.prepareAll(this.#ep, values, from), 0);
   }
 
   /** Send every value in order, waiting for room as `send` does (backpressure); one lock and
    *  one wake-up per run of values that fit. On abort or close, the values before the failing
    *  one were sent. */
-  async sendMany(values: readonly T[], signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) throw new AbortError(signal.reason);
-    const ps = this.#prepareAll(values, 0);
-    let i = this.#sendPrepared(ps, 0);
-    while (i < ps.length) {
-      await this.send(values[i]!, signal);
-      i++;
-      i += this.#sendPrepared(ps, i);
-    }
+  sendMany(values: readonly T[], signal?: AbortSignal): Promise<void> {
+    return batch.sendMany(this.#ep, values, signal);
   }
 
   /** Up to `max` values that are ready now, under one lock: `undefined` if it would block,
    *  `[]` once closed and drained. */
   tryRecvMany(max: number): T[] | undefined {
-    if (this.#recvq.length > 0) return undefined;
-    const raw = this.#takeUpTo(max);
-    if (raw === undefined) return undefined;
-    return this.#decodeAll(raw);
+    return batch.tryRecvMany(this.#ep, max) as T[] | undefined;
   }
 
   /** Wait for at least one value, then take up to `max` that are ready: `[]` once closed and
    *  drained. The consumer side of batched traffic (`tryRecvMany(n) ?? await recvMany(n)`). */
-  async recvMany(max: number, signal?: AbortSignal): Promise<T[]> {
-    if (signal?.aborted) throw new AbortError(signal.reason);
-    const now = this.tryRecvMany(max);
-    if (now !== undefined) return now;
-    const first = await this.recv(signal);
-    if (!first.ok) return [];
-    const more = max > 1 && this.#recvq.length === 0 ? this.#takeUpTo(max - 1) : undefined;
-    const out = more === undefined ? [] : this.#decodeAll(more);
-    out.unshift(first.value);
-    return out;
+  recvMany(max: number, signal?: AbortSignal): Promise<T[]> {
+    return batch.recvMany(this.#ep, max, signal) as Promise<T[]>;
   }
 
-  #prepareAll(values: readonly T[], from: number): unknown[] {
-    const ps: unknown[] = new Array(Math.max(0, values.length - from));
-    for (let i = from; i < values.length; i++) ps[i - from] = this.#prepare(values[i]!);
-    return ps;
+  /**
+   * Records for the 'bytes' codec, without a Uint8Array per record: send the records packed
+   * back to back in `src`, each `recordBytes` long, that complete now (the count). Same rules
+   * as trySendMany; other codecs throw ERR_UNSUPPORTED_CHANNEL.
+   */
+  trySendRecords(src: Uint8Array, recordBytes: number): number {
+    return batch.trySendRecords(this.#ep, src, recordBytes);
   }
 
-  /** Send prepared values from `from` while they complete now; wake receivers once. */
-  #sendPrepared(ps: unknown[], from: number): number {
-    if (from >= ps.length) return 0;
-    if (this.#sendq.length > 0) {
-      if (this.#ring.closed) throw new SendOnClosedError();
-      return 0;
-    }
-    const ring = this.#ring;
-    let i = from;
-    ring.lock();
-    try {
-      i += ring.trySendManyLocked(ps, i);
-      while (i < ps.length && ring.trySendLocked(ps[i])) i++;
-    } finally {
-      ring.unlock();
-    }
-    if (i > from) wake(ring.i32, RECV_SEQ);
-    return i - from;
+  /** Send every record of `src` in order, waiting for room as `send` does (backpressure). The
+   *  records are copied: `src` is the caller's again once the promise settles. */
+  sendRecords(src: Uint8Array, recordBytes: number, signal?: AbortSignal): Promise<void> {
+    return batch.sendRecords(this.#ep, src, recordBytes, signal);
   }
 
-  /** Raw values (codec read results) taken under one lock; undefined if none; [] if closed. */
-  #takeUpTo(max: number): unknown[] | undefined {
-    if (!(max >= 1)) throw new InvalidArgumentError('max must be at least 1');
-    const ring = this.#ring;
-    const raw: unknown[] = [];
-    ring.lock();
-    const r = ring.tryRecvManyLocked(max, raw);
-    ring.unlock();
-    if (r === undefined) return undefined;
-    if (r !== CLOSED_EMPTY) wake(ring.i32, SEND_SEQ);
-    return raw;
+  /**
+   * Copy the records that are ready into `dst`, back to back (each one's length into
+   * `lengths[i]` when given; without it, as many as fit), under one lock: their count, `0` once
+   * closed and drained, `undefined` if it would block. `dst` holds at least one slot
+   * (options.slotBytes); nothing is allocated.
+   */
+  tryRecvRecords(dst: Uint8Array, lengths?: Uint32Array): number | undefined {
+    return batch.tryRecvRecords(this.#ep, dst, lengths);
   }
 
-  #decodeAll(raw: unknown[]): T[] {
-    const decode = this.#codec.decode;
-    for (let i = 0; i < raw.length; i++) raw[i] = decode(raw[i]);
-    return raw as T[];
+  /** Wait for at least one record, then copy those that are ready, as tryRecvRecords: the
+   *  count, `0` once closed and drained. */
+  recvRecords(dst: Uint8Array, lengths?: Uint32Array, signal?: AbortSignal): Promise<number> {
+    return batch.recvRecords(this.#ep, dst, lengths, signal);
   }
+
   send(value: T, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const ring = this.#ring;
@@ -245,7 +193,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     let ticket: number | undefined;
     try {
       p = this.#prepare(value);
-      if (this.#sendq.length === 0) {
+      if (this.#waiters.senders === 0) {
         let sent = false;
         ring.lock();
         try {
@@ -262,11 +210,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<void>((resolve, reject) => {
-      const w: SendWaiter = { p, ticket, resolve, reject };
-      this.#enqueue(this.#sendq, w, signal, () => this.#abortSend(w));
-      this.#armSend(seq);
-    });
+    return this.#waiters.send(p, ticket, seq, signal);
   }
 
   recv(signal?: AbortSignal): Promise<RecvResult<T>> {
@@ -274,17 +218,13 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     const ring = this.#ring;
     const seq = Atomics.load(ring.i32, RECV_SEQ);
     ring.lock();
-    const r = this.#recvq.length === 0 ? ring.tryRecvLocked() : undefined;
+    const r = this.#waiters.receivers === 0 ? ring.tryRecvLocked() : undefined;
     if (r === undefined) ring.addRecvWaitingLocked(1);
     ring.unlock();
     wake(ring.i32, SEND_SEQ);
     if (r === CLOSED_EMPTY) return Promise.resolve(CLOSED);
     if (r !== undefined) return Promise.resolve({ value: this.#codec.decode(r) as T, ok: true });
-    return new Promise<RecvResult<T>>((resolve, reject) => {
-      const w: RecvWaiter = { resolve: resolve as RecvWaiter['resolve'], reject };
-      this.#enqueue(this.#recvq, w, signal, () => this.#abortRecv(w));
-      this.#armRecv(seq);
-    });
+    return this.#waiters.recv(seq, signal) as Promise<RecvResult<T>>;
   }
 
   close(): void {
@@ -308,157 +248,5 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
       },
       return: (): Promise<IteratorResult<T>> => Promise.resolve(done),
     };
-  }
-
-  #enqueue<W extends { signal?: AbortSignal; onAbort?: () => void }>(
-    q: W[],
-    w: W,
-    signal: AbortSignal | undefined,
-    onAbort: () => void,
-  ): void {
-    if (this.#recvq.length + this.#sendq.length === 0) hold();
-    if (q.length === 0) Atomics.add(this.#ring.i32, this.#word(q) + SLEEPERS, 1);
-    q.push(w);
-    if (signal !== undefined) {
-      w.signal = signal;
-      w.onAbort = onAbort;
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  }
-
-  #word(q: unknown[]): number {
-    return q === this.#recvq ? RECV_SEQ : SEND_SEQ;
-  }
-
-  /** Remove a settled waiter from its queue; release the keep-alive when nothing waits. */
-  #dequeue<W extends { signal?: AbortSignal; onAbort?: () => void }>(q: W[], w: W): void {
-    const i = q.indexOf(w);
-    if (i < 0) return;
-    q.splice(i, 1);
-    if (q.length === 0) Atomics.sub(this.#ring.i32, this.#word(q) + SLEEPERS, 1);
-    if (w.signal !== undefined) w.signal.removeEventListener('abort', w.onAbort!);
-    if (this.#recvq.length + this.#sendq.length === 0) unhold();
-  }
-
-  #abortRecv(w: RecvWaiter): void {
-    const ring = this.#ring;
-    ring.lock();
-    const r = ring.tryRecvLocked(); // E4: if a value is there, this receive completes instead
-    ring.addRecvWaitingLocked(-1);
-    ring.unlock();
-    this.#dequeue(this.#recvq, w);
-    if (r === undefined) {
-      w.reject(new AbortError(w.signal?.reason));
-      return;
-    }
-    wake(ring.i32, SEND_SEQ);
-    w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: this.#codec.decode(r), ok: true });
-  }
-
-  #abortSend(w: SendWaiter): void {
-    const ring = this.#ring;
-    let state = 'withdrawn' as 'withdrawn' | 'waiting' | 'done' | 'closed';
-    if (w.ticket !== undefined) {
-      ring.lock();
-      if (!ring.withdrawLocked(w.ticket)) state = ring.parkedStateLocked(w.ticket);
-      ring.unlock();
-    }
-    this.#dequeue(this.#sendq, w);
-    if (state === 'done') {
-      w.resolve();
-      return;
-    }
-    if (state === 'closed') {
-      w.reject(new SendOnClosedError());
-      return;
-    }
-    wake(ring.i32, SEND_SEQ);
-    w.reject(new AbortError(w.signal?.reason));
-  }
-
-  #armRecv(seq: number): void {
-    if (this.#recvArmed || this.#recvq.length === 0) return;
-    const p = waitChange(this.#ring.i32, RECV_SEQ, seq);
-    if (p === undefined) {
-      queueMicrotask(() => this.#pumpRecv());
-      return;
-    }
-    this.#recvArmed = true;
-    void p.then(() => {
-      this.#recvArmed = false;
-      this.#pumpRecv();
-    });
-  }
-
-  #armSend(seq: number): void {
-    if (this.#sendArmed || this.#sendq.length === 0) return;
-    const p = waitChange(this.#ring.i32, SEND_SEQ, seq);
-    if (p === undefined) {
-      queueMicrotask(() => this.#pumpSend());
-      return;
-    }
-    this.#sendArmed = true;
-    void p.then(() => {
-      this.#sendArmed = false;
-      this.#pumpSend();
-    });
-  }
-
-  /** Serve local receivers in FIFO order with what the ring has, then wait for more. */
-  #pumpRecv(): void {
-    const ring = this.#ring;
-    const seq = Atomics.load(ring.i32, RECV_SEQ);
-    const served: [RecvWaiter, unknown][] = [];
-    ring.lock();
-    for (const w of this.#recvq) {
-      const r = ring.tryRecvLocked();
-      if (r === undefined) break;
-      ring.addRecvWaitingLocked(-1);
-      served.push([w, r]);
-    }
-    ring.unlock();
-    if (served.length > 0) wake(ring.i32, SEND_SEQ);
-    for (const [w, r] of served) {
-      this.#dequeue(this.#recvq, w);
-      w.resolve(r === CLOSED_EMPTY ? CLOSED : { value: this.#codec.decode(r), ok: true });
-    }
-    this.#armRecv(seq);
-  }
-
-  /** Settle local senders whose values were taken, buffered or rejected; park the next ones. */
-  #pumpSend(): void {
-    const ring = this.#ring;
-    const seq = Atomics.load(ring.i32, SEND_SEQ);
-    const settled: [SendWaiter, Error | undefined][] = [];
-    let parked = false;
-    ring.lock();
-    for (const w of this.#sendq) {
-      if (w.ticket !== undefined) {
-        const s = ring.parkedStateLocked(w.ticket);
-        if (s !== 'waiting')
-          settled.push([w, s === 'closed' ? new SendOnClosedError() : undefined]);
-        continue;
-      }
-      if (ring.closed) {
-        settled.push([w, new SendOnClosedError()]);
-        continue;
-      }
-      if (ring.trySendLocked(w.p)) {
-        settled.push([w, undefined]);
-        parked = true;
-        continue;
-      }
-      w.ticket = ring.parkLocked(w.p);
-      if (w.ticket === undefined) break; // no free slot: later senders wait behind this one
-      parked = true;
-    }
-    ring.unlock();
-    if (parked) wake(ring.i32, RECV_SEQ);
-    for (const [w, err] of settled) {
-      this.#dequeue(this.#sendq, w);
-      if (err) w.reject(err);
-      else w.resolve();
-    }
-    this.#armSend(seq);
   }
 }

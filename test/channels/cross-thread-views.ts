@@ -55,6 +55,49 @@ export function bytesView(ch: CrossThreadChannel<Uint8Array>): ChannelLike<numbe
   );
 }
 
+/**
+ * Numbers as 8-byte records on a 'bytes' channel, every operation through the records API with
+ * batches of one: trySendRecords/sendRecords and tryRecvRecords/recvRecords into a fresh
+ * caller buffer each time.
+ */
+export function recordsView(ch: CrossThreadChannel<Uint8Array>): ChannelLike<number> {
+  const enc = (n: number) => new Uint8Array(new Float64Array([n]).buffer);
+  const dec = (dst: Uint8Array) => new Float64Array(dst.buffer, 0, 1)[0]!;
+  const take = (count: number | undefined, dst: Uint8Array): RecvResult<number> | undefined =>
+    count === undefined
+      ? undefined
+      : count === 0
+        ? { value: undefined, ok: false }
+        : { value: dec(dst), ok: true };
+  const one = () => new Uint32Array(1);
+  return {
+    get length() {
+      return ch.length;
+    },
+    get capacity() {
+      return ch.capacity;
+    },
+    send: (n, signal) => ch.sendRecords(enc(n), 8, signal),
+    trySend: (n) => ch.trySendRecords(enc(n), 8) === 1,
+    recv: async (signal) => {
+      const dst = new Uint8Array(8);
+      return take(await ch.recvRecords(dst, one(), signal), dst)!;
+    },
+    tryRecv: () => {
+      const dst = new Uint8Array(8);
+      return take(ch.tryRecvRecords(dst, one()), dst);
+    },
+    close: () => ch.close(),
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const r = await this.recv();
+        if (!r.ok) return;
+        yield r.value;
+      }
+    },
+  };
+}
+
 /** Every operation through the batch API with batches of one. */
 export function batchedView(ch: CrossThreadChannel<number>): ChannelLike<number> {
   return view(

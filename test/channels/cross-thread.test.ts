@@ -1,6 +1,6 @@
 import { CrossThreadChannel } from '../../src/channels/index.js';
 import { describeChannelConformance } from './conformance.case.js';
-import { batchedView, bytesView } from './cross-thread-views.js';
+import { batchedView, bytesView, recordsView } from './cross-thread-views.js';
 
 // Same-thread runs of the shared suite, once per codec and once through the batch API: both
 // directions through the shared-memory ring, wake-ups through Atomics.waitAsync. select cannot
@@ -38,5 +38,14 @@ describeChannelConformance(
 describeChannelConformance(
   'CrossThreadChannel (f64 codec, batch operations)',
   (capacity) => batchedView(new CrossThreadChannel<number>({ capacity, codec: 'f64' })) as never,
+  opts,
+);
+
+describeChannelConformance(
+  'CrossThreadChannel (bytes codec, records operations)',
+  (capacity) =>
+    recordsView(
+      new CrossThreadChannel<Uint8Array>({ capacity, codec: 'bytes', slotBytes: 8 }),
+    ) as never,
   opts,
 );

@@ -1,0 +1,81 @@
+/**
+ * The layout of a cross-thread channel's SharedArrayBuffer, shared by every endpoint on every
+ * thread: header words (Int32 indexes), per-slot metadata, slot states, and the payload area.
+ *
+ *   [0, HEADER)               Int32 header words below; the two wait words sit on their own
+ *                             cache lines (RECV_SEQ, SEND_SEQ) with their sleeper counts after them
+ *   [HEADER, HEADER + 3·S)    per slot: STATE, TICKET, LEN
+ *   dataOffset(S) …           S payloads of SLOT_BYTES each, 8-byte aligned
+ * The state machine over it is cross-thread-ring.ts; the words are only written under LOCK,
+ * except the wait words and their sleeper counts (Atomics, see cross-thread.ts).
+ */
+
+export const LOCK = 0;
+export const CLOSED = 1;
+export const CAP = 2;
+export const SLOTS = 3;
+export const SLOT_BYTES = 4;
+export const HEAD_T = 5;
+export const TAIL_T = 6;
+export const PROMO_T = 7;
+export const LIVE = 8;
+export const DONE_LIVE = 9;
+export const RECV_WAITING = 10;
+export const MAGIC = 11;
+export const CODEC = 12;
+/** Wait words, each on its own cache line: waiters sleep on them with Atomics.waitAsync. */
+export const RECV_SEQ = 16;
+export const SEND_SEQ = 32;
+/** Offset from a wait word to the count of endpoints sleeping on it. */
+export const SLEEPERS = 1;
+export const HEADER = 48;
+export const META = 3; // STATE, TICKET, LEN per slot
+export const MAGIC_VALUE = 0x43485831; // "CHX1"
+
+export const EMPTY = 0;
+export const DONE = 1;
+export const PARKED = 2;
+export const TOMB = 3;
+
+export interface RingConfig {
+  capacity: number;
+  parkedSenders: number;
+  slotBytes: number;
+  /** Index into CODEC_NAMES (cross-thread-codecs.ts). */
+  codec: number;
+}
+
+/** Slot payloads start 8-byte aligned, so an f64 slot is one Float64Array element. */
+export const dataOffset = (slots: number) => ((HEADER + slots * META) * 4 + 7) & ~7;
+
+export function createRingBuffer(c: RingConfig): SharedArrayBuffer {
+  const slots = 2 ** Math.ceil(Math.log2(Math.max(1, c.capacity + c.parkedSenders)));
+  const sab = new SharedArrayBuffer(dataOffset(slots) + slots * c.slotBytes);
+  const a = new Int32Array(sab, 0, HEADER);
+  a[CAP] = c.capacity;
+  a[SLOTS] = slots;
+  a[SLOT_BYTES] = c.slotBytes;
+  a[CODEC] = c.codec;
+  Atomics.store(a, MAGIC, MAGIC_VALUE);
+  return sab;
+}
+
+/**
+ * The futex mutex on the LOCK word (Drepper's "mutex 3"): 0 free, 1 locked, 2 locked with
+ * sleepers. Sections are a few hundred ns, so a short spin nearly always wins; sleeping is rare
+ * (the holder was preempted). Node allows Atomics.wait on the main thread too.
+ */
+export function lockWord(a: Int32Array): void {
+  if (Atomics.compareExchange(a, LOCK, 0, 1) === 0) return;
+  for (let i = 0; i < 64; i++) {
+    if (Atomics.load(a, LOCK) === 0 && Atomics.compareExchange(a, LOCK, 0, 1) === 0) return;
+  }
+  while (Atomics.exchange(a, LOCK, 2) !== 0) Atomics.wait(a, LOCK, 2, 5);
+}
+
+export function unlockWord(a: Int32Array): void {
+  if (Atomics.sub(a, LOCK, 1) !== 1) {
+    Atomics.store(a, LOCK, 0);
+    Atomics.notify(a, LOCK, 1);
+  }
+}
