@@ -46,6 +46,10 @@ for tool in "$@"; do
           $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
         fi
       fi
+      # deploy/nginx.conf (bench/http/blob-stores.ts runs it) loads nginx's njs module.
+      if [ "$tool" = nginx ] && [ ! -f /usr/lib/nginx/modules/ngx_http_js_module.so ]; then
+        apt_install libnginx-mod-http-js || status=1
+      fi
       ;;
     go)
       if ! go_ok; then

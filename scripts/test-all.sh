@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: chromium (browser tests), ffmpeg (ffprobe reads our streams), curl (a real
-# HTTP client in the stream tests), nginx (the deploy/nginx.conf front in test/nodes/) and openssl
-# (its test certificate).
+# HTTP client in the stream tests), nginx with its njs module (the deploy/nginx.conf front in
+# test/nodes/ and test/hostile/headers) and openssl (its test certificate).
 # nginx lives in /usr/sbin, which is not on a normal user's PATH; the tests find it through ours.
 export PATH="$PATH:/usr/sbin:/sbin"
 declare -A want=([chromium]=chromium [ffprobe]=ffmpeg [curl]=curl [nginx]=nginx [openssl]=openssl)
 missing=()
 for cmd in "${!want[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}"); done
+# deploy/nginx.conf counts request headers with nginx's JavaScript module (njs).
+[ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || missing+=(libnginx-mod-http-js)
 if ((${#missing[@]})); then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "test-all: installing ${missing[*]} with apt-get"

@@ -3,10 +3,11 @@
  * dir. Only these lines are rewritten, and each must match exactly once (a drifted config fails
  * loudly instead of testing something else): the node list between `# nodes: begin/end`, the two
  * `listen` lines, the certificate pair (a fresh self-signed one from openssl), the log paths.
- * Temp paths, pid, `daemon off` and (as root) `user root` are added for the sandbox.
+ * Temp paths, pid, `daemon off` and (as root) `user root` are added for the sandbox. The njs file
+ * the config imports (deploy/nginx-headers.js) is copied next to it, as the install says.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const CONF = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
+const HEADERS_JS = fileURLToPath(new URL('../../deploy/nginx-headers.js', import.meta.url));
 const run = promisify(execFile);
 
 export interface Nginx {
@@ -124,6 +126,7 @@ export async function startNginx(
       cert,
     ]);
     const conf = join(dir, 'nginx.conf');
+    await copyFile(HEADERS_JS, join(dir, 'nginx-headers.js'));
     await writeFile(
       conf,
       await renderConf({
