@@ -76,8 +76,8 @@ describe('scheduler process', () => {
     const options = {
       batch: 4,
       poolThreads: 1,
-      leaseMs: 1500,
-      taskTimeoutMs: 1200,
+      leaseMs: 4000,
+      taskTimeoutMs: 3000, // far above the 600 ms task: a loaded machine must not time tasks out
     };
     const task = { delayMs: 600, log };
 
