@@ -56,6 +56,11 @@ export interface Config {
   sessionTtlMs: number;
   /** Absolute cap on a session's life however often it is used. @default 604800000 (7 days) */
   sessionMaxMs: number;
+  /**
+   * A tus upload not completed this long after its creation answers 410 and is removed by the
+   * scheduler's lifecycle sweep; 0 = never. @default 86400000 (24 h)
+   */
+  tusExpiryMs: number;
   /** Services this process runs. @default all four */
   only: ServiceName[];
   /** Where the services this process does not run live (split deployments). */
@@ -299,6 +304,11 @@ const SETTINGS: Setting[] = [
   },
   { env: 'SESSION_TTL_MS', apply: (c, raw, n) => void (c.sessionTtlMs = int(n, raw, 1000)) },
   { env: 'SESSION_MAX_MS', apply: (c, raw, n) => void (c.sessionMaxMs = int(n, raw, 1000)) },
+  {
+    env: 'TUS_EXPIRY_MS',
+    flag: '--tus-expiry',
+    apply: (c, raw, n) => void (c.tusExpiryMs = int(n, raw, 0)),
+  },
   { env: 'API_URL', apply: (c, raw, n) => void (c.apiUrl = url(n, raw)) },
   { env: 'STREAM_URL', apply: (c, raw, n) => void (c.streamUrl = url(n, raw)) },
   { env: 'SCHEDULER_URL', apply: (c, raw, n) => void (c.schedulerUrl = url(n, raw)) },
@@ -375,6 +385,7 @@ export function defaultConfig(): Config {
     schedulerBatch: 3,
     sessionTtlMs: 30 * 60 * 1000,
     sessionMaxMs: 7 * 24 * 3600 * 1000,
+    tusExpiryMs: 24 * 3600 * 1000,
     only: [...SERVICES],
     apiUrl: undefined,
     streamUrl: undefined,

@@ -17,6 +17,7 @@
 import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './actors/index.js';
 import type { Config } from './config.js';
 import { type HttpHost, type HttpHostOptions, startHttpHost } from './http/index.js';
+import { tusUploadStore } from './http/stream/tus/index.js';
 import { createLogger } from './log.js';
 import { startMetricsServer } from './metrics/server.js';
 import { observeStores } from './metrics/store.js';
@@ -116,7 +117,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       start: () => {
         const s: Scheduler = startScheduler(
           config,
-          { records, queue, blobs: stores!.blobs, board, log: log.child('scheduler') },
+          {
+            records,
+            queue,
+            blobs: stores!.blobs,
+            tusUploads: tusUploadStore(config, stores!.blobs),
+            board,
+            log: log.child('scheduler'),
+          },
           opts.scheduler,
         );
         scheduler = s;

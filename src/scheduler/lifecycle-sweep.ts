@@ -6,7 +6,8 @@
  *   uses), so its record, comments and any partial bytes go the normal, fenced way;
  * - orphan blobs: a stored video blob with no video record, older than the grace period, is
  *   deleted with its poster. Only ids of the form the api gives videos (UUID v4) are considered:
- *   posters have derived ids (posterBlobId) and are removed with their video.
+ *   posters have derived ids (posterBlobId) and are removed with their video;
+ * - expired tus uploads (TUS_EXPIRY_MS after creation) are removed from the tus store.
  *
  * Invariants: the sweep never deletes a blob whose record exists (checked per blob, right before
  * the delete); a video uploaded right now is at most `graceMs` old and never touched, since its
@@ -32,6 +33,8 @@ export interface SweepDeps {
   uploadTtlMs: number;
   /** A blob with no record is removed once older than this. */
   orphanGraceMs: number;
+  /** The tus upload store (http/stream/tus tusUploadStore); without it tus uploads are left. */
+  tusUploads?: { deleteExpired(): Promise<number> } | undefined;
   board: StatsBoard;
   row: number;
   log: Logger;
@@ -41,7 +44,7 @@ export interface SweepDeps {
 export async function sweepOnce(
   d: SweepDeps,
   now = Date.now(),
-): Promise<{ stale: number; orphans: number }> {
+): Promise<{ stale: number; orphans: number; tus: number }> {
   const stale = await d.records.listStaleUploads(now - d.uploadTtlMs, STALE_PER_PASS);
   for (const v of stale) {
     await d.queue.enqueueDeletion(v.id, now);
@@ -58,15 +61,20 @@ export async function sweepOnce(
       orphans++;
     }
   }
-  if (stale.length + orphans > 0) {
-    d.log.info('lifecycle sweep', { staleUploads: stale.length, orphanBlobs: orphans });
+  const tus = (await d.tusUploads?.deleteExpired()) ?? 0;
+  if (stale.length + orphans + tus > 0) {
+    d.log.info('lifecycle sweep', {
+      staleUploads: stale.length,
+      orphanBlobs: orphans,
+      expiredTusUploads: tus,
+    });
   }
-  return { stale: stale.length, orphans };
+  return { stale: stale.length, orphans, tus };
 }
 
 export function lifecycleSweep(d: SweepDeps): Runner<number> {
   return onePassRunner('lifecycle-sweep', d.board, d.row, async (now) => {
-    const { stale, orphans } = await sweepOnce(d, now);
-    return stale + orphans;
+    const { stale, orphans, tus } = await sweepOnce(d, now);
+    return stale + orphans + tus;
   });
 }

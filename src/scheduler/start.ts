@@ -31,6 +31,8 @@ export interface SchedulerDeps {
   queue?: DeletionQueue;
   /** The main thread's blob store (the orphan sweep); without it the sweep skips blobs. */
   blobs?: BlobStore;
+  /** The tus upload store (the sweep removes expired uploads); without it they are left. */
+  tusUploads?: { deleteExpired(): Promise<number> };
   log?: Logger;
   /** Where counters and the actor tree go (schedulerBoard(); server.ts publishes it to the HTTP
    * threads over channels). @default a board of its own */
@@ -98,6 +100,7 @@ export function startScheduler(
       records: deps.records,
       queue: deps.queue,
       blobs: deps.blobs,
+      tusUploads: deps.tusUploads,
       uploadTtlMs: opts.uploadTtlMs,
       orphanGraceMs: opts.orphanGraceMs,
       board,

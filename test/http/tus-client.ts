@@ -49,12 +49,15 @@ export function tusCreate(
   size: number,
   videoId: string | undefined,
   extra: Record<string, string> = {},
+  /** The first bytes, sent with the creation (creation-with-upload). */
+  body?: Buffer,
 ) {
   const headers: Record<string, string | number> = { 'upload-length': size, ...extra };
   if (sid) headers['x-session-id'] = sid;
   if (videoId !== undefined)
     headers['upload-metadata'] = `video_id ${b64(videoId)},filename ${b64('a.mp4')}`;
-  return send(base, 'POST', '/files', headers);
+  if (body !== undefined) headers['content-type'] = 'application/offset+octet-stream';
+  return send(base, 'POST', '/files', headers, body);
 }
 
 export async function tusOffset(

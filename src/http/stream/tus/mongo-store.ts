@@ -45,15 +45,66 @@ function chunkId(id: string, offset: number): string {
   return `${id}/${String(offset).padStart(16, '0')}`;
 }
 
+/** Uploads removed per query by `deleteExpired` (the rest in the next page). */
+const EXPIRED_PAGE = 500;
+
+export interface MongoTusStoreOptions {
+  /** Collection name prefix. @default 'tus' */
+  prefix?: string;
+  /** An upload expires this long after its creation (410, then `deleteExpired`); 0 = never. @default 0 */
+  expiryMs?: number;
+}
+
 export class MongoTusStore extends DataStore {
   readonly #uploads: Collection<UploadDoc>;
   readonly #chunks: Collection<ChunkDoc>;
+  readonly #expiryMs: number;
 
-  constructor(db: Db, prefix = 'tus') {
+  constructor(db: Db, options: MongoTusStoreOptions = {}) {
     super();
+    const prefix = options.prefix ?? 'tus';
+    this.#expiryMs = options.expiryMs ?? 0;
+    if (!Number.isSafeInteger(this.#expiryMs) || this.#expiryMs < 0)
+      throw new TypeError('options.expiryMs must be a non-negative integer');
     this.#uploads = db.collection<UploadDoc>(`${prefix}.uploads`);
     this.#chunks = db.collection<ChunkDoc>(`${prefix}.chunks`);
-    this.extensions = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination'];
+    this.extensions = [
+      'creation',
+      'creation-with-upload',
+      'creation-defer-length',
+      'termination',
+      'expiration',
+    ];
+  }
+
+  override getExpiration(): number {
+    return this.#expiryMs;
+  }
+
+  /**
+   * Removes every upload created more than the expiry ago, complete or not (a completed upload
+   * still here was refused or never turned into a blob: nothing can resume it). `creation_date`
+   * is an ISO-8601 UTC string, so string order is time order. Resolves to how many.
+   */
+  override async deleteExpired(now = Date.now()): Promise<number> {
+    if (this.#expiryMs === 0) return 0;
+    const cutoff = new Date(now - this.#expiryMs).toISOString();
+    let removed = 0;
+    for (;;) {
+      const page = await this.#uploads
+        .find({ creation_date: { $lt: cutoff } }, { projection: { _id: 1 } })
+        .limit(EXPIRED_PAGE)
+        .toArray();
+      for (const { _id } of page) {
+        try {
+          await this.remove(_id);
+          removed++;
+        } catch (err) {
+          if (err !== ERRORS.FILE_NOT_FOUND) throw err; // another node removed it first
+        }
+      }
+      if (page.length < EXPIRED_PAGE) return removed;
+    }
   }
 
   override async create(upload: Upload): Promise<Upload> {

@@ -6,15 +6,18 @@
  * FileStore would answer 404 there, since nginx spreads requests over the nodes.
  *
  * Upload ids are tus's random hex names at the bucket root; videos live under `videos/`, so
- * they never collide. The store's metadata cache is per process and only memoizes the `.info`
- * object, which never changes after creation; offsets are always read from S3.
+ * they never collide. No metadata cache: the stock one is per process and keeps an upload's
+ * `.info` after another node removed it (completed, or expired by the sweep), and S3Store then
+ * reports such an upload as complete (offset = size, since its multipart upload is gone). One
+ * GetObject per request is the price of every node seeing removals at once.
  * Credentials come from the AWS SDK's standard chain, as for the blob store.
  */
 import { S3Store } from '@tus/s3-store';
 import type { Config } from '../../../config.js';
 
 /**
- * S3Store whose `remove` also works after completion. The stock one first aborts the upload's
+ * S3Store whose `remove` also works after completion, and whose `deleteExpired` only touches tus
+ * uploads. The stock one first aborts the upload's
  * multipart upload; once completed that answers NoSuchUpload, it throws "not found" and never
  * deletes the assembled object and its `.info` — a full second copy of every video left in the
  * bucket. Here a completed upload's objects are deleted all the same (DeleteObjects is
@@ -34,17 +37,69 @@ class CompletableS3Store extends S3Store {
       await this.clearCache(id);
     }
   }
+
+  /**
+   * Aborts the multipart uploads of tus uploads created more than the expiry ago and deletes
+   * their `.info` and `.part` objects. The stock version lists every multipart upload of the
+   * bucket: it would abort a video blob's upload in progress under `videos/` too (the blob
+   * store's own start-up sweep handles those, with its own age). Tus ids are at the bucket root,
+   * so keys with a `/` are skipped. Paged by the listing's markers. Resolves to how many.
+   */
+  override async deleteExpired(): Promise<number> {
+    if (this.getExpiration() === 0) return 0;
+    const cutoff = Date.now() - this.getExpiration();
+    let removed = 0;
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      const out = await this.client.listMultipartUploads({
+        Bucket: this.bucket,
+        KeyMarker,
+        UploadIdMarker,
+      });
+      for (const u of out.Uploads ?? []) {
+        const id = u.Key;
+        if (!id || !u.UploadId || id.includes('/') || !u.Initiated) continue;
+        if (u.Initiated.getTime() > cutoff) continue;
+        await this.client
+          .abortMultipartUpload({ Bucket: this.bucket, Key: id, UploadId: u.UploadId })
+          .catch((err: unknown) => {
+            if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
+          });
+        await this.client.deleteObjects({
+          Bucket: this.bucket,
+          Delete: { Objects: [{ Key: `${id}.info` }, { Key: `${id}.part` }] },
+        });
+        await this.clearCache(id);
+        removed++;
+      }
+      if (!out.IsTruncated) return removed;
+      KeyMarker = out.NextKeyMarker;
+      UploadIdMarker = out.NextUploadIdMarker;
+    }
+  }
 }
+
+/** A metadata cache that never holds anything (see the header). */
+const NO_CACHE = Object.freeze({
+  get: async () => undefined,
+  set: async () => {},
+  delete: async () => {},
+});
 
 /** Preferred part size: as for blobs, 8 MiB (S3's minimum is 5 MiB). */
 const PART_SIZE = 8 * 1024 * 1024;
 
 export function s3TusStore(
-  config: Pick<Config, 's3Bucket' | 's3Endpoint' | 's3Region' | 's3ForcePathStyle'>,
+  config: Pick<Config, 's3Bucket' | 's3Endpoint' | 's3Region' | 's3ForcePathStyle' | 'tusExpiryMs'>,
 ): S3Store {
   if (!config.s3Bucket) throw new TypeError('config.s3Bucket (S3_BUCKET) is required');
   return new CompletableS3Store({
     partSize: PART_SIZE,
+    cache: NO_CACHE,
+    expirationPeriodInMilliseconds: config.tusExpiryMs,
+    // Expiry tags are for bucket lifecycle rules; the lifecycle sweep removes expired uploads.
+    useTags: false,
     s3ClientConfig: {
       bucket: config.s3Bucket,
       region: config.s3Region,

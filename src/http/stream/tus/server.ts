@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
+import type { Config } from '../../../config.js';
 import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
-import { GridFsBlobStore } from '../../../store/index.js';
+import { type BlobStore, GridFsBlobStore } from '../../../store/index.js';
 import { HttpError } from '../../common/errors.js';
 import { parseUuid } from '../../common/ids.js';
 import { sessionFrom } from '../../common/session.js';
@@ -46,13 +47,26 @@ function refusal(err: HttpError): { status_code: number; body: string } {
 }
 
 /**
- * Shared stores, so every node can resume an upload: in the bucket (BLOB_STORE=s3, s3-store.ts)
- * or in the GridFS database (BLOB_STORE=gridfs, mongo-store.ts); files stay per node.
+ * The tus store of a configuration. Shared stores, so every node can resume an upload: in the
+ * bucket (BLOB_STORE=s3, s3-store.ts) or in the GridFS database (BLOB_STORE=gridfs,
+ * mongo-store.ts); files stay per node. Each expires uploads TUS_EXPIRY_MS after creation (410)
+ * and implements `deleteExpired` (the scheduler's lifecycle sweep calls it).
  */
+export function tusUploadStore(
+  config: Config,
+  blobs: BlobStore,
+): DataStore & { deleteExpired(): Promise<number> } {
+  const expiryMs = config.tusExpiryMs;
+  if (config.blobStore === 's3') return s3TusStore(config);
+  if (blobs instanceof GridFsBlobStore) return new MongoTusStore(blobs.db, { expiryMs });
+  return new FileStore({
+    directory: join(config.dataDir, 'tus'),
+    expirationPeriodInMilliseconds: expiryMs,
+  });
+}
+
 export function defaultTusStore(ctx: ServiceContext): DataStore {
-  if (ctx.config.blobStore === 's3') return s3TusStore(ctx.config);
-  if (ctx.blobs instanceof GridFsBlobStore) return new MongoTusStore(ctx.blobs.db);
-  return new FileStore({ directory: join(ctx.config.dataDir, 'tus') });
+  return tusUploadStore(ctx.config, ctx.blobs);
 }
 
 export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions> = {}): Server {
@@ -111,6 +125,9 @@ export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions
       } catch (err) {
         const e = err instanceof HttpError ? err : new HttpError('internal');
         if (e.status >= 500) ctx.log.error('tus upload could not be stored', { vid, err });
+        // A refused upload (415, 409 …) is complete, so nothing can resume it: free its bytes now
+        // rather than at expiry. A server error keeps it (the same PATCH may finish it later).
+        else await datastore.remove(upload.id).catch(() => {});
         throw refusal(e);
       }
       return {};

@@ -1,0 +1,42 @@
+/**
+ * The tus store case (tus-store.case.ts) on S3: the dev SeaweedFS server with signed requests,
+ * a fresh bucket per stack; the tus store reads the key from the standard AWS variables.
+ */
+import { randomBytes } from 'node:crypto';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll } from 'vitest';
+import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
+import { startStack } from './stack.js';
+import { describeTusStore } from './tus-store.case.js';
+
+let s3: DevS3 | undefined;
+afterAll(() => s3?.stop());
+
+describeTusStore('s3 (SeaweedFS)', {
+  async start(config) {
+    s3 ??= await startDevS3();
+    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+    return startStack({
+      blobStore: 's3',
+      config: {
+        s3Endpoint: s3.endpoint,
+        s3Bucket: `tus-${randomBytes(4).toString('hex')}`,
+        s3Region: s3.region,
+        s3ForcePathStyle: true,
+        ...config,
+      },
+    });
+  },
+  /** Multipart uploads and objects outside videos/ (tus keeps `<id>`, `.info`, `.part` at the root). */
+  async stored(s) {
+    const admin = s3!.client();
+    const Bucket = s.ctx.config.s3Bucket;
+    const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket }));
+    const objects = await admin.send(new ListObjectsV2Command({ Bucket }));
+    return [
+      ...(uploads.Uploads ?? []).map((u) => `upload:${u.Key}`),
+      ...(objects.Contents ?? []).map((o) => o.Key ?? '').filter((k) => !k.startsWith('videos/')),
+    ].sort();
+  },
+});

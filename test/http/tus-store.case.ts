@@ -1,0 +1,104 @@
+/**
+ * What every tus upload store must do over loopback, run on fs (FileStore), GridFS (MongoDB) and
+ * S3 (SeaweedFS) by tus-store-{fs,gridfs,s3}.test.ts:
+ * - expiry (TUS_EXPIRY_MS): an upload not completed in time answers 410 to HEAD and PATCH; the
+ *   lifecycle sweep removes it from the store (then 404) and leaves a younger one alone;
+ * - a complete upload that is not a video (415) leaves nothing in the store.
+ * Each test starts its own stack on fresh storage (`start`), so storage counts are exact.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { tusUploadStore } from '../../src/http/stream/tus/index.js';
+import { createLogger } from '../../src/log.js';
+import { sweepOnce } from '../../src/scheduler/lifecycle-sweep.js';
+import { schedulerBoard } from '../../src/scheduler/stats-board.js';
+import type { Stack } from './stack.js';
+import { tusCreate, tusHead, tusPatch } from './tus-client.js';
+
+export interface TusStoreTarget {
+  /** A stream service on fresh, empty storage with these settings. */
+  start(config: Partial<Config>): Promise<Stack>;
+  /** What the tus store holds for this stack (files, documents, objects, multipart uploads). */
+  stored(s: Stack): Promise<string[]>;
+}
+
+const TEST_MS = 180_000;
+const DAY_MS = 86_400_000;
+
+export function describeTusStore(name: string, target: TusStoreTarget): void {
+  describe(`tus upload store: ${name}`, () => {
+    const stacks: Stack[] = [];
+    afterEach(async () => {
+      for (const s of stacks.splice(0)) await s.close();
+    });
+    async function start(config: Partial<Config>) {
+      const s = await target.start(config);
+      stacks.push(s);
+      return s;
+    }
+
+    it(
+      'an upload past TUS_EXPIRY_MS answers 410, and the sweep removes it (then 404)',
+      async () => {
+        const s = await start({ tusExpiryMs: 1500 });
+        const { userId, sessionId } = await s.user();
+        const vid = await s.video(userId);
+        // The first bytes go with the creation: a PATCH after it could already be too late.
+        const part = randomBytes(100_000);
+        const created = await tusCreate(s.url, sessionId, 300_000, vid, {}, part);
+        expect(created.status).toBe(201);
+        expect(created.headers['upload-expires']).toBeDefined();
+        const loc = created.headers.location as string;
+        expect(await target.stored(s)).not.toEqual([]);
+
+        // Expiry is measured from creation: wait for it (bounded), never assume it passed.
+        await vi.waitFor(
+          async () => expect((await tusHead(s.url, sessionId, loc)).status).toBe(410),
+          { timeout: 60_000, interval: 200 },
+        );
+        const late = randomBytes(1000);
+        const refused = await tusPatch(s.url, sessionId, loc, part.length, late, late.length);
+        // The bytes of the creation were kept until the sweep (offset would be part.length).
+        expect(refused.status).toBe(410);
+
+        const sweep = (expiryMs: number) =>
+          sweepOnce({
+            records: s.stores.records,
+            queue: s.stores.queue,
+            blobs: undefined,
+            tusUploads: tusUploadStore({ ...s.ctx.config, tusExpiryMs: expiryMs }, s.ctx.blobs),
+            uploadTtlMs: DAY_MS,
+            orphanGraceMs: DAY_MS,
+            board: schedulerBoard(),
+            row: 2,
+            log: createLogger('test', 100),
+          });
+        // A store whose expiry is a day keeps it: the sweep removes only what is expired.
+        expect((await sweep(DAY_MS)).tus).toBe(0);
+        expect(await target.stored(s)).not.toEqual([]);
+        expect((await sweep(1500)).tus).toBe(1);
+        expect(await target.stored(s)).toEqual([]);
+        expect((await tusHead(s.url, sessionId, loc)).status).toBe(404);
+        expect((await s.stores.records.getVideo(vid))?.state).toBe('active');
+      },
+      TEST_MS,
+    );
+
+    it(
+      'a complete upload refused by the media probe (415) is removed at once, not at expiry',
+      async () => {
+        const s = await start({});
+        const { userId, sessionId } = await s.user();
+        const vid = await s.video(userId);
+        const junk = randomBytes(200_000);
+        const loc = (await tusCreate(s.url, sessionId, junk.length, vid)).headers
+          .location as string;
+        expect((await tusPatch(s.url, sessionId, loc, 0, junk, junk.length)).status).toBe(415);
+        expect(await target.stored(s)).toEqual([]);
+        expect((await tusHead(s.url, sessionId, loc)).status).toBe(404);
+      },
+      TEST_MS,
+    );
+  });
+}
