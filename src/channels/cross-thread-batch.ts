@@ -10,6 +10,7 @@ import { RECV_SEQ, SEND_SEQ } from './cross-thread-layout.js';
 import { CLOSED_EMPTY, type Ring } from './cross-thread-ring.js';
 import {
   type RecordCursor,
+  Run,
   tryRecvManyLocked,
   tryRecvRecordsLocked,
   trySendManyLocked,
@@ -87,9 +88,29 @@ export function tryRecvMany(ep: Endpoint, max: number): unknown[] | undefined {
   const raw: unknown[] = [];
   const r = locked(ep.ring, SEND_SEQ, () => tryRecvManyLocked(ep.ring, ep.codec, max, raw));
   if (r === undefined) return undefined;
-  const decode = ep.codec.decode;
-  for (let i = 0; i < raw.length; i++) raw[i] = decode(raw[i]);
-  return raw;
+  return decodeAll(ep.codec, raw);
+}
+
+/** Decode read results in place; runs expand (one run alone is returned as decoded). */
+function decodeAll(codec: Codec, raw: unknown[]): unknown[] {
+  const decode = codec.decode;
+  if (codec.decodeRun === undefined) {
+    for (let i = 0; i < raw.length; i++) raw[i] = decode(raw[i]);
+    return raw;
+  }
+  let runs = false;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] instanceof Run) runs = true;
+    else raw[i] = decode(raw[i]);
+  }
+  if (!runs) return raw;
+  if (raw.length === 1) return codec.decodeRun!((raw[0] as Run).raw);
+  const out: unknown[] = [];
+  for (const v of raw) {
+    if (!(v instanceof Run)) out.push(v);
+    else for (const x of codec.decodeRun!(v.raw)) out.push(x);
+  }
+  return out;
 }
 
 export async function recvMany(ep: Endpoint, max: number, signal?: AbortSignal) {

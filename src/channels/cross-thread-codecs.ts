@@ -7,55 +7,56 @@
  *   write(p)    under the lock: copy the prepared form into the slot, returns its byte length;
  *   read(...)   under the lock: copy the slot out (a number, fresh bytes, a string);
  *   decode(r)   after the lock: rebuild the value (identity for the typed codecs).
+ * A codec may also read a run of adjacent slots at once (readRun → Run, decodeRun after the
+ * lock): the 'json' codec parses a run as one JSON array (cross-thread-json.ts).
  * The typed codecs ('f64', 'bytes') allocate nothing per message beyond what the receiver keeps
  * and never run the structured clone algorithm: they are the fast path across threads.
  */
 import { deserialize, serialize } from 'node:v8';
+import { json } from './cross-thread-json.js';
 
 export type CodecName = 'structured' | 'json' | 'f64' | 'bytes';
 /** Header CODEC word ↔ name; the index is what is stored. */
 export const CODEC_NAMES: readonly CodecName[] = ['structured', 'json', 'f64', 'bytes'];
+
+/** Views of the shared slot payload area (the Ring provides them): bytes, a DataView, and a
+ *  Buffer for Node's offset-taking string codecs (no subarray per value). */
+export interface Slots {
+  readonly data: Uint8Array;
+  readonly view: DataView;
+  readonly buf: Buffer;
+}
 
 export interface Codec {
   prepare(v: unknown): unknown;
   /** Encoded size of a prepared value, or any figure ≤ max when it surely fits (checked
    *  against slotBytes before the lock). */
   size(p: unknown, max: number): number;
-  write(p: unknown, data: Uint8Array, view: DataView, off: number): number;
-  read(data: Uint8Array, view: DataView, off: number, len: number): unknown;
+  /** Copy into the slot at `off` (`max` bytes, the fit checked by size): the length. `prev`
+   *  is the length the slot held before (its bytes beyond that are as `init` left them). */
+  write(p: unknown, s: Slots, off: number, max: number, prev: number): number;
+  read(s: Slots, off: number, len: number): unknown;
   decode(r: unknown): unknown;
+  /** Prepare the payload area of a new channel. */
+  init?(data: Uint8Array): void;
+  /** `count` ≥ 2 adjacent slots from `off` read at once (under the lock). */
+  readRun?(s: Slots, off: number, count: number, slotBytes: number): unknown;
+  /** The values of a run, in order (after the lock). */
+  decodeRun?(raw: unknown): unknown[];
 }
 
-const utf8in = new TextEncoder();
-const utf8out = new TextDecoder();
 const identity = (r: unknown) => r;
 
 const structured: Codec = {
   prepare: (v) => serialize(v),
   size: (p) => (p as Uint8Array).length,
-  write: (p, data, _view, off) => {
-    data.set(p as Uint8Array, off);
+  write: (p, s, off) => {
+    s.data.set(p as Uint8Array, off);
     return (p as Uint8Array).length;
   },
   // v8.deserialize refuses views of shared memory: copy out first.
-  read: (data, _view, off, len) => data.slice(off, off + len),
+  read: (s, off, len) => s.data.slice(off, off + len),
   decode: (r) => deserialize(r as Uint8Array),
-};
-
-const json: Codec = {
-  prepare: (v) => {
-    const text = JSON.stringify(v);
-    if (text === undefined) throw new TypeError(`${typeof v} is not a JSON value`);
-    return text;
-  },
-  // UTF-8 takes at most 3 bytes per UTF-16 unit; count exactly only when that bound is too large.
-  size: (p, max) => {
-    const t = p as string;
-    return t.length * 3 <= max ? t.length : Buffer.byteLength(t, 'utf8');
-  },
-  write: (p, data, _view, off) => utf8in.encodeInto(p as string, data.subarray(off)).written,
-  read: (data, _view, off, len) => utf8out.decode(data.subarray(off, off + len)),
-  decode: (r) => JSON.parse(r as string),
 };
 
 const f64: Codec = {
@@ -65,11 +66,11 @@ const f64: Codec = {
     return v;
   },
   size: () => 8,
-  write: (p, _data, view, off) => {
-    view.setFloat64(off, p as number, true);
+  write: (p, s, off) => {
+    s.view.setFloat64(off, p as number, true);
     return 8;
   },
-  read: (_data, view, off) => view.getFloat64(off, true),
+  read: (s, off) => s.view.getFloat64(off, true),
   decode: identity,
 };
 
@@ -102,12 +103,12 @@ const bytes: Codec = {
     return v;
   },
   size: (p) => (p as Uint8Array).length,
-  write: (p, data, _view, off) => {
-    data.set(p as Uint8Array, off);
+  write: (p, s, off) => {
+    s.data.set(p as Uint8Array, off);
     return (p as Uint8Array).length;
   },
   // A private copy: the receiver must never hold a view of a slot that will be reused.
-  read: (data, _view, off, len) => copyOut(data, off, len),
+  read: (s, off, len) => copyOut(s.data, off, len),
   decode: identity,
 };
 

@@ -2,8 +2,9 @@
  * Options of CrossThreadChannel (validated here, naming the option). The codec choice is
  * recorded in the shared header, so every endpoint on every thread agrees (cross-thread-codecs.ts).
  */
-import { CODEC_NAMES, type CodecName } from './cross-thread-codecs.js';
+import { CODEC_NAMES, CODECS, type CodecName } from './cross-thread-codecs.js';
 import { createRingBuffer } from './cross-thread-layout.js';
+import { Ring } from './cross-thread-ring.js';
 import { InvalidOptionError } from './errors.js';
 
 export interface CrossThreadChannelOptions {
@@ -60,10 +61,12 @@ export function createChannelBuffer(
   if (codecIndex < 0) {
     throw new InvalidOptionError(`options.codec must be one of ${CODEC_NAMES.join(', ')}`);
   }
-  return createRingBuffer({
+  const sab = createRingBuffer({
     capacity,
     slotBytes: (slotBytes + 3) & ~3,
     parkedSenders,
     codec: codecIndex,
   });
+  CODECS[codecIndex]!.init?.(new Ring(sab).data);
+  return sab;
 }

@@ -70,41 +70,81 @@ function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: num
 export function trySendManyLocked(r: Ring, codec: Codec, ps: readonly unknown[], from: number) {
   const room = roomLocked(r, ps.length - from);
   if (room <= 0) return 0;
-  const { meta, data, view, mask, slotBytes } = r;
+  const { meta, mask, slotBytes } = r;
   let t = r.i32[TAIL_T]!;
   for (let i = 0; i < room; i++, t = (t + 1) | 0) {
     const m = (t & mask) * META;
     meta[m] = DONE;
     meta[m + 1] = t;
-    meta[m + 2] = codec.write(ps[from + i], data, view, (t & mask) * slotBytes);
+    meta[m + 2] = codec.write(ps[from + i], r, (t & mask) * slotBytes, slotBytes, meta[m + 2]!);
   }
   commitSendLocked(r, room);
   return room;
 }
 
-/** Append up to `max` codec read results to `out`: the count, or CLOSED_EMPTY / undefined
- *  (as tryRecvLocked says) when there is none. */
+/** Several values a codec read as one run of adjacent slots (Codec.readRun). */
+export class Run {
+  constructor(readonly raw: unknown) {}
+}
+
+/**
+ * Append up to `max` codec read results to `out` (a Run per stretch of adjacent slots when the
+ * codec reads runs): the count of values, or CLOSED_EMPTY / undefined (as tryRecvLocked says)
+ * when there is none.
+ */
 export function tryRecvManyLocked(r: Ring, codec: Codec, max: number, out: unknown[]) {
-  const { meta, data, view, mask, slotBytes } = r;
+  const { meta, mask, slotBytes } = r;
   let t = r.i32[HEAD_T]!;
   const stop = r.i32[PROMO_T]!;
   let n = 0;
-  for (; n < max && t !== stop; t = (t + 1) | 0) {
-    const m = (t & mask) * META;
-    // promote() passes over tombstones, so one may sit before PROMO_T: skip it (it keeps its
-    // ticket until reused, see freeTombsLocked).
-    if (meta[m] === TOMB) continue;
-    out.push(codec.read(data, view, (t & mask) * slotBytes, meta[m + 2]!));
-    meta[m] = EMPTY;
-    n++;
+  if (codec.readRun !== undefined) n = takeRunsLocked(r, codec, max, out);
+  else {
+    for (; n < max && t !== stop; t = (t + 1) | 0) {
+      const m = (t & mask) * META;
+      // promote() passes over tombstones, so one may sit before PROMO_T: skip it (it keeps its
+      // ticket until reused, see freeTombsLocked).
+      if (meta[m] === TOMB) continue;
+      out.push(codec.read(r, (t & mask) * slotBytes, meta[m + 2]!));
+      meta[m] = EMPTY;
+      n++;
+    }
+    commitRecvLocked(r, t, n);
   }
-  commitRecvLocked(r, t, n);
   while (n < max) {
     const v = r.tryRecvLocked();
     if (v === undefined || v === CLOSED_EMPTY) return n > 0 ? n : v;
     out.push(v);
     n++;
   }
+  return n;
+}
+
+/** tryRecvManyLocked's DONE-prefix loop for codecs that read runs: runs of adjacent slots,
+ *  split at tombstones and where the ring wraps; the count of values taken. */
+function takeRunsLocked(r: Ring, codec: Codec, max: number, out: unknown[]): number {
+  const { meta, mask, slotBytes } = r;
+  let t = r.i32[HEAD_T]!;
+  const stop = r.i32[PROMO_T]!;
+  let n = 0;
+  while (n < max && t !== stop) {
+    const first = t & mask;
+    if (meta[first * META] === TOMB) {
+      t = (t + 1) | 0;
+      continue;
+    }
+    let len = 0;
+    while (n + len < max && t !== stop) {
+      const slot = t & mask;
+      if (meta[slot * META] === TOMB || slot !== first + len) break;
+      meta[slot * META] = EMPTY;
+      len++;
+      t = (t + 1) | 0;
+    }
+    if (len === 1) out.push(codec.read(r, first * slotBytes, meta[first * META + 2]!));
+    else out.push(new Run(codec.readRun!(r, first * slotBytes, len, slotBytes)));
+    n += len;
+  }
+  commitRecvLocked(r, t, n);
   return n;
 }
 

@@ -23,7 +23,7 @@
  * Memory bound: at most S slots of `slotBytes` each, whatever the producers do.
  * Batched operations over runs of slots live in cross-thread-ring-batch.ts; they keep R1–R5.
  */
-import { CODECS, type Codec } from './cross-thread-codecs.js';
+import { CODECS, type Codec, type Slots } from './cross-thread-codecs.js';
 import {
   CAP,
   CLOSED,
@@ -53,12 +53,13 @@ import {
 import { CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
 
 /** One thread's view of the shared state. Methods ending in `Locked` need `lock()` held.
- *  `meta`, `data`, `view` and `mask` are for cross-thread-ring-batch.ts only, under the lock. */
-export class Ring {
+ *  `meta`, `data`, `view`, `buf` and `mask` are for cross-thread-ring-batch.ts only, under the lock. */
+export class Ring implements Slots {
   readonly i32: Int32Array;
   readonly meta: Int32Array;
   readonly data: Uint8Array;
   readonly view: DataView;
+  readonly buf: Buffer;
   readonly #codec: Codec;
   readonly cap: number;
   readonly slots: number;
@@ -83,6 +84,7 @@ export class Ring {
     this.meta = new Int32Array(sab, HEADER * 4, this.slots * META);
     this.data = new Uint8Array(sab, dataOffset(this.slots));
     this.view = new DataView(sab, dataOffset(this.slots));
+    this.buf = Buffer.from(sab, dataOffset(this.slots));
   }
 
   /** The channel's mutex (cross-thread-layout.ts); every `…Locked` method needs it held. */
@@ -138,7 +140,7 @@ export class Ring {
     this.meta[m] = state;
     this.meta[m + 1] = t;
     const off = (t & this.mask) * this.slotBytes;
-    this.meta[m + 2] = this.#codec.write(p, this.data, this.view, off);
+    this.meta[m + 2] = this.#codec.write(p, this, off, this.slotBytes, this.meta[m + 2]!);
     a[TAIL_T] = (t + 1) | 0;
     a[LIVE]!++;
     Atomics.add(a, RECV_SEQ, 1);
@@ -151,7 +153,7 @@ export class Ring {
     const a = this.i32;
     if (a[HEAD_T] === a[TAIL_T]) return a[CLOSED] ? CLOSED_EMPTY : undefined;
     const m = (a[HEAD_T]! & this.mask) * META;
-    const out = this.#codec.read(this.data, this.view, this.headOffsetLocked(), this.meta[m + 2]!);
+    const out = this.#codec.read(this, this.headOffsetLocked(), this.meta[m + 2]!);
     this.dropHeadLocked();
     return out;
   }

@@ -49,3 +49,9 @@ describeChannelConformance(
     ) as never,
   opts,
 );
+
+describeChannelConformance(
+  'CrossThreadChannel (json codec, batch operations)',
+  (capacity) => batchedView(new CrossThreadChannel<number>({ capacity, codec: 'json' })) as never,
+  opts,
+);
