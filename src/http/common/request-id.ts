@@ -3,7 +3,7 @@
  * ties its logs to ours), otherwise a fresh one is made. Safe = 1–128 characters of
  * `A–Z a–z 0–9 . _ : -`: nothing that could break a header, a log line or a URL.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { currentRequest } from '../../log.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -14,9 +14,22 @@ export function isSafeRequestId(value: string): boolean {
   return SAFE.test(value);
 }
 
+/**
+ * Generated ids are UUID-shaped (8-4-4-4-12 hex): 80 random bits drawn once per thread, then a
+ * per-thread counter. Unique across threads and processes (the random part) without drawing
+ * randomness per request (randomUUID measured ~0.3–0.45 µs, a few percent of a 404); an id is a
+ * correlation key, not a secret.
+ */
+const PREFIX = randomBytes(10)
+  .toString('hex')
+  .replace(/^(.{8})(.{4})(.{4})(.{4})$/, '$1-$2-$3-$4-');
+let counter = 0;
+
 /** The id to use for a request whose `X-Request-Id` header is `given` ('' when absent). */
 export function requestId(given: string): string {
-  return given !== '' && SAFE.test(given) ? given : randomUUID();
+  if (given !== '' && SAFE.test(given)) return given;
+  counter = (counter + 1) % 2 ** 48;
+  return PREFIX + counter.toString(16).padStart(12, '0');
 }
 
 /**

@@ -211,7 +211,6 @@ export function downloadHandler(
   };
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
-    const sid = options.sessionIdFrom(req);
     const h = copyHeaders(req, head);
     const x = admit(ctx, options, res, head ? 'head' : 'get');
     if (!x) return;
@@ -223,13 +222,16 @@ export function downloadHandler(
     const records = ctx.records;
     try {
       if (records.getVideoNow !== undefined) {
-        decide(x, records.getVideoNow(vid), sid, h);
+        const video = records.getVideoNow(vid);
+        // Still in the synchronous handler: the session is read only for a private record.
+        decide(x, video, servable(video) === 'owner' ? options.sessionIdFrom(req) : '', h);
         return;
       }
     } catch (err) {
       fail(ctx, x, vid)(err);
       return;
     }
+    const sid = options.sessionIdFrom(req);
     records.getVideo(vid).then(
       (video) => {
         if (!x.open) return;

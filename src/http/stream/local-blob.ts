@@ -1,17 +1,19 @@
 /**
  * The open-file cache of the filesystem blob store's fast path (nginx's open_file_cache, minus
  * its validity window): per HTTP thread and store, each hot blob keeps one open descriptor, its
- * BlobInfo and its response validators, so a hit costs one `stat` of the path and no
- * open/fstat/close, no thread-pool round trip and no promise. Only a miss asks the store (`stat`
+ * BlobInfo and its response validators, so a hit costs one `fstat` of that descriptor and no
+ * open/close, no thread-pool round trip and no promise. Only a miss asks the store (`stat`
  * + its sidecar).
  *
  * Invariants (a replaced or deleted blob is never served stale, on any thread):
- * - every request stats the path. A hit requires the path's (inode, size, mtime) to equal the
- *   cached descriptor's. Blobs are replaced by rename (a new inode) and the cache holds the old
- *   inode open, so its number cannot be reused while cached: equal inode ⇒ the same file. A
- *   missing path (deleted) is a miss → 404. Nothing to broadcast between threads: each thread's
- *   cache checks the file system itself, so a replace/delete by any thread or process is seen by
- *   the next request everywhere.
+ * - every request checks its cached descriptor with one `fstat` (no path walk): a hit requires
+ *   the file to still have a name (nlink > 0) and the size and mtime cached with it. The store
+ *   replaces a blob by renaming a new file onto its name and deletes by unlinking (fs-blobs.ts;
+ *   blobs are never hard-linked), so either drops the old inode's link count to 0 while the
+ *   cache holds it open — seen by the next request on every thread and process without any
+ *   broadcast. (A filesystem that keeps unlinked open files named, e.g. NFS's silly rename, would
+ *   defeat this; the fs store is for local disks.) A dropped entry falls back to a `stat` of the
+ *   path: missing → 404.
  * - on a miss the store's answer is cached only if its size matches the descriptor's; a replace
  *   landing between our open and the store's stat is retried once.
  * - a descriptor is closed exactly once, when its entry has left the cache (replaced, missing,
@@ -28,7 +30,6 @@ const CACHE_MAX = 256;
 export class OpenBlob {
   /** One for the cache while cached, one per response using it. */
   #refs = 1;
-  readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
   /** Last-Modified, formatted once per version. */
@@ -39,14 +40,15 @@ export class OpenBlob {
     st: Stats,
     readonly info: BlobInfo,
   ) {
-    this.ino = st.ino;
     this.size = st.size;
     this.mtimeMs = st.mtimeMs;
     this.lastModified = new Date(info.mtime).toUTCString();
   }
 
-  matches(st: Stats): boolean {
-    return st.ino === this.ino && st.size === this.size && st.mtimeMs === this.mtimeMs;
+  /** Still the file at its path: linked, same size and mtime (fstat of the open descriptor). */
+  current(): boolean {
+    const st = fstatSync(this.fd);
+    return st.nlink > 0 && st.size === this.size && st.mtimeMs === this.mtimeMs;
   }
 
   acquire(): this {
@@ -83,13 +85,12 @@ export function openBlob(
 ): OpenBlob | undefined | Promise<OpenBlob | undefined> {
   const cache = cacheOf(blobs);
   const cached = cache.get(id);
-  const path = cached?.path ?? blobs.localPath(id);
-  const st = statSync(path, { throwIfNoEntry: false });
   if (cached) {
-    if (st && cached.matches(st)) return cached.acquire();
+    if (cached.current()) return cached.acquire();
     drop(cache, id, cached);
   }
-  if (!st) return undefined;
+  const path = cached?.path ?? blobs.localPath(id);
+  if (!statSync(path, { throwIfNoEntry: false })) return undefined;
   return openSlow(blobs, cache, id, path);
 }
 
