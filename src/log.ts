@@ -62,9 +62,16 @@ export interface RequestScope {
 
 const requests = new AsyncLocalStorage<RequestScope>();
 
-/** Runs `fn` with `scope` as the current request: every log line it causes carries `reqId`. */
-export function withRequest<T>(scope: RequestScope, fn: () => T): T {
-  return requests.run(scope, fn);
+/**
+ * Runs `fn(...args)` with `scope` as the current request: every log line it causes carries
+ * `reqId` (when not ''). The HTTP guard's RequestRecord is such a scope (one per request).
+ */
+export function withRequest<A extends unknown[], T>(
+  scope: RequestScope,
+  fn: (...args: A) => T,
+  ...args: A
+): T {
+  return requests.run(scope, fn, ...args);
 }
 
 /** The request being handled, if any (e.g. to forward its id to another service). */
@@ -74,7 +81,7 @@ export function currentRequest(): RequestScope | undefined {
 
 function mixin(): Record<string, unknown> {
   const r = requests.getStore();
-  return r ? { reqId: r.reqId } : {};
+  return r?.reqId ? { reqId: r.reqId } : {};
 }
 
 /** Per thread: the synchronous root, and the buffered one (log-buffer.ts) for the access log. */

@@ -112,9 +112,9 @@ export async function startHttpApps(
       const r: Running = { service, app, socket: undefined };
       running.push(r);
       // Health first and unobserved (probes stay out of the access log and request metrics);
-      // then every later route is observed (outermost: its request id is set before the guard).
+      // then every later route is observed (the guard's record carries its id and observation).
       mountHealth(app, ctx, { service, heartbeats: options.heartbeats, draining: () => draining });
-      observeApp(raw, {
+      observeApp(app, {
         service,
         accessLog: ctx.config.accessLog,
         metrics: ctx.config.metricsPort !== 0,

@@ -12,15 +12,16 @@
  */
 import { threadId } from 'node:worker_threads';
 import { bufferedSink, type Logger } from '../../log.js';
+import { methodLabel } from './request.js';
 
+/** What an access line reports of a request (a RequestRecord, request.ts). */
 export interface AccessFields {
-  reqId: string;
-  method: string;
-  status: number;
-  bytes: number;
-  seconds: number;
-  user: string | undefined;
-  aborted: boolean;
+  readonly reqId: string;
+  /** Lower case, as uWS reports it. */
+  readonly method: string;
+  readonly status: number;
+  readonly bytes: number;
+  readonly user: string | undefined;
 }
 
 /** A writer of one route's access lines, or undefined when the access log is off or filtered. */
@@ -28,32 +29,32 @@ export function accessLogWriter(
   service: string,
   route: string,
   log: Logger,
-): ((f: AccessFields) => void) | undefined {
+): ((f: AccessFields, seconds: number, aborted: boolean) => void) | undefined {
   const sink = bufferedSink('info');
   if (sink === null) return undefined; // LOG_LEVEL above info
   const ms = (s: number) => Math.round(s * 1e5) / 100;
   if (sink === undefined) {
-    return (f) =>
+    return (f, seconds, aborted) =>
       log.info('request', {
         reqId: f.reqId,
         service,
-        method: f.method,
+        method: methodLabel(f.method),
         route,
-        status: f.status,
+        status: aborted ? 499 : f.status,
         bytes: f.bytes,
-        ms: ms(f.seconds),
+        ms: ms(seconds),
         user: f.user ?? null,
-        ...(f.aborted ? { aborted: true } : {}),
+        ...(aborted ? { aborted: true } : {}),
       });
   }
   const head = `{"level":30,"time":`;
   const mid = `,"pid":${process.pid},"thread":${threadId},"scope":"access","reqId":"`;
   const where = `,"service":${JSON.stringify(service)},"method":"`;
   const routeJson = `","route":${JSON.stringify(route)},"status":`;
-  return (f) => {
+  return (f, seconds, aborted) => {
     const user = f.user === undefined ? 'null' : JSON.stringify(f.user);
     sink.write(
-      `${head}${Date.now()}${mid}${f.reqId}"${where}${f.method}${routeJson}${f.status},"bytes":${f.bytes},"ms":${ms(f.seconds)},"user":${user}${f.aborted ? ',"aborted":true' : ''},"msg":"request"}\n`,
+      `${head}${Date.now()}${mid}${f.reqId}"${where}${methodLabel(f.method)}${routeJson}${aborted ? 499 : f.status},"bytes":${f.bytes},"ms":${ms(seconds)},"user":${user}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`,
     );
   };
 }

@@ -3,44 +3,51 @@
  * thread, let alone the process. (Each guarded handler also refuses unsound request framing
  * first: framing.ts.)
  *
- * `guardApp(app, log)` wraps every route handler an app registers. Each request gets a
- * RequestRecord (method, url) that is
- *   - the AsyncLocalStorage store while its handler runs, so promises, nextTicks and timers it
- *     starts carry it: `process.on('uncaughtException' | 'unhandledRejection')` (installed by the
- *     thread entry with `containCrashes`) can name the request and answer it;
+ * `guardApp(app, log)` wraps every route handler an app registers. Each request gets one
+ * RequestRecord (request.ts) that is
+ *   - the AsyncLocalStorage scope while its handler runs (log.ts's request scope, so log lines
+ *     carry its request id), so promises, nextTicks and timers it starts carry it:
+ *     `process.on('uncaughtException' | 'unhandledRejection')` (installed by the thread entry
+ *     with `containCrashes`) can name the request and answer it;
  *   - re-entered around the callbacks uWS calls later from native code (`onData`, `onWritable`,
  *     `onAborted`), which would otherwise run with no context; those are also try/caught (the
- *     response prototype is patched once per thread; the record rides on the response).
+ *     response prototype is patched once per thread, response-hooks.ts; the record rides on the
+ *     response);
+ *   - on routes registered after `observeApp` (observe.ts), also the request's observation: id,
+ *     status, bytes, access line and metrics — one object and one scope per request.
  * The Exchange created for the request attaches itself (`attachExchange`), so a crash is answered
- * through it: 500 JSON and close when no status line was written yet (`writeStatus` is watched),
- * a dropped connection otherwise; its close listeners then return the limiter token as usual.
+ * through it: 500 JSON and close when no status line was written yet, a dropped connection
+ * otherwise; its close listeners then return the limiter token as usual. Its abort handler is
+ * registered when the synchronous handler returns with the response still open (a response
+ * answered synchronously never needs one: no closure, no native call).
  *
  * Invariants:
  *   - a crash answers its request at most once and never touches a response after abort or end
  *     (the Exchange's `open` says so); a crash with no request is logged, nothing else;
- *   - wrapping never changes what a handler sees: the same `res` and `req`, the same callbacks.
+ *   - wrapping never changes what a handler sees: the same `res` and `req`, the same callbacks;
+ *   - a response still open when its handler returns has its Exchange's onAborted registered
+ *     before uWS regains control (uWS's rule).
  */
 
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Logger } from '../../log.js';
+import { type Logger, withRequest } from '../../log.js';
 import { ERROR_CODES, HttpError } from './errors.js';
 import { framingProblem } from './framing.js';
+import { routeInfo } from './observe.js';
+import {
+  currentRecord,
+  RECORD,
+  RequestRecord,
+  type RouteInfo,
+  setHandling,
+  type WithRecord,
+} from './request.js';
+import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import type { Exchange } from './respond.js';
+import { patchResponses } from './response-hooks.js';
 
-export class RequestRecord {
-  exchange: Exchange | undefined;
-  /** A status line was written: a crash can only drop the connection now. */
-  started = false;
-  constructor(
-    readonly method: string,
-    readonly url: string,
-    readonly res: HttpResponse,
-    readonly log: Logger,
-  ) {}
-}
+export { RequestRecord } from './request.js';
 
-const current = new AsyncLocalStorage<RequestRecord>();
 const ROUTES = new Set([
   'get',
   'post',
@@ -55,15 +62,31 @@ const ROUTES = new Set([
 ]);
 const INTERNAL = JSON.stringify(new HttpError('internal').toJSON());
 
-/** Called by Exchange's constructor: the request running now (if guarded) answers through it. */
-export function attachExchange(x: Exchange): void {
-  const r = current.getStore();
-  if (r && r.exchange === undefined) r.exchange = x;
+/**
+ * Called by Exchange's constructor: the request of `x.res` (if guarded) answers a crash through
+ * its first Exchange. Returns true when the guard registers the Exchange's abort handler itself,
+ * once the synchronous handler returns (`armAbort`), false when the Exchange must do it now.
+ */
+export function attachExchange(x: Exchange): boolean {
+  const r = (x.res as WithRecord)[RECORD];
+  if (r === undefined) return false;
+  if (r.exchange === undefined) {
+    r.exchange = x;
+    r.abortDeferred = r.inHandler;
+    return r.inHandler;
+  }
+  // A second Exchange on one response registers its handler now, after the first's, as uWS
+  // keeps only the last one.
+  if (r.abortDeferred) {
+    r.abortDeferred = false;
+    r.exchange.armAbort();
+  }
+  return false;
 }
 
 /** The request whose code is running (undefined outside a guarded request). */
 export function currentRequest(): RequestRecord | undefined {
-  return current.getStore();
+  return currentRecord();
 }
 
 /** Answers a crashed request if it still can: 500 + close, or a dropped connection. */
@@ -94,7 +117,7 @@ function answer(r: RequestRecord, inHandler: boolean): void {
 export function reportCrash(
   log: Logger,
   err: unknown,
-  r = current.getStore(),
+  r = currentRecord(),
   inHandler = false,
 ): void {
   try {
@@ -113,54 +136,33 @@ export function reportCrash(
 
 let crashHook: ((err: unknown, request: RequestRecord | undefined) => void) | undefined;
 
-function wrapCallback<A extends unknown[], R>(
-  r: RequestRecord,
-  fn: (...args: A) => R,
-): (...args: A) => R {
-  return (...args: A) =>
-    current.run(r, () => {
-      try {
-        return fn(...args);
-      } catch (err) {
-        reportCrash(r.log, err, r);
-        // onWritable wants a boolean: "done with this chunk" stops the retries.
-        return true as R;
-      }
-    });
-}
+const crashed = (err: unknown, r: RequestRecord) => reportCrash(r.log, err, r);
 
-const RECORD = Symbol('guard.request');
-type Guarded = HttpResponse & { [RECORD]?: RequestRecord };
-const patched = new WeakSet<object>();
-
-/**
- * Once per response prototype (uWS responses of a thread share one): callbacks registered on a
- * guarded response run inside its record, and its first status line is noted. Responses without
- * a record (not from a guarded app) pay one property read.
- */
-function patchPrototype(proto: Record<string, unknown>): void {
-  if (patched.has(proto)) return;
-  patched.add(proto);
-  const writeStatus = proto.writeStatus as (this: Guarded, s: string) => HttpResponse;
-  proto.writeStatus = function (this: Guarded, status: string) {
-    const r = this[RECORD];
-    if (r) r.started = true;
-    return writeStatus.call(this, status);
-  };
-  for (const name of ['onData', 'onWritable', 'onAborted'] as const) {
-    const register = proto[name] as (this: Guarded, fn: unknown) => HttpResponse;
-    proto[name] = function (this: Guarded, fn: (...a: unknown[]) => unknown) {
-      const r = this[RECORD];
-      return register.call(this, r ? wrapCallback(r, fn) : fn);
-    };
+/** The synchronous handler inside the record's scope; registers a deferred abort handler after. */
+function run(r: RequestRecord, handler: Handler, res: HttpResponse, req: HttpRequest): void {
+  setHandling(res);
+  try {
+    handler(res, req);
+  } catch (err) {
+    reportCrash(r.log, err, r, true);
+  } finally {
+    setHandling(undefined);
+    r.inHandler = false;
+    if (r.abortDeferred) {
+      r.abortDeferred = false;
+      r.exchange!.armAbort();
+    }
   }
 }
 
-function guardHandler(
-  log: Logger,
-  handler: (res: HttpResponse, req: HttpRequest) => void,
-): (res: HttpResponse, req: HttpRequest) => void {
+type Handler = (res: HttpResponse, req: HttpRequest) => void;
+
+function guardHandler(log: Logger, handler: Handler, route: RouteInfo | undefined): Handler {
   return (res, req) => {
+    patchResponses(res, crashed);
+    const reqId = route === undefined ? '' : requestId(req.getHeader(REQUEST_ID_HEADER));
+    const r = new RequestRecord(req.getMethod(), req.getUrl(), res, log, route, reqId);
+    (res as WithRecord)[RECORD] = r;
     const problem = framingProblem(req);
     if (problem) {
       // Synchronous (corked by uWS); close: where this body ends is exactly what is in doubt.
@@ -170,16 +172,7 @@ function guardHandler(
         .end(JSON.stringify(new HttpError('badRequest', problem).toJSON()), true);
       return;
     }
-    patchPrototype(Object.getPrototypeOf(res) as Record<string, unknown>);
-    const r = new RequestRecord(req.getMethod(), req.getUrl(), res, log);
-    (res as Guarded)[RECORD] = r;
-    current.run(r, () => {
-      try {
-        handler(res, req);
-      } catch (err) {
-        reportCrash(log, err, r, true);
-      }
-    });
+    withRequest(r, run, r, handler, res, req);
   };
 }
 
@@ -193,8 +186,8 @@ export function guardApp(app: TemplatedApp, log: Logger): TemplatedApp {
       const value = Reflect.get(target, prop) as unknown;
       if (typeof value !== 'function') return value;
       if (typeof prop === 'string' && ROUTES.has(prop)) {
-        return (pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void) => {
-          value.call(target, pattern, guardHandler(log, handler));
+        return (pattern: string, handler: Handler) => {
+          value.call(target, pattern, guardHandler(log, handler, routeInfo(proxy, pattern)));
           return proxy;
         };
       }

@@ -38,6 +38,6 @@ export function requestId(given: string): string {
  */
 export function forwardRequestId(headers: Record<string, string>): Record<string, string> {
   const r = currentRequest();
-  if (r) headers[REQUEST_ID_HEADER] = r.reqId;
+  if (r?.reqId) headers[REQUEST_ID_HEADER] = r.reqId;
   return headers;
 }

@@ -4,18 +4,22 @@
  * its synchronous handler returns.
  *
  * Invariants:
- * - `res.onAborted` is registered exactly once, in `exchange()`, i.e. inside the synchronous
- *   handler and before any async work; later listeners fan out from it (uWS keeps one handler).
+ * - `res.onAborted` is registered exactly once per Exchange, inside the synchronous handler and
+ *   before any async work: by `exchange()`, or — in a guarded app (guard.ts) — when the handler
+ *   returns with the response still open (one answered synchronously needs none). Later
+ *   listeners fan out from it (uWS keeps one handler).
  * - `open` is true until the client aborted or a response was ended; every helper checks it and
  *   does nothing on a closed exchange, so `res` is never touched after abort/end.
- * - every write is corked (corking inside the synchronous handler is a no-op, outside it is the
- *   rule), and the status is written before any header.
+ * - every write is corked: inside a guarded synchronous handler uWS has corked the response
+ *   already (written directly), outside it `res.cork` is the rule; the status is written before
+ *   any header.
  * - `onClose` listeners run exactly once, whether the exchange ended, failed or was aborted —
  *   the place to release a limiter token or a file descriptor.
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { ERROR_CODES, type ErrorKind, HttpError } from './errors.js';
 import { attachExchange } from './guard.js';
+import { inSyncHandler } from './request.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
@@ -68,13 +72,20 @@ export class Exchange {
   #aborted = false;
   #ended = false;
   #paused = false;
+  #armed = false;
   #closeListeners: Array<(aborted: boolean) => void> = [];
 
   constructor(res: HttpResponse, head = false) {
     this.res = res;
     this.head = head;
-    attachExchange(this);
-    res.onAborted(() => {
+    if (!attachExchange(this)) this.armAbort();
+  }
+
+  /** Registers the abort handler (once; not on a closed exchange). The guard calls it late. */
+  armAbort(): void {
+    if (this.#armed || !this.open) return;
+    this.#armed = true;
+    this.res.onAborted(() => {
       this.#aborted = true;
       this.#settle();
     });
@@ -107,7 +118,8 @@ export class Exchange {
   /** Runs `fn` corked if the exchange is open; returns whether it ran. */
   cork(fn: (res: HttpResponse) => void): boolean {
     if (!this.open) return false;
-    this.res.cork(() => fn(this.res));
+    if (inSyncHandler(this.res)) fn(this.res);
+    else this.res.cork(() => fn(this.res));
     return true;
   }
 
@@ -147,16 +159,21 @@ export class Exchange {
     headers: Headers = {},
     close = false,
   ): boolean {
-    const ran = this.cork((res) => {
-      this.resume();
-      res.writeStatus(statusLine(status));
-      for (const k in headers) res.writeHeader(k, headers[k]!);
-      if (this.head)
-        endWithLength(res, typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-      else res.end(body, close);
-    });
-    if (ran) this.markEnded();
-    return ran;
+    if (!this.open) return false;
+    if (inSyncHandler(this.res)) this.#send(status, body, headers, close);
+    else this.res.cork(() => this.#send(status, body, headers, close));
+    this.markEnded();
+    return true;
+  }
+
+  #send(status: number, body: string | Uint8Array, headers: Headers, close: boolean): void {
+    const res = this.res;
+    this.resume();
+    res.writeStatus(statusLine(status));
+    for (const k in headers) res.writeHeader(k, headers[k]!);
+    if (this.head)
+      endWithLength(res, typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    else res.end(body, close);
   }
 
   /** Ends with headers only (HEAD, 304); `contentLength` is reported but no body is sent. */
