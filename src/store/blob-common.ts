@@ -7,9 +7,21 @@ import { InvalidArgumentError, InvalidRangeError } from './errors.js';
 export interface BlobStoreOptions {
   /** Uploads larger than this are aborted with ERR_BLOB_TOO_LARGE. @default Infinity */
   maxBytes?: number;
+  /** Blob ids fetched per page by `list()` (memory stays bounded however many blobs). @default 1000 */
+  listPageSize?: number;
 }
 
-export const BLOB_STORE_DEFAULTS = Object.freeze({ maxBytes: Number.POSITIVE_INFINITY });
+export const BLOB_STORE_DEFAULTS = Object.freeze({
+  maxBytes: Number.POSITIVE_INFINITY,
+  listPageSize: 1000,
+});
+
+export function checkListPageSize(n: unknown): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > 1000) {
+    throw new InvalidArgumentError('options.listPageSize must be an integer from 1 to 1000');
+  }
+  return n;
+}
 
 export function checkMaxBytes(maxBytes: unknown): number {
   if (maxBytes === Number.POSITIVE_INFINITY) return maxBytes;

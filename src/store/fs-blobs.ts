@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, opendir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -26,6 +26,7 @@ import {
   type BlobStoreOptions,
   byteStream,
   checkContentType,
+  checkListPageSize,
   checkMaxBytes,
 } from './blob-common.js';
 import { StoreClosedError } from './errors.js';
@@ -72,13 +73,17 @@ export class FsBlobStore implements BlobStore {
   private constructor(options: FsBlobStoreOptions) {
     this.#dir = options.dir;
     this.#maxBytes = checkMaxBytes(options.maxBytes ?? BLOB_STORE_DEFAULTS.maxBytes);
+    checkListPageSize(options.listPageSize ?? BLOB_STORE_DEFAULTS.listPageSize); // streamed anyway
   }
 
+  /** Every blob with its mtime, read from the directory as a stream (opendir): memory stays
+   * bounded however many videos there are. */
   async *list(): AsyncIterable<{ id: string; mtime: number }> {
-    for (const name of await readdir(this.#dir)) {
-      if (!BLOB.test(name)) continue;
-      const st = await stat(join(this.#dir, name)).catch(() => undefined);
-      if (st) yield { id: name, mtime: st.mtimeMs };
+    if (this.#closed) throw new StoreClosedError();
+    for await (const entry of await opendir(this.#dir, { bufferSize: 128 })) {
+      if (!BLOB.test(entry.name)) continue;
+      const st = await stat(join(this.#dir, entry.name)).catch(() => undefined);
+      if (st) yield { id: entry.name, mtime: Math.floor(st.mtimeMs) };
     }
   }
 

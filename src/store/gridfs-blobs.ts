@@ -26,6 +26,7 @@ import {
   type BlobStoreOptions,
   byteStream,
   checkContentType,
+  checkListPageSize,
   checkMaxBytes,
   resolveRange,
 } from './blob-common.js';
@@ -65,6 +66,7 @@ function isFileNotFound(e: unknown): boolean {
 export class GridFsBlobStore implements BlobStore {
   readonly #bucket: GridFSBucket;
   readonly #maxBytes: number;
+  readonly #listPageSize: number;
   readonly #where: string;
   #closed = false;
   /** The database holding the bucket (the tus store keeps uploads in progress beside it). */
@@ -74,7 +76,50 @@ export class GridFsBlobStore implements BlobStore {
     this.db = db;
     this.#bucket = new GridFSBucket(db, { bucketName: options.bucketName ?? 'videos' });
     this.#maxBytes = checkMaxBytes(options.maxBytes ?? BLOB_STORE_DEFAULTS.maxBytes);
+    this.#listPageSize = checkListPageSize(
+      options.listPageSize ?? BLOB_STORE_DEFAULTS.listPageSize,
+    );
     this.#where = options.where ?? 'MongoDB';
+  }
+
+  /**
+   * Every blob id once, with its newest file's upload date, in filename order: one page of files
+   * documents per query (`filename > last`, sorted like GridFS's own `filename_1_uploadDate_1`
+   * index, so a page costs its size, not the collection's). A name with several files (a replace
+   * in progress) is reported once, with its newest; a full page's trailing name is left to the
+   * next page, where its whole group is (unless a page holds that one name only).
+   */
+  async *list(): AsyncIterable<{ id: string; mtime: number }> {
+    const limit = this.#listPageSize;
+    let after: string | undefined;
+    for (;;) {
+      if (this.#closed) throw new StoreClosedError();
+      let page: GridFSFile[];
+      try {
+        page = await this.#bucket
+          .find(after === undefined ? {} : { filename: { $gt: after } }, {
+            sort: { filename: 1, uploadDate: 1 },
+            limit,
+            projection: { filename: 1, uploadDate: 1 },
+          })
+          .toArray();
+      } catch (cause) {
+        throw mongoError(cause, this.#where);
+      }
+      const full = page.length === limit;
+      let end = page.length;
+      const lastName = page[end - 1]?.filename;
+      if (full && page[0]?.filename !== lastName) {
+        while (page[end - 1]?.filename === lastName) end--;
+      }
+      for (let i = 0; i < end; i++) {
+        const f = page[i] as GridFSFile;
+        if (i + 1 < end && page[i + 1]?.filename === f.filename) continue; // newest is last
+        after = f.filename;
+        yield { id: f.filename, mtime: f.uploadDate.getTime() };
+      }
+      if (!full) return;
+    }
   }
 
   #name(id: string): string {

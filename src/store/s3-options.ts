@@ -2,7 +2,12 @@
  * Options of the S3 blob store: the type with its defaults, the frozen defaults, and validation
  * that names the bad option.
  */
-import { BLOB_STORE_DEFAULTS, type BlobStoreOptions, checkMaxBytes } from './blob-common.js';
+import {
+  BLOB_STORE_DEFAULTS,
+  type BlobStoreOptions,
+  checkListPageSize,
+  checkMaxBytes,
+} from './blob-common.js';
 import { InvalidArgumentError } from './errors.js';
 
 export interface S3BlobStoreOptions extends BlobStoreOptions {
@@ -40,6 +45,7 @@ export interface ResolvedS3Options {
   createBucket: boolean;
   staleUploadMs: number;
   maxBytes: number;
+  listPageSize: number;
 }
 
 const MIB = 1024 * 1024;
@@ -53,6 +59,7 @@ export const S3_BLOB_DEFAULTS = Object.freeze({
   createBucket: true,
   staleUploadMs: 24 * 3600_000,
   maxBytes: BLOB_STORE_DEFAULTS.maxBytes,
+  listPageSize: BLOB_STORE_DEFAULTS.listPageSize,
 });
 
 function positiveInt(name: string, v: unknown, min: number): number {
@@ -121,5 +128,6 @@ export function validateS3Options(options: S3BlobStoreOptions): ResolvedS3Option
         ? o.staleUploadMs
         : positiveInt('staleUploadMs', o.staleUploadMs, 0),
     maxBytes: checkMaxBytes(o.maxBytes),
+    listPageSize: checkListPageSize(o.listPageSize),
   };
 }

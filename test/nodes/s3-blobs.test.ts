@@ -61,7 +61,9 @@ let lastPrefix = '';
 describeBlobStore('s3 (SeaweedFS, signed)', {
   async open(o) {
     lastPrefix = `t-${randomUUID()}/`;
-    const blobs = await S3BlobStore.open(options({ prefix: lastPrefix, maxBytes: o?.maxBytes }));
+    const blobs = await S3BlobStore.open(
+      options({ prefix: lastPrefix, maxBytes: o?.maxBytes, listPageSize: o?.listPageSize }),
+    );
     return { blobs, cleanup: async () => {} };
   },
   leftovers: () => uploadsUnder(lastPrefix),
