@@ -17,6 +17,9 @@ import { workerFile } from '../worker-file.js';
 import { HttpFrontError, ThreadCrashError } from './common/errors.js';
 import type { HttpThreadData, ThreadCommand, ThreadEvent } from './host.worker.js';
 
+/** How much longer than its deadline a closing thread may take before it is unref'd and left. */
+export const CLOSE_GRACE_MS = 2_000;
+
 /** Room for a burst of crash reports; more are dropped by the thread (its log keeps them). */
 const EVENT_CREDITS = 16;
 
@@ -90,4 +93,26 @@ export function spawnThread(
         reject(failure ?? new ThreadCrashError(data.index, `exited with ${code} while starting`));
     });
   });
+}
+
+/**
+ * Asks `t` to close (drain within `graceMs` + `deadlineMs`) and waits for its exit, at most
+ * CLOSE_GRACE_MS longer. Never terminate() (uWS handles open at terminate abort the process): a
+ * thread that does not exit in time is unref'd and left, so the process can still exit.
+ */
+export async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<void> {
+  t.closing = true;
+  t.control.trySend({ type: 'close', deadlineMs, graceMs });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(
+      () => {
+        t.worker.unref();
+        resolve();
+      },
+      graceMs + deadlineMs + CLOSE_GRACE_MS,
+    );
+  });
+  await Promise.race([t.exited, late]);
+  clearTimeout(timer);
 }

@@ -8,11 +8,11 @@
  * Supervision (issue 10, item 1): a thread contains its own request crashes (it logs them and
  * keeps serving; each is re-emitted here as 'thread-crash'). A thread that ends anyway is replaced
  * alone — the others keep serving on the shared port — and the limiter tokens it held come back
- * (`reclaimHolder`). More than `restart.intensity` replacements within `restart.periodMs`, or a
- * replacement that cannot start, makes the host give up: it closes its surviving threads (their
- * in-flight requests get GIVE_UP_DEADLINE_MS), so the ports are free again, then emits 'crash' (a
- * ThreadCrashError) and its owner decides (the server's supervisor starts a new host on the same
- * ports).
+ * (`reclaimHolder`); a replacement that cannot start is retried with a backoff. More than
+ * `restart.intensity` restarts (ends and failed starts) within `restart.periodMs` make the host
+ * give up: it closes its surviving threads (their in-flight requests get GIVE_UP_DEADLINE_MS), so
+ * the ports are free again, then emits 'crash' (a ThreadCrashError) and its owner decides (the
+ * server's supervisor starts a new host on the same ports).
  *
  * Lifecycle: `close()` is idempotent (later callers get the same promise); each thread stops
  * listening, lets in-flight requests finish within the deadline, closes its apps and stores.
@@ -28,7 +28,7 @@ import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { checkPortsFree } from './host-ports.js';
-import { spawnThread, type Thread } from './host-thread.js';
+import { CLOSE_GRACE_MS, closeThread, spawnThread, type Thread } from './host-thread.js';
 import { SERVICE_MODULES } from './services.js';
 
 export interface HttpHostOptions {
@@ -50,7 +50,11 @@ export const HTTP_HOST_DEFAULTS = Object.freeze({
   restart: Object.freeze({ intensity: 20, periodMs: 60_000 }),
 });
 
-export const CLOSE_GRACE_MS = 2_000;
+export { CLOSE_GRACE_MS };
+
+/** Backoff between tries to start a replacement thread: doubles from the first to the cap. */
+export const REPLACE_BACKOFF_MS = 100;
+export const REPLACE_BACKOFF_MAX_MS = 2_000;
 /** How long the survivors' in-flight requests may run when the host gives up. */
 export const GIVE_UP_DEADLINE_MS = 5_000;
 
@@ -68,24 +72,6 @@ export interface HttpHost extends EventEmitter {
 function hostForUrl(host: string): string {
   const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return h.includes(':') ? `[${h}]` : h;
-}
-
-async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<void> {
-  t.closing = true;
-  t.control.trySend({ type: 'close', deadlineMs, graceMs });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(
-      () => {
-        // Never terminate(): see the header. Let the process exit without it.
-        t.worker.unref();
-        resolve();
-      },
-      graceMs + deadlineMs + CLOSE_GRACE_MS,
-    );
-  });
-  await Promise.race([t.exited, late]);
-  clearTimeout(timer);
 }
 
 function validateRestart(r: { intensity: number; periodMs: number }) {
@@ -125,9 +111,57 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   const giveUp = (err: ThreadCrashError) => {
     if (gaveUp) return;
     gaveUp = true;
-    log.error('too many HTTP thread ends: closing the host', { err: err.message });
+    log.error('HTTP host gives up: closing its threads', { err: err.message });
     void closeAll(GIVE_UP_DEADLINE_MS, 0).then(() => emitter.emit('crash', err));
   };
+
+  /** Counts one restart (an end, or a replacement that failed to start); true = over budget. */
+  const overBudget = (): boolean => {
+    const now = Date.now();
+    recent.push(now);
+    while (recent[0]! <= now - restart.periodMs) recent.shift();
+    return recent.length > restart.intensity;
+  };
+
+  /**
+   * Starts a thread in `index`'s place. A start that fails (its stores cannot open: the database
+   * is down) is retried after a backoff and counts against the budget like an end: a thread that
+   * can never start makes the host give up within the period, while one waiting out a database
+   * outage (each try takes the store's connect timeout) keeps trying without a restart storm and
+   * without taking the surviving threads down with it.
+   */
+  const replace = (index: number, code: number, failures = 0): void => {
+    if (closing || gaveUp) return;
+    if (overBudget()) {
+      const what = failures ? 'failed to start' : 'ended';
+      giveUp(
+        new ThreadCrashError(index, `${what} ${recent.length} times in ${restart.periodMs} ms`),
+      );
+      return;
+    }
+    start(index).then(
+      () => {
+        replacements++;
+        log.warn('HTTP thread replaced', { thread: index, failures });
+        emitter.emit('replaced', { index, code });
+      },
+      (err: Error) => {
+        if (closing || gaveUp) return;
+        const retryInMs = Math.min(REPLACE_BACKOFF_MAX_MS, REPLACE_BACKOFF_MS * 2 ** failures);
+        log.error('HTTP thread replacement failed; retrying', {
+          thread: index,
+          err: err.message,
+          retryInMs,
+        });
+        const timer = setTimeout(() => {
+          retries.delete(timer);
+          replace(index, code, failures + 1);
+        }, retryInMs);
+        retries.add(timer);
+      },
+    );
+  };
+  const retries = new Set<NodeJS.Timeout>();
 
   /** A started thread ended by itself: give its tokens back and start another in its place. */
   const onExit = (t: Thread, code: number) => {
@@ -137,27 +171,14 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       if (n > 0) log.warn('returned limiter tokens of an ended thread', { thread: t.index, n });
     }
     if (t.closing || closing || gaveUp) return;
-    const now = Date.now();
-    recent.push(now);
-    while (recent[0]! <= now - restart.periodMs) recent.shift();
     log.error('HTTP thread ended; replacing it', { thread: t.index, code });
-    if (recent.length > restart.intensity) {
-      giveUp(
-        new ThreadCrashError(t.index, `ended ${recent.length} times in ${restart.periodMs} ms`),
-      );
-      return;
-    }
-    start(t.index).then(
-      () => {
-        replacements++;
-        emitter.emit('replaced', { index: t.index, code });
-      },
-      (err: Error) => giveUp(new ThreadCrashError(t.index, `replacement failed: ${err.message}`)),
-    );
+    replace(t.index, code);
   };
 
   const closeAll = (deadlineMs: number, graceMs: number): Promise<void> => {
     closing ??= (async () => {
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
       await Promise.allSettled([...starting]);
       await Promise.all([...threads].map((t) => closeThread(t, deadlineMs, graceMs)));
       stopBeating();

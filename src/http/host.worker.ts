@@ -14,7 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { workerData } from 'node:worker_threads';
-import { LimiterClient } from '../actors/index.js';
+import { LimiterClient, reclaimHolder } from '../actors/index.js';
 import { type PortChannelEnd, PortReceiver, PortSender } from '../channels/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
@@ -115,6 +115,9 @@ async function main(): Promise<void> {
       heartbeats,
     });
   } catch (err) {
+    // The host learns a thread's holder slot only from 'ready': free it here, or every failed
+    // start (retried by the host) would keep one of the limiter's few slots. No token is held yet.
+    if (limiter && limiter.slot >= 0) reclaimHolder(data.limiterShared!, limiter.slot);
     stopScrapes.abort();
     stopBeating();
     await stores.close().catch(() => {});
