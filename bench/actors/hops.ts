@@ -1,7 +1,7 @@
 /**
  * Part of npm run bench:actors: what the supervised, threaded scheduler costs per deletion, next
  * to the deletion itself (issue 11). On a temporary LMDB + filesystem store:
- *   - the deletion itself: runDeletion in-process (renew lease, blob, comments, video, complete);
+ *   - the deletion itself: runDeletions in-process, one video a call (renew lease, blob, comments, video, complete);
  *   - the hops a batch pays: claim on the dispatcher thread and execute on the executor thread
  *     (supervisor lookup + comlink round trip), each measured with no work behind it, and the
  *     pool hop (piscina round trip of a no-op task) that each deletion pays;
@@ -18,7 +18,7 @@ import { createPool } from '../../src/actors/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startCleanupThreads } from '../../src/scheduler/cleanup-threads.js';
-import { runDeletion } from '../../src/scheduler/deletion.task.js';
+import { runDeletions } from '../../src/scheduler/deletion.task.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { plainFile } from '../../src/scheduler/thread-data.js';
 import { openStores, type Stores } from '../../src/store/index.js';
@@ -68,7 +68,7 @@ try {
   const t0 = performance.now();
   for (const d of claimed) {
     k++;
-    await runDeletion({ config, videoId: d.videoId, owner: 'bench', leaseMs: 600_000 });
+    await runDeletions({ config, videoIds: [d.videoId], owner: 'bench', leaseMs: 600_000 });
   }
   const deletionUs = ((performance.now() - t0) * 1000) / k;
   if (k !== ids.length) throw new Error('not every record was claimed');
@@ -131,7 +131,7 @@ try {
 
 | what | µs | per deletion (µs) |
 |---|---:|---:|
-| the deletion itself (runDeletion in-process: lease, blob, comments, video, complete) | ${f(deletionUs)} | ${f(deletionUs)} |
+| the deletion itself (runDeletions in-process, one video a call: lease, blob, comments, video, complete) | ${f(deletionUs)} | ${f(deletionUs)} |
 | claim on the dispatcher thread, empty queue (supervisor lookup + comlink round trip) | ${f(claimUs)} | |
 | … of which the empty LMDB claim itself | ${f(emptyClaimUs)} | |
 | execute([]) on the executor thread (supervisor lookup + comlink round trip) | ${f(executeUs)} | |

@@ -11,25 +11,25 @@ import type { WorkerFile } from '../worker-file.js';
 import type { DeletionResult, DeletionTask } from './deletion-types.js';
 
 export interface DeletionPool {
-  /** Runs one deletion; rejects only if the thread died or `signal` aborted it. */
-  run(task: DeletionTask, signal: AbortSignal): Promise<DeletionResult>;
+  /** Runs one task (its videos' results in order); rejects only if the thread died or `signal` aborted it. */
+  run(task: DeletionTask, signal: AbortSignal): Promise<DeletionResult[]>;
   /** Lets running tasks finish, then ends the threads. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Deletions one pool thread runs at once. A deletion mostly waits on the store, and lmdb-js
- * commits the write transactions issued meanwhile on a thread together: one disk sync for many
- * deletions instead of four per deletion (one at a time, LMDB managed about 410/s).
+ * Tasks one pool thread runs at once. A task mostly waits on the store and the file system, and
+ * lmdb-js commits the write transactions issued meanwhile on a thread together, so the tasks of
+ * a thread share their commits as well as the thread.
  */
-export const DELETIONS_PER_THREAD = 32;
+export const TASKS_PER_THREAD = 8;
 
 /** `file`: the deletion task module (SchedulerOptions.taskFile; tests pass their own). */
 export function createDeletionPool(opts: { threads: number; file: WorkerFile }): DeletionPool {
-  const pool = createPool<DeletionTask, DeletionResult>({
+  const pool = createPool<DeletionTask, DeletionResult[]>({
     file: opts.file,
     threads: opts.threads,
-    tasksPerThread: DELETIONS_PER_THREAD,
+    tasksPerThread: TASKS_PER_THREAD,
     // The executor hands over a whole batch at once; beyond the running ones they queue here.
     maxQueue: 4096,
     idleTimeoutMs: 60_000,

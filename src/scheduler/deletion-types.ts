@@ -4,10 +4,12 @@
  */
 import type { Config } from '../config.js';
 
+/** Several deletions in one task: the task's store writes are one batch call per step. */
 export interface DeletionTask {
   /** The configuration, as plain data: the task opens its own stores from it. */
   readonly config: Config;
-  readonly videoId: string;
+  /** The videos of the task (claimed by `owner`); at most STORE_LIMITS.batchIds. */
+  readonly videoIds: readonly string[];
   /** Lease owner: the task works only while it holds the lease, and completes fenced on it. */
   readonly owner: string;
   readonly leaseMs: number;
@@ -15,6 +17,7 @@ export interface DeletionTask {
 
 export type DeletionOutcome = 'done' | 'lost' | 'failed';
 
+/** One per video of the task, in the task's order. */
 export interface DeletionResult {
   readonly videoId: string;
   /** done: everything deleted and the record completed; lost: the lease was gone (nothing written after that); failed: see error. */

@@ -1,23 +1,24 @@
 /**
- * The video-cleanup executor's behaviour (it runs on its own thread: executor.worker.ts): runs
- * each claimed record as a task on the deletion pool and answers once the whole batch settled.
+ * The video-cleanup executor's behaviour (it runs on its own thread: executor.worker.ts): splits
+ * the claimed batch into tasks — several per pool thread — runs them on the deletion pool, then
+ * records every failure of the batch in ONE fenced `failDeletions` call, and answers once the
+ * whole batch settled.
  *
  * Invariants:
  * - the answer accounts for every record of the batch exactly once: done, failed (retry
  *   scheduled with backoff), dead-lettered or lost;
- * - every write here (failDeletion) is fenced on this node's owner id, so a record re-claimed by
- *   another node after our lease is never written by us;
+ * - every write here (failDeletions) is fenced on this node's owner id, so a record re-claimed
+ *   by another node after our lease is never written by us;
  * - a task that outlives taskTimeoutMs (< leaseMs) is aborted, so no task runs past its lease;
- *   a pool thread that dies mid-task is replaced by the pool and the record retried (every step
- *   of a deletion is idempotent, so the retry starts over safely);
- * - a failDeletion that fails (store down) is counted in `storeErrors`: the record's lease
- *   expires and it comes back; the caller ends the round with an error.
+ *   a pool thread that dies mid-task is replaced by the pool and the task's records retried
+ *   (every step of a deletion is idempotent, so the retry starts over safely);
+ * - a failDeletions that fails (store down) counts its records in `storeErrors`: their leases
+ *   expire and they come back; the caller ends the round with an error.
  */
-import { WaitGroup } from '../channels/index.js';
 import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DeletionQueue, DeletionRecord } from '../store/types.js';
-import type { DeletionPool } from './deletion-pool.js';
+import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/types.js';
+import { type DeletionPool, TASKS_PER_THREAD } from './deletion-pool.js';
 import type { DeletionResult } from './deletion-types.js';
 import { backoffMs } from './options.js';
 import type { ThreadData } from './thread-data.js';
@@ -27,7 +28,7 @@ export interface BatchReport {
   failed: number;
   deadLettered: number;
   lost: number;
-  /** failDeletion writes that failed (the store is down): the round ends with an error. */
+  /** Records whose failure could not be recorded (the store is down): the round ends with an error. */
   storeErrors: number;
   /** One entry per record that did not end done: `videoId: code: message`. */
   errors: string[];
@@ -40,58 +41,32 @@ export interface ExecutorDeps {
   log: Logger;
 }
 
-async function one(deps: ExecutorDeps, rec: DeletionRecord, report: BatchReport): Promise<void> {
-  const { queue, pool, data, log } = deps;
-  let res: DeletionResult;
+/**
+ * The batch in at most poolThreads × TASKS_PER_THREAD tasks of consecutive records: every pool
+ * thread gets several tasks, and a task's store steps are one call for all its records.
+ */
+export function splitBatch<T>(batch: readonly T[], poolThreads: number): T[][] {
+  const tasks = Math.min(batch.length, poolThreads * TASKS_PER_THREAD);
+  const size = Math.ceil(batch.length / Math.max(1, tasks));
+  const out: T[][] = [];
+  for (let i = 0; i < batch.length; i += size) out.push(batch.slice(i, i + size));
+  return out;
+}
+
+async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<DeletionResult[]> {
+  const { pool, data } = deps;
+  const videoIds = recs.map((r) => r.videoId);
   try {
-    res = await pool.run(
-      { config: data.config, videoId: rec.videoId, owner: data.owner, leaseMs: data.leaseMs },
+    return await pool.run(
+      { config: data.config, videoIds, owner: data.owner, leaseMs: data.leaseMs },
       AbortSignal.timeout(data.taskTimeoutMs),
     );
   } catch (err) {
-    // The pool thread died or the task timed out: the deletion may be half done, which is
+    // The pool thread died or the task timed out: its deletions may be half done, which is
     // fine — every step is idempotent and the retry starts over.
     const now = Date.now();
-    res = {
-      videoId: rec.videoId,
-      outcome: 'failed',
-      error: serializeError(err),
-      start: now,
-      end: now,
-    };
-  }
-  if (res.outcome === 'done') {
-    report.done++;
-    log.debug('video deleted', { video: rec.videoId });
-    return;
-  }
-  if (res.outcome === 'lost') {
-    report.lost++;
-    report.errors.push(`${rec.videoId}: lease lost`);
-    log.warn('lease lost before the deletion completed', { video: rec.videoId });
-    return;
-  }
-  const why = `${res.error?.code}: ${res.error?.message}`;
-  report.errors.push(`${rec.videoId}: ${why}`);
-  const retryAt = Date.now() + backoffMs(data, rec.attempts + 1);
-  const fate = await queue.failDeletion(rec.videoId, data.owner, why, retryAt, data.maxAttempts);
-  if (fate === 'retry') {
-    report.failed++;
-    log.warn('deletion failed, will retry', {
-      video: rec.videoId,
-      attempt: rec.attempts + 1,
-      error: why,
-    });
-  } else if (fate === 'dead') {
-    report.deadLettered++;
-    log.error('deletion dead-lettered', {
-      video: rec.videoId,
-      attempts: rec.attempts + 1,
-      error: why,
-    });
-  } else {
-    report.lost++;
-    log.warn('lease lost before the failure was recorded', { video: rec.videoId });
+    const error = serializeError(err);
+    return videoIds.map((videoId) => ({ videoId, outcome: 'failed', error, start: now, end: now }));
   }
 }
 
@@ -100,6 +75,7 @@ export async function executeBatch(
   deps: ExecutorDeps,
   batch: DeletionRecord[],
 ): Promise<BatchReport> {
+  const { data, log } = deps;
   const report: BatchReport = {
     done: 0,
     failed: 0,
@@ -108,18 +84,56 @@ export async function executeBatch(
     storeErrors: 0,
     errors: [],
   };
-  const wg = new WaitGroup();
-  for (const rec of batch) {
-    wg.go(() =>
-      one(deps, rec, report).catch((err) => {
-        // failDeletion itself failed (store down): the lease will expire and the record comes
-        // back; counted so the round ends with an error.
-        report.storeErrors++;
-        report.errors.push(`${rec.videoId}: ${serializeError(err).message}`);
-        deps.log.error('could not record a failed deletion', { video: rec.videoId, error: err });
-      }),
-    );
+  const attempts = new Map(batch.map((r) => [r.videoId, r.attempts + 1]));
+  const tasks = splitBatch(batch, data.poolThreads).map((recs) => runTask(deps, recs));
+  const failures: DeletionFailure[] = [];
+  for (const res of (await Promise.all(tasks)).flat()) {
+    if (res.outcome === 'done') {
+      report.done++;
+      log.debug('video deleted', { video: res.videoId });
+    } else if (res.outcome === 'lost') {
+      report.lost++;
+      report.errors.push(`${res.videoId}: lease lost`);
+      log.warn('lease lost before the deletion completed', { video: res.videoId });
+    } else {
+      const error = `${res.error?.code}: ${res.error?.message}`;
+      report.errors.push(`${res.videoId}: ${error}`);
+      const retryAt = Date.now() + backoffMs(data, attempts.get(res.videoId) ?? 1);
+      failures.push({ videoId: res.videoId, error, retryAt });
+    }
   }
-  await wg.wait();
+  if (failures.length > 0) await recordFailures(deps, failures, attempts, report);
   return report;
+}
+
+async function recordFailures(
+  { queue, data, log }: ExecutorDeps,
+  failures: DeletionFailure[],
+  attempts: Map<string, number>,
+  report: BatchReport,
+): Promise<void> {
+  let fates: Awaited<ReturnType<DeletionQueue['failDeletions']>>;
+  try {
+    fates = await queue.failDeletions(data.owner, failures, data.maxAttempts);
+  } catch (err) {
+    // The store is down: the leases will expire and the records come back; counted so the
+    // round ends with an error.
+    report.storeErrors += failures.length;
+    report.errors.push(`recording ${failures.length} failure(s): ${serializeError(err).message}`);
+    log.error('could not record failed deletions', { count: failures.length, error: err });
+    return;
+  }
+  failures.forEach(({ videoId, error }, i) => {
+    const attempt = attempts.get(videoId);
+    if (fates[i] === 'retry') {
+      report.failed++;
+      log.warn('deletion failed, will retry', { video: videoId, attempt, error });
+    } else if (fates[i] === 'dead') {
+      report.deadLettered++;
+      log.error('deletion dead-lettered', { video: videoId, attempts: attempt, error });
+    } else {
+      report.lost++;
+      log.warn('lease lost before the failure was recorded', { video: videoId });
+    }
+  });
 }
