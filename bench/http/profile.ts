@@ -1,5 +1,5 @@
 /**
- * `tsx bench/http/profile.ts [seconds]`: CPU profile of the stream service's serving thread
+ * `tsx bench/http/profile.ts [seconds]` (PROFILE_ACCESS_LOG=on: with the access log): CPU profile of the stream service's serving thread
  * under wrk — 1-byte ranges, then unknown ids — written as a .cpuprofile (open it in Chrome
  * DevTools or speedscope for the flame graph) plus a self-time summary, both in bench/results/.
  *
@@ -17,7 +17,9 @@ import { wrk } from './wrk.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const out = resolve('bench/results');
-const { tmp, config, vid } = await benchFixture();
+const { tmp, config: base, vid } = await benchFixture();
+// PROFILE_ACCESS_LOG=on profiles with the access log written (to this process's stdout).
+const config = { ...base, accessLog: process.env.PROFILE_ACCESS_LOG === 'on' };
 const profDir = join(tmp, 'prof');
 
 const wt = createRequire(import.meta.url)('node:worker_threads');

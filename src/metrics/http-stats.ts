@@ -5,7 +5,7 @@
  * Why not prom-client's Counter/Histogram directly: each `inc`/`observe` with labels builds a
  * label hash string, three of them per request measurably cost more than the rest of a 404
  * (bench/results/http-ops.md). Here a route's stats object is found once, at route registration;
- * a request adds to a Map keyed by method + status and to a bucket array.
+ * a request adds to its method + status entry (a short scan, no key built) and to a bucket array.
  *
  * Invariants: only the owning thread writes (no sharing); `get()` returns the same JSON shape
  * prom-client's own metrics do (`values[].labels/value/metricName`), so the registry's text
@@ -25,7 +25,8 @@ interface Count {
 }
 
 export class RouteStats {
-  readonly counts = new Map<string, Count>();
+  /** Per method + status; a route sees a handful, so a scan beats hashing a built key. */
+  readonly counts: Count[] = [];
   bytes = 0;
   sum = 0;
   count = 0;
@@ -38,10 +39,11 @@ export class RouteStats {
   ) {}
 
   record(method: string, status: number, bytes: number, seconds: number): void {
-    const key = method + status;
-    const c = this.counts.get(key);
-    if (c !== undefined) c.n++;
-    else this.counts.set(key, { method, status, n: 1 });
+    const counts = this.counts;
+    let c = 0;
+    while (c < counts.length && (counts[c]!.status !== status || counts[c]!.method !== method)) c++;
+    if (c < counts.length) counts[c]!.n++;
+    else counts.push({ method, status, n: 1 });
     this.bytes += bytes;
     this.sum += seconds;
     this.count++;
@@ -92,7 +94,7 @@ export class HttpStats {
         'counter',
         () =>
           routes.flatMap((r) =>
-            [...r.counts.values()].map((c) => ({
+            r.counts.map((c) => ({
               labels: { service: r.service, route: r.route, method: c.method, status: c.status },
               value: c.n,
             })),

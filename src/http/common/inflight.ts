@@ -3,7 +3,8 @@
  * running streams and uploads to finish within a deadline before closing the app.
  *
  * Invariant: `count` = begun − ended; each `begin()` returns an idempotent `end` function, so a
- * request that ends through several paths (finish, error, abort) is counted out once.
+ * request that ends through several paths (finish, error, abort) is counted out once; `enter()`
+ * is for callers that already leave exactly once.
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 
@@ -16,17 +17,29 @@ export class InflightTracker {
   }
 
   begin(): () => void {
-    this.#count++;
+    this.enter();
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      if (--this.#count === 0) {
-        const waiters = this.#idle;
-        this.#idle = [];
-        for (const w of waiters) w();
-      }
+      this.leave();
     };
+  }
+
+  /**
+   * One exchange in; pair it with exactly one `leave()` (e.g. an Exchange's onClose, which runs
+   * once) — the allocation-free form of `begin()` for the per-request path.
+   */
+  enter(): void {
+    this.#count++;
+  }
+
+  leave(): void {
+    if (--this.#count === 0) {
+      const waiters = this.#idle;
+      this.#idle = [];
+      for (const w of waiters) w();
+    }
   }
 
   /** Resolves true once nothing is in flight, or false when `deadlineMs` passes first. */

@@ -45,18 +45,16 @@ export function observeApp(app: TemplatedApp, options: ObserveOptions): Template
 export function routeInfo(app: TemplatedApp, pattern: string): RouteInfo | undefined {
   const o = observed.get(app);
   if (o === undefined) return undefined;
-  return {
-    service: o.service,
-    route: pattern,
-    access: o.accessLog ? accessLogWriter(o.service, pattern, o.log) : undefined,
-    stats: o.metrics ? threadMetrics().http.route(o.service, pattern) : undefined,
-  };
+  const access = o.accessLog ? accessLogWriter(o.service, pattern, o.log) : undefined;
+  const stats = o.metrics ? threadMetrics().http.route(o.service, pattern) : undefined;
+  return { service: o.service, route: pattern, access, stats, timed: !!(access || stats) };
 }
 
 /** Records the finished request once: metrics, then the access line. */
 export function finish(r: RequestRecord, route: RouteInfo, aborted: boolean): void {
   if (r.done) return;
   r.done = true;
+  if (!route.timed) return;
   const seconds = (performance.now() - r.start) / 1000;
   route.stats?.record(methodLabel(r.method), aborted ? 499 : r.status, r.bytes, seconds);
   route.access?.(r, seconds, aborted);

@@ -23,6 +23,8 @@ export interface RouteInfo {
   access: ((r: RequestRecord, seconds: number, aborted: boolean) => void) | undefined;
   /** Undefined when metrics are off. */
   stats: RouteStats | undefined;
+  /** Either is on: the request's duration is measured. */
+  timed: boolean;
 }
 
 export class RequestRecord implements RequestScope {
@@ -52,7 +54,7 @@ export class RequestRecord implements RequestScope {
     readonly route: RouteInfo | undefined,
     readonly reqId: string,
   ) {
-    this.start = route === undefined ? 0 : performance.now();
+    this.start = route?.timed ? performance.now() : 0;
   }
 }
 

@@ -58,17 +58,29 @@ export function patchResponses(res: HttpResponse, crashed: Crashed): void {
     }
     return out;
   };
-  const ending = (name: 'end' | 'endWithoutBody' | 'close') =>
+  const endAs = (res: HttpResponse, n: number, body: unknown, close: unknown) =>
+    n === 0 ? o.end!.call(res) : n === 1 ? o.end!.call(res, body) : o.end!.call(res, body, close);
+  const ending = (name: 'endWithoutBody' | 'close') =>
     function (this: WithRecord, ...args: unknown[]) {
       const r = this[RECORD];
       if (r?.route === undefined || r.done) return o[name]!.apply(this, args);
       if (name !== 'close') idFirst(this, r);
-      if (name === 'end') r.bytes += byteLength(args[0]);
       const out = o[name]!.apply(this, args);
       finish(r, r.route, name === 'close');
       return out;
     };
-  proto.end = ending('end');
+  // end: the hot one, without a rest array (its arity is kept: the addon reads what is passed).
+  proto.end = function (this: WithRecord, body?: unknown, close?: unknown) {
+    const r = this[RECORD];
+    // biome-ignore lint/complexity/noArguments: the arity, without allocating a rest array
+    const n = arguments.length;
+    if (r?.route === undefined || r.done) return endAs(this, n, body, close);
+    idFirst(this, r);
+    r.bytes += byteLength(body);
+    const out = endAs(this, n, body, close);
+    finish(r, r.route, false);
+    return out;
+  };
   proto.endWithoutBody = ending('endWithoutBody');
   proto.close = ending('close');
   proto.write = function (this: WithRecord, chunk: unknown) {

@@ -11,29 +11,45 @@ import type { StreamRouteOptions } from './options.js';
 const BUSY = JSON.stringify(new HttpError('tooManyRequests').toJSON());
 const BUSY_LENGTH = Buffer.byteLength(BUSY);
 
+/** How a request is admitted: whether a body must be withheld or the connection dropped. */
+export type AdmitKind = 'get' | 'head' | 'upload';
+
 /**
- * Call in the synchronous handler. Undefined means 429 was answered (synchronously, so no abort
- * handler is needed); `kind` says whether a body must be withheld (HEAD) or the connection
- * dropped after the answer (upload with an unread body).
+ * The admission of one route set: call it in the synchronous handler. Undefined means 429 was
+ * answered (synchronously, so no abort handler is needed); `kind` says whether a body must be
+ * withheld (HEAD) or the connection dropped after the answer (upload with an unread body). The
+ * release listener is made once here, not per request (the Exchange calls it exactly once).
  */
+export function admitter(
+  ctx: ServiceContext,
+  options: StreamRouteOptions,
+): (res: HttpResponse, kind?: AdmitKind) => Exchange | undefined {
+  const limiter = ctx.limiter;
+  const tracker = options.tracker;
+  const release = () => {
+    limiter?.release();
+    tracker?.leave();
+  };
+  return (res, kind = 'get') => {
+    if (limiter !== undefined && !limiter.tryAcquire()) {
+      res.writeStatus(statusLine(429)).writeHeader('Content-Type', 'application/json');
+      if (kind === 'head') endWithLength(res, BUSY_LENGTH);
+      else res.end(BUSY, kind === 'upload');
+      return undefined;
+    }
+    const x = exchange(res, kind === 'head');
+    tracker?.enter();
+    x.onClose(release);
+    return x;
+  };
+}
+
+/** One admission (see `admitter`; a handler that admits many requests should keep one). */
 export function admit(
   ctx: ServiceContext,
   options: StreamRouteOptions,
   res: HttpResponse,
-  kind: 'get' | 'head' | 'upload' = 'get',
+  kind: AdmitKind = 'get',
 ): Exchange | undefined {
-  const limiter = ctx.limiter;
-  if (limiter !== undefined && !limiter.tryAcquire()) {
-    res.writeStatus(statusLine(429)).writeHeader('Content-Type', 'application/json');
-    if (kind === 'head') endWithLength(res, BUSY_LENGTH);
-    else res.end(BUSY, kind === 'upload');
-    return undefined;
-  }
-  const x = exchange(res, kind === 'head');
-  const endInflight = options.tracker?.begin();
-  x.onClose(() => {
-    limiter?.release();
-    endInflight?.();
-  });
-  return x;
+  return admitter(ctx, options)(res, kind);
 }

@@ -20,7 +20,7 @@ import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
 import { sessionFrom } from '../common/session.js';
 import type { ServiceContext } from '../context.js';
-import { admit } from './admit.js';
+import { admitter } from './admit.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
 import { type OpenBlob, openBlob } from './local-blob.js';
 import type { StreamRouteOptions } from './options.js';
@@ -209,10 +209,11 @@ export function downloadHandler(
       fail(ctx, x, id),
     );
   };
+  const admit = admitter(ctx, options);
+  const kindOfAdmit = head ? 'head' : 'get';
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
-    const h = copyHeaders(req, head);
-    const x = admit(ctx, options, res, head ? 'head' : 'get');
+    const x = admit(res, kindOfAdmit);
     if (!x) return;
     const vid = parseUuid(rawId);
     if (!vid) {
@@ -222,9 +223,13 @@ export function downloadHandler(
     const records = ctx.records;
     try {
       if (records.getVideoNow !== undefined) {
+        // Still in the synchronous handler: headers are copied only for a record that may be
+        // served, the session only for a private one.
         const video = records.getVideoNow(vid);
-        // Still in the synchronous handler: the session is read only for a private record.
-        decide(x, video, servable(video) === 'owner' ? options.sessionIdFrom(req) : '', h);
+        const access = servable(video);
+        if (access === 'no') return void x.send(404, notFound, JSON_TYPE);
+        const sid = access === 'owner' ? options.sessionIdFrom(req) : '';
+        decide(x, video, sid, copyHeaders(req, head));
         return;
       }
     } catch (err) {
@@ -232,6 +237,7 @@ export function downloadHandler(
       return;
     }
     const sid = options.sessionIdFrom(req);
+    const h = copyHeaders(req, head);
     records.getVideo(vid).then(
       (video) => {
         if (!x.open) return;
