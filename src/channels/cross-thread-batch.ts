@@ -5,7 +5,7 @@
  * operations in the same direction). Blocking falls back to the channel's own send/recv for one
  * value, so backpressure, close and abort behave exactly as they do value by value.
  */
-import { CODEC_NAMES, type Codec } from './cross-thread-codecs.js';
+import { CODEC_NAMES, type Codec, type PreparedMany } from './cross-thread-codecs.js';
 import { RECV_SEQ, SEND_SEQ } from './cross-thread-layout.js';
 import { CLOSED_EMPTY, type Ring } from './cross-thread-ring.js';
 import {
@@ -58,14 +58,20 @@ function sendersAhead(ep: Endpoint): boolean {
   return true;
 }
 
-export function prepareAll(ep: Endpoint, values: readonly unknown[], from: number): unknown[] {
+export function prepareAll(
+  ep: Endpoint,
+  values: readonly unknown[],
+  from: number,
+): unknown[] | PreparedMany {
+  const many = ep.codec.prepareMany?.(values, from, ep.ring.slotBytes);
+  if (many !== undefined) return many;
   const ps: unknown[] = new Array(Math.max(0, values.length - from));
   for (let i = from; i < values.length; i++) ps[i - from] = ep.prepare(values[i]);
   return ps;
 }
 
 /** Send prepared values from `from` while they complete now: the count. */
-export function sendPrepared(ep: Endpoint, ps: unknown[], from: number): number {
+export function sendPrepared(ep: Endpoint, ps: unknown[] | PreparedMany, from: number): number {
   if (from >= ps.length || sendersAhead(ep)) return 0;
   return locked(ep.ring, RECV_SEQ, () => trySendManyLocked(ep.ring, ep.codec, ps, from));
 }

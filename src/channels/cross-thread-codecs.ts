@@ -27,6 +27,12 @@ export interface Slots {
   readonly buf: Buffer;
 }
 
+/** What prepareMany gives: `length` values, each written into a slot as Codec.write does. */
+export interface PreparedMany {
+  readonly length: number;
+  write(i: number, s: Slots, off: number, max: number, prev: number): number;
+}
+
 export interface Codec {
   prepare(v: unknown): unknown;
   /** Encoded size of a prepared value, or any figure ≤ max when it surely fits (checked
@@ -37,6 +43,9 @@ export interface Codec {
   write(p: unknown, s: Slots, off: number, max: number, prev: number): number;
   read(s: Slots, off: number, len: number): unknown;
   decode(r: unknown): unknown;
+  /** Validate and encode `values[from..]` at once (cheaper than a prepare each), or undefined:
+   *  prepare them one by one (which also gives the errors). `max` is the slot size. */
+  prepareMany?(values: readonly unknown[], from: number, max: number): PreparedMany | undefined;
   /** Prepare the payload area of a new channel. */
   init?(data: Uint8Array): void;
   /** `count` ≥ 2 adjacent slots from `off` read at once (under the lock). */

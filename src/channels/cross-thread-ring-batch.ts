@@ -9,7 +9,7 @@
  * Records (the 'bytes' codec) are copied straight between the caller's buffer and the slots:
  * no per-record allocation, and when records fill their slots a run is one or two memcpys.
  */
-import type { Codec } from './cross-thread-codecs.js';
+import type { Codec, PreparedMany } from './cross-thread-codecs.js';
 import {
   CAP,
   CLOSED,
@@ -66,17 +66,29 @@ function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: num
   else for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
 
-/** Put prepared values `ps[from..]` while sends complete now; the count. */
-export function trySendManyLocked(r: Ring, codec: Codec, ps: readonly unknown[], from: number) {
+/** Put prepared values `ps[from..]` (one prepare each, or a codec's prepareMany) while sends
+ *  complete now; the count. */
+export function trySendManyLocked(
+  r: Ring,
+  codec: Codec,
+  ps: readonly unknown[] | PreparedMany,
+  from: number,
+) {
   const room = roomLocked(r, ps.length - from);
   if (room <= 0) return 0;
   const { meta, mask, slotBytes } = r;
+  const each = Array.isArray(ps) ? (ps as readonly unknown[]) : undefined;
+  const many = ps as PreparedMany;
   let t = r.i32[TAIL_T]!;
   for (let i = 0; i < room; i++, t = (t + 1) | 0) {
     const m = (t & mask) * META;
     meta[m] = DONE;
     meta[m + 1] = t;
-    meta[m + 2] = codec.write(ps[from + i], r, (t & mask) * slotBytes, slotBytes, meta[m + 2]!);
+    const off = (t & mask) * slotBytes;
+    meta[m + 2] =
+      each !== undefined
+        ? codec.write(each[from + i], r, off, slotBytes, meta[m + 2]!)
+        : many.write(from + i, r, off, slotBytes, meta[m + 2]!);
   }
   commitSendLocked(r, room);
   return room;

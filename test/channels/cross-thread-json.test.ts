@@ -67,6 +67,27 @@ describe("CrossThreadChannel 'json' codec runs", () => {
     }
   });
 
+  it('a batch send gives what value-by-value sends give, errors included (nothing sent)', () => {
+    const ch = new CrossThreadChannel<unknown>({ capacity: 16, codec: 'json', slotBytes: 32 });
+    const date = new Date(0);
+    expect(ch.trySendMany([1, Number.NaN, Infinity, date, null, 'a"\\,]'])).toBe(6);
+    expect(ch.tryRecvMany(16)).toEqual([1, null, null, date.toJSON(), null, 'a"\\,]']);
+    const refused = [
+      [1, undefined],
+      [1, () => 2],
+      [1, { toJSON: () => undefined }],
+      [1, 'x'.repeat(40)],
+      [1, 2n],
+    ];
+    for (const batch of refused) {
+      expect(() => ch.trySendMany(batch)).toThrow(
+        expect.objectContaining({ code: 'ERR_CHANNEL_INVALID_ARGUMENT' }),
+      );
+    }
+    expect(() => ch.trySendMany([1, 'x'.repeat(40)])).toThrow(/options.slotBytes \(32\)/);
+    expect(ch.length).toBe(0);
+  });
+
   it('a value needs one byte less than slotBytes (the run separator); errors name the option', () => {
     const ch = new CrossThreadChannel<unknown>({ capacity: 2, codec: 'json', slotBytes: 8 });
     expect(ch.trySend('12345')).toBe(true); // "12345" with quotes: 7 bytes
