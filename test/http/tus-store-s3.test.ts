@@ -1,6 +1,7 @@
 /**
- * The tus store case (tus-store.case.ts) on S3: the dev SeaweedFS server with signed requests,
- * a fresh bucket per stack; the tus store reads the key from the standard AWS variables.
+ * The tus store case (tus-store.case.ts) on S3: the dev SeaweedFS server with signed requests;
+ * the tus store reads the key from the standard AWS variables. One bucket for the file (the dev
+ * server has room for few collections); each test leaves it without tus objects.
  */
 import { randomBytes } from 'node:crypto';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -11,6 +12,7 @@ import { describeTusStore } from './tus-store.case.js';
 
 let s3: DevS3 | undefined;
 afterAll(() => s3?.stop());
+const bucket = `tus-${randomBytes(4).toString('hex')}`;
 
 describeTusStore('s3 (SeaweedFS)', {
   async start(config) {
@@ -21,7 +23,7 @@ describeTusStore('s3 (SeaweedFS)', {
       blobStore: 's3',
       config: {
         s3Endpoint: s3.endpoint,
-        s3Bucket: `tus-${randomBytes(4).toString('hex')}`,
+        s3Bucket: bucket,
         s3Region: s3.region,
         s3ForcePathStyle: true,
         ...config,

@@ -3,10 +3,17 @@
  * S3 (SeaweedFS) by tus-store-{fs,gridfs,s3}.test.ts:
  * - expiry (TUS_EXPIRY_MS): an upload not completed in time answers 410 to HEAD and PATCH; the
  *   lifecycle sweep removes it from the store (then 404) and leaves a younger one alone;
- * - a complete upload that is not a video (415) leaves nothing in the store.
+ * - a complete upload that is not a video (415) leaves nothing in the store;
+ * - two writes of one upload at the same offset through two store instances (what two HTTP
+ *   threads or two nodes hold, each with its own @tus/server locker), both started before either
+ *   stored a byte: one wins, the other is refused with 409, and the upload holds exactly the
+ *   winner's bytes — resumed over HTTP, it becomes the exact video.
  * Each test starts its own stack on fresh storage (`start`), so storage counts are exact.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
@@ -14,7 +21,7 @@ import { createLogger } from '../../src/log.js';
 import { sweepOnce } from '../../src/scheduler/lifecycle-sweep.js';
 import { schedulerBoard } from '../../src/scheduler/stats-board.js';
 import type { Stack } from './stack.js';
-import { tusCreate, tusHead, tusPatch } from './tus-client.js';
+import { tusCreate, tusHead, tusOffset, tusPatch } from './tus-client.js';
 
 export interface TusStoreTarget {
   /** A stream service on fresh, empty storage with these settings. */
@@ -24,6 +31,28 @@ export interface TusStoreTarget {
 }
 
 const TEST_MS = 180_000;
+const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
+
+/** A request body the test feeds by hand; `consuming` resolves once the store started reading. */
+function heldBody() {
+  let started!: () => void;
+  const consuming = new Promise<void>((r) => {
+    started = r;
+  });
+  const body = new Readable({
+    read() {
+      started();
+    },
+  });
+  return {
+    body,
+    consuming,
+    feed(data: Buffer) {
+      body.push(data);
+      body.push(null);
+    },
+  };
+}
 const DAY_MS = 86_400_000;
 
 export function describeTusStore(name: string, target: TusStoreTarget): void {
@@ -97,6 +126,49 @@ export function describeTusStore(name: string, target: TusStoreTarget): void {
         expect((await tusPatch(s.url, sessionId, loc, 0, junk, junk.length)).status).toBe(415);
         expect(await target.stored(s)).toEqual([]);
         expect((await tusHead(s.url, sessionId, loc)).status).toBe(404);
+      },
+      TEST_MS,
+    );
+
+    it(
+      'two concurrent writes at one offset: one wins, the other gets 409, no byte of it is kept',
+      async () => {
+        const s = await start({});
+        const sample = await readFile(SAMPLE);
+        const { userId, sessionId } = await s.user();
+        const vid = await s.video(userId);
+        const loc = (await tusCreate(s.url, sessionId, sample.length, vid)).headers
+          .location as string;
+        const id = loc.split('/').pop() as string;
+        // Two store instances: two threads' (or nodes') views of the same storage.
+        const [one, two] = [1, 2].map(() => tusUploadStore(s.ctx.config, s.ctx.blobs));
+        const cut = 100_000;
+        const a = heldBody();
+        const b = heldBody();
+        const wa = one!.write(a.body, id, 0);
+        wa.catch(() => {});
+        await a.consuming; // A passed its offset check and waits for bytes
+        const wb = two!.write(b.body, id, 0);
+        wb.catch(() => {});
+        // B either waits for bytes too (both passed the check: the race) or is refused at once.
+        await Promise.race([
+          b.consuming,
+          wb.then(
+            () => {},
+            () => {},
+          ),
+        ]);
+        a.feed(sample.subarray(0, cut));
+        expect(await wa).toBe(cut);
+        b.feed(randomBytes(cut)); // different bytes at the same offset
+        await expect(wb).rejects.toMatchObject({ status_code: 409 });
+
+        expect(await tusOffset(s.url, sessionId, loc)).toBe(cut);
+        const rest = sample.subarray(cut);
+        expect((await tusPatch(s.url, sessionId, loc, cut, rest, rest.length)).status).toBe(204);
+        const v = await fetch(`${s.url}/videos/${vid}`);
+        expect(v.status).toBe(200);
+        expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
       },
       TEST_MS,
     );

@@ -4,23 +4,26 @@
  * node started — also after that node died (a per-node FileStore would answer 404 there).
  *
  * Layout (two collections, beside the `videos` bucket):
- * - `tus.uploads` `{_id: <upload id>, size?, metadata, creation_date, offset}`: `offset` is the
- *   durable offset, the only one HEAD reports;
- * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>", data}`: the bytes, at most CHUNK_BYTES
- *   each; the zero-padded `_id` sorts in offset order, so reading back is a range scan on the
- *   `_id` index (no extra index to create).
+ * - `tus.uploads` `{_id: <upload id>, size?, metadata, creation_date, offset, chunks}`: `offset`
+ *   is the durable offset, the only one HEAD reports; `chunks` lists the chunk ids holding bytes
+ *   0..offset, in order;
+ * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>/<writer token>", data}`: the bytes, at
+ *   most CHUNK_BYTES each. The token is new for every write, so no write ever replaces a chunk.
  *
- * Invariants:
+ * Invariants (the lock between concurrent PATCHes — @tus/server's locker is per HTTP thread and
+ * per node, so two PATCHes of one upload may run at once on two threads or nodes):
  * - a chunk is inserted (acknowledged by the server) before `offset` moves past it, so an
  *   acknowledged offset never names bytes that are not stored;
- * - `offset` moves only from the value the write started at (a fenced update), so two nodes
- *   writing the same upload cannot both advance it: the loser's PATCH fails and its chunk is
- *   overwritten by the next write at that offset;
+ * - `offset` and `chunks` change together in one compare-and-set update, from the offset the
+ *   write started at: of two writes that passed the offset check at the same offset, only the
+ *   first to flush advances; the other's CAS fails, it deletes its own chunk and answers 409
+ *   (the client asks HEAD and resumes), and nothing it wrote is ever read;
  * - a PATCH cut mid-way keeps every byte that arrived: whole chunks as they fill, then the partial
  *   one when the stream ends or fails; HEAD then reports that offset and the client resumes there;
- * - a chunk at or beyond `offset` (left by a crash between the two writes) is never read, and the
- *   next write at that offset replaces it.
+ * - a chunk not in `chunks` (a crash between the insert and the CAS, or a lost CAS) is never
+ *   read; `remove` deletes every chunk of the upload by `_id` prefix.
  */
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { Binary, type Collection, type Db } from 'mongodb';
@@ -34,6 +37,7 @@ interface UploadDoc {
   metadata?: Record<string, string | null>;
   creation_date?: string;
   offset: number;
+  chunks: string[];
 }
 
 interface ChunkDoc {
@@ -41,9 +45,12 @@ interface ChunkDoc {
   data: Binary;
 }
 
-function chunkId(id: string, offset: number): string {
-  return `${id}/${String(offset).padStart(16, '0')}`;
+function chunkId(id: string, offset: number, token: string): string {
+  return `${id}/${String(offset).padStart(16, '0')}/${token}`;
 }
+
+/** Every field of an upload document but the chunk list (HEAD and PATCH never need it). */
+const NO_CHUNKS = { projection: { chunks: 0 } } as const;
 
 /** Uploads removed per query by `deleteExpired` (the rest in the next page). */
 const EXPIRED_PAGE = 500;
@@ -114,6 +121,7 @@ export class MongoTusStore extends DataStore {
       metadata: upload.metadata ?? {},
       creation_date: upload.creation_date ?? new Date().toISOString(),
       offset: 0,
+      chunks: [],
     });
     upload.offset = 0;
     upload.storage = { type: 'mongodb', path: upload.id };
@@ -121,7 +129,7 @@ export class MongoTusStore extends DataStore {
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    const doc = await this.#uploads.findOne({ _id: id });
+    const doc = await this.#uploads.findOne({ _id: id }, NO_CHUNKS);
     if (!doc) throw ERRORS.FILE_NOT_FOUND;
     return new Upload({
       id,
@@ -143,6 +151,7 @@ export class MongoTusStore extends DataStore {
     const current = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1 } });
     if (!current) throw ERRORS.FILE_NOT_FOUND;
     if (current.offset !== offset) throw ERRORS.INVALID_OFFSET;
+    const token = randomBytes(6).toString('hex');
     let durable = offset;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -151,17 +160,17 @@ export class MongoTusStore extends DataStore {
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.#chunks.replaceOne(
-        { _id: chunkId(id, durable) },
-        { data: new Binary(data) },
-        { upsert: true },
-      );
+      const cid = chunkId(id, durable, token);
+      await this.#chunks.insertOne({ _id: cid, data: new Binary(data) });
       const moved = await this.#uploads.updateOne(
         { _id: id, offset: durable },
-        { $set: { offset: durable + data.length } },
+        { $set: { offset: durable + data.length }, $push: { chunks: cid } },
       );
-      // Another node wrote this upload meanwhile (or removed it): our bytes are not part of it.
-      if (moved.matchedCount === 0) throw ERRORS.FILE_WRITE_ERROR;
+      if (moved.matchedCount === 0) {
+        // Another write advanced (or removed) this upload first: ours is not part of it.
+        await this.#chunks.deleteOne({ _id: cid }).catch(() => {});
+        throw ERRORS.INVALID_OFFSET;
+      }
       durable += data.length;
     };
     let failure: unknown;
@@ -180,30 +189,28 @@ export class MongoTusStore extends DataStore {
       failure = err;
     }
     // Keep what arrived, also when the request was cut: the client resumes from HEAD's offset.
-    await flush();
+    if (failure !== ERRORS.INVALID_OFFSET) await flush();
     if (failure !== undefined) throw failure;
     return durable;
   }
 
   /** The upload's bytes in order (finish.ts streams them into the blob store). */
   async *read(id: string): AsyncGenerator<Buffer> {
-    const doc = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1 } });
+    const doc = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1, chunks: 1 } });
     if (!doc) throw ERRORS.FILE_NOT_FOUND;
     let at = 0;
-    const cursor = this.#chunks
-      .find({ _id: { $gte: chunkId(id, 0), $lt: chunkId(id, doc.offset) } })
-      .sort({ _id: 1 })
-      .batchSize(4);
-    try {
-      for await (const chunk of cursor) {
-        if (chunk._id !== chunkId(id, at)) throw ERRORS.FILE_NO_LONGER_EXISTS;
+    // A few chunk documents per query: memory stays at a few MiB whatever the upload's size.
+    for (let i = 0; i < doc.chunks.length; i += 4) {
+      const ids = doc.chunks.slice(i, i + 4);
+      const found = new Map<string, ChunkDoc>();
+      for (const c of await this.#chunks.find({ _id: { $in: ids } }).toArray()) found.set(c._id, c);
+      for (const cid of ids) {
+        const chunk = found.get(cid);
+        if (!chunk) throw ERRORS.FILE_NO_LONGER_EXISTS;
         const u8 = chunk.data.read(0, chunk.data.length());
-        const bytes = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-        at += bytes.length;
-        yield bytes;
+        at += u8.byteLength;
+        yield Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
       }
-    } finally {
-      await cursor.close();
     }
     if (at !== doc.offset) throw ERRORS.FILE_NO_LONGER_EXISTS;
   }

@@ -12,8 +12,11 @@
  * GetObject per request is the price of every node seeing removals at once.
  * Credentials come from the AWS SDK's standard chain, as for the blob store.
  */
+import type { Readable } from 'node:stream';
 import { S3Store } from '@tus/s3-store';
+import { ERRORS } from '@tus/utils';
 import type { Config } from '../../../config.js';
+import { lockUpload } from './s3-lock.js';
 
 /**
  * S3Store whose `remove` also works after completion, and whose `deleteExpired` only touches tus
@@ -35,6 +38,21 @@ class CompletableS3Store extends S3Store {
         Delete: { Objects: [{ Key: id }, { Key: `${id}.info` }, { Key: `${id}.part` }] },
       });
       await this.clearCache(id);
+    }
+  }
+
+  /**
+   * A write under the upload's lock (s3-lock.ts), its offset re-checked under it: @tus/server's
+   * locker is per HTTP thread and per node, and two writes at one offset would otherwise both
+   * build on the same parts and `.part` object.
+   */
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const release = await lockUpload(this.client, this.bucket, id);
+    try {
+      if ((await this.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
+      return await super.write(readable, id, offset);
+    } finally {
+      await release();
     }
   }
 

@@ -13,7 +13,6 @@
  * @tus DataStore (S3Store, MongoTusStore) where configured.
  */
 import { join } from 'node:path';
-import { FileStore } from '@tus/file-store';
 import { Server } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
@@ -25,6 +24,7 @@ import { sessionFrom } from '../../common/session.js';
 import { usageOf } from '../../common/usage.js';
 import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
+import { LockingFileStore } from './file-store.js';
 import { finishTusUpload } from './finish.js';
 import { MongoTusStore } from './mongo-store.js';
 import { s3TusStore } from './s3-store.js';
@@ -59,7 +59,7 @@ export function tusUploadStore(
   const expiryMs = config.tusExpiryMs;
   if (config.blobStore === 's3') return s3TusStore(config);
   if (blobs instanceof GridFsBlobStore) return new MongoTusStore(blobs.db, { expiryMs });
-  return new FileStore({
+  return new LockingFileStore({
     directory: join(config.dataDir, 'tus'),
     expirationPeriodInMilliseconds: expiryMs,
   });
