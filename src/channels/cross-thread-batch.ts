@@ -8,14 +8,12 @@
 import { CODEC_NAMES, type Codec, type PreparedMany } from './cross-thread-codecs.js';
 import { RECV_SEQ, SEND_SEQ } from './cross-thread-layout.js';
 import { CLOSED_EMPTY, type Ring } from './cross-thread-ring.js';
+import { Run, tryRecvManyLocked, trySendManyLocked } from './cross-thread-ring-batch.js';
 import {
   type RecordCursor,
-  Run,
-  tryRecvManyLocked,
   tryRecvRecordsLocked,
-  trySendManyLocked,
   trySendRecordsLocked,
-} from './cross-thread-ring-batch.js';
+} from './cross-thread-ring-records.js';
 import { type Waiters, wake } from './cross-thread-waiters.js';
 import {
   AbortError,

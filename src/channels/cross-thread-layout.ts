@@ -32,6 +32,14 @@ export const HEADER = 48;
 export const META = 3; // STATE, TICKET, LEN per slot
 export const MAGIC_VALUE = 0x43485831; // "CHX1"
 
+/** Slot states (cross-thread-ring.ts moves slots between them):
+ *   DONE    a value whose send has completed: buffered (≤ capacity of them, FIFO prefix) or sent
+ *           to a receiver that was already waiting (the receiver's credit, RECV_WAITING).
+ *   PARKED  a blocked sender's value (Go's sender sudog): receivers may take it (an unbuffered
+ *           receive takes straight from a blocked sender); its sender completes when it is
+ *           promoted to DONE or taken.
+ *   TOMB    a withdrawn parked value (its sender aborted, or close rejected it); skipped.
+ *   EMPTY   free. */
 export const EMPTY = 0;
 export const DONE = 1;
 export const PARKED = 2;

@@ -6,8 +6,8 @@
  *     would have done, in the same order; one RECV_SEQ bump publishes the run;
  *   - receives take the DONE prefix (R2) in a tight loop with one SEND_SEQ bump, then parked
  *     values one at a time through the ring's own head operations (as tryRecvLocked does).
- * Records (the 'bytes' codec) are copied straight between the caller's buffer and the slots:
- * no per-record allocation, and when records fill their slots a run is one or two memcpys.
+ * Codecs that read runs (json) take the DONE prefix as runs of adjacent slots. Records of the
+ * 'bytes' codec have their own batched operations (cross-thread-ring-records.ts).
  */
 import type { Codec, PreparedMany } from './cross-thread-codecs.js';
 import {
@@ -30,7 +30,7 @@ import { CLOSED_EMPTY, type Ring } from './cross-thread-ring.js';
 import { SendOnClosedError } from './errors.js';
 
 /** Sends that complete now, at most `want`: 0 while a sender is parked (R3, senders stay FIFO). */
-function roomLocked(r: Ring, want: number): number {
+export function roomLocked(r: Ring, want: number): number {
   const a = r.i32;
   if (a[CLOSED]) throw new SendOnClosedError();
   if (a[PROMO_T] !== a[TAIL_T]) return 0;
@@ -39,7 +39,7 @@ function roomLocked(r: Ring, want: number): number {
 }
 
 /** `n` DONE slots were written from TAIL_T on: publish them (one RECV_SEQ bump). */
-function commitSendLocked(r: Ring, n: number): void {
+export function commitSendLocked(r: Ring, n: number): void {
   const a = r.i32;
   a[TAIL_T] = (a[TAIL_T]! + n) | 0;
   a[PROMO_T] = a[TAIL_T]!;
@@ -49,7 +49,7 @@ function commitSendLocked(r: Ring, n: number): void {
 }
 
 /** `n` values were copied out of the DONE prefix, up to ticket `t`: free their slots. */
-function commitRecvLocked(r: Ring, t: number, n: number): void {
+export function commitRecvLocked(r: Ring, t: number, n: number): void {
   const a = r.i32;
   if (t === a[HEAD_T]) return;
   a[HEAD_T] = t;
@@ -58,12 +58,6 @@ function commitRecvLocked(r: Ring, t: number, n: number): void {
   r.freeTombsLocked();
   r.promoteLocked();
   Atomics.add(a, SEND_SEQ, 1);
-}
-
-/** Small copies in a loop: a TypedArray#set call costs more than copying 64 bytes by hand. */
-function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
-  if (n > 64) dst.set(src.subarray(from, from + n), to);
-  else for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
 
 /** Put prepared values `ps[from..]` (one prepare each, or a codec's prepareMany) while sends
@@ -157,107 +151,5 @@ function takeRunsLocked(r: Ring, codec: Codec, max: number, out: unknown[]): num
     n += len;
   }
   commitRecvLocked(r, t, n);
-  return n;
-}
-
-/** Put records `from..count-1` of `src` (each `size` bytes, back to back) while sends
- *  complete now; the count. */
-export function trySendRecordsLocked(
-  r: Ring,
-  src: Uint8Array,
-  size: number,
-  from: number,
-  count: number,
-): number {
-  const room = roomLocked(r, count - from);
-  if (room <= 0) return 0;
-  const { meta, data, mask, slotBytes, slots } = r;
-  const t0 = r.i32[TAIL_T]!;
-  for (let i = 0, t = t0; i < room; i++, t = (t + 1) | 0) {
-    const m = (t & mask) * META;
-    meta[m] = DONE;
-    meta[m + 1] = t;
-    meta[m + 2] = size;
-  }
-  const s = from * size;
-  if (size === slotBytes) {
-    // Full slots are contiguous in both buffers: one copy, two where the ring wraps.
-    const first = t0 & mask;
-    const n1 = Math.min(room, slots - first);
-    data.set(src.subarray(s, s + n1 * size), first * slotBytes);
-    if (room > n1) data.set(src.subarray(s + n1 * size, s + room * size), 0);
-  } else {
-    for (let i = 0; i < room; i++) {
-      copy(src, s + i * size, data, ((t0 + i) & mask) * slotBytes, size);
-    }
-  }
-  commitSendLocked(r, room);
-  return room;
-}
-
-/** Where tryRecvRecordsLocked writes: the next free byte of `dst` and the next length index. */
-export interface RecordCursor {
-  pos: number;
-  index: number;
-}
-
-/**
- * Copy up to `max` records into `dst` from `cur.pos` on, back to back (their lengths into
- * `lengths` from `cur.index` when given), stopping at the first record that does not fit; the
- * count (advancing `cur`), or CLOSED_EMPTY / undefined when the ring holds no value.
- */
-export function tryRecvRecordsLocked(
-  r: Ring,
-  dst: Uint8Array,
-  lengths: Uint32Array | undefined,
-  cur: RecordCursor,
-  max: number,
-): number | typeof CLOSED_EMPTY | undefined {
-  const { meta, data, mask, slotBytes } = r;
-  let t = r.i32[HEAD_T]!;
-  const stop = r.i32[PROMO_T]!;
-  let n = 0;
-  let pos = cur.pos;
-  // The pending copy [from, from + len) of data → dst at `at`: extended while records fill
-  // their slots and the ring does not wrap, so fixed-size records move in one or two copies.
-  let from = 0;
-  let at = pos;
-  let len = 0;
-  for (; n < max && t !== stop; t = (t + 1) | 0) {
-    const m = (t & mask) * META;
-    if (meta[m] === TOMB) continue;
-    const size = meta[m + 2]!;
-    if (pos + size > dst.length) break;
-    const off = (t & mask) * slotBytes;
-    if (off === from + len && at + len === pos) len += size;
-    else {
-      copy(data, from, dst, at, len);
-      from = off;
-      at = pos;
-      len = size;
-    }
-    if (lengths !== undefined) lengths[cur.index + n] = size;
-    meta[m] = EMPTY;
-    pos += size;
-    n++;
-  }
-  copy(data, from, dst, at, len);
-  commitRecvLocked(r, t, n);
-  // Parked values (after the DONE prefix), one at a time as tryRecvLocked takes them.
-  while (n < max) {
-    const size = r.headLengthLocked();
-    if (size < 0) {
-      if (n > 0) break;
-      return r.closed ? CLOSED_EMPTY : undefined;
-    }
-    if (pos + size > dst.length) break;
-    copy(data, r.headOffsetLocked(), dst, pos, size);
-    if (lengths !== undefined) lengths[cur.index + n] = size;
-    r.dropHeadLocked();
-    pos += size;
-    n++;
-  }
-  cur.pos = pos;
-  cur.index += n;
   return n;
 }

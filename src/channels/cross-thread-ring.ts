@@ -4,14 +4,8 @@
  *
  * Ring of S = nextPow2(capacity + parkedSenders) fixed-size slots, addressed by wrapping Int32
  * tickets (slot = ticket & (S-1)). Each slot: STATE, TICKET, LEN + `slotBytes` of payload.
- * Slot states, in FIFO order from HEAD_T to TAIL_T:
- *   DONE    a value whose send has completed: buffered (≤ capacity of them, FIFO prefix) or sent
- *           to a receiver that was already waiting (the receiver's credit, RECV_WAITING).
- *   PARKED  a blocked sender's value (Go's sender sudog): receivers may take it (an unbuffered
- *           receive takes straight from a blocked sender); its sender completes when it is
- *           promoted to DONE or taken.
- *   TOMB    a withdrawn parked value (its sender aborted, or close rejected it); skipped.
- *   EMPTY   free.
+ * Slot states (DONE, PARKED, TOMB, EMPTY: cross-thread-layout.ts) run in FIFO order from
+ * HEAD_T to TAIL_T.
  * Invariants (between critical sections):
  *   R1 USED = TAIL_T − HEAD_T ≤ S; the slot at HEAD_T is not TOMB (leading tombstones are freed).
  *   R2 DONE slots are exactly the live slots before PROMO_T; PARKED and TOMB are after it.
@@ -60,7 +54,8 @@ export class Ring implements Slots {
   readonly data: Uint8Array;
   readonly view: DataView;
   readonly buf: Buffer;
-  readonly #codec: Codec;
+  /** This channel's codec (values are prepared with it before the lock). */
+  readonly codecImpl: Codec;
   readonly cap: number;
   readonly slots: number;
   readonly slotBytes: number;
@@ -68,18 +63,19 @@ export class Ring implements Slots {
   readonly mask: number;
 
   constructor(sab: SharedArrayBuffer) {
-    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < HEADER * 4) {
+    if (
+      !(sab instanceof SharedArrayBuffer) ||
+      sab.byteLength < HEADER * 4 ||
+      Atomics.load(new Int32Array(sab, 0, HEADER), MAGIC) !== MAGIC_VALUE
+    ) {
       throw new InvalidOptionError('shared must be the buffer of a CrossThreadChannel');
     }
     this.i32 = new Int32Array(sab, 0, HEADER);
-    if (Atomics.load(this.i32, MAGIC) !== MAGIC_VALUE) {
-      throw new InvalidOptionError('shared must be the buffer of a CrossThreadChannel');
-    }
     this.cap = this.i32[CAP]!;
     this.slots = this.i32[SLOTS]!;
     this.slotBytes = this.i32[SLOT_BYTES]!;
     this.codec = this.i32[CODEC]!;
-    this.#codec = CODECS[this.codec] ?? CODECS[0]!;
+    this.codecImpl = CODECS[this.codec] ?? CODECS[0]!;
     this.mask = this.slots - 1;
     this.meta = new Int32Array(sab, HEADER * 4, this.slots * META);
     this.data = new Uint8Array(sab, dataOffset(this.slots));
@@ -105,11 +101,6 @@ export class Ring implements Slots {
   /** Slots in use (values and tombstones): the memory actually holding queued data. */
   get used(): number {
     return (Atomics.load(this.i32, TAIL_T) - Atomics.load(this.i32, HEAD_T)) | 0;
-  }
-
-  /** This channel's codec (values are prepared with it before the lock). */
-  get codecImpl(): Codec {
-    return this.#codec;
   }
 
   /** A send that completes now (room in the buffer or a waiting receiver), else false.
@@ -140,7 +131,7 @@ export class Ring implements Slots {
     this.meta[m] = state;
     this.meta[m + 1] = t;
     const off = (t & this.mask) * this.slotBytes;
-    this.meta[m + 2] = this.#codec.write(p, this, off, this.slotBytes, this.meta[m + 2]!);
+    this.meta[m + 2] = this.codecImpl.write(p, this, off, this.slotBytes, this.meta[m + 2]!);
     a[TAIL_T] = (t + 1) | 0;
     a[LIVE]!++;
     Atomics.add(a, RECV_SEQ, 1);
@@ -153,7 +144,7 @@ export class Ring implements Slots {
     const a = this.i32;
     if (a[HEAD_T] === a[TAIL_T]) return a[CLOSED] ? CLOSED_EMPTY : undefined;
     const m = (a[HEAD_T]! & this.mask) * META;
-    const out = this.#codec.read(this, this.headOffsetLocked(), this.meta[m + 2]!);
+    const out = this.codecImpl.read(this, this.headOffsetLocked(), this.meta[m + 2]!);
     this.dropHeadLocked();
     return out;
   }

@@ -12,8 +12,7 @@
  * (ERR_CHANNEL_INVALID_ARGUMENT). Batched traffic (`…Many`; for 'bytes', `…Records`, which copy
  * packed records between caller buffers and slots without allocating) takes the lock and wakes
  * the other side once per run, not per value: that carries millions of values a second.
- * Memory is bounded by (capacity + parkedSenders) slots: a full channel makes senders wait —
- * real backpressure, unlike postMessage's unbounded queue.
+ * Memory is bounded by (capacity + parkedSenders) slots: a full channel makes senders wait.
  *
  * Blocked operations wait in this endpoint's local queues (cross-thread-waiters.ts, E1, E2, E4).
  * Invariant E3: try* and batched operations never overtake this endpoint's own blocked ones
@@ -54,7 +53,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     };
   }
 
-  /** Another endpoint of the channel whose `shared` buffer this is (typically on another thread). */
+  /** Another endpoint of the channel whose `shared` buffer this is (on another thread). */
   static from<T>(shared: SharedArrayBuffer): CrossThreadChannel<T> {
     return new CrossThreadChannel<T>({}, shared);
   }
