@@ -16,6 +16,7 @@ import { type HttpApps, startHttpApps } from '../../src/http/apps.js';
 import type { ServiceContext } from '../../src/http/context.js';
 import { createLogger } from '../../src/log.js';
 import { openStores, type Stores } from '../../src/store/index.js';
+import type { DevS3 } from '../setup/s3-dev-server.js';
 
 export interface Stack {
   url: string;
@@ -128,6 +129,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   return stack;
+}
+
+/**
+ * A stack with BLOB_STORE=s3 on the dev S3 server, in `bucket`. The blob and tus stores read the
+ * key from the standard AWS variables, so they are set in this (test file's own) process.
+ */
+export function startS3Stack(
+  s3: Pick<DevS3, 'endpoint' | 'region' | 'accessKeyId' | 'secretAccessKey'>,
+  bucket: string,
+  config: Partial<Config> = {},
+): Promise<Stack> {
+  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+  return startStack({
+    blobStore: 's3',
+    config: {
+      s3Endpoint: s3.endpoint,
+      s3Bucket: bucket,
+      s3Region: s3.region,
+      s3ForcePathStyle: true,
+      ...config,
+    },
+  });
 }
 
 let tinyMp4: Buffer | undefined;

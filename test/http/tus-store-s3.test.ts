@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll } from 'vitest';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
-import { startStack } from './stack.js';
+import { startS3Stack } from './stack.js';
 import { describeTusStore } from './tus-store.case.js';
 
 let s3: DevS3 | undefined;
@@ -17,18 +17,7 @@ const bucket = `tus-${randomBytes(4).toString('hex')}`;
 describeTusStore('s3 (SeaweedFS)', {
   async start(config) {
     s3 ??= await startDevS3();
-    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-    return startStack({
-      blobStore: 's3',
-      config: {
-        s3Endpoint: s3.endpoint,
-        s3Bucket: bucket,
-        s3Region: s3.region,
-        s3ForcePathStyle: true,
-        ...config,
-      },
-    });
+    return startS3Stack(s3, bucket, config);
   },
   /** Multipart uploads and objects outside videos/ (tus keeps `<id>`, `.info`, `.part` at the root). */
   async stored(s) {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
-import { startStack } from './stack.js';
+import { startS3Stack } from './stack.js';
 import { describeReplace } from './upload-replace.case.js';
 
 let s3: DevS3 | undefined;
@@ -13,15 +13,5 @@ afterAll(() => s3?.stop());
 
 describeReplace('s3', async () => {
   s3 = await startDevS3();
-  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  return startStack({
-    blobStore: 's3',
-    config: {
-      s3Endpoint: s3.endpoint,
-      s3Bucket: `replace-${randomBytes(4).toString('hex')}`,
-      s3Region: s3.region,
-      s3ForcePathStyle: true,
-    },
-  });
+  return startS3Stack(s3, `replace-${randomBytes(4).toString('hex')}`);
 });
