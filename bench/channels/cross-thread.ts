@@ -1,6 +1,7 @@
 /**
  * `npm run bench:channels` (second part): CrossThreadChannel between threads, one producer
- * thread → the main thread, per codec, batched (sendMany runs of 256 → tryRecvMany/recvMany)
+ * thread → the main thread, per codec, batched (sendMany runs of 256 → tryRecvMany/recvMany;
+ * for 32-byte records also sendRecords → tryRecvRecords/recvRecords into one reused buffer)
  * and value by value (try-first idiom). Best of BENCH_RUNS (default 3); writes
  * bench/results/channels-cross-thread.md with the machine and load average.
  * Goals (issue 15): ≥ 5 M msgs/s for numbers and fixed-size records, ≥ 1 M for small objects.

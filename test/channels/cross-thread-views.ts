@@ -5,6 +5,29 @@
  */
 import type { ChannelLike, CrossThreadChannel, RecvResult } from '../../src/channels/index.js';
 
+type Ops = Pick<ChannelLike<number>, 'send' | 'trySend' | 'recv' | 'tryRecv'>;
+
+/** A ChannelLike<number> from translated operations; the rest is the channel's own. */
+function like(ch: CrossThreadChannel<never>, ops: Ops): ChannelLike<number> {
+  return {
+    ...ops,
+    get length() {
+      return ch.length;
+    },
+    get capacity() {
+      return ch.capacity;
+    },
+    close: () => ch.close(),
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const r = await ops.recv();
+        if (!r.ok) return;
+        yield r.value;
+      }
+    },
+  };
+}
+
 function view<T>(
   ch: CrossThreadChannel<T>,
   to: (n: number) => T,
@@ -15,13 +38,7 @@ function view<T>(
     r.ok ? { value: from(r.value), ok: true } : r;
   const outMany = (vs: T[]): RecvResult<number> =>
     vs.length === 0 ? { value: undefined, ok: false } : { value: from(vs[0]!), ok: true };
-  return {
-    get length() {
-      return ch.length;
-    },
-    get capacity() {
-      return ch.capacity;
-    },
+  return like(ch as CrossThreadChannel<never>, {
     send: (n, signal) => (batched ? ch.sendMany([to(n)], signal) : ch.send(to(n), signal)),
     trySend: (n) => (batched ? ch.trySendMany([to(n)]) === 1 : ch.trySend(to(n))),
     recv: async (signal) =>
@@ -34,15 +51,7 @@ function view<T>(
       const vs = ch.tryRecvMany(1);
       return vs && outMany(vs);
     },
-    close: () => ch.close(),
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const r = await this.recv();
-        if (!r.ok) return;
-        yield r.value;
-      }
-    },
-  };
+  });
 }
 
 /** Numbers as 8-byte little-endian records on a 'bytes' channel. */
@@ -70,13 +79,7 @@ export function recordsView(ch: CrossThreadChannel<Uint8Array>): ChannelLike<num
         ? { value: undefined, ok: false }
         : { value: dec(dst), ok: true };
   const one = () => new Uint32Array(1);
-  return {
-    get length() {
-      return ch.length;
-    },
-    get capacity() {
-      return ch.capacity;
-    },
+  return like(ch as CrossThreadChannel<never>, {
     send: (n, signal) => ch.sendRecords(enc(n), 8, signal),
     trySend: (n) => ch.trySendRecords(enc(n), 8) === 1,
     recv: async (signal) => {
@@ -87,15 +90,7 @@ export function recordsView(ch: CrossThreadChannel<Uint8Array>): ChannelLike<num
       const dst = new Uint8Array(8);
       return take(ch.tryRecvRecords(dst, one()), dst);
     },
-    close: () => ch.close(),
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        const r = await this.recv();
-        if (!r.ok) return;
-        yield r.value;
-      }
-    },
-  };
+  });
 }
 
 /** Every operation through the batch API with batches of one. */
