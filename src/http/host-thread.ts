@@ -34,6 +34,9 @@ export interface Thread {
   readonly scraper: ThreadScraper;
   /** Set by the host before it asks the thread to close: its exit is then expected. */
   closing: boolean;
+  /** Gives up on a thread that does not exit (wedged): stops reading its events and unrefs it,
+   *  so that nothing of it keeps the process alive. Never terminate(): see closeThread. */
+  abandon(): void;
 }
 
 export interface ThreadHooks {
@@ -66,11 +69,22 @@ export function spawnThread(
   // A thread's own uncaught errors end it with 'error' then 'exit'; 'exit' decides.
   worker.on('error', () => {});
 
+  // A read waiting on the events channel keeps its port ref'd (the channels' P3): abandon()
+  // aborts it, or a wedged thread would hold the process open for good.
+  const stopReading = new AbortController();
+  const abandon = () => {
+    stopReading.abort();
+    worker.unref();
+  };
+
   return new Promise<Thread>((resolve, reject) => {
     let thread: Thread | undefined;
     let failure: Error | undefined;
     void (async () => {
-      for await (const e of events) {
+      for (;;) {
+        const r = await events.recv(stopReading.signal).catch(() => undefined);
+        if (!r?.ok) break;
+        const e = r.value;
         if (e.type === 'ready') {
           thread = {
             index: data.index,
@@ -81,6 +95,7 @@ export function spawnThread(
             limiterSlot: e.limiterSlot,
             scraper: scrape.main,
             closing: false,
+            abandon,
           };
           resolve(thread);
         } else if (e.type === 'failed') failure = new HttpFrontError(e.code, e.message);
@@ -98,21 +113,18 @@ export function spawnThread(
 /**
  * Asks `t` to close (drain within `graceMs` + `deadlineMs`) and waits for its exit, at most
  * CLOSE_GRACE_MS longer. Never terminate() (uWS handles open at terminate abort the process): a
- * thread that does not exit in time is unref'd and left, so the process can still exit.
+ * thread that does not exit in time is abandoned (unref'd, its events no longer read) and left,
+ * so the process can still exit. Resolves false if it was abandoned.
  */
-export async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<void> {
+export async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<boolean> {
   t.closing = true;
   t.control.trySend({ type: 'close', deadlineMs, graceMs });
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(
-      () => {
-        t.worker.unref();
-        resolve();
-      },
-      graceMs + deadlineMs + CLOSE_GRACE_MS,
-    );
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(resolve, graceMs + deadlineMs + CLOSE_GRACE_MS, 'late');
   });
-  await Promise.race([t.exited, late]);
+  const result = await Promise.race([t.exited, late]);
   clearTimeout(timer);
+  if (result === 'late') t.abandon();
+  return result !== 'late';
 }

@@ -180,7 +180,14 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       for (const timer of retries) clearTimeout(timer);
       retries.clear();
       await Promise.allSettled([...starting]);
-      await Promise.all([...threads].map((t) => closeThread(t, deadlineMs, graceMs)));
+      await Promise.all(
+        [...threads].map(async (t) => {
+          if (await closeThread(t, deadlineMs, graceMs)) return;
+          log.error('HTTP thread did not close in time: left running', {
+            thread: t.index,
+          });
+        }),
+      );
       stopBeating();
     })();
     return closing;

@@ -1,0 +1,71 @@
+/**
+ * Shutdown with a wedged HTTP thread (its event loop blocked for good: the test's /fault/wedge
+ * route, test/fixtures/http/fault-routes.ts, through the real command). Such a thread never
+ * reads its close command and cannot be terminated (Node aborts on a thread holding uWS
+ * handles). What must hold: /health/live names it stale, and SIGTERM still ends the process —
+ * the host abandons the thread after the drain deadline, saying so, instead of waiting for it
+ * forever (it did: the events channel's pending read kept the process alive). Node then tears
+ * the thread down at exit, which uWS turns into an abort: the end is not a clean 0, but it comes.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const CLI = fileURLToPath(new URL('../fixtures/http/host-crash-cli.ts', import.meta.url));
+let server: TestServer | undefined;
+afterAll(async () => {
+  if (server && server.child.exitCode === null && server.child.signalCode === null)
+    server.child.kill('SIGKILL');
+  await server?.stop();
+});
+
+/** GET on a fresh connection; undefined if no answer within 3 s (it reached the wedged thread). */
+function tryGet(url: string): Promise<{ status: number; body: string } | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+it('SIGTERM with a wedged thread: the host abandons it after the deadline and the process ends', async () => {
+  const s = await startTestServer({
+    cli: CLI,
+    only: 'stream',
+    env: { HTTP_THREADS: '2', SHUTDOWN_GRACE_MS: '0', HOST_RESTART_INTENSITY: '20' },
+    timeoutMs: 120_000,
+  });
+  server = s;
+  const stream = s.urls.stream!;
+  const wedge = http.get(`${stream}/fault/wedge`, { agent: false });
+  wedge.on('error', () => {});
+  // The other thread reports the wedged one stale on /health/live.
+  const live = await vi.waitFor(
+    async () => {
+      const r = await tryGet(`${stream}/health/live`);
+      expect(r?.status).toBe(503);
+      return JSON.parse(r!.body) as { stale: string[] };
+    },
+    { timeout: 120_000, interval: 200 },
+  );
+  expect(live.stale).toHaveLength(1);
+  expect(live.stale[0]).toMatch(/^http#[01]$/);
+  const wedged = Number(live.stale[0]!.slice('http#'.length));
+
+  const ended = once(s.child, 'exit');
+  s.child.kill('SIGTERM');
+  const left = await s.waitForLine(
+    (l) => l.msg === 'HTTP thread did not close in time: left running',
+    120_000,
+  );
+  expect(left).toMatchObject({ thread: wedged });
+  await ended; // bounded by the test's timeout: before the fix it never came
+  wedge.destroy();
+}, 300_000);
