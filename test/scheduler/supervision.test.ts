@@ -53,7 +53,9 @@ function start(
   const scheduler = startScheduler(
     s.config,
     { records: s.stores.records, log: quiet },
-    { batch: 2, poolThreads: 1, taskFile, leaseMs: 3000, backoffBaseMs: 50, ...extra },
+    // A 10 s lease (task timeout 5 s): a loaded machine must not time out a task after its
+    // completion commit, which would leave a video deleted but without its log line.
+    { batch: 2, poolThreads: 1, taskFile, leaseMs: 10_000, backoffBaseMs: 50, ...extra },
   );
   cleanups.push(() => scheduler.close(5000));
   return scheduler;
@@ -67,7 +69,14 @@ async function allGone(stores: Stores, ids: string[]): Promise<boolean> {
 /** Each asked video completed exactly once; nothing else was touched. */
 async function checkOnce(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
   for (const id of s.keep) expect(await isIntact(s.stores, id)).toBe(true);
-  const done = (await readExecutionLog(s.log)).filter((l) => l.outcome === 'done');
+  // A task appends its log lines after its completion commit: the videos can be gone a moment
+  // before the last line is written. Wait for a line per video, then check there is exactly one.
+  const doneLines = async () => (await readExecutionLog(s.log)).filter((l) => l.outcome === 'done');
+  await waitFor(
+    'a done line per asked video',
+    async () => (await doneLines()).length >= s.ids.length,
+  );
+  const done = await doneLines();
   expect(done.map((l) => l.videoId).sort()).toEqual([...s.ids].sort());
   expect(await s.stores.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });
 }
