@@ -7,7 +7,11 @@
  * - two writes of one upload at the same offset through two store instances (what two HTTP
  *   threads or two nodes hold, each with its own @tus/server locker), both started before either
  *   stored a byte: one wins, the other is refused with 409, and the upload holds exactly the
- *   winner's bytes — resumed over HTTP, it becomes the exact video.
+ *   winner's bytes — resumed over HTTP, it becomes the exact video;
+ * - the same over HTTP: two PATCHes at once through two stream services on one store (what two
+ *   HTTP threads are: each has its own @tus/server and locker) — one 204, one 409, and the
+ *   upload completed with the winner's remaining bytes is exactly the winner's video. (Which
+ *   interleaving the server sees is up to the scheduler; the outcome must hold for every one.)
  * Each test starts its own stack on fresh storage (`start`), so storage counts are exact.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,11 +20,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { loadUws } from '../../src/http/common/uws.js';
+import { mountStream } from '../../src/http/stream/index.js';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { createLogger } from '../../src/log.js';
 import { sweepOnce } from '../../src/scheduler/lifecycle-sweep.js';
 import { schedulerBoard } from '../../src/scheduler/stats-board.js';
-import type { Stack } from './stack.js';
+import { fakeMp4, type Stack } from './stack.js';
 import { tusCreate, tusHead, tusOffset, tusPatch } from './tus-client.js';
 
 export interface TusStoreTarget {
@@ -31,6 +37,23 @@ export interface TusStoreTarget {
 }
 
 const TEST_MS = 180_000;
+
+/** Another stream service (its own tus server) on the stack's stores: a second HTTP thread. */
+async function secondThread(s: Stack): Promise<{ url: string; close(): void }> {
+  const uws = loadUws();
+  const app = uws.App();
+  mountStream(app, s.ctx);
+  const socket = await new Promise<unknown>((resolve, reject) =>
+    app.listen('127.0.0.1', 0, (l) => (l ? resolve(l) : reject(new Error('listen failed')))),
+  );
+  // biome-ignore lint/suspicious/noExplicitAny: uWS types the listen socket opaquely
+  const port = uws.us_socket_local_port(socket as any);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    close: () => uws.us_listen_socket_close(socket as any),
+  };
+}
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
 
 /** A request body the test feeds by hand; `consuming` resolves once the store started reading. */
@@ -178,6 +201,40 @@ export function describeTusStore(name: string, target: TusStoreTarget): void {
         const v = await fetch(`${s.url}/videos/${vid}`);
         expect(v.status).toBe(200);
         expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
+      },
+      TEST_MS,
+    );
+
+    it(
+      'two PATCHes at one offset on two HTTP threads: one 204, one 409, the winner kept whole',
+      async () => {
+        const s = await start({});
+        const other = await secondThread(s);
+        const closers = [other.close];
+        try {
+          const size = 300_000;
+          // Two different videos of one size (a real mp4, then random bytes in a free box).
+          const videos = [fakeMp4(size), fakeMp4(size)];
+          const { userId, sessionId } = await s.user();
+          const vid = await s.video(userId);
+          const loc = (await tusCreate(s.url, sessionId, size, vid)).headers.location as string;
+          const cut = 150_000;
+          const replies = await Promise.all(
+            [s.url, other.url].map((url, i) =>
+              tusPatch(url, sessionId, loc, 0, (videos[i] as Buffer).subarray(0, cut), cut),
+            ),
+          );
+          expect(replies.map((r) => r.status).sort()).toEqual([204, 409]);
+          const winner = videos[replies.findIndex((r) => r.status === 204)] as Buffer;
+          expect(await tusOffset(s.url, sessionId, loc)).toBe(cut);
+          const rest = winner.subarray(cut);
+          const done = await tusPatch(other.url, sessionId, loc, cut, rest, rest.length);
+          expect(done.status).toBe(204);
+          const v = await fetch(`${s.url}/videos/${vid}`);
+          expect(Buffer.from(await v.arrayBuffer()).equals(winner)).toBe(true);
+        } finally {
+          for (const c of closers) c();
+        }
       },
       TEST_MS,
     );

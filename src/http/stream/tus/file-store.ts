@@ -62,10 +62,10 @@ export class LockingFileStore extends FileStore {
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (attempt > 0) throw ERRORS.INVALID_OFFSET; // another write of this upload is running
         const st = await stat(path).catch(() => undefined);
-        if (attempt > 0 || (st && Date.now() - st.mtimeMs <= LEASE_MS)) {
-          throw ERRORS.INVALID_OFFSET; // another write of this upload is running
-        }
+        if (st === undefined) continue; // released meanwhile: try again, delete nothing
+        if (Date.now() - st.mtimeMs <= LEASE_MS) throw ERRORS.INVALID_OFFSET;
         await unlink(path).catch(() => {}); // a dead writer's lease ran out
       }
     }

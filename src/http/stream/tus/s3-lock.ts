@@ -7,7 +7,8 @@
  *   resumes from the offset the holder leaves;
  * - the holder rewrites the object every LEASE_MS / 3 (its LastModified moves); a lock older
  *   than LEASE_MS belongs to a dead thread or node and is taken over (deleted, then created
- *   conditionally again: one of several takers wins);
+ *   conditionally again: one of several takers wins). Ages compare S3's LastModified with this
+ *   node's clock: they must agree within LEASE_MS (NTP does far better);
  * - released (deleted) when the write ends, whatever the outcome.
  */
 import type { S3 } from '@aws-sdk/client-s3';
@@ -37,7 +38,10 @@ export async function lockUpload(
       if (attempt > 0) throw ERRORS.INVALID_OFFSET;
       const held = await client.headObject({ Bucket: bucket, Key }).catch(() => undefined);
       const at = held?.LastModified?.getTime();
-      if (at !== undefined && Date.now() - at <= LEASE_MS) throw ERRORS.INVALID_OFFSET;
+      // Gone since (released, or not yet visible): just try again — never delete what we did
+      // not see expire, it may be a lock taken a moment ago.
+      if (at === undefined) continue;
+      if (Date.now() - at <= LEASE_MS) throw ERRORS.INVALID_OFFSET;
       await client.deleteObject({ Bucket: bucket, Key }).catch(() => {}); // a dead writer's
     }
   }
