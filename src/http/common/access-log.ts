@@ -24,6 +24,21 @@ export interface AccessFields {
   readonly user: string | undefined;
 }
 
+/** Milliseconds with two decimals, as a JSON number. */
+function ms(seconds: number): number {
+  return Math.round(seconds * 1e5) / 100;
+}
+
+/**
+ * The same number as text, from integers ("1.20" for 1.2: the same JSON number) — formatting a
+ * fractional double measured ~80 ns of the ~220 ns a line took to build.
+ */
+function msText(seconds: number): string {
+  const h = Math.round(seconds * 1e5);
+  const f = h % 100;
+  return `${(h - f) / 100}.${f < 10 ? '0' : ''}${f}`;
+}
+
 /** A writer of one route's access lines, or undefined when the access log is off or filtered. */
 export function accessLogWriter(
   service: string,
@@ -32,7 +47,6 @@ export function accessLogWriter(
 ): ((f: AccessFields, seconds: number, aborted: boolean) => void) | undefined {
   const sink = bufferedSink('info');
   if (sink === null) return undefined; // LOG_LEVEL above info
-  const ms = (s: number) => Math.round(s * 1e5) / 100;
   if (sink === undefined) {
     return (f, seconds, aborted) =>
       log.info('request', {
@@ -54,7 +68,7 @@ export function accessLogWriter(
   return (f, seconds, aborted) => {
     const user = f.user === undefined ? 'null' : JSON.stringify(f.user);
     sink.write(
-      `${head}${Date.now()}${mid}${f.reqId}"${where}${methodLabel(f.method)}${routeJson}${aborted ? 499 : f.status},"bytes":${f.bytes},"ms":${ms(seconds)},"user":${user}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`,
+      `${head}${Date.now()}${mid}${f.reqId}"${where}${methodLabel(f.method)}${routeJson}${aborted ? 499 : f.status},"bytes":${f.bytes},"ms":${msText(seconds)},"user":${user}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`,
     );
   };
 }

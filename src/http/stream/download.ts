@@ -81,11 +81,33 @@ function httpDate(mtime: number): string {
   return d;
 }
 
-/** What to send once preconditions and Range are settled. */
-interface Plan {
-  start: number;
-  end: number;
-  writeHead(res: HttpResponse): void;
+/**
+ * What to send once preconditions and Range are settled, and the head written with the first
+ * bytes (a class, so no closure is made per request).
+ */
+class Plan {
+  constructor(
+    readonly start: number,
+    readonly end: number,
+    readonly partial: boolean,
+    readonly info: BlobInfo,
+    readonly lastModified: string,
+  ) {}
+
+  writeHead(res: HttpResponse): void {
+    const info = this.info;
+    res.writeStatus(statusLine(this.partial ? 206 : 200));
+    res.writeHeader('Accept-Ranges', 'bytes');
+    res.writeHeader('ETag', info.etag);
+    res.writeHeader('Last-Modified', this.lastModified);
+    res.writeHeader('Content-Type', info.contentType);
+    if (this.partial)
+      res.writeHeader('Content-Range', `bytes ${this.start}-${this.end}/${info.size}`);
+  }
+}
+
+function baseHeaders(info: BlobInfo, lastModified: string): Record<string, string> {
+  return { 'Accept-Ranges': 'bytes', ETag: info.etag, 'Last-Modified': lastModified };
 }
 
 /**
@@ -98,41 +120,31 @@ function plan(
   lastModified: string,
   h: DownloadRequest,
 ): Plan | undefined {
-  const base = () => ({ 'Accept-Ranges': 'bytes', ETag: info.etag, 'Last-Modified': lastModified });
   const pre = evaluatePreconditions(h, info);
   if (pre !== 'proceed') {
-    if (pre === 'failed') x.send(412, '', base());
-    else x.sendHeadersOnly(304, base());
+    if (pre === 'failed') x.send(412, '', baseHeaders(info, lastModified));
+    else x.sendHeadersOnly(304, baseHeaders(info, lastModified));
     return undefined;
   }
   const range = rangeApplies(h.ifRange, info) ? parseRange(h.range, info.size) : undefined;
   if (range?.kind === 'unsatisfiable') {
-    x.send(416, '', { ...base(), 'Content-Range': `bytes */${info.size}` });
+    const headers = baseHeaders(info, lastModified);
+    headers['Content-Range'] = `bytes */${info.size}`;
+    x.send(416, '', headers);
     return undefined;
   }
   const partial = range?.kind === 'partial';
   const start = partial ? range.start : 0;
   const end = partial ? range.end : info.size - 1;
-  const contentRange = partial ? `bytes ${start}-${end}/${info.size}` : '';
   if (h.head || end < start) {
-    const headers: Record<string, string> = { ...base(), 'Content-Type': info.contentType };
-    if (partial) headers['Content-Range'] = contentRange;
+    const headers = baseHeaders(info, lastModified);
+    headers['Content-Type'] = info.contentType;
+    if (partial) headers['Content-Range'] = `bytes ${start}-${end}/${info.size}`;
     if (h.head) x.sendHeadersOnly(partial ? 206 : 200, headers, end - start + 1);
     else x.send(200, '', headers);
     return undefined;
   }
-  return {
-    start,
-    end,
-    writeHead: (res) => {
-      res.writeStatus(statusLine(partial ? 206 : 200));
-      res.writeHeader('Accept-Ranges', 'bytes');
-      res.writeHeader('ETag', info.etag);
-      res.writeHeader('Last-Modified', lastModified);
-      res.writeHeader('Content-Type', info.contentType);
-      if (partial) res.writeHeader('Content-Range', contentRange);
-    },
-  };
+  return new Plan(start, end, partial, info, lastModified);
 }
 
 /** The blob step and the response, once the record said yes. */
@@ -151,7 +163,7 @@ function serve(ctx: ServiceContext, x: Exchange, vid: string, h: DownloadRequest
       const p = plan(x, info, httpDate(info.mtime), h);
       if (!p) return;
       const source = blobs.read(vid, { start: p.start, end: p.end }) as unknown as BodySource;
-      sendBody(x, source, p.end - p.start + 1, p.writeHead, ctx.log);
+      sendBody(x, source, p.end - p.start + 1, (r) => p.writeHead(r), ctx.log);
     },
     fail(ctx, x, vid),
   );
@@ -173,7 +185,7 @@ function serveLocal(
     const p = plan(x, blob.info, blob.lastModified, h);
     if (!p) return;
     lent = true; // sendFile releases it from here on
-    sendFile(x, blob, p.start, p.end, p.writeHead, ctx.log);
+    sendFile(x, blob, p.start, p.end, p, ctx.log);
   } finally {
     if (!lent) blob.release();
   }

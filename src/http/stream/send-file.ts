@@ -18,6 +18,7 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import { readSync } from 'node:fs';
 import type { Logger } from '../../log.js';
+import { inSyncHandler } from '../common/request.js';
 import type { Exchange } from '../common/respond.js';
 
 /** Bytes per read. */
@@ -35,6 +36,11 @@ function giveBuffer(b: Buffer): void {
   if (b.length === FILE_CHUNK && pool.length < POOL_MAX) pool.push(b);
 }
 
+/** The status line and headers, written together with the first bytes. */
+export interface ResponseHead {
+  writeHead(res: HttpResponse): void;
+}
+
 /** An open file lent to one response: `release()` is called exactly once when it is done. */
 export interface FileLease {
   readonly fd: number;
@@ -50,13 +56,13 @@ export function sendFile(
   file: FileLease,
   start: number,
   end: number,
-  writeHead: (res: HttpResponse) => void,
+  head: ResponseHead,
   log: Logger,
 ): void {
   const res = x.res;
   const total = end - start + 1;
   if (total <= SMALL) {
-    sendSmall(x, file, start, total, writeHead, log);
+    sendSmall(x, file, start, total, head, log);
     return;
   }
   const fd = file.fd;
@@ -113,7 +119,7 @@ export function sendFile(
   };
 
   x.cork((r) => {
-    writeHead(r);
+    head.writeHead(r);
     // The handler stays registered until the response ends; uWS calls it on every drain.
     if (!pump()) res.onWritable(pump);
   });
@@ -129,7 +135,7 @@ function sendSmall(
   file: FileLease,
   start: number,
   total: number,
-  writeHead: (res: HttpResponse) => void,
+  head: ResponseHead,
   log: Logger,
 ): void {
   const buf = Buffer.allocUnsafe(total);
@@ -151,11 +157,15 @@ function sendSmall(
     x.close();
     return;
   }
-  if (
-    x.cork((res) => {
-      writeHead(res);
-      res.end(buf);
-    })
-  )
-    x.markEnded();
+  if (!x.open) return;
+  const res = x.res;
+  if (inSyncHandler(res))
+    endSmall(res, head, buf); // corked by uWS already: no closure
+  else res.cork(() => endSmall(res, head, buf));
+  x.markEnded();
+}
+
+function endSmall(res: HttpResponse, head: ResponseHead, buf: Buffer): void {
+  head.writeHead(res);
+  res.end(buf);
 }
