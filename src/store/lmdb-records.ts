@@ -25,6 +25,7 @@
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { DuplicateError, StoreClosedError, StoreUnavailableError } from './errors.js';
+import { HotRecords } from './lmdb-hot.js';
 import { LmdbDeletionQueue } from './lmdb-queue.js';
 import { LmdbRateLimiter, openRateLimitDb } from './lmdb-rate-limiter.js';
 import { LmdbVideoIndex } from './lmdb-video-index.js';
@@ -67,6 +68,7 @@ export class LmdbRecordStore implements RecordStore {
   readonly #sessions: Database<Session, string>;
   readonly #sessionsByExp: Database<null, [number, string]>;
   readonly #videos: Database<Video, string>;
+  readonly #hotVideos: HotRecords<Video, string>;
   readonly #videosByAuthor: Database<Video, [string, number, string]>;
   readonly #comments: Database<Comment, string>;
   readonly #commentsByVideo: Database<Comment, [string, number, string]>;
@@ -99,6 +101,7 @@ export class LmdbRecordStore implements RecordStore {
     this.#sessions = db('sessions');
     this.#sessionsByExp = db('sessionsByExp');
     this.#videos = db('videos');
+    this.#hotVideos = new HotRecords(this.#videos, normalizeVideo);
     this.#videosByAuthor = db('videosByAuthor');
     this.#comments = db('comments');
     this.#commentsByVideo = db('commentsByVideo');
@@ -252,7 +255,9 @@ export class LmdbRecordStore implements RecordStore {
   }
 
   async getVideo(id: string): Promise<Video | undefined> {
-    return this.getVideoNow(id);
+    this.#open();
+    const x = this.#videos.get(v.checkId('video id', id));
+    return x && normalizeVideo(x);
   }
 
   async listStaleUploads(createdBefore: number, limit: number): Promise<Video[]> {
@@ -267,10 +272,10 @@ export class LmdbRecordStore implements RecordStore {
     return out;
   }
 
+  /** Frozen, and reused while the record's bytes are unchanged (lmdb-hot.ts). */
   getVideoNow(id: string): Video | undefined {
     this.#open();
-    const x = this.#videos.get(v.checkId('video id', id));
-    return x && normalizeVideo(x);
+    return this.#hotVideos.get(v.checkId('video id', id));
   }
 
   async updateVideo(id: string, patch: VideoPatch): Promise<Video | undefined> {

@@ -225,6 +225,7 @@ export interface RecordStore {
    * Optional capability: the same answer synchronously, for stores whose reads are local memory
    * (LMDB's memory map). The stream service's hot path uses it to answer without a promise;
    * stores with a network round trip (MongoDB) leave it out and callers fall back to getVideo.
+   * The answer may be shared with other callers (frozen): read it, never modify it.
    */
   getVideoNow?(id: string): Video | undefined;
   /** The author's `active` videos, newest first. */

@@ -218,8 +218,13 @@ export function describeRecordStore(name: string, factory: RecordStoreFactory): 
         expect(now(v.id)).toBeUndefined();
         await ctx.store.createVideo(v);
         expect(now(v.id)).toEqual(await ctx.store.getVideo(v.id));
+        // A record read again unchanged may be reused; any write is seen by the next read.
+        expect(now(v.id)).toEqual(now(v.id));
+        await ctx.store.updateVideo(v.id, { name: 'renamed' });
+        expect(now(v.id)).toEqual(await ctx.store.getVideo(v.id));
+        expect(now(v.id)?.name).toBe('renamed');
         await ctx.store.markVideoDeleting(v.id);
-        expect(now(v.id)).toEqual({ ...v, state: 'deleting' });
+        expect(now(v.id)).toEqual({ ...v, name: 'renamed', state: 'deleting' });
         await ctx.store.deleteVideo(v.id);
         expect(now(v.id)).toBeUndefined();
         expect(() => now('../x')).toThrow();
