@@ -15,26 +15,13 @@ import { afterAll, expect, it, vi } from 'vitest';
 import { startTestServer } from '../helpers/server.js';
 import { freePort } from '../ops/prom.js';
 import { type DevMongo, startDevMongo } from '../setup/mongo-dev-server.js';
+import { get as ask } from './get.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/http/host-crash-cli.ts', import.meta.url));
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-/** GET on a fresh connection, or on `agent`'s one kept-alive socket. */
-function ask(url: string, agent: http.Agent | false = false) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 it('a thread that ends during a database outage is replaced once the database is back', async () => {
   const port = await freePort();

@@ -9,11 +9,11 @@
  *     line naming the child, and never aborts (no uv_loop_close assertion, no signal).
  */
 import { once } from 'node:events';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort, scrape, total } from '../ops/prom.js';
+import { get as ask } from './get.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/http/host-crash-cli.ts', import.meta.url));
 
@@ -21,19 +21,6 @@ let server: TestServer | undefined;
 afterAll(async () => {
   await server?.stop();
 });
-
-function ask(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 it('a host that gives up is restarted whole on the same port; too many restarts exit 1', async () => {
   const metricsPort = await freePort();

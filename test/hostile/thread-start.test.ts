@@ -6,7 +6,6 @@
  * thread's slot from its 'ready'), so failed starts cannot use up the limiter's slots.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { LimiterClient, type LimiterRef, spawnLimiter } from '../../src/actors/i
 import { HOLDERS } from '../../src/actors/limiter-client.js';
 import { type HttpHost, startHttpHost } from '../../src/http/host.js';
 import { streamHostConfig } from '../http/stack.js';
+import { get } from './get.js';
 
 const FAULTS = new URL('../fixtures/http/fault-routes-once.ts', import.meta.url).href;
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -22,17 +22,6 @@ afterAll(async () => {
   delete process.env.FAULT_MOUNT_FAILS;
   for (const c of cleanups.reverse()) await c();
 });
-
-function get(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      })
-      .on('error', reject);
-  });
-}
 
 it('a replacement that never starts: retried within the budget, then the host gives up', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vs-thread-start-'));
@@ -48,7 +37,7 @@ it('a replacement that never starts: retried within the budget, then the host gi
   cleanups.push(() => host.close(1000));
   const crashed = new Promise<Error>((resolve) => host.once('crash', resolve));
   const base = host.urls.stream!;
-  expect(await get(`${base}/fault/thread`)).toBe(200);
+  expect((await get(`${base}/fault/thread`)).status).toBe(200);
 
   process.env.FAULT_MOUNT_FAILS = '1'; // threads started from now on fail to mount
   await expect(get(`${base}/fault/exit`)).rejects.toThrow();
