@@ -182,6 +182,10 @@ export class StatsReader implements StatsView {
   readonly actorNames: readonly string[];
   #channel: CrossThreadChannel<Uint8Array>;
   #cells: Float64Array;
+  /** The next record is received straight into this spare (tryRecvRecords: no record copy or
+   *  array per read), then swapped with the cells when a whole record arrived. */
+  #incoming: Float64Array;
+  readonly #length = new Uint32Array(1);
 
   /** `shared`: what `StatsBoard.publishTo()` returned; the same names as the board. */
   constructor(shared: SharedArrayBuffer, names: readonly string[], actorNames: readonly string[]) {
@@ -189,16 +193,18 @@ export class StatsReader implements StatsView {
     this.actorNames = Object.freeze([...actorNames]);
     this.#channel = CrossThreadChannel.from<Uint8Array>(shared);
     this.#cells = new Float64Array(cellCount(names, actorNames)).fill(0);
+    this.#incoming = new Float64Array(this.#cells.length);
   }
 
   #latest(): Float64Array {
-    const got = this.#channel.tryRecvMany(this.#channel.slotCount + 1);
-    const last = got?.at(-1);
-    if (last !== undefined) {
-      if (last.byteLength !== this.#cells.byteLength) {
+    // Every record waiting, oldest first (one per call: the buffer holds one); keep the last.
+    for (;;) {
+      const dst = new Uint8Array(this.#incoming.buffer);
+      if (!this.#channel.tryRecvRecords(dst, this.#length)) break; // none now, or closed
+      if (this.#length[0] !== dst.byteLength) {
         throw new RangeError('stats record does not match the runner and actor names');
       }
-      this.#cells = new Float64Array(last.slice().buffer);
+      [this.#cells, this.#incoming] = [this.#incoming, this.#cells];
     }
     return this.#cells;
   }
