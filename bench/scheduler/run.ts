@@ -47,32 +47,56 @@ async function untilDrained(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
-async function ours(config: Config, n: number): Promise<number> {
+interface Rate {
+  /** Deletions per second of wall time, from the first deletion to the last. */
+  rate: number;
+  /** Deletions per CPU-second of this process (every thread) over the same window. */
+  perCpu: number;
+  /** From the start call to the first deletion (thread and module start-up). */
+  startupS: number;
+}
+
+/** Times `done()` going from its first deletion to `n`; the start-up before it apart. */
+async function timed(n: number, done: () => number): Promise<Rate> {
+  const start = performance.now();
+  await untilDrained(async () => done() >= 1);
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const d0 = done();
+  await untilDrained(async () => done() >= n);
+  const c = process.cpuUsage(c0);
+  const secs = (performance.now() - t0) / 1000;
+  return {
+    rate: (n - d0) / secs,
+    perCpu: (n - d0) / ((c.user + c.system) / 1e6),
+    startupS: (t0 - start) / 1000,
+  };
+}
+
+async function ours(config: Config, n: number): Promise<Rate> {
   const stores = await openStores(config);
   try {
     const ids = await seedVideos(stores, n);
     for (let i = 0; i < ids.length; i += 200) {
       await Promise.all(ids.slice(i, i + 200).map((id) => stores.queue.enqueueDeletion(id)));
     }
-    const t0 = performance.now();
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
       { batch: BATCH, poolThreads: THREADS, intervalMs: 20 },
     );
     // In-process counters: polling the store would add load to what is measured.
-    await untilDrained(async () => s.stats().runners['video-cleanup']!.done >= n);
-    const secs = (performance.now() - t0) / 1000;
+    const r = await timed(n, () => s.stats().runners['video-cleanup']!.done);
     await s.close(10_000);
     const left = await stores.queue.countDeletions();
     if (left.pending + left.dead !== 0) throw new Error(`ours: ${JSON.stringify(left)} left`);
-    return n / secs;
+    return r;
   } finally {
     await stores.close();
   }
 }
 
-async function agenda(config: Config, n: number): Promise<number> {
+async function agenda(config: Config, n: number): Promise<Rate> {
   const stores = await openStores(config);
   const client = new MongoClient(config.mongodbUri!);
   await client.connect();
@@ -103,10 +127,8 @@ async function agenda(config: Config, n: number): Promise<number> {
         ids.slice(i, i + 200).map((videoId) => ag.now('delete-video', { videoId })),
       );
     }
-    const t0 = performance.now();
     await ag.start();
-    await untilDrained(async () => done >= n);
-    return n / ((performance.now() - t0) / 1000);
+    return await timed(n, () => done);
   } finally {
     await ag.stop().catch(() => {});
     await client.close();
@@ -125,13 +147,14 @@ async function main(): Promise<void> {
     if (db) env.MONGODB_URI = `${base}/${db}`;
     return loadConfig(env);
   };
-  const rows: Array<{ name: string; n: number; rate: number }> = [];
+  const rows: Array<Rate & { name: string; n: number; load: string }> = [];
   try {
-    const run = async (name: string, n: number, fn: (n: number) => Promise<number>) => {
+    const run = async (name: string, n: number, fn: (n: number) => Promise<Rate>) => {
       process.stderr.write(`${name}: seeding ${n} and running…\n`);
-      const rate = await fn(n);
-      rows.push({ name, n, rate });
-      process.stderr.write(`${name}: ${rate.toFixed(0)} deletions/s\n`);
+      const r = await fn(n);
+      const load = loadavg()[0]!.toFixed(1);
+      rows.push({ name, n, load, ...r });
+      process.stderr.write(`${name}: ${r.rate.toFixed(0)} deletions/s (load ${load})\n`);
     };
     const tag = randomUUID().slice(0, 8);
     const only = (process.env.BENCH_ONLY ?? 'embedded,mongo,agenda').split(',');
@@ -151,12 +174,24 @@ async function main(): Promise<void> {
     await dev?.stop();
   }
   const agendaRate = rows.find((r) => r.name.startsWith('Agenda'))?.rate ?? Number.NaN;
+  const agendaCpu = rows.find((r) => r.name.startsWith('Agenda'))?.perCpu ?? Number.NaN;
   const table = [
-    '| workload | records | deletions/s | × Agenda |',
-    '|---|---:|---:|---:|',
-    ...rows.map(
-      (r) => `| ${r.name} | ${r.n} | ${r.rate.toFixed(1)} | ${(r.rate / agendaRate).toFixed(2)}× |`,
-    ),
+    '| workload | records | deletions/s | × Agenda | per CPU-s of this process | × Agenda | start-up s | load (1 min) at the end |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows
+      .map((r) =>
+        [
+          r.name,
+          r.n,
+          r.rate.toFixed(1),
+          `${(r.rate / agendaRate).toFixed(1)}×`,
+          r.perCpu.toFixed(1),
+          `${(r.perCpu / agendaCpu).toFixed(1)}×`,
+          r.startupS.toFixed(1),
+          r.load,
+        ].join(' | '),
+      )
+      .map((line) => `| ${line} |`),
   ].join('\n');
   const server = process.env.MONGODB_URI
     ? 'MONGODB_URI (given)'
