@@ -4,12 +4,15 @@
  * Invariants
  * - Claims: MongoDB cannot "update the N oldest matching documents and return them" in one
  *   atomic command (updateMany has no limit/sort and does not return documents), so a claim is
- *   a loop of findOneAndUpdate, each atomically moving ONE claimable document to our lease. On a
- *   real mongod two claimers can never both win a document: the second one's filter no longer
- *   matches once the first wrote its lease. FerretDB v1 implements findAndModify as find-then-
- *   update without a lock, so there two claimers may both "win" the same record; fencing keeps
- *   that safe (only the last writer is the owner; the other's complete/fail is a no-op), and the
- *   executors are idempotent. The conformance suite names this gap.
+ *   three bulk commands: find the N oldest claimable ids, updateMany over those ids with the
+ *   claim filter repeated (each document re-checked atomically as it is written), then find
+ *   which of them now carry our lease (owner + leaseUntil); repeated while some were lost to a
+ *   concurrent claimer and more remain. On a real mongod two claimers can never both win a
+ *   document: the second one's filter no longer matches once the first wrote its lease. FerretDB
+ *   v1 updates without that per-document check under concurrency, so there two claimers may
+ *   both "win" the same record; fencing keeps that safe (only the last writer is the owner; the
+ *   other's complete/fail is a no-op), and the executors are idempotent. The conformance suite
+ *   names this gap.
  * - Every write after a claim filters on `{_id, state: 'pending', owner}`: a non-owner matches
  *   nothing and writes nothing. The batch calls (renewDeletions, completeDeletions) are one
  *   updateMany/deleteMany with the same filter over `_id: {$in}`, so the fence holds per document.
@@ -69,16 +72,32 @@ export class MongoDeletionQueue {
   ): Promise<DeletionRecord[]> {
     v.checkClaim(owner, limit, leaseMs, now);
     const out: DeletionRecord[] = [];
+    const lease = { owner, leaseUntil: now + leaseMs };
+    const order = { enqueuedAt: 1, _id: 1 } as const;
     while (out.length < limit) {
-      const doc = await this.#run(() =>
-        this.#dels.findOneAndUpdate(
-          this.#claimFilter(now),
-          { $set: { owner, leaseUntil: now + leaseMs } },
-          { sort: { enqueuedAt: 1, _id: 1 }, returnDocument: 'after' },
-        ),
+      const want = limit - out.length;
+      const candidates = await this.#run(() =>
+        this.#dels
+          .find(this.#claimFilter(now), { projection: { _id: 1 } })
+          .sort(order)
+          .limit(want)
+          .toArray(),
       );
-      if (!doc) break;
-      out.push(toDeletion(doc));
+      if (candidates.length === 0) break;
+      const ids = candidates.map((d) => d._id);
+      // The claim filter again, per document: one a concurrent claimer leased meanwhile no
+      // longer matches and stays theirs.
+      await this.#run(() =>
+        this.#dels.updateMany({ _id: { $in: ids }, ...this.#claimFilter(now) }, { $set: lease }),
+      );
+      const won = await this.#run(() =>
+        this.#dels
+          .find({ _id: { $in: ids }, state: 'pending', ...lease })
+          .sort(order)
+          .toArray(),
+      );
+      for (const d of won) out.push(toDeletion(d));
+      if (candidates.length < want) break; // nothing more was claimable
     }
     return out;
   }
