@@ -47,11 +47,18 @@ describe('video-server start --only scheduler', () => {
     }
     for (const id of asked) await waitFor(`video ${id} gone`, () => isGone(stores, id));
     expect(await isIntact(stores, kept)).toBe(true);
-    const stats = (await (await fetch(`${base}/stats`, { headers: AUTH })).json()) as {
+    type Stats = {
       queue: { pending: number; dead: number };
       runners: Record<string, Record<string, number>> | null;
       actors: Array<{ id: string; state: string; thread: number; restarts: number }> | null;
     };
+    const read = async () =>
+      (await (await fetch(`${base}/stats`, { headers: AUTH })).json()) as Stats;
+    // The runner's counters follow the executor's answer, which trails the store writes.
+    await waitFor('the runner counted both', async () => {
+      return ((await read()).runners?.['video-cleanup']?.done ?? 0) >= 2;
+    });
+    const stats = await read();
     expect(stats.queue).toEqual({ pending: 0, dead: 0 });
     expect(stats.runners).not.toBeNull();
     expect(stats.runners!['video-cleanup']!.done).toBe(2);
