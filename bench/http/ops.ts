@@ -9,71 +9,26 @@
  * `npm run bench:http` runs it last (one line in run.ts); alone: `npx tsx bench/http/ops.ts`.
  * Writes bench/results/http-ops.md.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from '../channels/machine.js';
-import { processTreeCpu } from './cpu.js';
 import { benchFixture } from './fixture.js';
+import { type ServerProcess, serverProcess } from './targets.js';
 import { wrk } from './wrk.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-interface Server {
-  name: string;
-  url: string;
-  child: ChildProcess;
-  logFile: string;
-}
-
-async function startServer(
-  name: string,
-  tmp: string,
-  dataDir: string,
-  env: Record<string, string>,
-): Promise<Server> {
-  const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
-  const out = await open(logFile, 'w');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', 'stream'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
-      stdio: ['ignore', out.fd, 'inherit'],
-    },
-  );
-  await out.close();
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const text = await readFile(logFile, 'utf8');
-    const m = /"service":"stream","url":"([^"]+)"/.exec(text);
-    if (m) return { name, url: m[1]!, child, logFile };
-    if (child.exitCode !== null) throw new Error(`${name} exited:\n${text}`);
-    if (Date.now() > until) throw new Error(`${name} did not start:\n${text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function stop(s: Server): Promise<void> {
-  return new Promise((r) => {
-    if (s.child.exitCode !== null) return r();
-    s.child.once('exit', () => r());
-    s.child.kill('SIGTERM');
-  });
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function opsCost(): Promise<void> {
   const { tmp, config, vid } = await benchFixture();
   const metricsPort = String(20_000 + Math.floor(Math.random() * 20_000));
-  const servers: Server[] = [];
+  const servers: ServerProcess[] = [];
   const workloads = [
     { name: 'GET unknown id (404)', path: () => `/videos/${randomUUID()}`, lua: '' },
     {
@@ -85,19 +40,19 @@ export async function opsCost(): Promise<void> {
   const rows: string[] = [];
   try {
     servers.push(
-      await startServer('ops on', tmp, config.dataDir, {
+      await serverProcess('ops on', tmp, config.dataDir, {
         METRICS_PORT: metricsPort,
         ACCESS_LOG: 'on',
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '0',
       }),
-      await startServer('access log only', tmp, config.dataDir, {
+      await serverProcess('access log only', tmp, config.dataDir, {
         METRICS_PORT: '0',
         ACCESS_LOG: 'on',
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '0',
       }),
-      await startServer('ops off', tmp, config.dataDir, {
+      await serverProcess('ops off', tmp, config.dataDir, {
         METRICS_PORT: '0',
         ACCESS_LOG: 'off',
         LOG_LEVEL: 'info',
@@ -115,14 +70,14 @@ export async function opsCost(): Promise<void> {
         // Alternate the order, so drift does not favour any of them.
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const s of order) {
-          const c0 = processTreeCpu(s.child.pid!);
+          const c0 = s.cpu();
           const r = await wrk(tmp, {
             url: `${s.url}${wl.path()}`,
             lua: wl.lua,
             connections: 32,
             seconds: SECONDS,
           });
-          const cpu = processTreeCpu(s.child.pid!) - c0;
+          const cpu = s.cpu() - c0;
           wall.get(s.name)!.push(r.rps);
           perCpu.get(s.name)!.push(r.requests / cpu);
         }
@@ -139,7 +94,7 @@ export async function opsCost(): Promise<void> {
       rows.push(row);
     }
   } finally {
-    for (const s of servers) await stop(s);
+    for (const s of servers) await s.stop();
     // Its size, not its text: at ~60 k lines/s a quiet run writes more than a string can hold.
     const bytes = servers.length ? (await stat(servers[0]!.logFile)).size : 0;
     console.log(`ops on wrote ${(bytes / 2 ** 20).toFixed(0)} MiB of log`);

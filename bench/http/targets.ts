@@ -1,12 +1,15 @@
 /**
- * The four servers the HTTP benchmark compares, each started on a free loopback port with one
- * serving thread: our uWS stream service (limiter on / off), the same handler on node:http, Go
- * net/http + http.ServeContent (bench/go/stream), and nginx serving the same directory.
+ * The servers the HTTP benchmark compares, each started on a free loopback port with one serving
+ * thread: our stream service as the real server process (`video-server start --only stream`),
+ * the same service in this process (the profile and blob-store benches), the same handler on
+ * node:http, Go net/http + http.ServeContent (bench/go/stream), and nginx serving the same
+ * directory.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../src/config.js';
@@ -48,6 +51,57 @@ async function waitForPort(port: number, ms = 10_000): Promise<void> {
     if (ok) return;
     if (Date.now() > until) throw new Error(`nothing listening on ${port}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface ServerProcess extends Target {
+  child: ChildProcess;
+  /** Where its stdout (the JSON log) goes. */
+  logFile: string;
+}
+
+/**
+ * The real server (`video-server start --only stream`, one HTTP thread) as its own process on
+ * `dataDir`, stdout to a file as a log shipper would read it. Its CPU is the whole process tree
+ * (every thread: the HTTP thread, the supervisor, V8's helpers), read from /proc like Go's and
+ * nginx's — so no other part of the benchmark is counted against it.
+ */
+export async function serverProcess(
+  name: string,
+  tmp: string,
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
+  const out = await open(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', 'stream'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
+      stdio: ['ignore', out.fd, 'inherit'],
+    },
+  );
+  await out.close();
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const text = await readFile(logFile, 'utf8');
+    const m = /"service":"stream","url":"([^"]+)"/.exec(text);
+    const stop = () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      });
+    if (m) {
+      return { name, url: m[1]!, child, logFile, cpu: () => processTreeCpu(child.pid!), stop };
+    }
+    if (child.exitCode !== null) throw new Error(`${name} exited:\n${text}`);
+    if (Date.now() > until) throw new Error(`${name} did not start:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
