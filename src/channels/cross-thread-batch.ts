@@ -30,8 +30,6 @@ export interface Endpoint {
   readonly ring: Ring;
   readonly codec: Codec;
   readonly waiters: Waiters;
-  /** Validate and encode one value (throws ERR_CHANNEL_INVALID_ARGUMENT). */
-  prepare(v: unknown): unknown;
   send(v: unknown, signal?: AbortSignal): Promise<void>;
   recv(signal?: AbortSignal): Promise<RecvResult<unknown>>;
 }
@@ -56,6 +54,25 @@ function sendersAhead(ep: Endpoint): boolean {
   return true;
 }
 
+/** Validate and encode one value before the lock (the codec's prepared form); throws
+ *  ERR_CHANNEL_INVALID_ARGUMENT for a value the codec refuses or that does not fit a slot. */
+export function prepare(ring: Ring, codec: Codec, value: unknown): unknown {
+  let p: unknown;
+  try {
+    p = codec.prepare(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`value cannot be encoded: ${(err as Error).message}`);
+  }
+  const max = ring.slotBytes;
+  const size = codec.size(p, max);
+  if (size > max) {
+    throw new InvalidArgumentError(
+      `value serialises to ${size} bytes, more than options.slotBytes (${max})`,
+    );
+  }
+  return p;
+}
+
 export function prepareAll(
   ep: Endpoint,
   values: readonly unknown[],
@@ -64,7 +81,8 @@ export function prepareAll(
   const many = ep.codec.prepareMany?.(values, from, ep.ring.slotBytes);
   if (many !== undefined) return many;
   const ps: unknown[] = new Array(Math.max(0, values.length - from));
-  for (let i = from; i < values.length; i++) ps[i - from] = ep.prepare(values[i]);
+  const { ring, codec } = ep;
+  for (let i = from; i < values.length; i++) ps[i - from] = prepare(ring, codec, values[i]);
   return ps;
 }
 

@@ -71,18 +71,23 @@ export function trySendManyLocked(
   const room = roomLocked(r, ps.length - from);
   if (room <= 0) return 0;
   const { meta, mask, slotBytes } = r;
-  const each = Array.isArray(ps) ? (ps as readonly unknown[]) : undefined;
-  const many = ps as PreparedMany;
   let t = r.i32[TAIL_T]!;
-  for (let i = 0; i < room; i++, t = (t + 1) | 0) {
-    const m = (t & mask) * META;
-    meta[m] = DONE;
-    meta[m + 1] = t;
-    const off = (t & mask) * slotBytes;
-    meta[m + 2] =
-      each !== undefined
-        ? codec.write(each[from + i], r, off, slotBytes, meta[m + 2]!)
-        : many.write(from + i, r, off, slotBytes, meta[m + 2]!);
+  if (Array.isArray(ps)) {
+    for (let i = 0; i < room; i++, t = (t + 1) | 0) {
+      const m = (t & mask) * META;
+      meta[m] = DONE;
+      meta[m + 1] = t;
+      meta[m + 2] = codec.write(ps[from + i], r, (t & mask) * slotBytes, slotBytes, meta[m + 2]!);
+    }
+  } else {
+    // A codec's prepareMany: the same slot writes, through the batch's own write.
+    const many = ps as PreparedMany;
+    for (let i = 0; i < room; i++, t = (t + 1) | 0) {
+      const m = (t & mask) * META;
+      meta[m] = DONE;
+      meta[m + 1] = t;
+      meta[m + 2] = many.write(from + i, r, (t & mask) * slotBytes, slotBytes, meta[m + 2]!);
+    }
   }
   commitSendLocked(r, room);
   return room;

@@ -24,7 +24,7 @@ import { RECV_SEQ, SEND_SEQ } from './cross-thread-layout.js';
 import { type CrossThreadChannelOptions, createChannelBuffer } from './cross-thread-options.js';
 import { CLOSED_EMPTY, Ring } from './cross-thread-ring.js';
 import { CLOSED, Waiters, wake } from './cross-thread-waiters.js';
-import { AbortError, InvalidArgumentError, SendOnClosedError } from './errors.js';
+import { AbortError, SendOnClosedError } from './errors.js';
 import type { ChannelLike, RecvResult } from './types.js';
 
 export { CROSS_THREAD_DEFAULTS, type CrossThreadChannelOptions } from './cross-thread-options.js';
@@ -47,7 +47,6 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
       ring: this.#ring,
       codec: this.#codec,
       waiters: this.#waiters,
-      prepare: (v) => this.#prepare(v as T),
       send: (v, signal) => this.send(v as T, signal),
       recv: (signal) => this.recv(signal),
     };
@@ -76,26 +75,8 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     return this.#ring.slots;
   }
 
-  /** Validate and encode before the lock (the codec's prepared form). */
-  #prepare(value: T): unknown {
-    let p: unknown;
-    try {
-      p = this.#codec.prepare(value);
-    } catch (err) {
-      throw new InvalidArgumentError(`value cannot be encoded: ${(err as Error).message}`);
-    }
-    const max = this.#ring.slotBytes;
-    const size = this.#codec.size(p, max);
-    if (size > max) {
-      throw new InvalidArgumentError(
-        `value serialises to ${size} bytes, more than options.slotBytes (${max})`,
-      );
-    }
-    return p;
-  }
-
   trySend(value: T): boolean {
-    const p = this.#prepare(value);
+    const p = batch.prepare(this.#ring, this.#codec, value);
     if (this.#waiters.senders > 0) {
       if (this.#ring.closed) throw new SendOnClosedError();
       return false;
@@ -191,7 +172,7 @@ export class CrossThreadChannel<T> implements ChannelLike<T> {
     let p: unknown;
     let ticket: number | undefined;
     try {
-      p = this.#prepare(value);
+      p = batch.prepare(this.#ring, this.#codec, value);
       if (this.#waiters.senders === 0) {
         let sent = false;
         ring.lock();
