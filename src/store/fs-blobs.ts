@@ -31,6 +31,7 @@ import {
 } from './blob-common.js';
 import { StoreClosedError } from './errors.js';
 import { FileRangeReadable } from './fs-blob-reader.js';
+import { pidAlive } from './fs-blob-stage.js';
 import { FsBlobWriter, isEnoent, type Meta, unlinkQuiet } from './fs-blob-writer.js';
 import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
 import { checkId } from './validate.js';
@@ -47,15 +48,6 @@ const META = /^([0-9a-f-]{36})\.meta$/;
 const BLOB = /^[0-9a-f-]{36}$/;
 
 const DEFAULT_TYPE = 'application/octet-stream';
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class FsBlobStore implements BlobStore {
   readonly #dir: string;
