@@ -12,6 +12,11 @@
  *   time across threads and processes, so two consumers never both see the same old value.
  * - Expired counters are swept in bounded batches every SWEEP_EVERY writes of a thread, so keys
  *   made up by an attacker (one per address or account name tried) do not pile up.
+ * - Once a consume brings a key's counter to `points`, this limiter instance blocks the key in
+ *   memory until the counter's window ends (the library's `inMemoryBlockOnConsumed` with no
+ *   `inMemoryBlockDuration`): a flood is then refused without a write transaction per request.
+ *   The block is per instance (per HTTP thread): another thread still writes once, sees the
+ *   counter over budget and blocks too. `delete` lifts this instance's block.
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { RateLimiterRes } from 'rate-limiter-flexible';
@@ -46,7 +51,7 @@ export class LmdbRateLimiter extends RateLimiterStoreAbstract {
     db: Database<Counter, string>,
     tx: <T>(fn: () => T) => Promise<T>,
   ) {
-    super({ ...options, storeClient: db });
+    super({ ...options, inMemoryBlockOnConsumed: options.points, storeClient: db });
     this.#db = db;
     this.#tx = tx;
   }

@@ -343,6 +343,9 @@ export class MongoRecordStore implements RecordStore {
       keyPrefix: spec.keyPrefix,
       points: spec.points,
       duration: spec.durationSec,
+      // Budget spent → this instance refuses the key from memory until the window ends, so a
+      // flood costs one MongoDB write per node (per HTTP thread), not one per request.
+      inMemoryBlockOnConsumed: spec.points,
       disableIndexesCreation: true,
     });
   }

@@ -258,6 +258,8 @@ export interface RecordStore {
    * A rate-limiter-flexible limiter whose counters live in this store, so every thread, process
    * and node using the store shares one budget (RateLimiterMongo on MongoDB, collection
    * `rate_limits`; LmdbRateLimiter embedded). Cheap to create; create once per throttle.
+   * Once a key's budget is spent, the limiter refuses it from memory until the window ends (no
+   * store write per refused attempt); that block is per limiter instance, not shared.
    */
   rateLimiter(spec: RateLimiterSpec): RateLimiterAbstract;
 

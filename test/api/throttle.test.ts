@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../../src/config.js';
+import { foldUserName } from '../../src/store/user-name.js';
 import { useMongoTestDb } from '../helpers/mongo.js';
 import { type ApiFixture, expectError, useApi } from './fixture.js';
 import type { Reply } from './harness.js';
@@ -99,11 +100,60 @@ async function seedUser(api: ApiFixture, name: string): Promise<{ sid: string }>
   return { sid };
 }
 
+/** Limits of the write-amplification suite: the sign-in address budget is never the one spent. */
+const FLOOD_LIMITS: RateLimits = {
+  ...LIMITS,
+  signInAccount: { points: 2, durationSec: 600 },
+  signInAddress: { points: 1000, durationSec: 600 },
+  signUpAddress: { points: 1, durationSec: 600 },
+};
+
+/** The store's counter of `key` under `prefix`, read through a fresh limiter (no shared memory). */
+async function storedPoints(api: ApiFixture, kind: keyof RateLimits, prefix: string, key: string) {
+  const { points, durationSec } = FLOOD_LIMITS[kind];
+  const res = await api.app.ctx.records
+    .rateLimiter({ keyPrefix: prefix, points, durationSec })
+    .get(key);
+  return res?.consumedPoints;
+}
+
+/** Once a key's budget is spent, refusals come from the limiter's memory: the counter stays. */
+function writeAmplificationSuite(label: string, api: ApiFixture): void {
+  describe(`a flood on ${label}`, () => {
+    const FLOOD = 8;
+    const from = { 'x-forwarded-for': '203.0.113.50' };
+
+    it('refuses sign-ins over the account budget without writing the counter', async () => {
+      for (let i = 0; i < 2; i++)
+        expectError(await signIn(api, 'victim', 'wrong pass'), 401, '002');
+      const key = foldUserName('victim');
+      expect(await storedPoints(api, 'signInAccount', 'sign-in-account', key)).toBe(2);
+      for (let i = 0; i < FLOOD; i++) expect429(await signIn(api, 'victim', 'wrong pass'), 600);
+      expect(await storedPoints(api, 'signInAccount', 'sign-in-account', key)).toBe(2);
+    });
+
+    it('refuses sign-ups over the address budget without writing the counter', async () => {
+      const signUp = (n: string) =>
+        api.call('POST', '/user', { body: { user_name: n, pwd: 'long enough' }, headers: from });
+      expect((await signUp('flood0')).status).toBe(201);
+      for (let i = 1; i <= FLOOD; i++) expect429(await signUp(`flood${i}`), 600);
+      expect(await storedPoints(api, 'signUpAddress', 'sign-up-address', '203.0.113.50')).toBe(1);
+      expect(await api.app.ctx.records.getUserByName(`flood${FLOOD}`)).toBeUndefined();
+    });
+  });
+}
+
 floodSuite('LMDB', useApi({ rateLimits: LIMITS }));
+writeAmplificationSuite('LMDB', useApi({ rateLimits: FLOOD_LIMITS, trustProxy: ['loopback'] }));
 
 describe('on MongoDB', () => {
   const uri = useMongoTestDb('throttle');
   floodSuite('MongoDB', useApi({ rateLimits: LIMITS, mongodbUri: uri }));
+  const floodUri = useMongoTestDb('throttle-flood');
+  writeAmplificationSuite(
+    'MongoDB',
+    useApi({ rateLimits: FLOOD_LIMITS, mongodbUri: floodUri, trustProxy: ['loopback'] }),
+  );
 });
 
 describe('behind a trusted proxy', () => {

@@ -32,11 +32,34 @@ export function describeRateLimits(ctx: Ctx): void {
       await b.consume('k');
       await expect(a.consume('k')).rejects.toBeInstanceOf(RateLimiterRes);
       expect((await c.consume('k')).consumedPoints).toBe(1);
-      // delete() clears the key for every limiter of the prefix.
+      // delete() clears the stored counter for every limiter of the prefix; the memory block of
+      // another instance (`a` saw the key over budget) lasts until its window ends.
       await b.delete('k');
-      expect((await a.consume('k')).consumedPoints).toBe(1);
+      expect(await a.get('k')).toBeNull();
+      expect((await b.consume('k')).consumedPoints).toBe(1);
+      expect((await a.get('k'))?.consumedPoints).toBe(1);
+      await expect(a.consume('k')).rejects.toBeInstanceOf(RateLimiterRes);
       expect((await a.get('k'))?.consumedPoints).toBe(1);
       expect(await a.get('never')).toBeNull();
+    });
+
+    it('refuses a spent key from memory: the stored counter stays until delete', async () => {
+      const rl = ctx.store.rateLimiter({ keyPrefix: 'rl-m', points: 2, durationSec: 60 });
+      const reader = ctx.store.rateLimiter({ keyPrefix: 'rl-m', points: 2, durationSec: 60 });
+      await rl.consume('k');
+      await rl.consume('k');
+      for (let i = 0; i < 5; i++) {
+        const over = await rl.consume('k').catch((e: unknown) => e);
+        expect(over).toBeInstanceOf(RateLimiterRes);
+        expect((over as RateLimiterRes).msBeforeNext).toBeGreaterThan(0);
+      }
+      expect((await reader.get('k'))?.consumedPoints).toBe(2);
+      // Another limiter instance has no memory block: it writes once and refuses.
+      await expect(reader.consume('k')).rejects.toBeInstanceOf(RateLimiterRes);
+      expect((await reader.get('k'))?.consumedPoints).toBe(3);
+      // delete() lifts the instance's own block along with the counter.
+      await rl.delete('k');
+      expect((await rl.consume('k')).consumedPoints).toBe(1);
     });
 
     it('starts a new window once the old one has passed', async () => {

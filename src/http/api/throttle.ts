@@ -9,6 +9,10 @@
  *   clears its account's counter. Trade-off: someone who knows a name can keep its owner from
  *   signing in for one window (at most RATE_LIMITS sign-in-account seconds); the per-address
  *   limit bounds how fast they can do it.
+ * - Once a key's budget is spent, its limiter (one per thread) refuses it from memory until the
+ *   window ends, with no store write (see RecordStore.rateLimiter). Trade-off: a success that
+ *   clears an account's counter lifts only this thread's block; a thread that saw the account
+ *   over budget in a race with that success keeps refusing it until the window ends.
  * - sign-up: per client address.
  * - comments: per user.
  * A refusal is a RateLimitedError: 429, error_code 010, `Retry-After` in seconds.
