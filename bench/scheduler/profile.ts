@@ -1,9 +1,8 @@
 /**
  * Where a deletion's time goes (`tsx bench/scheduler/profile.ts`), in-process on one thread, on
- * LMDB + filesystem blobs in a temp dir: each step of a batch of BENCH_BATCH (default 200)
- * deletions timed on its own, the batch's tasks issued together (as a pool thread runs them),
- * so lmdb-js may commit the concurrent write transactions of one step together.
- * Prints µs per deletion for each step; the sum is the batch's cost without thread hops.
+ * LMDB + filesystem blobs in a temp dir: each step of a deletion task (deletion.task.ts) for a
+ * batch of BENCH_BATCH (default 200) videos, timed on its own. Prints wall and CPU µs per
+ * deletion for each step; the sum is the batch's cost without thread hops.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -44,24 +43,16 @@ try {
       batch = (await queue.claimDeletions(owner, B, 600_000)).map((d) => d.videoId);
     });
     const all = (fn: (id: string) => Promise<unknown>) => Promise.all(batch.map(fn));
-    await step('renew, one per deletion', () =>
-      all((id) => queue.renewDeletion(id, owner, 600_000)),
+    await step('renewDeletions (one transaction)', () =>
+      queue.renewDeletions(owner, batch, 600_000),
     );
-    await step('blob + poster unlink', () =>
-      all(async (id) => {
-        await blobs.delete(id);
-        await blobs.delete(posterBlobId(id));
-      }),
+    await step('blob + poster unlink (4 unlinks)', () =>
+      all((id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))])),
     );
-    await step('comments, one per deletion', () => all((id) => records.deleteCommentsOfVideo(id)));
-    await step('video record, one per deletion', () => all((id) => records.deleteVideo(id)));
-    const half = batch.splice(0, batch.length / 2);
-    await step('complete, one per deletion (half the batch)', () =>
-      Promise.all(half.map((id) => queue.completeDeletion(id, owner))),
+    await step('comments + video record, issued together', () =>
+      all((id) => Promise.all([records.deleteCommentsOfVideo(id), records.deleteVideo(id)])),
     );
-    await step('complete, one batch call (the other half)', () =>
-      queue.completeDeletions(owner, batch),
-    );
+    await step('completeDeletions (one transaction)', () => queue.completeDeletions(owner, batch));
   }
   const n = B * ROUNDS;
   const us = (ms: number) => ((ms / n) * 1000).toFixed(1);

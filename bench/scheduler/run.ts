@@ -209,29 +209,28 @@ async function main(): Promise<void> {
     : 'dev server: FerretDB 1.24 on SQLite (tools/mongo-dev)';
   const md = `# Scheduler benchmark
 
-Queued video deletions (record + 1 KiB blob + one comment each), timed from start to an empty
-queue, start-up included (pool threads load TypeScript through tsx: about 2 s). The embedded
-store runs ${N.toLocaleString('en')} records; the MongoDB workloads ${N_MONGO.toLocaleString('en')} (see BENCH_N_MONGO in
-run.ts: the dev server is slow for both, and Agenda manages about 2 jobs/s on it). Ours: batch ${BATCH}, ${THREADS} pool threads, ticker
-20 ms. Agenda 6.2.6 (@agendajs/mongo-backend 4.0.3): concurrency ${THREADS} (the same
-deletions in flight as ours), lock limit ${BATCH},
-processEvery 20 ms, the same deletion work in the job (Agenda then marks the job finished, where
-ours removes the deletion record: one write each). MongoDB: ${server}.
+Queued video deletions (record + 1 KiB blob + one comment each), timed from the first deletion
+to an empty queue; start-up (actor and pool threads loading TypeScript through tsx, seconds on a
+loaded machine) is its own column. "Per CPU-s" divides by the CPU time of this process (every
+thread: actors, pool, libuv, lmdb-js), which shared-machine load does not inflate; for the
+MongoDB rows it leaves out the server's own CPU. The embedded store runs
+${N.toLocaleString('en')} records; the MongoDB workloads ${N_MONGO.toLocaleString('en')} (BENCH_N_MONGO: Agenda manages about
+1 job/s on the dev server). Ours: batch ${BATCH} on LMDB, ${BATCH_MONGO} on MongoDB, ${THREADS} pool threads,
+ticker 20 ms. Agenda 6.2.6 (@agendajs/mongo-backend 4.0.3): concurrency ${THREADS}, lock limit
+${BATCH_MONGO}, processEvery 20 ms, the same deletion work in the job (Agenda then marks the job
+finished, where ours removes the deletion record: one write each). MongoDB: ${server}.
 
 ${table}
 ${errors.length ? `\nErrors the server returned during the run (counted, not fatal): ${errors.length}, e.g. \`${errors[0]?.slice(0, 160)}\`\n` : ''}
-Notes: the MongoDB figures are the dev server's (FerretDB on SQLite), where every
-findAndModify costs tens of milliseconds and concurrent writers get SQLITE_BUSY — Agenda's lock
-queries hit it (the errors above) and retry on the next poll. Against a real mongod both MongoDB
-rows would be much faster; rerun with MONGODB_URI to compare there. The embedded figure is set
-by the four LMDB write transactions per deletion (lease check, comments, video, completion),
-each a disk sync unless lmdb-js commits several together: each pool thread now runs up to 32
-deletions at once (DELETIONS_PER_THREAD), so the transactions issued meanwhile share a commit
-(in-process, one thread: 169/s one at a time, 850–885/s at 32–64 concurrent, load ~24). The
-whole-scheduler rate stays well below that in-process figure: the rest of a round (claim commit,
-executor and dispatcher thread hops, the tick) and fsync latency under this machine's load
-dominate; grouping a batch's writes into one transaction per step (tried: 2.4k/s in-process at
-64) needs the task interface h11's supervision tests use, and was not landed.
+How a batch runs: one claim (one LMDB write transaction; three bulk commands on MongoDB), the
+batch split into up to 8 tasks per pool thread, each task one renewDeletions, the blob unlinks,
+the comment and video record deletions issued together (lmdb-js commits them as one
+transaction), one completeDeletions; then one failDeletions for the batch's failures, if any.
+Where the time goes per deletion: \`tsx bench/scheduler/profile.ts\` (each step in-process,
+wall and CPU µs). Before this round: 105/s at load 20–35 (four write transactions per deletion,
+one video per task). The MongoDB figures are the dev server's (FerretDB on SQLite): every
+command costs milliseconds and concurrent writers get SQLITE_BUSY; rerun with MONGODB_URI for
+a real mongod.
 
 Load average (1 min) when this table was written: LOAD1.
 
