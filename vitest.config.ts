@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
+    // Many tests start real server processes (tsx) and threads: on a loaded 2-core machine one
+    // start-up alone has taken over 30 s. A hang still fails, just later.
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     // Integration suites start real servers and worker threads; 2-core machines choke on more.
     maxWorkers: 2,
