@@ -23,14 +23,19 @@ import {
   type GetObjectCommandOutput,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { byteStream, checkContentType } from './blob-common.js';
 import { BlobNotFoundError, InvalidRangeError, StoreClosedError, StoreError } from './errors.js';
 import { LocalStage } from './fs-blob-stage.js';
-import { ensureBucket, httpStatus, isNotFound, s3Error, sweepStaleUploads } from './s3-common.js';
+import {
+  ensureBucket,
+  httpStatus,
+  isNotFound,
+  listBlobs,
+  s3Error,
+  sweepStaleUploads,
+} from './s3-common.js';
 import {
   type ResolvedS3Options,
   type S3BlobStoreOptions,
@@ -39,15 +44,6 @@ import {
 import { S3Writer } from './s3-writer.js';
 import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
 import { checkId } from './validate.js';
-
-function isBlobId(id: string): boolean {
-  try {
-    checkId('blob id', id);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export { S3_BLOB_DEFAULTS, type S3BlobStoreOptions } from './s3-options.js';
 
@@ -210,34 +206,10 @@ export class S3BlobStore implements BlobStore {
     });
   }
 
-  /**
-   * Every blob under the prefix with its LastModified, one ListObjectsV2 page (`listPageSize`
-   * keys) at a time in key order. Keys that are not `<prefix><blob id>` (another application's
-   * objects, or nested names) are skipped.
-   */
+  /** Every blob under the prefix with its LastModified, paged (s3-common.ts listBlobs). */
   async *list(): AsyncIterable<{ id: string; mtime: number }> {
-    let token: string | undefined;
-    do {
-      if (this.#closed) throw new StoreClosedError();
-      let out: ListObjectsV2CommandOutput;
-      try {
-        out = await this.#client.send(
-          new ListObjectsV2Command({
-            Bucket: this.#bucket,
-            Prefix: this.#prefix,
-            MaxKeys: this.#listPageSize,
-            ContinuationToken: token,
-          }),
-        );
-      } catch (e) {
-        throw s3Error(e, this.#where);
-      }
-      for (const o of out.Contents ?? []) {
-        const id = o.Key?.slice(this.#prefix.length) ?? '';
-        if (isBlobId(id)) yield { id, mtime: o.LastModified?.getTime() ?? 0 };
-      }
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    if (this.#closed) throw new StoreClosedError();
+    yield* listBlobs(this.#client, this.#bucket, this.#prefix, this.#listPageSize, this.#where);
   }
 
   async delete(id: string): Promise<void> {

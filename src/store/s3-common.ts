@@ -1,15 +1,17 @@
 /**
- * S3 plumbing shared by the blob store and its writer: error mapping, bucket creation and the
- * start-up sweep of abandoned multipart uploads.
+ * S3 plumbing shared by the blob store and its writer: error mapping, bucket creation, the
+ * paged blob listing and the start-up sweep of abandoned multipart uploads.
  */
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StoreError, StoreUnavailableError } from './errors.js';
+import { checkId } from './validate.js';
 
 interface SdkError {
   name?: string;
@@ -112,4 +114,48 @@ export async function sweepStaleUploads(
     throw s3Error(e, where);
   }
   return aborted;
+}
+
+function isBlobId(id: string): boolean {
+  try {
+    checkId('blob id', id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every blob under `prefix` with its LastModified, one ListObjectsV2 page (`pageSize` keys) at a
+ * time in key order. Keys that are not `<prefix><blob id>` (another application's objects,
+ * nested names) are skipped.
+ */
+export async function* listBlobs(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  pageSize: number,
+  where: string,
+): AsyncGenerator<{ id: string; mtime: number }> {
+  let token: string | undefined;
+  do {
+    let out: ListObjectsV2CommandOutput;
+    try {
+      out = await client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxKeys: pageSize,
+          ContinuationToken: token,
+        }),
+      );
+    } catch (e) {
+      throw s3Error(e, where);
+    }
+    for (const o of out.Contents ?? []) {
+      const id = o.Key?.slice(prefix.length) ?? '';
+      if (isBlobId(id)) yield { id, mtime: o.LastModified?.getTime() ?? 0 };
+    }
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token !== undefined);
 }
