@@ -1,7 +1,7 @@
 /**
  * Issue 14, logs: a whole server run (all services, two HTTP threads, info level) writes only JSON
  * lines; a request id given by the caller comes back, is in the access line, and reaches the
- * scheduler service's line about the deletion it caused (api and scheduler in two processes).
+ * scheduler's line about the deletion it caused (api and scheduler in two processes, and in one).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,19 @@ describe('logs', () => {
     expect(scheduled).toMatchObject({ msg: 'deletion recorded', video: vid });
     // …and the scheduler's own access line for the forwarded call.
     await back.waitForLine((l) => l.msg === 'request' && l.reqId === reqId && l.status === 200);
+  });
+
+  it('in one process, the request id reaches the line about the deletion it caused', {
+    timeout: 120_000,
+  }, async () => {
+    const s = await start({ env: { LOG_LEVEL: 'info' } });
+    const api = s.urls.api!;
+    const { sid, vid } = await userWithVideo(api, 'ops-reqid-one');
+    const reqId = `ops-one-${randomUUID()}`;
+    const del = await call(api, 'DELETE', `/user/ops-reqid-one/videos/${vid}`, { sid, reqId });
+    expect(del.res.status).toBe(204);
+    const recorded = await s.waitForLine((l) => l.msg === 'deletion recorded' && l.video === vid);
+    expect(recorded.reqId).toBe(reqId);
   });
 
   it('an unsafe request id is replaced by a generated one', async () => {

@@ -15,7 +15,11 @@ const TIMEOUT_MS = 5000;
 export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<void> {
   const { config } = ctx;
   if (config.only.includes('scheduler') || !config.schedulerUrl) {
-    await ctx.queue.enqueueDeletion(vid, Date.now());
+    // The line the scheduler service writes when the record comes over HTTP, written here in
+    // the request's scope so it carries the same request id in single-process mode.
+    if (await ctx.queue.enqueueDeletion(vid, Date.now())) {
+      ctx.log.child('scheduler').info('deletion recorded', { video: vid });
+    }
     return;
   }
   const headers: Record<string, string> = {};
