@@ -31,7 +31,7 @@ async function schedulerStats(): Promise<SchedulerStats> {
 
 interface SchedulerStats {
   queue: { pending: number };
-  runners: Record<string, { roundErrors: number }>;
+  runners: Record<string, { roundErrors: number; claimed: number }>;
 }
 let mnt = '';
 let mounted = false;
@@ -173,14 +173,21 @@ describe('disk full and quota', () => {
       expect((await call('GET', `/user/${name}`, undefined, sid)).status).toBe(200);
       // The scheduler (main thread) cannot claim the pending deletion: its rounds end on an
       // error and the process stays up (lmdb-js's stray rejection used to end it).
+      // One exception: LMDB may fit the small claim transaction into a free page (as with the
+      // first sign-ups above); the deletion's later writes then fail and the record waits for
+      // its lease to end. Either way the process stays up and nothing is lost (checked below).
       const cleanup = async () => (await schedulerStats()).runners['video-cleanup']!;
       expect(await pending()).toBe(1);
-      const errorsAtFull = (await cleanup()).roundErrors;
+      const atFull = await cleanup();
+      const settled = async () => {
+        const now = await cleanup();
+        return now.roundErrors >= atFull.roundErrors + 2 || now.claimed > atFull.claimed;
+      };
       const until = Date.now() + 60_000;
-      while ((await cleanup()).roundErrors < errorsAtFull + 2 && Date.now() < until) {
+      while (!(await settled()) && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect((await cleanup()).roundErrors).toBeGreaterThanOrEqual(errorsAtFull + 2);
+      expect(await settled()).toBe(true);
       expect(srv.child.exitCode).toBeNull();
     } finally {
       await rm(join(mnt, 'filler'));
@@ -195,11 +202,12 @@ describe('disk full and quota', () => {
     expect(Buffer.from(await got.arrayBuffer()).equals(again)).toBe(true);
     // Space is back: the scheduler's failed rounds left nothing stuck — the deletion asked for
     // before the disk filled completes, and the process is still the same one.
-    const until = Date.now() + 60_000;
+    // (If a claim went through while the disk was full, its lease must run out first.)
+    const until = Date.now() + 150_000;
     while ((await pending()) > 0 && Date.now() < until)
       await new Promise((r) => setTimeout(r, 100));
     expect(await pending()).toBe(0);
     expect((await fetch(`${srv.urls.stream}/videos/${doomed}`)).status).toBe(404);
     expect(srv.child.exitCode).toBeNull();
-  }, 180_000);
+  }, 300_000);
 });
