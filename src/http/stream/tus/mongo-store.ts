@@ -7,17 +7,22 @@
  * - `tus.uploads` `{_id: <upload id>, size?, metadata, creation_date, offset, chunks}`: `offset`
  *   is the durable offset, the only one HEAD reports; `chunks` lists the chunk ids holding bytes
  *   0..offset, in order;
- * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>/<writer token>", data}`: the bytes, at
- *   most CHUNK_BYTES each. The token is new for every write, so no write ever replaces a chunk.
+ * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>", data, token, at}`: the bytes, at most
+ *   CHUNK_BYTES each; `token` names the write that inserted it, `at` when.
  *
  * Invariants (the lock between concurrent PATCHes — @tus/server's locker is per HTTP thread and
  * per node, so two PATCHes of one upload may run at once on two threads or nodes):
  * - a chunk is inserted (acknowledged by the server) before `offset` moves past it, so an
  *   acknowledged offset never names bytes that are not stored;
- * - `offset` and `chunks` change together in one compare-and-set update, from the offset the
- *   write started at: of two writes that passed the offset check at the same offset, only the
- *   first to flush advances; the other's CAS fails, it deletes its own chunk and answers 409
- *   (the client asks HEAD and resumes), and nothing it wrote is ever read;
+ * - the chunk's `_id` is the lock: of two writes that passed the offset check at the same offset,
+ *   only one can insert the chunk at that offset (a unique `_id`, atomic on every server, also on
+ *   FerretDB, whose conditional updates are not); the other gets a duplicate key and answers 409
+ *   (the client asks HEAD and resumes), having written nothing;
+ * - `offset` and `chunks` then change together in one update conditioned on the offset the chunk
+ *   starts at; if it does not match (the upload was removed), the write deletes its own chunk
+ *   (matched by its token) and answers 409;
+ * - a chunk left by a write that died between its insert and that update blocks its offset
+ *   until it is STALE_CHUNK_MS old; the next write there then deletes it and takes the offset
  * - a PATCH cut mid-way keeps every byte that arrived: whole chunks as they fill, then the partial
  *   one when the stream ends or fails; HEAD then reports that offset and the client resumes there;
  * - a chunk not in `chunks` (a crash between the insert and the CAS, or a lost CAS) is never
@@ -27,26 +32,18 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { Binary, type Collection, type Db } from 'mongodb';
+import { type ChunkDoc, chunkId, insertChunk } from './mongo-chunk.js';
 
 /** Bytes per chunk document: far below MongoDB's 16 MiB document limit, few round trips. */
 export const CHUNK_BYTES = 1024 * 1024;
 
-interface UploadDoc {
+export interface UploadDoc {
   _id: string;
   size?: number;
   metadata?: Record<string, string | null>;
   creation_date?: string;
   offset: number;
   chunks: string[];
-}
-
-interface ChunkDoc {
-  _id: string;
-  data: Binary;
-}
-
-function chunkId(id: string, offset: number, token: string): string {
-  return `${id}/${String(offset).padStart(16, '0')}/${token}`;
 }
 
 /** Every field of an upload document but the chunk list (HEAD and PATCH never need it). */
@@ -160,15 +157,20 @@ export class MongoTusStore extends DataStore {
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      const cid = chunkId(id, durable, token);
-      await this.#chunks.insertOne({ _id: cid, data: new Binary(data) });
+      const cid = chunkId(id, durable);
+      await insertChunk(this.#uploads, this.#chunks, id, durable, {
+        _id: cid,
+        data: new Binary(data),
+        token,
+        at: new Date(),
+      });
       const moved = await this.#uploads.updateOne(
         { _id: id, offset: durable },
         { $set: { offset: durable + data.length }, $push: { chunks: cid } },
       );
       if (moved.matchedCount === 0) {
-        // Another write advanced (or removed) this upload first: ours is not part of it.
-        await this.#chunks.deleteOne({ _id: cid }).catch(() => {});
+        // The upload was removed (or a stale-chunk takeover raced us): ours is not part of it.
+        await this.#chunks.deleteOne({ _id: cid, token }).catch(() => {});
         throw ERRORS.INVALID_OFFSET;
       }
       durable += data.length;
