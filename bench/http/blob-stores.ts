@@ -228,7 +228,7 @@ server proxying instead of redirecting (no TLS in the measurement), one nginx wo
 
 ${topoTable}
 ${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
-Machine (shared with other jobs while this ran — expect noise):
+Machine (the load average below says how busy it was):
 
 ${machine()}
 `;

@@ -173,7 +173,7 @@ connections. Goal (issue 10): download p99 during the flood ≤ 2× idle.
 
 ${table}
 
-Machine (shared with other jobs while this ran — expect noise):
+Machine (the load average below says how busy it was):
 
 ${machine()}
 `;

@@ -113,7 +113,7 @@ on the 404 workload. Per CPU-second = requests ÷ CPU time of the server process
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Machine (shared with other jobs while this ran — expect noise of several percent):
+Machine (the load average below says how busy it was; wrk shares the 2 cores, so expect noise):
 
 ${machine()}
 `;

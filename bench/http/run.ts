@@ -276,9 +276,9 @@ ${goals}
 
 ${limiterLine}
 ${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
-Machine (shared with seven other engineers' jobs while this ran: see the load column — on 2
-cores a load of N leaves each runnable process about 2/N of a core, so wall-clock figures swing
-by several times between rounds; the per-CPU-second table is the steadier one):
+Machine (see the load column: on 2 cores a load of N leaves each runnable process about 2/N of a
+core, and wrk shares the cores with the server, so wall-clock figures move between rounds; the
+per-CPU-second table is the steadier one):
 
 ${machine()}
 `;
