@@ -9,25 +9,17 @@
  * reports the longer one's end. A retried PATCH landing on another thread while the first is
  * still running does exactly that.
  *
- * The lock is a lease file `<id>.lock`, created exclusively (O_EXCL: one winner among every
- * thread and process on DATA_DIR) for the duration of one write:
- * - the holder re-checks the offset (the file's size) under the lock, so what it writes starts
- *   exactly at the end of what is stored;
- * - a write that finds the lock held answers 409 (INVALID_OFFSET): the client asks HEAD and
- *   resumes from the offset the holder leaves — tus clients do this on 409;
- * - the holder touches the file every LEASE_MS / 3; a lock untouched for LEASE_MS belongs to a
- *   dead thread or process and is taken over (unlinked, then created again exclusively; two
- *   takers at that very moment could both win — a dead holder is rare, this double fault rarer);
- * - released (unlinked) when the write ends, whatever the outcome.
+ * The lock is a lease file `<id>.lock` (lease.ts), created exclusively (O_EXCL: one winner
+ * among every thread and process on DATA_DIR) for the duration of one write; the holder re-checks
+ * the offset (the file's size) under it, so what it writes starts exactly at the end of what is
+ * stored.
  */
 import { open, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { ERRORS } from '@tus/utils';
-
-/** A lock not refreshed for this long is a dead writer's. */
-export const LEASE_MS = 30_000;
+import { takeLease } from './lease.js';
 
 /** tus ids are generated hex names; anything else never names a file here. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -52,31 +44,29 @@ export class LockingFileStore extends FileStore {
     }
   }
 
-  /** Takes the upload's lease or throws INVALID_OFFSET; resolves to its release. */
-  async #lock(id: string): Promise<() => Promise<void>> {
+  /** Takes the upload's lease file or throws INVALID_OFFSET; resolves to its release. */
+  #lock(id: string): Promise<() => Promise<void>> {
     if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
     const path = join(this.#dir, `${id}.lock`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await (await open(path, 'wx', 0o600)).close();
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (attempt > 0) throw ERRORS.INVALID_OFFSET; // another write of this upload is running
+    return takeLease({
+      async create() {
+        try {
+          await (await open(path, 'wx', 0o600)).close();
+          return true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+          throw err;
+        }
+      },
+      async age() {
         const st = await stat(path).catch(() => undefined);
-        if (st === undefined) continue; // released meanwhile: try again, delete nothing
-        if (Date.now() - st.mtimeMs <= LEASE_MS) throw ERRORS.INVALID_OFFSET;
-        await unlink(path).catch(() => {}); // a dead writer's lease ran out
-      }
-    }
-    const timer = setInterval(() => {
-      const now = new Date();
-      utimes(path, now, now).catch(() => {});
-    }, LEASE_MS / 3);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await unlink(path).catch(() => {});
-    };
+        return st === undefined ? undefined : Date.now() - st.mtimeMs;
+      },
+      refresh() {
+        const now = new Date();
+        return utimes(path, now, now);
+      },
+      remove: () => unlink(path),
+    });
   }
 }
