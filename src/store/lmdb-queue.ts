@@ -99,9 +99,7 @@ export class LmdbDeletionQueue {
     leaseMs: number,
     now = Date.now(),
   ): Promise<string[]> {
-    v.checkIds(videoIds);
-    v.checkOwner(owner);
-    v.checkLease(leaseMs, now);
+    v.checkHeldBatch(owner, videoIds, { leaseMs, now });
     return this.#tx(() =>
       videoIds.filter((id) => {
         const row = this.#held(id, owner);
@@ -117,8 +115,7 @@ export class LmdbDeletionQueue {
   }
 
   async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
-    v.checkIds(videoIds);
-    v.checkOwner(owner);
+    v.checkHeldBatch(owner, videoIds);
     return this.#tx(() =>
       videoIds.filter((id) => {
         const row = this.#held(id, owner);

@@ -168,16 +168,13 @@ export class MongoDeletionQueue {
     leaseMs: number,
     now = Date.now(),
   ): Promise<string[]> {
-    v.checkIds(videoIds);
-    v.checkOwner(owner);
-    v.checkLease(leaseMs, now);
+    v.checkHeldBatch(owner, videoIds, { leaseMs, now });
     return renewMany(this.#dels, this.#run, owner, videoIds, leaseMs, now);
   }
 
   /** The ids we hold, then one fenced deleteMany over them (mongo-queue-batch.ts). */
   async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
-    v.checkIds(videoIds);
-    v.checkOwner(owner);
+    v.checkHeldBatch(owner, videoIds);
     return completeMany(this.#dels, this.#run, owner, videoIds);
   }
 

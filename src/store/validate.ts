@@ -128,6 +128,17 @@ export function checkIds(ids: unknown): readonly string[] {
   return ids;
 }
 
+/** Arguments of a batch call held by `owner` (both queue adapters); with a lease for renewals. */
+export function checkHeldBatch(
+  owner: unknown,
+  ids: unknown,
+  lease?: { leaseMs: unknown; now: unknown },
+): void {
+  checkIds(ids);
+  checkOwner(owner);
+  if (lease) checkLease(lease.leaseMs, lease.now);
+}
+
 /** Arguments of a claim (both queue adapters). */
 export function checkClaim(owner: unknown, limit: unknown, leaseMs: unknown, now: unknown): void {
   checkOwner(owner);
