@@ -18,16 +18,17 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-sched-prof-'));
 const stores = await openStores(loadConfig({ DATA_DIR: dir }));
 const { records, queue, blobs } = stores;
 const owner = 'profile';
-/** Per step: wall ms and CPU ms of the whole process (every thread: libuv's, lmdb-js's). */
-const totals = new Map<string, { wall: number; cpu: number }>();
-async function step(name: string, fn: () => Promise<unknown>): Promise<void> {
+/** Per step: wall ms and CPU ms of the whole process (every thread: libuv's, lmdb-js's), deletions. */
+const totals = new Map<string, { wall: number; cpu: number; n: number }>();
+async function step(name: string, fn: () => Promise<unknown>, n = B): Promise<void> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   await fn();
   const c = process.cpuUsage(c0);
-  const t = totals.get(name) ?? { wall: 0, cpu: 0 };
+  const t = totals.get(name) ?? { wall: 0, cpu: 0, n: 0 };
   t.wall += performance.now() - t0;
   t.cpu += (c.user + c.system) / 1000;
+  t.n += n;
   totals.set(name, t);
 }
 try {
@@ -46,29 +47,51 @@ try {
     await step('renewDeletions (one transaction)', () =>
       queue.renewDeletions(owner, batch, 600_000),
     );
-    await step('blob + poster unlink (4 unlinks)', () =>
-      all((id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))])),
+    // A/B in the same rounds: half the batch with delete (async unlinks), half with
+    // deleteBlocking (what deletion.task.ts uses on the filesystem store).
+    const half = batch.length >> 1;
+    await step(
+      'blob + poster, delete (4 async unlinks)',
+      () =>
+        Promise.all(
+          batch
+            .slice(0, half)
+            .map((id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))])),
+        ),
+      half,
+    );
+    await step(
+      'blob + poster, deleteBlocking (sync, absent poster: 2 access calls)',
+      async () => {
+        for (const id of batch.slice(half)) {
+          blobs.deleteBlocking!(id);
+          blobs.deleteBlocking!(posterBlobId(id));
+        }
+      },
+      batch.length - half,
     );
     await step('comments + video record, issued together', () =>
       all((id) => Promise.all([records.deleteCommentsOfVideo(id), records.deleteVideo(id)])),
     );
     await step('completeDeletions (one transaction)', () => queue.completeDeletions(owner, batch));
   }
-  const n = B * ROUNDS;
-  const us = (ms: number) => ((ms / n) * 1000).toFixed(1);
-  const rows = [...totals].map(([k, t]) => `| ${k} | ${us(t.wall)} | ${us(t.cpu)} |`);
+  const us = (ms: number, n: number) => ((ms / n) * 1000).toFixed(1);
+  const rows = [...totals].map(([k, t]) => `| ${k} | ${us(t.wall, t.n)} | ${us(t.cpu, t.n)} |`);
+  // The total takes the blocking unlinks (what the task runs), not the async ones.
   const sum = { wall: 0, cpu: 0 };
-  for (const t of totals.values()) {
-    sum.wall += t.wall;
-    sum.cpu += t.cpu;
+  for (const [k, t] of totals) {
+    if (k.includes('async unlinks')) continue;
+    sum.wall += (t.wall / t.n) * B * ROUNDS;
+    sum.cpu += (t.cpu / t.n) * B * ROUNDS;
   }
+  const n = B * ROUNDS;
   process.stdout.write(
     [
       `batch ${B}, ${ROUNDS} rounds; one write transaction awaited alone: ${commitUs.toFixed(0)} µs`,
       '| step | wall µs per deletion | CPU µs per deletion |',
       '|---|---:|---:|',
       ...rows,
-      `| total | ${us(sum.wall)} | ${us(sum.cpu)} |`,
+      `| total (blocking unlinks) | ${us(sum.wall, n)} | ${us(sum.cpu, n)} |`,
       `load average: ${loadavg()
         .map((x) => x.toFixed(1))
         .join(' ')}`,

@@ -3,7 +3,8 @@
  * batch into tasks, several per pool thread).
  *
  * Order, each step one call for the whole task where the store has one: confirm the leases
- * (renewDeletions, fenced on owner: the ids still ours go on) → blobs (video and poster) →
+ * (renewDeletions, fenced on owner: the ids still ours go on) → blobs (video and poster; with
+ * blocking unlinks on the filesystem store, see deleteBlobs) →
  * comments and video record → the deletion records, removed by `completeDeletions`, fenced on
  * owner. Every step is idempotent (a missing blob or record counts as done), so a task cut short
  * (crash, timeout) is simply run again by whoever claims the records next. A video whose blob or
@@ -22,6 +23,7 @@
 import { defineTask } from '../actors/pool-task.js';
 import { serializeError } from '../errors.js';
 import { openStores, posterBlobId } from '../store/index.js';
+import type { BlobStore } from '../store/types.js';
 import type { DeletionResult, DeletionTask } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
@@ -50,6 +52,22 @@ async function each(
   });
 }
 
+/**
+ * A video's blob and its poster (beside it, derived id). Where the store can, with blocking calls:
+ * this thread serves nothing else, and a blocking unlink skips the libuv threadpool hop. The
+ * async wrapper turns a throw into a rejection, which `each` records for that video alone.
+ */
+function deleteBlobs(blobs: BlobStore): (id: string) => Promise<unknown> {
+  if (blobs.deleteBlocking) {
+    const del = blobs.deleteBlocking.bind(blobs);
+    return async (id) => {
+      del(id);
+      del(posterBlobId(id));
+    };
+  }
+  return (id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))]);
+}
+
 export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]> {
   const { videoIds, owner } = task;
   const start = Date.now();
@@ -61,12 +79,7 @@ export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]
     const { records, queue, blobs } = await stores;
     step = 'lease';
     let ids = await queue.renewDeletions(owner, videoIds, task.leaseMs);
-    ids = await each(
-      ids,
-      'blob',
-      failed,
-      (id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))]), // the poster: beside it
-    );
+    ids = await each(ids, 'blob', failed, deleteBlobs(blobs));
     ids = await each(ids, 'comments', failed, (id) => records.deleteCommentsOfVideo(id));
     ids = await each(ids, 'video', failed, (id) => records.deleteVideo(id));
     step = 'complete';

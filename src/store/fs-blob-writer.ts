@@ -3,6 +3,7 @@
  * The ordering and why it is crash-safe are in fs-blobs.ts (header).
  */
 import { createHash } from 'node:crypto';
+import { existsSync, unlinkSync } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { BlobTooLargeError, isNoSpace, StorageFullError, WriterClosedError } from './errors.js';
 import { writeAll } from './fs-blob-stage.js';
@@ -18,6 +19,19 @@ export interface Meta {
 
 export function isEnoent(e: unknown): boolean {
   return (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/**
+ * unlink with a blocking call, ENOENT fine. `existsSync` first: a missing file then costs one
+ * access(2) and no error object (Node builds an Error with a stack for every ENOENT).
+ */
+export function unlinkQuietSync(path: string): void {
+  if (!existsSync(path)) return;
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if (!isEnoent(e)) throw e; // removed between the two calls: as good as done
+  }
 }
 
 export async function unlinkQuiet(path: string): Promise<void> {

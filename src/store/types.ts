@@ -320,4 +320,11 @@ export interface BlobStore {
    * orphan sweep (blobs with no record). Stores that cannot list cheaply leave it out.
    */
   list?(): AsyncIterable<{ id: string; mtime: number }>;
+  /**
+   * Optional capability: `delete` done with blocking system calls (the filesystem store), for
+   * threads that serve nothing else (the deletion pool): cheaper per blob than `delete`, and it
+   * blocks the calling thread, so never on a serving thread. Idempotent; throws what `delete`
+   * would reject with.
+   */
+  deleteBlocking?(id: string): void;
 }

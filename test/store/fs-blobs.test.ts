@@ -1,7 +1,7 @@
 /**
  * Filesystem blob store specifics beyond the conformance suite: localPath, a reader keeps the
  * version it opened across a replace, the sweep spares live writers, torn sidecars fall back
- * to sane defaults.
+ * to sane defaults, deleteBlocking.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -86,5 +86,27 @@ describe('FsBlobStore', () => {
       JSON.stringify({ contentType: 'text/html', size: 5, ino: 1, sha256: 'x' }),
     );
     expect((await blobs.stat(id))?.contentType).toBe('application/octet-stream'); // other inode
+  });
+
+  it('deleteBlocking removes the blob and its sidecar, is idempotent, and checks the id', async () => {
+    const { dir, blobs } = await open();
+    const id = randomUUID();
+    const other = randomUUID();
+    for (const x of [id, other]) {
+      const w = await blobs.createWriter(x, { contentType: 'video/mp4' });
+      await w.write(Buffer.from('bytes'));
+      await w.commit();
+    }
+    const orphanMeta = randomUUID();
+    await writeFile(join(dir, `${orphanMeta}.meta`), '{}'); // a sidecar whose blob is gone
+    blobs.deleteBlocking(id);
+    blobs.deleteBlocking(id); // already gone: fine
+    blobs.deleteBlocking(orphanMeta);
+    blobs.deleteBlocking(randomUUID()); // never existed: fine
+    expect(await blobs.stat(id)).toBeUndefined();
+    expect((await readdir(dir)).sort()).toEqual([other, `${other}.meta`].sort());
+    expect(() => blobs.deleteBlocking('../x')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ID' }),
+    );
   });
 });
