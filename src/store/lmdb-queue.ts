@@ -1,5 +1,6 @@
 /**
- * The deletion queue of the LMDB record store (see lmdb-records.ts for the environment).
+ * The deletion queue of the LMDB record store (see lmdb-records.ts for the rules, lmdb-env.ts for
+ * the environment).
  *
  * Invariants
  * - `deletions` holds every record by video id; `delPending` holds the key
