@@ -56,10 +56,30 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     );
   });
   const failed = server.failed.then((err) => {
-    log.error('a service kept crashing, exiting', { err });
+    if ((err as { code?: string })?.code === 'ERR_HTTP_THREAD_WEDGED')
+      log.error('an HTTP thread is wedged, exiting', { err });
+    else log.error('a service kept crashing, exiting', { err });
     return 1;
   });
-  return Promise.race([stop, failed]);
+  const code = await Promise.race([stop, failed]);
+  const left = server.leftRunning();
+  if (left > 0) killSelf(left, code);
+  return code;
+}
+
+/**
+ * Ends the process at once when the shutdown had to abandon HTTP threads (wedged: they never read
+ * their close command). Node's normal exit (process.exit, reallyExit, an empty event loop) tears
+ * every thread down first, and tearing down a thread that still holds uWS handles fails Node's
+ * "no open handles" check: SIGABRT and a core dump. SIGKILL skips the teardown, writes no core,
+ * and cannot be caught; the log lines before it are written synchronously (src/log.ts). The
+ * service manager sees the process killed by signal 9 — a failure: systemd's Restart=on-failure
+ * restarts it (deploy/video-server.service), a shell reports 137.
+ */
+function killSelf(threads: number, code: number): never {
+  log.error('HTTP threads left running: ending the process with SIGKILL', { threads, code });
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: SIGKILL did not end the process');
 }
 
 /**

@@ -83,6 +83,11 @@ export interface Config {
   /** On SIGTERM, how long readiness reports 503 before listeners close. @default 2000 */
   shutdownGraceMs: number;
   /**
+   * An HTTP thread whose heartbeat is silent this long is declared wedged and the process ends
+   * (src/http/host-watchdog.ts); 0 = no watchdog. @default 30000
+   */
+  httpWatchdogMs: number;
+  /**
    * The site's public origin (`https://videos.example.org`): the only Origin the web front accepts
    * on state-changing requests. @default undefined → the request's own Host (see README)
    */
@@ -337,6 +342,15 @@ const SETTINGS: Setting[] = [
     apply: (c, raw, n) => void (c.shutdownGraceMs = int(n, raw, 0, 600_000)),
   },
   {
+    env: 'HTTP_WATCHDOG_MS',
+    apply: (c, raw, n) => {
+      const ms = int(n, raw, 0, 3_600_000);
+      // A deadline near the 1 s heartbeat would declare busy-but-healthy threads wedged.
+      if (ms !== 0 && ms < 2000) bad(n, `must be 0 (off) or at least 2000, got ${ms}`);
+      c.httpWatchdogMs = ms;
+    },
+  },
+  {
     env: 'LOG_FORMAT',
     apply: (c, raw, n) => {
       c.logFormat =
@@ -396,6 +410,7 @@ export function defaultConfig(): Config {
     accessLog: true,
     metricsPort: 9464,
     shutdownGraceMs: 2000,
+    httpWatchdogMs: 30_000,
     publicUrl: undefined,
     trustProxy: [],
     rateLimits: DEFAULT_RATE_LIMITS,

@@ -11,10 +11,18 @@
  * is restarted one-for-one; restarts too fast make the supervisor give up and the process exit 1.
  * The scheduler supervises its actor threads itself: when that supervisor gives up (restart
  * intensity exceeded), the failure escalates straight to the process (exit 1, the log names the
- * actor) — restarting the whole scheduler would only repeat the crash loop more slowly.
+ * actor) — restarting the whole scheduler would only repeat the crash loop more slowly. A wedged
+ * HTTP thread (the host's watchdog) escalates the same way: restarting the host cannot take its
+ * listener back; `leftRunning()` then tells the CLI the process must end by SIGKILL.
  */
 
-import { type ExitReason, type LimiterRef, Supervisor, spawnLimiter } from './actors/index.js';
+import {
+  type ExitReason,
+  type LimiterRef,
+  Supervisor,
+  spawnLimiter,
+  validateRestartBudget,
+} from './actors/index.js';
 import type { Config } from './config.js';
 import { type HttpHost, type HttpHostOptions, startHttpHost } from './http/index.js';
 import { tusUploadStore } from './http/stream/tus/index.js';
@@ -33,8 +41,12 @@ export interface RunningServer {
   readonly urls: Partial<Record<string, string>>;
   /** Graceful stop within `deadlineMs`; idempotent. */
   close(deadlineMs?: number): Promise<void>;
-  /** Resolves if the supervisor gives up (the process should exit non-zero). */
+  /** Resolves if the supervisor gives up, or an HTTP thread is wedged, after the shutdown (the
+   *  process should exit non-zero). */
   readonly failed: Promise<unknown>;
+  /** HTTP threads abandoned by the shutdown and still running (wedged): if any, the process
+   *  cannot exit normally — Node aborts tearing such a thread down (see cli-run.ts). */
+  leftRunning(): number;
 }
 
 export interface StartOptions {
@@ -52,13 +64,6 @@ export interface StartOptions {
 export const SERVER_DEFAULTS = Object.freeze({
   restart: Object.freeze({ intensity: 3, periodMs: 10_000 }),
 });
-
-function validateRestart(r: { intensity: number; periodMs: number }) {
-  if (!Number.isInteger(r?.intensity) || r.intensity < 0)
-    throw new TypeError('options.restart.intensity must be a non-negative integer');
-  if (!(r.periodMs > 0)) throw new TypeError('options.restart.periodMs must be a positive number');
-  return r;
-}
 
 /** Adapts a component with a close() into something a supervisor can watch. */
 function supervisable<T>(
@@ -82,7 +87,7 @@ function supervisable<T>(
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const budget = validateRestart(opts.restart ?? SERVER_DEFAULTS.restart);
+  const budget = validateRestartBudget(opts.restart ?? SERVER_DEFAULTS.restart);
   const log = createLogger('server');
   const runs = (s: Config['only'][number]) => config.only.includes(s);
   let limiter: LimiterRef | undefined;
@@ -152,6 +157,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       );
       const crashed = new Promise((res) => h.once('crash', res));
       crashed.then((e) => log.error('HTTP thread crashed; restarting the HTTP host', { error: e }));
+      // A wedged thread keeps its listener and cannot be torn down: the process must end.
+      h.once('wedged', escalate);
       h.on('replaced', () => {
         restarts['http.thread'] = (restarts['http.thread'] ?? 0) + 1;
       });
@@ -213,5 +220,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ),
     escalated.then((error) => close().then(() => error)),
   ]);
-  return { urls: { ...host!.urls }, close, failed };
+  const leftRunning = () => host?.leftRunning ?? 0;
+  return { urls: { ...host!.urls }, close, failed, leftRunning };
 }

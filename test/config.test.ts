@@ -35,6 +35,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI/);
   });
 
+  it('reads the HTTP watchdog deadline: 0 = off, else at least 2 s (the heartbeat is 1 s)', () => {
+    expect(loadConfig({}, []).httpWatchdogMs).toBe(30_000);
+    expect(loadConfig({ HTTP_WATCHDOG_MS: '0' }, []).httpWatchdogMs).toBe(0);
+    expect(loadConfig({ HTTP_WATCHDOG_MS: '8000' }, []).httpWatchdogMs).toBe(8000);
+    expect(() => loadConfig({ HTTP_WATCHDOG_MS: '1500' })).toThrow(
+      /HTTP_WATCHDOG_MS: must be 0 \(off\) or at least 2000/,
+    );
+    expect(() => loadConfig({ HTTP_WATCHDOG_MS: 'soon' })).toThrow(/HTTP_WATCHDOG_MS/);
+  });
+
   it('reads the S3 blob store settings, each validated by name', () => {
     const c = loadConfig({
       BLOB_STORE: 's3',

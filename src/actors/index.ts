@@ -54,6 +54,7 @@ export {
   type SupervisorEvent,
   type SupervisorOptions,
   startSupervisor,
+  validateRestartBudget,
 } from './supervisor.js';
 export {
   type Calls,

@@ -72,6 +72,15 @@ export const SUPERVISOR_DEFAULTS = Object.freeze({
   shutdownMs: 5000,
 });
 
+/** Checks a `{ intensity, periodMs }` restart budget given as `options.restart` (the HTTP host's
+ *  and the server's); TypeErrors name the option. */
+export function validateRestartBudget(r: { intensity: number; periodMs: number }) {
+  if (!Number.isInteger(r?.intensity) || r.intensity < 0)
+    throw new TypeError('options.restart.intensity must be a non-negative integer');
+  if (!(r.periodMs > 0)) throw new TypeError('options.restart.periodMs must be a positive number');
+  return r;
+}
+
 interface Slot {
   spec: ChildSpec;
   child: Supervisable | undefined;

@@ -36,3 +36,9 @@ export async function checkPortsFree(
     throw new ConfigError(setting, `${host}:${port} ${why}; choose another with --${service}-port`);
   }
 }
+
+/** `host` as it goes in a URL: a wildcard bind becomes loopback, an IPv6 address gets brackets. */
+export function hostForUrl(host: string): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return h.includes(':') ? `[${h}]` : h;
+}

@@ -34,6 +34,10 @@ export interface Thread {
   readonly scraper: ThreadScraper;
   /** Set by the host before it asks the thread to close: its exit is then expected. */
   closing: boolean;
+  /** Set by the host's watchdog: the thread cannot read a close command; closing abandons it. */
+  wedged: boolean;
+  /** Set once abandoned: it may still hold uWS handles (the process cannot exit normally). */
+  abandoned: boolean;
   /** Gives up on a thread that does not exit (wedged): stops reading its events and unrefs it,
    *  so that nothing of it keeps the process alive. Never terminate(): see closeThread. */
   abandon(): void;
@@ -73,12 +77,13 @@ export function spawnThread(
   // aborts it, or a wedged thread would hold the process open for good.
   const stopReading = new AbortController();
   const abandon = () => {
+    if (thread) thread.abandoned = true;
     stopReading.abort();
     worker.unref();
   };
+  let thread: Thread | undefined;
 
   return new Promise<Thread>((resolve, reject) => {
-    let thread: Thread | undefined;
     let failure: Error | undefined;
     void (async () => {
       for (;;) {
@@ -95,6 +100,8 @@ export function spawnThread(
             limiterSlot: e.limiterSlot,
             scraper: scrape.main,
             closing: false,
+            wedged: false,
+            abandoned: false,
             abandon,
           };
           resolve(thread);
@@ -114,10 +121,15 @@ export function spawnThread(
  * Asks `t` to close (drain within `graceMs` + `deadlineMs`) and waits for its exit, at most
  * CLOSE_GRACE_MS longer. Never terminate() (uWS handles open at terminate abort the process): a
  * thread that does not exit in time is abandoned (unref'd, its events no longer read) and left,
- * so the process can still exit. Resolves false if it was abandoned.
+ * so the process can still exit. Resolves false if it was abandoned. A thread the watchdog found
+ * wedged is abandoned at once: it would not read the command.
  */
 export async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<boolean> {
   t.closing = true;
+  if (t.wedged) {
+    t.abandon();
+    return false;
+  }
   t.control.trySend({ type: 'close', deadlineMs, graceMs });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {

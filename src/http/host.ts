@@ -14,21 +14,26 @@
  * the ports are free again, then emits 'crash' (a ThreadCrashError) and its owner decides (the
  * server's supervisor starts a new host on the same ports).
  *
+ * Watchdog (host-watchdog.ts): a ready thread silent for `config.httpWatchdogMs` is wedged (it
+ * keeps its listener, cannot be torn down); the host emits 'wedged' (a ThreadWedgedError), its
+ * owner shuts the process down and ends it; closing abandons the wedged thread at once.
+ *
  * Lifecycle: `close()` is idempotent (later callers get the same promise); each thread stops
  * listening, lets in-flight requests finish within the deadline, closes its apps and stores.
  * Threads are never `terminate()`d: terminating a thread that holds uWS handles aborts the whole
  * process; one that does not report back within deadline + CLOSE_GRACE_MS is unref'd and left.
  */
 import { EventEmitter } from 'node:events';
-import { reclaimHolder } from '../actors/index.js';
+import { reclaimHolder, validateRestartBudget } from '../actors/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
-import { checkPortsFree } from './host-ports.js';
+import { checkPortsFree, hostForUrl } from './host-ports.js';
 import { CLOSE_GRACE_MS, closeThread, spawnThread, type Thread } from './host-thread.js';
+import { startWatchdog } from './host-watchdog.js';
 import { SERVICE_MODULES } from './services.js';
 
 export interface HttpHostOptions {
@@ -64,27 +69,18 @@ export interface HttpHost extends EventEmitter {
   readonly ports: Partial<Record<ServiceName, number>>;
   /** Threads replaced so far. */
   readonly replacements: number;
+  /** Threads abandoned (wedged, or late to close) that have not exited: while any is left, the
+   *  process cannot exit normally (Node aborts tearing down a thread holding uWS handles). */
+  readonly leftRunning: number;
   close(deadlineMs?: number): Promise<void>;
   /** Every live thread's metrics (`missing` = threads that did not answer in `timeoutMs`). */
   scrape(timeoutMs: number): Promise<{ metrics: MetricsJson[]; missing: number }>;
 }
 
-function hostForUrl(host: string): string {
-  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return h.includes(':') ? `[${h}]` : h;
-}
-
-function validateRestart(r: { intensity: number; periodMs: number }) {
-  if (!Number.isInteger(r?.intensity) || r.intensity < 0)
-    throw new TypeError('options.restart.intensity must be a non-negative integer');
-  if (!(r.periodMs > 0)) throw new TypeError('options.restart.periodMs must be a positive number');
-  return r;
-}
-
 export async function startHttpHost(config: Config, opts: HttpHostOptions = {}): Promise<HttpHost> {
   const services = [...config.only];
   for (const s of services) if (!SERVICE_MODULES[s]) throw new ServiceMissingError(s);
-  const restart = validateRestart(opts.restart ?? HTTP_HOST_DEFAULTS.restart);
+  const restart = validateRestartBudget(opts.restart ?? HTTP_HOST_DEFAULTS.restart);
   const log = createLogger('http-host');
   const emitter = new EventEmitter();
   const heartbeats = new Heartbeats(config.httpThreads);
@@ -188,6 +184,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
           });
         }),
       );
+      stopWatchdog();
       stopBeating();
     })();
     return closing;
@@ -225,12 +222,20 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     await Promise.all([...threads].map((t) => closeThread(t, 0)));
     throw err;
   }
+  const stopWatchdog = startWatchdog(
+    heartbeats,
+    () => threads,
+    { deadlineMs: config.httpWatchdogMs },
+    log,
+    (err) => emitter.emit('wedged', err),
+  );
   const urls: Partial<Record<ServiceName, string>> = {};
   for (const s of services) urls[s] = `http://${hostForUrl(config.host)}:${base.ports[s]}`;
   const host = Object.assign(emitter, {
     urls,
     ports: { ...base.ports },
     replacements: 0,
+    leftRunning: 0,
     close: (deadlineMs = 10_000) => closeAll(deadlineMs, config.shutdownGraceMs),
     async scrape(timeoutMs: number) {
       const answers = await Promise.all([...threads].map((t) => t.scraper.scrape(timeoutMs)));
@@ -239,5 +244,8 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     },
   });
   Object.defineProperty(host, 'replacements', { get: () => replacements });
+  Object.defineProperty(host, 'leftRunning', {
+    get: () => [...threads].filter((t) => t.abandoned).length,
+  });
   return host;
 }

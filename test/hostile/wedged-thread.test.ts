@@ -1,11 +1,13 @@
 /**
  * Shutdown with a wedged HTTP thread (its event loop blocked for good: the test's /fault/wedge
- * route, test/fixtures/http/fault-routes.ts, through the real command). Such a thread never
- * reads its close command and cannot be terminated (Node aborts on a thread holding uWS
- * handles). What must hold: /health/live names it stale, and SIGTERM still ends the process —
- * the host abandons the thread after the drain deadline, saying so, instead of waiting for it
- * forever (it did: the events channel's pending read kept the process alive). Node then tears
- * the thread down at exit, which uWS turns into an abort: the end is not a clean 0, but it comes.
+ * route, test/fixtures/http/fault-routes.ts, through the real command; the watchdog is off here,
+ * HTTP_WATCHDOG_MS=0, so SIGTERM is what ends it — wedged-watchdog.test.ts covers the watchdog).
+ * Such a thread never reads its close command and cannot be terminated (Node aborts on a thread
+ * holding uWS handles). What must hold: /health/live names it stale, and SIGTERM still ends the
+ * process — the host abandons the thread after the drain deadline, saying so, instead of waiting
+ * for it forever (it did: the events channel's pending read kept the process alive), and the
+ * process ends itself by SIGKILL after a log line: a normal exit would tear the thread down,
+ * which fails Node's open-handles check (SIGABRT and a core dump, as it did before).
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -39,7 +41,12 @@ it('SIGTERM with a wedged thread: the host abandons it after the deadline and th
   const s = await startTestServer({
     cli: CLI,
     only: 'stream',
-    env: { HTTP_THREADS: '2', SHUTDOWN_GRACE_MS: '0', HOST_RESTART_INTENSITY: '20' },
+    env: {
+      HTTP_THREADS: '2',
+      SHUTDOWN_GRACE_MS: '0',
+      HOST_RESTART_INTENSITY: '20',
+      HTTP_WATCHDOG_MS: '0',
+    },
     timeoutMs: 120_000,
   });
   server = s;
@@ -62,13 +69,20 @@ it('SIGTERM with a wedged thread: the host abandons it after the deadline and th
   expect(stale).toMatch(/^http#[01]$/);
   const wedged = Number(stale.slice('http#'.length));
 
-  const ended = once(s.child, 'exit');
+  const ended = once(s.child, 'close'); // after 'exit' and the end of its stdout and stderr
   s.child.kill('SIGTERM');
   const left = await s.waitForLine(
     (l) => l.msg === 'HTTP thread did not close in time: left running',
     120_000,
   );
   expect(left).toMatchObject({ thread: wedged });
-  await ended; // bounded by the test's timeout: before the fix it never came
+  const killed = await s.waitForLine(
+    (l) => l.msg === 'HTTP threads left running: ending the process with SIGKILL',
+    120_000,
+  );
+  expect(killed).toMatchObject({ threads: 1, code: 0 });
+  const [code, signal] = await ended; // bounded by the test's timeout
+  expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' }); // was SIGABRT
+  expect(s.stderr()).not.toMatch(/uv_loop_close|Assertion failed/);
   wedge.destroy();
 }, 300_000);

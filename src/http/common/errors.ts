@@ -55,6 +55,16 @@ export class ThreadCrashError extends HttpFrontError {
   }
 }
 
+/** An HTTP thread's heartbeat was silent past the watchdog's deadline (src/http/host-watchdog.ts). */
+export class ThreadWedgedError extends HttpFrontError {
+  constructor(
+    readonly threadIndex: number,
+    readonly silentMs: number,
+  ) {
+    super('ERR_HTTP_THREAD_WEDGED', `HTTP thread ${threadIndex} silent for ${silentMs} ms`);
+  }
+}
+
 /**
  * The api's error codes (REFERENCE.md). 001–007 are the api's; 008–010 are ours for the statuses
  * the reference says "where they apply" (413, 415, 429); 011–013 are storage faults (issue 10).
@@ -131,6 +141,7 @@ defineErrors('http', {
   ERR_HTTP_LISTEN: ListenError,
   ERR_HTTP_START: HttpStartError,
   ERR_HTTP_THREAD_CRASH: ThreadCrashError,
+  ERR_HTTP_THREAD_WEDGED: ThreadWedgedError,
   ERR_CLIENT_ABORTED: ClientAbortedError,
   ...Object.fromEntries([...KIND_BY_CODE.keys()].map((code) => [code, HttpError])),
 });

@@ -38,6 +38,11 @@ export class Heartbeats {
     return () => clearInterval(timer);
   }
 
+  /** Milliseconds since `slot` last beat (the watchdog's measure, src/http/host-watchdog.ts). */
+  silentMs(slot: number, now = Date.now()): number {
+    return now - this.#slots[slot]!;
+  }
+
   /** Names of the slots that have not beaten within STALE_MS. */
   stale(now = Date.now()): string[] {
     const out: string[] = [];

@@ -9,6 +9,7 @@ export {
   ListenError,
   ServiceMissingError,
   ThreadCrashError,
+  ThreadWedgedError,
   UwsNativeError,
 } from './errors.js';
 export { isUuid, parseUuid } from './ids.js';
