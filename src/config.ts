@@ -61,6 +61,14 @@ export interface Config {
    * scheduler's lifecycle sweep; 0 = never. @default 86400000 (24 h)
    */
   tusExpiryMs: number;
+  /**
+   * How often a tus write refreshes the lease that locks its upload (the heartbeat), and how old
+   * a lease may get before it counts as a dead writer's and is taken over. The stale window is
+   * how long a resume waits after a writer died; it must be several refreshes long, so a live but
+   * slow writer is never taken for dead. @default 2000 / 10000
+   */
+  tusLeaseRefreshMs: number;
+  tusLeaseStaleMs: number;
   /** Services this process runs. @default all four */
   only: ServiceName[];
   /** Where the services this process does not run live (split deployments). */
@@ -314,6 +322,15 @@ const SETTINGS: Setting[] = [
     flag: '--tus-expiry',
     apply: (c, raw, n) => void (c.tusExpiryMs = int(n, raw, 0)),
   },
+  {
+    env: 'TUS_LEASE_REFRESH_MS',
+    apply: (c, raw, n) => void (c.tusLeaseRefreshMs = int(n, raw, 10, 10_000)),
+  },
+  {
+    env: 'TUS_LEASE_STALE_MS',
+    // At most 30 s: the page's tus retries (views/static/js/upload.js) wait 44 s in all.
+    apply: (c, raw, n) => void (c.tusLeaseStaleMs = int(n, raw, 30, 30_000)),
+  },
   { env: 'API_URL', apply: (c, raw, n) => void (c.apiUrl = url(n, raw)) },
   { env: 'STREAM_URL', apply: (c, raw, n) => void (c.streamUrl = url(n, raw)) },
   { env: 'SCHEDULER_URL', apply: (c, raw, n) => void (c.schedulerUrl = url(n, raw)) },
@@ -400,6 +417,8 @@ export function defaultConfig(): Config {
     sessionTtlMs: 30 * 60 * 1000,
     sessionMaxMs: 7 * 24 * 3600 * 1000,
     tusExpiryMs: 24 * 3600 * 1000,
+    tusLeaseRefreshMs: 2000,
+    tusLeaseStaleMs: 10_000,
     only: [...SERVICES],
     apiUrl: undefined,
     streamUrl: undefined,
@@ -471,6 +490,9 @@ export function loadConfig(
   }
   if (cfg.sessionMaxMs < cfg.sessionTtlMs) {
     throw new ConfigError('SESSION_MAX_MS', 'must not be below SESSION_TTL_MS');
+  }
+  if (cfg.tusLeaseStaleMs < 3 * cfg.tusLeaseRefreshMs) {
+    throw new ConfigError('TUS_LEASE_STALE_MS', 'must be at least 3 × TUS_LEASE_REFRESH_MS');
   }
   return Object.freeze(cfg) as Config;
 }

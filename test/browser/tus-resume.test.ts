@@ -89,7 +89,8 @@ it('resumes a 50 MB upload cut at about half, after a reload, from the server of
   await page.setInputFiles('#upload-file', file);
   await page.fill('#upload-name', 'Big resumable clip');
   await page.click('#upload-submit');
-  await page.waitForSelector('#page-error:not([hidden])', { timeout: 60_000 });
+  // tus-js-client's retries (upload.js) wait 44 s in all before the page reports the cut.
+  await page.waitForSelector('#page-error:not([hidden])', { timeout: 180_000 });
   expect(await page.textContent('#page-error')).toMatch(/continue where it stopped/);
   await page.screenshot({ path: join(ARTIFACTS, '20-upload-interrupted.png'), fullPage: true });
   expect(creations).toHaveLength(1);

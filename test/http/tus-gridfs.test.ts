@@ -3,14 +3,15 @@
  * A PATCH cut mid-way keeps the bytes that arrived (less than one chunk here, so the partial
  * chunk was flushed) and HEAD reports exactly what is stored; bytes spanning several chunk
  * documents read back in order; completion and DELETE leave nothing of tus in MongoDB; a chunk
- * left by a write that died mid-way holds its offset (409) until it is stale, then is replaced.
+ * left by a write that died mid-way holds its offset (423 Locked, with Retry-After) until it is
+ * older than TUS_LEASE_STALE_MS, then is replaced.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Binary, type Db, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { STALE_CHUNK_MS } from '../../src/http/stream/tus/mongo-chunk.js';
+import { DEFAULT_LEASE } from '../../src/http/stream/tus/lease.js';
 import { CHUNK_BYTES, MongoTusStore } from '../../src/http/stream/tus/mongo-store.js';
 import { useMongoTestDb } from '../helpers/mongo.js';
 import { type Stack, startStack } from './stack.js';
@@ -100,7 +101,7 @@ it('reads bytes spanning several chunk documents back in order; DELETE removes t
   expect(await tusDocs()).toBe(0);
 });
 
-it('a chunk left by a write that died before its update: 409 while fresh, taken over once stale', async () => {
+it('a chunk left by a write that died before its update: 423 while fresh, taken over once stale', async () => {
   const { vid, sessionId } = await owned();
   const loc = (await tusCreate(s.url, sessionId, sample.length, vid)).headers.location as string;
   const id = loc.split('/').pop() as string;
@@ -114,12 +115,15 @@ it('a chunk left by a write that died before its update: 409 while fresh, taken 
   const chunks = db.collection<typeof leftover>('tus.chunks');
   await chunks.insertOne(leftover);
   const first = await tusPatch(s.url, sessionId, loc, 0, sample, sample.length);
-  expect(first.status, first.body).toBe(409);
+  expect(first.status, first.body).toBe(423);
+  const wait = Number(first.headers['retry-after']);
+  expect(wait).toBeGreaterThanOrEqual(1);
+  expect(wait).toBeLessThanOrEqual(DEFAULT_LEASE.staleMs / 1000);
   expect(await tusOffset(s.url, sessionId, loc)).toBe(0);
-  // The same leftover, older than STALE_CHUNK_MS: the next write removes it and goes on.
+  // The same leftover, older than TUS_LEASE_STALE_MS: the next write removes it and goes on.
   await chunks.updateOne(
     { _id: leftover._id },
-    { $set: { at: new Date(Date.now() - STALE_CHUNK_MS - 1000) } },
+    { $set: { at: new Date(Date.now() - DEFAULT_LEASE.staleMs - 1000) } },
   );
   const again = await tusPatch(s.url, sessionId, loc, 0, sample, sample.length);
   expect(again.status, again.body).toBe(204);

@@ -1,46 +1,126 @@
 /**
  * The lease that locks a tus upload during a write (src/http/stream/tus/lease.ts), on the fs
- * store over loopback: a lease file left by a writer that died holds the upload (409) while it is
- * fresh, and is taken over once it is older than LEASE_MS — the upload then completes whole.
+ * store:
+ * - over loopback: the lease a writer that died leaves (created by the real lease code, never
+ *   refreshed) holds the upload — 423 with Retry-After — while it is fresh, and is taken over once
+ *   older than TUS_LEASE_STALE_MS; the upload then completes whole;
+ * - many takers of one stale lease at the same instant (store instances: threads or processes on
+ *   one DATA_DIR): exactly one wins, every other is refused with 423, and a lease created after
+ *   the takeover is never removed by a late taker;
+ * - a lease left by an earlier release (an empty file, no token) is taken over too.
  */
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LEASE_MS } from '../../src/http/stream/tus/lease.js';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
+import { fileLease } from '../../src/http/stream/tus/fs-lease.js';
 import { type Stack, startStack } from './stack.js';
 import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
 let s: Stack;
 let sample: Buffer;
+const lease = { refreshMs: 2000, staleMs: 10_000 };
 
 beforeAll(async () => {
-  s = await startStack();
+  s = await startStack({
+    config: { tusLeaseRefreshMs: lease.refreshMs, tusLeaseStaleMs: lease.staleMs },
+  });
   sample = await readFile(SAMPLE);
 });
 afterAll(async () => {
   await s?.close();
 });
 
-it("a dead writer's lease: 409 while fresh, taken over once older than LEASE_MS", async () => {
+async function upload() {
   const u = await s.user();
   const vid = await s.video(u.userId);
   const loc = (await tusCreate(s.url, u.sessionId, sample.length, vid)).headers.location as string;
   const id = loc.split('/').pop() as string;
-  const lease = join(s.dir, 'tus', `${id}.lock`);
-  await writeFile(lease, ''); // what a writer killed mid-PATCH leaves behind
+  return { ...u, vid, loc, id, path: join(s.dir, 'tus', `${id}.lock`) };
+}
 
-  const held = await tusPatch(s.url, u.sessionId, loc, 0, sample, sample.length);
-  expect(held.status, held.body).toBe(409);
-  expect(await tusOffset(s.url, u.sessionId, loc)).toBe(0);
+async function ageLease(path: string) {
+  const past = new Date(Date.now() - lease.staleMs - 5_000);
+  await utimes(path, past, past);
+}
 
-  const past = new Date(Date.now() - LEASE_MS - 5_000);
-  await utimes(lease, past, past);
-  const taken = await tusPatch(s.url, u.sessionId, loc, 0, sample, sample.length);
+async function leftovers() {
+  return (await readdir(join(s.dir, 'tus'))).filter((f) => f.includes('.lock'));
+}
+
+it("a dead writer's lease: 423 + Retry-After while fresh, taken over once stale", async () => {
+  const u = await upload();
+  // What a writer killed mid-PATCH leaves behind: a lease that nobody refreshes.
+  expect(await fileLease(join(s.dir, 'tus'), u.id).create()).toBe(true);
+
+  const held = await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length);
+  expect(held.status, held.body).toBe(423);
+  const wait = Number(held.headers['retry-after']);
+  expect(wait).toBeGreaterThanOrEqual(1);
+  expect(wait).toBeLessThanOrEqual(lease.staleMs / 1000);
+  expect(await tusOffset(s.url, u.sessionId, u.loc)).toBe(0);
+
+  await ageLease(u.path);
+  const taken = await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length);
   expect(taken.status, taken.body).toBe(204);
-  const v = await fetch(`${s.url}/videos/${vid}`);
+  const v = await fetch(`${s.url}/videos/${u.vid}`);
   expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
-  // The taker released the lease when its write ended.
-  expect((await readdir(join(s.dir, 'tus'))).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  // The taker released the lease when its write ended; no marker or temporary file is left.
+  expect(await leftovers()).toEqual([]);
+});
+
+it('an untokened lease (an earlier release wrote empty ones) is taken over once stale', async () => {
+  const u = await upload();
+  await writeFile(u.path, '');
+  expect((await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length)).status).toBe(423);
+  await ageLease(u.path);
+  expect((await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length)).status).toBe(204);
+  expect(await leftovers()).toEqual([]);
+});
+
+it('40 takers of one stale lease at once: exactly one writes, the others get 423', async () => {
+  const u = await upload();
+  expect(await fileLease(join(s.dir, 'tus'), u.id).create()).toBe(true);
+  await ageLease(u.path);
+  const dir = join(s.dir, 'tus');
+  // One store per taker: what 40 threads or processes on one DATA_DIR hold.
+  const takers = Array.from({ length: 40 }, () => new LockingFileStore({ directory: dir, lease }));
+  const started: number[] = [];
+  const settled: unknown[] = [];
+  const bodies = takers.map(
+    (_, i) =>
+      new Readable({
+        read() {
+          if (!started.includes(i)) started.push(i); // this taker holds the lease
+        },
+      }),
+  );
+  // Started one event-loop turn apart, so their steps (create, inspect, take over, create)
+  // interleave in many orders rather than in lockstep.
+  const writes: Promise<unknown>[] = [];
+  for (const [i, t] of takers.entries()) {
+    writes.push(
+      t.write(bodies[i] as Readable, u.id, 0).then(
+        (n) => settled.push(n),
+        (err: { status_code?: number }) => settled.push(err.status_code),
+      ),
+    );
+    await new Promise((r) => setImmediate(r));
+  }
+  // Every taker is either refused or holding the lease (reading a body that never ends yet).
+  await vi.waitFor(() => expect(settled.length + started.length).toBe(takers.length), {
+    timeout: 60_000,
+    interval: 50,
+  });
+  expect(started).toHaveLength(1);
+  expect(settled).toEqual(Array(takers.length - 1).fill(423));
+  for (const i of started) bodies[i]?.push(null);
+  await Promise.all(writes);
+  expect(settled.filter((r) => r === 0)).toHaveLength(1); // the winner wrote its 0 bytes
+  expect(await leftovers()).toEqual([]);
+  // The upload is intact and free: it completes from offset 0.
+  expect((await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length)).status).toBe(204);
 });

@@ -12,6 +12,15 @@
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Pauses before each retry of a failed request (tus-js-client retries network errors, 5xx, 409
+ * and 423, and starts over from the first delay once a retry made progress). They add up to
+ * 44 s: after a dropped connection the server may hold the upload's lease (423 Locked) until it
+ * notices the drop — at most its 10 s idle timeout — or, if the writing node died, until the
+ * lease goes stale (TUS_LEASE_STALE_MS, 10 s by default, at most 30 s).
+ */
+const RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 10000, 15000];
+
 /** @returns the tus upload's remembered earlier attempt at this file, if any. */
 export async function previousAttempt(file) {
   if (!globalThis.tus?.isSupported) return undefined;
@@ -37,7 +46,7 @@ export function sendFile(vid, file, events, prev, multipart = !globalThis.tus?.i
     upload = new tus.Upload(file, {
       endpoint: '/files/',
       chunkSize: CHUNK_BYTES,
-      retryDelays: [0, 1000, 3000],
+      retryDelays: RETRY_DELAYS,
       removeFingerprintOnSuccess: true,
       metadata: { video_id: vid, filename: file.name, filetype: file.type || 'video/mp4' },
       onProgress: (sent, total) => events.progress(sent, total),

@@ -1,39 +1,56 @@
 /**
  * The tus store for BLOB_STORE=fs: @tus/file-store's FileStore (`DATA_DIR/tus/<id>` holds the
- * bytes, `<id>.json` the upload) with a lock between concurrent writes of one upload.
+ * bytes, `<id>.json` the upload) with a lock between concurrent writes of one upload, and expiry
+ * counted from the upload's last write.
  *
- * Why: @tus/server's locker lives in one Server instance, i.e. one per HTTP thread (and one per
- * service: the stream service and the web origin each have theirs). Two PATCHes of one upload
- * on two threads both pass the offset check (the offset is the file's size) while neither has
- * written yet, then both write from that position: different bytes interleave, and the upload
+ * Why the lock: @tus/server's locker lives in one Server instance, i.e. one per HTTP thread (and
+ * one per service: the stream service and the web origin each have theirs). Two PATCHes of one
+ * upload on two threads both pass the offset check (the offset is the file's size) while neither
+ * has written yet, then both write from that position: different bytes interleave, and the upload
  * reports the longer one's end. A retried PATCH landing on another thread while the first is
  * still running does exactly that.
  *
- * The lock is a lease file `<id>.lock` (lease.ts), created exclusively (O_EXCL: one winner
- * among every thread and process on DATA_DIR) for the duration of one write; the holder re-checks
- * the offset (the file's size) under it, so what it writes starts exactly at the end of what is
- * stored.
+ * The lock is the lease of lease.ts as a file `<id>.lock` (fs-lease.ts) held for the duration of
+ * one write; the holder re-checks the offset (the file's size) under it, so what it writes starts
+ * exactly at the end of what is stored.
+ *
+ * Expiry (the tus expiration extension): @tus/server ages an upload by the `creation_date`
+ * `getUpload` reports; here that is the later of the creation and the data file's last
+ * modification (every PATCH that stores a byte moves it), so `Upload-Expires` moves forward while
+ * the upload progresses and only an abandoned upload expires; `deleteExpired` ages the same way.
  */
-import { open, stat, unlink, utimes } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
-import { ERRORS } from '@tus/utils';
-import { takeLease } from './lease.js';
+import { ERRORS, type Upload } from '@tus/utils';
+import { fileLease } from './fs-lease.js';
+import { checkLeaseTiming, DEFAULT_LEASE, type LeaseTiming, takeLease } from './lease.js';
 
 /** tus ids are generated hex names; anything else never names a file here. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+export interface LockingFileStoreOptions {
+  directory: string;
+  /** An upload not written to for this long expires; 0 = never. @default 0 */
+  expirationPeriodInMilliseconds?: number;
+  /** The write lease's heartbeat and stale window. @default DEFAULT_LEASE */
+  lease?: LeaseTiming;
+}
+
 export class LockingFileStore extends FileStore {
   readonly #dir: string;
+  readonly #lease: LeaseTiming;
 
-  constructor(options: { directory: string; expirationPeriodInMilliseconds?: number }) {
+  constructor(options: LockingFileStoreOptions) {
     super(options);
     this.#dir = options.directory;
+    this.#lease = checkLeaseTiming(options.lease ?? DEFAULT_LEASE);
   }
 
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    const release = await this.#lock(id);
+    if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
+    const release = await takeLease(fileLease(this.#dir, id), this.#lease);
     try {
       const size = (await stat(join(this.#dir, id)).catch(() => undefined))?.size;
       if (size === undefined) throw ERRORS.FILE_NOT_FOUND;
@@ -44,29 +61,42 @@ export class LockingFileStore extends FileStore {
     }
   }
 
-  /** Takes the upload's lease file or throws INVALID_OFFSET; resolves to its release. */
-  #lock(id: string): Promise<() => Promise<void>> {
-    if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
-    const path = join(this.#dir, `${id}.lock`);
-    return takeLease({
-      async create() {
-        try {
-          await (await open(path, 'wx', 0o600)).close();
-          return true;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-          throw err;
-        }
-      },
-      async age() {
-        const st = await stat(path).catch(() => undefined);
-        return st === undefined ? undefined : Date.now() - st.mtimeMs;
-      },
-      refresh() {
-        const now = new Date();
-        return utimes(path, now, now);
-      },
-      remove: () => unlink(path),
-    });
+  /** The upload, its `creation_date` moved to its last write (see the header). */
+  override async getUpload(id: string): Promise<Upload> {
+    const upload = await super.getUpload(id);
+    upload.creation_date = await this.#lastActive(id, upload.creation_date);
+    return upload;
+  }
+
+  /** Removes every upload not written to for the expiry period; resolves to how many. */
+  override async deleteExpired(): Promise<number> {
+    const expiry = this.getExpiration();
+    if (expiry === 0) return 0;
+    const cutoff = Date.now() - expiry;
+    let removed = 0;
+    for (const id of (await this.configstore.list?.()) ?? []) {
+      const info = await this.configstore.get(id);
+      if (!info?.creation_date) continue;
+      if (Date.parse(await this.#lastActive(id, info.creation_date)) >= cutoff) continue;
+      try {
+        await this.remove(id);
+        removed++;
+      } catch (err) {
+        if (err !== ERRORS.FILE_NOT_FOUND) throw err; // another sweep removed it first
+      }
+    }
+    return removed;
+  }
+
+  override async remove(id: string): Promise<void> {
+    await super.remove(id);
+    if (SAFE_ID.test(id)) await unlink(join(this.#dir, `${id}.lock`)).catch(() => {});
+  }
+
+  /** The later of `created` and the data file's modification, as ISO-8601. */
+  async #lastActive(id: string, created: string | undefined): Promise<string> {
+    const st = await stat(join(this.#dir, id)).catch(() => undefined);
+    const c = created === undefined ? 0 : Date.parse(created);
+    return new Date(Math.max(c, st?.mtimeMs ?? 0)).toISOString();
   }
 }

@@ -1,47 +1,107 @@
 /**
  * The lease that locks one tus upload for the duration of one write, over whatever storage
  * holds the uploads (a file beside it on fs, an object beside it in S3): the storage supplies
- * four operations, this file the protocol.
+ * the operations, this file the protocol.
  *
- * - `create` makes the lease only if none exists (O_EXCL, `If-None-Match: *`): among every
- *   thread and node exactly one create succeeds;
- * - a write that finds the lease held answers 409 (INVALID_OFFSET): the client asks HEAD and
- *   resumes from the offset the holder leaves;
- * - the holder refreshes the lease every `leaseMs / 3`; a lease older than `leaseMs` belongs to a
- *   dead thread or node and is taken over: removed, then created again (two takers at that very
- *   moment could both win — a dead holder is rare, this double fault rarer);
- * - a lease that vanished between the failed create and the age check was released: the create
- *   is tried again, and nothing is removed that was not seen expired;
+ * - `create` makes the lease only if none exists (O_EXCL link, `If-None-Match: *`): among every
+ *   thread and node exactly one create succeeds; each lease has a version no other lease ever
+ *   has (a random token in it);
+ * - a write that finds the lease held answers 423 Locked with `Retry-After` (tus-js-client
+ *   retries 423 and 409 alike): the client asks HEAD and resumes from the offset the holder
+ *   leaves;
+ * - the holder refreshes the lease every `refreshMs` while it writes (the heartbeat); a lease not
+ *   refreshed for `staleMs` (several refreshes) belongs to a dead thread or node and is taken over:
+ *   `takeOver(version)` removes it only if it is still that version and only for one caller —
+ *   among any number of takers of one stale lease exactly one removes it, and a lease created
+ *   after that is never removed by a late taker; then the create is tried again;
+ * - a lease that vanished between the failed create and the inspection was released: the create
+ *   is tried again, and nothing is removed that was not seen stale;
  * - released (removed) when the write ends, whatever the outcome; a refresh in flight is awaited
  *   first, or it could recreate the lease after the release.
  */
-import { ERRORS } from '@tus/utils';
 
-/** A lease not refreshed for this long is a dead writer's. */
-export const LEASE_MS = 30_000;
+export interface LeaseTiming {
+  /** The holder refreshes its lease this often. */
+  refreshMs: number;
+  /** A lease not refreshed for this long is a dead writer's; at least 3 × refreshMs. */
+  staleMs: number;
+}
+
+/** TUS_LEASE_REFRESH_MS / TUS_LEASE_STALE_MS defaults (config.ts). */
+export const DEFAULT_LEASE: Readonly<LeaseTiming> = Object.freeze({
+  refreshMs: 2000,
+  staleMs: 10_000,
+});
+
+/** Throws a TypeError naming the option unless `t` is a usable timing. */
+export function checkLeaseTiming(t: LeaseTiming, name = 'options.lease'): LeaseTiming {
+  if (!Number.isSafeInteger(t.refreshMs) || t.refreshMs < 1)
+    throw new TypeError(`${name}.refreshMs must be a positive integer`);
+  if (!Number.isSafeInteger(t.staleMs) || t.staleMs < 3 * t.refreshMs)
+    throw new TypeError(`${name}.staleMs must be an integer of at least 3 × refreshMs`);
+  return t;
+}
+
+/** What `inspect` sees of a lease held by someone. */
+export interface HeldLease {
+  /** Milliseconds since it was created or last refreshed, by the storage's own clock. */
+  ageMs: number;
+  /** Names this lease and no other, ever. */
+  version: string;
+}
 
 export interface LeaseOps {
   /** Creates the lease if none exists; false when one does. */
   create(): Promise<boolean>;
-  /** Milliseconds since the lease was created or last refreshed; undefined when there is none. */
-  age(): Promise<number | undefined>;
+  /** The lease held now; undefined when there is none. */
+  inspect(): Promise<HeldLease | undefined>;
+  /**
+   * Removes the lease `stale` (seen older than `staleMs`) if it still is that version and still
+   * stale; true when this caller removed it. Of any number of concurrent callers with one
+   * `stale`, at most one gets true.
+   */
+  takeOver(stale: HeldLease, staleMs: number): Promise<boolean>;
   refresh(): Promise<unknown>;
   remove(): Promise<unknown>;
 }
 
-/** Takes the lease or throws INVALID_OFFSET; resolves to its release. */
-export async function takeLease(ops: LeaseOps, leaseMs = LEASE_MS): Promise<() => Promise<void>> {
+/** The error @tus/server turns into a 423 answer; routes.ts adds `Retry-After` from `retry_after`. */
+export interface UploadLocked {
+  status_code: 423;
+  body: string;
+}
+
+export function uploadLocked(retryAfterMs: number): UploadLocked {
+  const retry_after = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const error = `Another request is writing this upload; retry in ${retry_after} s`;
+  return { status_code: 423, body: JSON.stringify({ error, code: '423', retry_after }) };
+}
+
+/** Takes the lease or throws UploadLocked; resolves to its release. */
+export async function takeLease(
+  ops: LeaseOps,
+  timing: LeaseTiming = DEFAULT_LEASE,
+): Promise<() => Promise<void>> {
   for (let attempt = 0; !(await ops.create()); attempt++) {
-    if (attempt > 0) throw ERRORS.INVALID_OFFSET; // another write of this upload is running
-    const age = await ops.age();
-    if (age === undefined) continue; // released meanwhile: try again, remove nothing
-    if (age <= leaseMs) throw ERRORS.INVALID_OFFSET;
-    await ops.remove().catch(() => {}); // a dead writer's lease ran out
+    // Another write of this upload is running (or won the takeover): it ends or goes stale.
+    if (attempt > 0) throw uploadLocked(timing.staleMs);
+    const held = await ops.inspect();
+    if (held === undefined) continue; // released meanwhile: try again, remove nothing
+    if (held.ageMs <= timing.staleMs) throw uploadLocked(timing.staleMs - held.ageMs);
+    // A dead writer's lease: removed by one taker only; everyone then races for the create.
+    if (!(await ops.takeOver(held, timing.staleMs).catch(() => false)))
+      throw uploadLocked(timing.refreshMs);
   }
-  let refreshing: Promise<unknown> = Promise.resolve();
+  let refreshing: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    refreshing = ops.refresh().catch(() => {});
-  }, leaseMs / 3);
+    // One refresh at a time: a slow store must not pile them up.
+    refreshing ??= ops
+      .refresh()
+      .catch(() => {})
+      .finally(() => {
+        refreshing = undefined;
+      });
+  }, timing.refreshMs);
   timer.unref();
   return async () => {
     clearInterval(timer);

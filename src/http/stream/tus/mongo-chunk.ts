@@ -6,6 +6,7 @@
  */
 import { ERRORS } from '@tus/utils';
 import type { Binary, Collection } from 'mongodb';
+import { uploadLocked } from './lease.js';
 import type { UploadDoc } from './mongo-store.js';
 
 export interface ChunkDoc {
@@ -17,9 +18,6 @@ export interface ChunkDoc {
   at: Date;
 }
 
-/** A chunk inserted this long ago and still not part of its upload belongs to a dead write. */
-export const STALE_CHUNK_MS = 30_000;
-
 export function chunkId(id: string, offset: number): string {
   return `${id}/${String(offset).padStart(16, '0')}`;
 }
@@ -29,11 +27,11 @@ function isDuplicateKey(err: unknown): boolean {
 }
 
 /**
- * Inserts the chunk starting at `offset` of upload `id`, or throws INVALID_OFFSET (409) when
- * another write holds that offset. A chunk there that is older than STALE_CHUNK_MS while the
- * upload's offset still stands before it was left by a write that died before its update: it is
- * removed and the insert tried once more (two writes taking over at once: one insert wins, the
- * other gets 409).
+ * Inserts the chunk starting at `offset` of upload `id`, or throws UploadLocked (423) when
+ * another write holds that offset. A chunk there that is older than `staleMs` (TUS_LEASE_STALE_MS)
+ * while the upload's offset still stands before it was left by a write that died before its
+ * update: it is removed (by its token: of two takers, one delete counts) and the insert tried
+ * once more (two writes taking over at once: one insert wins, the other gets 423).
  */
 export async function insertChunk(
   uploads: Collection<UploadDoc>,
@@ -41,6 +39,7 @@ export async function insertChunk(
   id: string,
   offset: number,
   chunk: ChunkDoc,
+  staleMs: number,
 ): Promise<void> {
   try {
     await chunks.insertOne(chunk);
@@ -52,14 +51,15 @@ export async function insertChunk(
     uploads.findOne({ _id: id }, { projection: { offset: 1 } }),
     chunks.findOne({ _id: chunk._id }, { projection: { at: 1, token: 1 } }),
   ]);
-  const stale =
-    upload?.offset === offset && held !== null && held.at.getTime() < Date.now() - STALE_CHUNK_MS;
-  if (!stale) throw ERRORS.INVALID_OFFSET;
+  if (upload?.offset !== offset) throw ERRORS.INVALID_OFFSET; // the upload moved on
+  if (held === null) throw uploadLocked(1000); // its holder just moved the offset past it
+  const age = Date.now() - held.at.getTime();
+  if (age <= staleMs) throw uploadLocked(staleMs - age);
   await chunks.deleteOne({ _id: chunk._id, token: held.token });
   try {
     await chunks.insertOne(chunk);
   } catch (err) {
-    if (isDuplicateKey(err)) throw ERRORS.INVALID_OFFSET;
+    if (isDuplicateKey(err)) throw uploadLocked(staleMs);
     throw err;
   }
 }

@@ -22,7 +22,8 @@
  *   starts at; if it does not match (the upload was removed), the write deletes its own chunk
  *   (matched by its token) and answers 409;
  * - a chunk left by a write that died between its insert and that update blocks its offset
- *   until it is STALE_CHUNK_MS old; the next write there then deletes it and takes the offset
+ *   until it is TUS_LEASE_STALE_MS old (423 before); the next write there then deletes it and
+ *   takes the offset
  * - a PATCH cut mid-way keeps every byte that arrived: whole chunks as they fill, then the partial
  *   one when the stream ends or fails; HEAD then reports that offset and the client resumes there;
  * - a chunk not in `chunks` (a crash between the insert and the CAS, or a lost CAS) is never
@@ -32,6 +33,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { Binary, type Collection, type Db } from 'mongodb';
+import { DEFAULT_LEASE } from './lease.js';
 import { type ChunkDoc, chunkId, insertChunk } from './mongo-chunk.js';
 
 /** Bytes per chunk document: far below MongoDB's 16 MiB document limit, few round trips. */
@@ -55,14 +57,17 @@ const EXPIRED_PAGE = 500;
 export interface MongoTusStoreOptions {
   /** Collection name prefix. @default 'tus' */
   prefix?: string;
-  /** An upload expires this long after its creation (410, then `deleteExpired`); 0 = never. @default 0 */
+  /** An upload expires this long after its last write (410, then `deleteExpired`); 0 = never. @default 0 */
   expiryMs?: number;
+  /** A chunk left this long by a write that died holds its offset no longer. @default DEFAULT_LEASE.staleMs */
+  staleMs?: number;
 }
 
 export class MongoTusStore extends DataStore {
   readonly #uploads: Collection<UploadDoc>;
   readonly #chunks: Collection<ChunkDoc>;
   readonly #expiryMs: number;
+  readonly #staleMs: number;
 
   constructor(db: Db, options: MongoTusStoreOptions = {}) {
     super();
@@ -70,6 +75,9 @@ export class MongoTusStore extends DataStore {
     this.#expiryMs = options.expiryMs ?? 0;
     if (!Number.isSafeInteger(this.#expiryMs) || this.#expiryMs < 0)
       throw new TypeError('options.expiryMs must be a non-negative integer');
+    this.#staleMs = options.staleMs ?? DEFAULT_LEASE.staleMs;
+    if (!Number.isSafeInteger(this.#staleMs) || this.#staleMs < 1)
+      throw new TypeError('options.staleMs must be a positive integer');
     this.#uploads = db.collection<UploadDoc>(`${prefix}.uploads`);
     this.#chunks = db.collection<ChunkDoc>(`${prefix}.chunks`);
     this.extensions = [
@@ -158,12 +166,19 @@ export class MongoTusStore extends DataStore {
       pending = [];
       pendingBytes = 0;
       const cid = chunkId(id, durable);
-      await insertChunk(this.#uploads, this.#chunks, id, durable, {
-        _id: cid,
-        data: new Binary(data),
-        token,
-        at: new Date(),
-      });
+      await insertChunk(
+        this.#uploads,
+        this.#chunks,
+        id,
+        durable,
+        {
+          _id: cid,
+          data: new Binary(data),
+          token,
+          at: new Date(),
+        },
+        this.#staleMs,
+      );
       const moved = await this.#uploads.updateOne(
         { _id: id, offset: durable },
         { $set: { offset: durable + data.length }, $push: { chunks: cid } },

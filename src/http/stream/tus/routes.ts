@@ -7,6 +7,22 @@ import { createTusServer, TUS_PATH, type TusOptions } from './server.js';
 import { copyRequest, sendWebResponse, toWebRequest } from './uws-web.js';
 
 /**
+ * A 423 (the upload's lease is held, lease.ts) gets `Retry-After` from the `retry_after` its
+ * body names: when the holder's lease would go stale if it stopped refreshing now.
+ */
+async function withRetryAfter(response: Response): Promise<Response> {
+  if (response.status !== 423) return response;
+  const body = await response.text();
+  let seconds = 1;
+  try {
+    seconds = Number(JSON.parse(body).retry_after) || 1;
+  } catch {}
+  const headers = new Headers(response.headers);
+  headers.set('Retry-After', String(seconds));
+  return new Response(body, { status: 423, headers });
+}
+
+/**
  * Registers tus on `app`. `sessionIdFrom` reads the caller's session in the synchronous handler
  * (the stream service: X-Session-Id; the web origin: its cookie); it replaces any X-Session-Id
  * the client sent.
@@ -27,6 +43,7 @@ export function registerTusRoutes(
     const request = toWebRequest(x, copied);
     tus
       .handleWeb(request)
+      .then(withRetryAfter)
       .then((response) => (x.open ? sendWebResponse(x, response) : undefined))
       .catch((err: unknown) => {
         ctx.log.error('tus bridge failed', { err });

@@ -1,37 +1,109 @@
 /**
  * The lock between concurrent writes of one tus upload held in S3 (s3-store.ts): the lease of
- * lease.ts as an object `<id>.lock`, created with a conditional PutObject (`If-None-Match: *`,
- * so exactly one create succeeds; S3 answers 412 to the others), refreshed by rewriting it (its
- * LastModified moves). Ages compare S3's LastModified with this node's clock: they must agree
- * within LEASE_MS (NTP does far better).
+ * lease.ts as an object `<id>.lock`.
+ *
+ * Invariants:
+ * - created with a conditional PutObject (`If-None-Match: *`): exactly one create succeeds, S3
+ *   answers 412 to the others; its body is `<random token>:<n>`, so its ETag names this lease at
+ *   its n-th refresh and no other object ever;
+ * - refreshed by rewriting it with n + 1, conditioned on the ETag it had (`If-Match`): its
+ *   LastModified moves, its ETag changes, and a lease taken over meanwhile is never recreated;
+ * - its age is S3's clock against S3's clock: the `Date` of the HEAD response minus the object's
+ *   LastModified (both whole seconds), so the nodes' clocks may disagree by any amount;
+ * - taken over by a DeleteObject conditioned on the ETag seen stale (`If-Match`): of any number
+ *   of takers exactly one delete succeeds, and a lease refreshed or recreated since is left alone
+ *   (its ETag differs); the release is conditioned the same way (SeaweedFS, the dev server,
+ *   implements conditional PutObject and DeleteObject atomically, as AWS S3 does).
  */
-import type { S3 } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { HeadObjectCommand, type S3 } from '@aws-sdk/client-s3';
+import type { LeaseOps, LeaseTiming } from './lease.js';
 import { takeLease } from './lease.js';
 
 function status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
-/** Takes the upload's lease or throws INVALID_OFFSET; resolves to its release. */
-export function lockUpload(client: S3, bucket: string, id: string): Promise<() => Promise<void>> {
+/** 412: the condition failed; 409: a concurrent conditional write of that key is in progress. */
+function lostRace(err: unknown): boolean {
+  return status(err) === 412 || status(err) === 409;
+}
+
+/** HeadObject plus the response's `Date` header (S3's clock at the answer). */
+async function headWithDate(client: S3, Bucket: string, Key: string) {
+  const cmd = new HeadObjectCommand({ Bucket, Key });
+  let date: string | undefined;
+  cmd.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      date = (out.response as { headers?: Record<string, string> }).headers?.date;
+      return out;
+    },
+    { step: 'deserialize', name: 'tusLeaseServerDate' },
+  );
+  try {
+    return { out: await client.send(cmd), date };
+  } catch (err) {
+    if (status(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Takes the upload's lease or throws UploadLocked (423); resolves to its release. */
+export function lockUpload(
+  client: S3,
+  bucket: string,
+  id: string,
+  timing: LeaseTiming,
+): Promise<() => Promise<void>> {
   const Key = `${id}.lock`;
-  return takeLease({
+  const token = randomBytes(12).toString('hex');
+  let beats = 0;
+  let etag: string | undefined;
+  const ops: LeaseOps = {
     async create() {
       try {
-        await client.putObject({ Bucket: bucket, Key, Body: '', IfNoneMatch: '*' });
+        const out = await client.putObject({
+          Bucket: bucket,
+          Key,
+          Body: `${token}:${beats}`,
+          IfNoneMatch: '*',
+        });
+        etag = out.ETag;
         return true;
       } catch (err) {
-        // 412: exists; 409: a concurrent conditional write of the same key is in progress.
-        if (status(err) === 412 || status(err) === 409) return false;
+        if (lostRace(err)) return false;
         throw err;
       }
     },
-    async age() {
-      const held = await client.headObject({ Bucket: bucket, Key }).catch(() => undefined);
-      const at = held?.LastModified?.getTime();
-      return at === undefined ? undefined : Date.now() - at;
+    async inspect() {
+      const held = await headWithDate(client, bucket, Key);
+      const at = held?.out.LastModified?.getTime();
+      const now = held?.date === undefined ? Number.NaN : Date.parse(held.date);
+      if (at === undefined || held?.out.ETag === undefined) return undefined;
+      // A server that sends no Date (none seen so far) would be aged by this node's clock.
+      return { ageMs: (Number.isNaN(now) ? Date.now() : now) - at, version: held.out.ETag };
     },
-    refresh: () => client.putObject({ Bucket: bucket, Key, Body: '' }),
-    remove: () => client.deleteObject({ Bucket: bucket, Key }),
-  });
+    async takeOver(stale) {
+      try {
+        await client.deleteObject({ Bucket: bucket, Key, IfMatch: stale.version });
+        return true;
+      } catch (err) {
+        if (lostRace(err) || status(err) === 404) return false;
+        throw err;
+      }
+    },
+    async refresh() {
+      const out = await client.putObject({
+        Bucket: bucket,
+        Key,
+        Body: `${token}:${beats + 1}`,
+        IfMatch: etag,
+      });
+      beats++;
+      etag = out.ETag;
+    },
+    remove: () => client.deleteObject({ Bucket: bucket, Key, IfMatch: etag }),
+  };
+  return takeLease(ops, timing);
 }

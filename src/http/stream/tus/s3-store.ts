@@ -13,9 +13,10 @@
  * Credentials come from the AWS SDK's standard chain, as for the blob store.
  */
 import type { Readable } from 'node:stream';
-import { S3Store } from '@tus/s3-store';
+import { S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS } from '@tus/utils';
 import type { Config } from '../../../config.js';
+import { checkLeaseTiming, type LeaseTiming } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
 /**
@@ -27,6 +28,13 @@ import { lockUpload } from './s3-lock.js';
  * idempotent).
  */
 class CompletableS3Store extends S3Store {
+  readonly #lease: LeaseTiming;
+
+  constructor(options: S3StoreOptions, lease: LeaseTiming) {
+    super(options);
+    this.#lease = checkLeaseTiming(lease, 'config.tusLease');
+  }
+
   override async remove(id: string): Promise<void> {
     try {
       await super.remove(id);
@@ -47,7 +55,7 @@ class CompletableS3Store extends S3Store {
    * build on the same parts and `.part` object.
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    const release = await lockUpload(this.client, this.bucket, id);
+    const release = await lockUpload(this.client, this.bucket, id, this.#lease);
     try {
       if ((await this.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
       return await super.write(readable, id, offset);
@@ -109,20 +117,32 @@ const NO_CACHE = Object.freeze({
 const PART_SIZE = 8 * 1024 * 1024;
 
 export function s3TusStore(
-  config: Pick<Config, 's3Bucket' | 's3Endpoint' | 's3Region' | 's3ForcePathStyle' | 'tusExpiryMs'>,
+  config: Pick<
+    Config,
+    | 's3Bucket'
+    | 's3Endpoint'
+    | 's3Region'
+    | 's3ForcePathStyle'
+    | 'tusExpiryMs'
+    | 'tusLeaseRefreshMs'
+    | 'tusLeaseStaleMs'
+  >,
 ): S3Store {
   if (!config.s3Bucket) throw new TypeError('config.s3Bucket (S3_BUCKET) is required');
-  return new CompletableS3Store({
-    partSize: PART_SIZE,
-    cache: NO_CACHE,
-    expirationPeriodInMilliseconds: config.tusExpiryMs,
-    // Expiry tags are for bucket lifecycle rules; the lifecycle sweep removes expired uploads.
-    useTags: false,
-    s3ClientConfig: {
-      bucket: config.s3Bucket,
-      region: config.s3Region,
-      forcePathStyle: config.s3ForcePathStyle,
-      ...(config.s3Endpoint !== undefined && { endpoint: config.s3Endpoint }),
+  return new CompletableS3Store(
+    {
+      partSize: PART_SIZE,
+      cache: NO_CACHE,
+      expirationPeriodInMilliseconds: config.tusExpiryMs,
+      // Expiry tags are for bucket lifecycle rules; the lifecycle sweep removes expired uploads.
+      useTags: false,
+      s3ClientConfig: {
+        bucket: config.s3Bucket,
+        region: config.s3Region,
+        forcePathStyle: config.s3ForcePathStyle,
+        ...(config.s3Endpoint !== undefined && { endpoint: config.s3Endpoint }),
+      },
     },
-  });
+    { refreshMs: config.tusLeaseRefreshMs, staleMs: config.tusLeaseStaleMs },
+  );
 }

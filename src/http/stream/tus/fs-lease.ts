@@ -1,0 +1,91 @@
+/**
+ * The write lease of lease.ts for uploads under one directory (file-store.ts): `<id>.lock`.
+ *
+ * Invariants:
+ * - a lease is born whole: its content, a random token (its version), is written to a private
+ *   file `<id>.lock.<token>.new` that is then hard-linked to `<id>.lock` — link(2) fails with
+ *   EEXIST when a lease exists, so among every thread and process on the directory exactly one
+ *   create succeeds, and nobody ever reads a lease without its token;
+ * - its mtime is its heartbeat (utimes on refresh); its age is measured on the same host's
+ *   clock that wrote it (a shared DATA_DIR over NFS would need agreeing clocks);
+ * - taking over the stale lease of token T needs the exclusive marker `<id>.lock.<T>.taking`
+ *   (O_EXCL: one taker per stale lease); under it the taker re-reads the lease through one file
+ *   descriptor and removes it only if it still holds T and is still stale, then drops the marker.
+ *   A late taker of T that gets the marker after that finds another token (T is never created
+ *   again) or no lease, and removes nothing. A taker that dies holding the marker leaves that
+ *   upload locked until it expires (TUS_EXPIRY_MS): a double fault, and nothing is corrupted;
+ * - the release removes the lease only if it still holds the holder's own token.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, open, unlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HeldLease, LeaseOps } from './lease.js';
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}
+
+/** The lease file's token and age, read through one descriptor; undefined when there is none. */
+async function readLease(path: string): Promise<HeldLease | undefined> {
+  let fd: Awaited<ReturnType<typeof open>>;
+  try {
+    fd = await open(path, 'r');
+  } catch (err) {
+    if (code(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const [st, content] = await Promise.all([fd.stat(), fd.readFile('utf8')]);
+    return { version: content, ageMs: Date.now() - st.mtimeMs };
+  } finally {
+    await fd.close();
+  }
+}
+
+/** The lease operations for upload `id` in `dir` (the id is checked safe by the caller). */
+export function fileLease(dir: string, id: string): LeaseOps {
+  const path = join(dir, `${id}.lock`);
+  const token = randomBytes(12).toString('hex');
+  return {
+    async create() {
+      const fresh = join(dir, `${id}.lock.${token}.new`);
+      await writeFile(fresh, token, { mode: 0o600 });
+      try {
+        await link(fresh, path);
+        return true;
+      } catch (err) {
+        if (code(err) === 'EEXIST') return false;
+        throw err;
+      } finally {
+        await unlink(fresh).catch(() => {});
+      }
+    },
+    inspect: () => readLease(path),
+    async takeOver(stale: HeldLease, staleMs: number) {
+      // An empty lease is an earlier release's (no token): it is never created again either.
+      const name = /^[0-9a-f]{24}$/.test(stale.version) ? stale.version : 'untokened';
+      const marker = join(dir, `${id}.lock.${name}.taking`);
+      try {
+        await (await open(marker, 'wx', 0o600)).close();
+      } catch (err) {
+        if (code(err) === 'EEXIST') return false; // another taker has it
+        throw err;
+      }
+      try {
+        const now = await readLease(path);
+        if (now?.version !== stale.version || now.ageMs <= staleMs) return false;
+        await unlink(path);
+        return true;
+      } finally {
+        await unlink(marker).catch(() => {});
+      }
+    },
+    refresh() {
+      const now = new Date();
+      return utimes(path, now, now);
+    },
+    async remove() {
+      if ((await readLease(path))?.version === token) await unlink(path);
+    },
+  };
+}
