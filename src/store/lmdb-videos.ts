@@ -140,6 +140,16 @@ export class LmdbVideos {
     return this.#env.tx(() => this.#removeVideo(id));
   }
 
+  async deleteVideos(videoIds: readonly string[]): Promise<void> {
+    v.checkIds(videoIds);
+    await this.#env.tx(() => {
+      for (const id of videoIds) {
+        this.#removeComments(id);
+        this.#removeVideo(id);
+      }
+    });
+  }
+
   /** Inside a transaction: the record and its index entries; false if there was none. */
   #removeVideo(id: string): boolean {
     const x = this.#videos.get(id);

@@ -294,6 +294,13 @@ export class MongoRecordStore implements RecordStore {
     return this.#run(async () => (await this.#videos.deleteOne({ _id: id })).deletedCount === 1);
   }
 
+  async deleteVideos(videoIds: readonly string[]): Promise<void> {
+    const ids = [...v.checkIds(videoIds)];
+    // Comments first: were the second command lost, a retry still finds the videos to remove.
+    await this.#run(() => this.#comments.deleteMany({ videoId: { $in: ids } }));
+    await this.#run(() => this.#videos.deleteMany({ _id: { $in: ids } }));
+  }
+
   // comments
 
   async addComment(comment: Comment): Promise<void> {

@@ -244,6 +244,15 @@ export interface RecordStore {
   /** Hides the video (state `deleting`); false if it does not exist. */
   markVideoDeleting(id: string): Promise<boolean>;
   deleteVideo(id: string): Promise<boolean>;
+  /**
+   * Removes each video's comments and its record (with every index entry) — what
+   * deleteCommentsOfVideo and deleteVideo do per id — as one write: one LMDB transaction; on
+   * MongoDB one deleteMany of the comments, then one of the videos (a crash between leaves
+   * records that the same call removes when run again). Idempotent: a missing video or comment
+   * is fine. At most STORE_LIMITS.batchIds ids. For the deletion task: nothing is fenced here —
+   * the caller completes the deletion records fenced on its lease afterwards.
+   */
+  deleteVideos(videoIds: readonly string[]): Promise<void>;
 
   // comments
   addComment(comment: Comment): Promise<void>;

@@ -1,8 +1,8 @@
 /**
  * Video details, visibility and the public listings of the RecordStore conformance suite:
  * defaults for the seed's record shape, updates, which videos are listed (active, public, ready),
- * cursor paging without repeats or gaps, a user's public videos, and word search over title and
- * description.
+ * cursor paging without repeats or gaps, a user's public videos, word search over title and
+ * description, and deleteVideos (the deletion task's record step) leaving no listing behind.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -165,6 +165,41 @@ export function describeVideoListings(ctx: Ctx): void {
       const p2 = await ctx.store.searchVideos('garden', { cursor: p1.next, limit: 1 });
       expect(ids(p2)).toEqual([cat.id]);
       expect(p2.next).toBeUndefined();
+    });
+
+    it('deleteVideos removes the videos, their comments and every listing, nothing else', async () => {
+      const a = randomUUID();
+      const [gone1, gone2, kept] = [1, 2, 3].map((t) => listed(a, t, { name: `zebra ${t}` }));
+      for (const v of [gone1!, gone2!, kept!]) await ctx.store.createVideo(v);
+      const comment = (videoId: string, createdAt: number) => ({
+        id: randomUUID(),
+        videoId,
+        authorId: a,
+        authorName: 'a',
+        content: 'c',
+        createdAt,
+      });
+      for (const v of [gone1!, gone1!, gone2!, kept!]) {
+        await ctx.store.addComment(comment(v.id, v.createdAt));
+      }
+      const never = randomUUID(); // no record, no comment: fine
+      await ctx.store.deleteVideos([gone1!.id, never, gone2!.id]);
+      await ctx.store.deleteVideos([gone1!.id]); // again: idempotent
+      await ctx.store.deleteVideos([]);
+      for (const v of [gone1!, gone2!]) {
+        expect(await ctx.store.getVideo(v.id)).toBeUndefined();
+        expect(await ctx.store.listComments(v.id)).toEqual([]);
+      }
+      expect(await ctx.store.getVideo(kept!.id)).toEqual(kept);
+      expect(await ctx.store.listComments(kept!.id)).toHaveLength(1);
+      expect(ids(await ctx.store.listPublicVideos({ limit: 10 }))).toEqual([kept!.id]);
+      expect(ids(await ctx.store.listPublicVideosByAuthor(a, { limit: 10 }))).toEqual([kept!.id]);
+      expect(ids(await ctx.store.searchVideos('zebra', { limit: 10 }))).toEqual([kept!.id]);
+      expect((await ctx.store.listVideosByAuthor(a)).map((v) => v.id)).toEqual([kept!.id]);
+      await expect(ctx.store.deleteVideos([kept!.id, '../x'])).rejects.toMatchObject({
+        code: 'ERR_INVALID_ID',
+      });
+      expect(await ctx.store.getVideo(kept!.id)).toEqual(kept); // a bad batch writes nothing
     });
 
     it('rejects a forged cursor or a bad limit with ERR_INVALID_ARGUMENT', async () => {
