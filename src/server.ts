@@ -1,7 +1,8 @@
 /**
  * Composition root (ARCHITECTURE.md, "Runtime model"): the main thread's supervisor owns
  *
- *   limiter    the LimiterActor; its SharedArrayBuffer is handed to every HTTP thread
+ *   limiter    the LimiterActor (permanent: restarted over the same buffer after a crash); its
+ *              SharedArrayBuffer is handed to every HTTP thread
  *   scheduler  src/scheduler: Ticker → Runners; the dispatcher and executor actors run on their
  *              own threads under the scheduler's supervisor (the executor owns the deletion pool)
  *   http       the uWS threads running the enabled services on their ports
@@ -18,9 +19,9 @@
 
 import {
   type ExitReason,
-  type LimiterRef,
+  type SupervisedLimiter,
   Supervisor,
-  spawnLimiter,
+  supervisedLimiter,
   validateRestartBudget,
 } from './actors/index.js';
 import type { Config } from './config.js';
@@ -90,7 +91,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const budget = validateRestartBudget(opts.restart ?? SERVER_DEFAULTS.restart);
   const log = createLogger('server');
   const runs = (s: Config['only'][number]) => config.only.includes(s);
-  let limiter: LimiterRef | undefined;
+  let limiter: SupervisedLimiter['ref'] | undefined;
   let stores: Stores | undefined;
   let host: HttpHost | undefined;
   let scheduler: Scheduler | undefined;
@@ -102,14 +103,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const escalated = new Promise<unknown>((r) => (escalate = r));
   const children = [];
   if (runs('stream')) {
-    limiter = await spawnLimiter({ capacity: config.maxConns });
-    const ref = limiter;
-    // The token state lives in the shared buffer, not in the actor: it is never restarted.
-    children.push({
-      id: 'limiter',
-      restart: 'temporary' as const,
-      start: () => supervisable(ref, () => ref.stop()),
-    });
+    // The token state lives in the shared buffer: a crashed limiter actor is restarted over it
+    // (permanent), the threads' tokens untouched.
+    const l = supervisedLimiter({ capacity: config.maxConns });
+    limiter = l.ref;
+    children.push(l.child);
   }
   // The scheduler's counters and actor tree, published to the HTTP threads' /stats over channels.
   const board = runs('scheduler') ? schedulerBoard() : undefined;

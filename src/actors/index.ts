@@ -43,6 +43,7 @@ export {
   spawnLimiter,
 } from './limiter.js';
 export { LimiterClient, reclaimHolder } from './limiter-client.js';
+export { type SupervisedLimiter, supervisedLimiter } from './limiter-supervised.js';
 export { createPool, type Pool, type PoolOptions, type RunOptions } from './pool.js';
 export { defineTask, type TaskEnvelope } from './pool-task.js';
 export {
