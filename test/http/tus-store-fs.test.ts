@@ -2,9 +2,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStack } from './stack.js';
-import { describeTusStore } from './tus-store.case.js';
+import { describeTusResume } from './tus-resume.case.js';
+import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
-describeTusStore('fs (DATA_DIR/tus)', {
+const target: TusStoreTarget = {
   start: (config) => startStack({ config }),
   stored: async (s) => (await readdir(join(s.dir, 'tus')).catch(() => [])).sort(),
-});
+};
+
+describeTusStore('fs (DATA_DIR/tus)', target);
+describeTusResume('fs (DATA_DIR/tus)', { ...target, leased: true });

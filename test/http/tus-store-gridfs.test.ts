@@ -4,14 +4,15 @@ import { afterAll } from 'vitest';
 import { dropMongoTestDb, mongoTestUri } from '../helpers/mongo.js';
 import type { Stack } from './stack.js';
 import { startStack } from './stack.js';
-import { describeTusStore } from './tus-store.case.js';
+import { describeTusResume } from './tus-resume.case.js';
+import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 const uris = new Map<Stack, string>();
 afterAll(async () => {
   for (const uri of uris.values()) await dropMongoTestDb(uri);
 });
 
-describeTusStore('gridfs (MongoDB)', {
+const target: TusStoreTarget = {
   async start(config) {
     const uri = mongoTestUri('tus');
     const s = await startStack({ mongodbUri: uri, blobStore: 'gridfs', config });
@@ -35,4 +36,7 @@ describeTusStore('gridfs (MongoDB)', {
       await client.close();
     }
   },
-});
+};
+
+describeTusStore('gridfs (MongoDB)', target);
+describeTusResume('gridfs (MongoDB)', { ...target, leased: false });

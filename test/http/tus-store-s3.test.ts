@@ -8,13 +8,14 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/clie
 import { afterAll } from 'vitest';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { startS3Stack } from './stack.js';
-import { describeTusStore } from './tus-store.case.js';
+import { describeTusResume } from './tus-resume.case.js';
+import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 let s3: DevS3 | undefined;
 afterAll(() => s3?.stop());
 const bucket = `tus-${randomBytes(4).toString('hex')}`;
 
-describeTusStore('s3 (SeaweedFS)', {
+const target: TusStoreTarget = {
   async start(config) {
     s3 ??= await startDevS3();
     return startS3Stack(s3, bucket, config);
@@ -30,4 +31,7 @@ describeTusStore('s3 (SeaweedFS)', {
       ...(objects.Contents ?? []).map((o) => o.Key ?? '').filter((k) => !k.startsWith('videos/')),
     ].sort();
   },
-});
+};
+
+describeTusStore('s3 (SeaweedFS)', target);
+describeTusResume('s3 (SeaweedFS)', { ...target, leased: true });

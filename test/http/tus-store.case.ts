@@ -40,7 +40,7 @@ export interface TusStoreTarget {
 const TEST_MS = 180_000;
 
 /** Another stream service (its own tus server) on the stack's stores: a second HTTP thread. */
-async function secondThread(s: Stack): Promise<{ url: string; close(): void }> {
+export async function secondThread(s: Stack): Promise<{ url: string; close(): void }> {
   const uws = loadUws();
   const app = uws.App();
   mountStream(app, s.ctx);

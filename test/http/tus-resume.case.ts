@@ -1,0 +1,160 @@
+/**
+ * Resuming over loopback, run on fs, GridFS and S3 by tus-store-{fs,gridfs,s3}.test.ts, with a
+ * short lease (refresh 500 ms, stale 4 s) so the windows are small:
+ * - a PATCH whose client socket is destroyed mid-body: the server keeps what arrived, and a
+ *   client behaving as tus-js-client does (HEAD, PATCH the rest, retry 409/423) completes the
+ *   upload within the stale window plus slack; the video is byte-exact and nothing of the
+ *   upload (data, lease) is left in the store;
+ * - a slow but live writer (a PATCH trickling its bytes for more than twice the stale window)
+ *   keeps its lease: on the leased stores (fs, S3) every competing PATCH meanwhile, sent through
+ *   another HTTP thread (its own @tus/server; on the same thread @tus/server's own locker cancels
+ *   the older request on purpose: the newest request of an upload wins there), is refused (423,
+ *   or 409 once the offset moved), never accepted; the trickled upload completes whole.
+ *   (GridFS has no lease while a chunk fills: the first write to store a chunk wins; the
+ *   trickle there shows it is not cut short or corrupted.)
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { fakeMp4, type Stack } from './stack.js';
+import { tusCreate, tusCutPatch, tusOffset, tusPatch } from './tus-client.js';
+import { secondThread } from './tus-store.case.js';
+
+export interface TusResumeTarget {
+  start(config: Partial<Config>): Promise<Stack>;
+  stored(s: Stack): Promise<string[]>;
+  /** Whether the store locks an upload for a whole PATCH (fs, S3) or per chunk (GridFS). */
+  leased: boolean;
+}
+
+const LEASE = { tusLeaseRefreshMs: 500, tusLeaseStaleMs: 4000 };
+const TEST_MS = 240_000;
+
+/** Resumes as tus-js-client does until the upload is whole; resolves to the statuses seen. */
+async function resume(s: Stack, sid: string, loc: string, data: Buffer): Promise<number[]> {
+  const seen: number[] = [];
+  await vi.waitFor(
+    async () => {
+      const at = await tusOffset(s.url, sid, loc);
+      const rest = data.subarray(at);
+      const r = await tusPatch(s.url, sid, loc, at, rest, rest.length);
+      seen.push(r.status);
+      if (r.status === 423) {
+        const wait = Number(r.headers['retry-after']);
+        if (!(wait >= 1 && wait <= LEASE.tusLeaseStaleMs / 1000))
+          throw new Error(`Retry-After ${wait}`);
+      }
+      expect(r.status, r.body).toBe(204);
+    },
+    { timeout: LEASE.tusLeaseStaleMs + 90_000, interval: 250 },
+  );
+  return seen;
+}
+
+export function describeTusResume(name: string, target: TusResumeTarget): void {
+  describe(`tus resume: ${name}`, () => {
+    const stacks: Stack[] = [];
+    afterEach(async () => {
+      for (const s of stacks.splice(0)) await s.close();
+    });
+    async function start() {
+      const s = await target.start(LEASE);
+      stacks.push(s);
+      return s;
+    }
+
+    it(
+      'a PATCH whose socket is destroyed mid-body: the resume completes it byte-exact',
+      async () => {
+        const s = await start();
+        const { userId, sessionId } = await s.user();
+        const vid = await s.video(userId);
+        const video = fakeMp4(3_000_000);
+        const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers
+          .location as string;
+        const kept = await tusCutPatch(
+          s.url,
+          sessionId,
+          loc,
+          video.subarray(0, 1_200_000),
+          video.length,
+        );
+        expect(kept).toBeGreaterThan(0);
+        expect(kept).toBeLessThanOrEqual(1_200_000);
+        const seen = await resume(s, sessionId, loc, video);
+        expect(
+          seen.every((st) => [204, 409, 423].includes(st)),
+          String(seen),
+        ).toBe(true);
+        const v = await fetch(`${s.url}/videos/${vid}`);
+        expect(v.status).toBe(200);
+        expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+        await vi.waitFor(async () => expect(await target.stored(s)).toEqual([]), {
+          timeout: 60_000,
+          interval: 200,
+        });
+      },
+      TEST_MS,
+    );
+
+    it(
+      'a PATCH trickling for over twice the stale window keeps its lease and completes whole',
+      async () => {
+        const s = await start();
+        const { userId, sessionId } = await s.user();
+        const vid = await s.video(userId);
+        const video = fakeMp4(200_000);
+        const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers
+          .location as string;
+        const body = new Readable({ read() {} });
+        const slow = tusPatch(s.url, sessionId, loc, 0, body, video.length);
+        const began = Date.now();
+        const refused: number[] = [];
+        let sent = 0;
+        let done = false;
+        // 2 KB every 100 ms; the last 2 KB go a byte at a time (bytes keep flowing: uWS drops
+        // an idle connection) until twice the stale window has passed and (leased stores)
+        // competing PATCHes were refused meanwhile.
+        const trickle = (async () => {
+          while (sent < video.length) {
+            const ready =
+              Date.now() - began > 2 * LEASE.tusLeaseStaleMs &&
+              (!target.leased || refused.length >= 3);
+            const left = video.length - sent;
+            const n = ready ? Math.min(2048, left) : left > 2048 ? 2048 : left > 1 ? 1 : 0;
+            body.push(video.subarray(sent, sent + n));
+            sent += n;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          body.push(null);
+          done = true;
+        })();
+        if (target.leased) {
+          const other = await secondThread(s);
+          onTestFinished(other.close);
+          while (!done) {
+            // Another client's bytes at the offset the server reports now, on another thread.
+            const at = await tusOffset(other.url, sessionId, loc);
+            const junk = randomBytes(1000);
+            const r = await tusPatch(other.url, sessionId, loc, at, junk, junk.length);
+            expect([409, 423], r.body).toContain(r.status);
+            refused.push(r.status);
+            await new Promise((r) => setTimeout(r, 300));
+          }
+          expect(refused).toContain(423);
+        }
+        await trickle;
+        const r = await slow;
+        expect(r.status, r.body).toBe(204);
+        const v = await fetch(`${s.url}/videos/${vid}`);
+        expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+        await vi.waitFor(async () => expect(await target.stored(s)).toEqual([]), {
+          timeout: 60_000,
+          interval: 200,
+        });
+      },
+      TEST_MS,
+    );
+  });
+}
