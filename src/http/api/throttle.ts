@@ -10,13 +10,19 @@
  *   signing in for one window (at most RATE_LIMITS sign-in-account seconds); the per-address
  *   limit bounds how fast they can do it.
  * - Once a key's budget is spent, its limiter (one per thread) refuses it from memory until the
- *   window ends, with no store write (see RecordStore.rateLimiter). Trade-off: a success that
- *   clears an account's counter lifts only this thread's block; a thread that saw the account
- *   over budget in a race with that success keeps refusing it until the window ends.
+ *   window ends, with no store write (see RecordStore.rateLimiter). A success that clears an
+ *   account's counter lifts the account blocks of every thread of the process (a thread that saw
+ *   the account over budget in a race with that success would otherwise refuse it until the
+ *   window ends): it tells the others over a BroadcastChannel (node:worker_threads, one per
+ *   thread). Trade-off: the library lifts a limiter's in-memory blocks only all at once
+ *   (`deleteInMemoryBlockedAll`), so other accounts' blocks are lifted too: each such account
+ *   costs one store write more, which sees its counter over budget and blocks it again. Other
+ *   nodes are not told (their blocks end with the window).
  * - sign-up: per client address.
  * - comments: per user.
  * A refusal is a RateLimitedError: 429, error_code 010, `Retry-After` in seconds.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimits } from '../../config.js';
@@ -43,6 +49,30 @@ const MESSAGE: Readonly<Record<Kind, string>> = Object.freeze({
 /** Counts under one key for when the client address is unknown (all such callers share it). */
 const UNKNOWN_ADDRESS = 'unknown';
 
+/** Every Throttles of this thread (weakly: a context's throttles go with it). */
+const live = new Set<WeakRef<Throttles>>();
+let peers: BroadcastChannel | undefined;
+
+/** Lifts the account blocks of this thread's throttles, `except` the one that asked. */
+function liftAccountBlocks(except?: Throttles): void {
+  for (const ref of live) {
+    const t = ref.deref();
+    if (t === undefined) live.delete(ref);
+    else if (t !== except) t.liftAccountBlocks();
+  }
+}
+
+/** This thread's end of the process-wide "a sign-in succeeded" broadcast (unref'd: it never
+ *  keeps a thread alive). A BroadcastChannel delivers to every other thread's end. */
+function signedInPeers(): BroadcastChannel {
+  if (peers === undefined) {
+    peers = new BroadcastChannel('video-server:signed-in');
+    peers.unref();
+    peers.onmessage = () => liftAccountBlocks();
+  }
+  return peers;
+}
+
 export class Throttles {
   readonly #limiters: Record<Kind, RateLimiterAbstract>;
 
@@ -59,6 +89,14 @@ export class Throttles {
       signUpAddress: make('signUpAddress'),
       commentUser: make('commentUser'),
     };
+    live.add(new WeakRef(this));
+    signedInPeers();
+  }
+
+  /** Forgets the in-memory account blocks (the store's counters still decide). */
+  liftAccountBlocks(): void {
+    const l = this.#limiters.signInAccount as Partial<{ deleteInMemoryBlockedAll(): void }>;
+    l.deleteInMemoryBlockedAll?.();
   }
 
   /** Spends one point of `kind` for `key`; RateLimitedError when the budget is gone. */
@@ -80,9 +118,11 @@ export class Throttles {
     await this.#spend('signInAccount', accountKey);
   }
 
-  /** A successful sign-in: the account's failed attempts no longer count. */
+  /** A successful sign-in: the account's failed attempts no longer count, in any thread. */
   async signedIn(accountKey: string): Promise<void> {
     await this.#limiters.signInAccount.delete(accountKey);
+    liftAccountBlocks(this);
+    signedInPeers().postMessage(0);
   }
 
   signUp(address: string | undefined): Promise<void> {
