@@ -85,12 +85,14 @@ export async function executeBatch(
     errors: [],
   };
   const attempts = new Map(batch.map((r) => [r.videoId, r.attempts + 1]));
+  // The id of the request that asked for each deletion, on the line that reports it done.
+  const reqIds = new Map(batch.map((r) => [r.videoId, r.requestId]));
   const tasks = splitBatch(batch, data.poolThreads).map((recs) => runTask(deps, recs));
   const failures: DeletionFailure[] = [];
   for (const res of (await Promise.all(tasks)).flat()) {
     if (res.outcome === 'done') {
       report.done++;
-      log.debug('video deleted', { video: res.videoId });
+      log.debug('video deleted', { video: res.videoId, reqId: reqIds.get(res.videoId) });
     } else if (res.outcome === 'lost') {
       report.lost++;
       report.errors.push(`${res.videoId}: lease lost`);

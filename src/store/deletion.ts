@@ -9,7 +9,8 @@
 import type { DeletionFailure, DeletionRecord } from './types.js';
 import * as v from './validate.js';
 
-export function newDeletion(videoId: string, now: number): DeletionRecord {
+/** The key `requestId` only when there is one (stored rows stay as before without). */
+export function newDeletion(videoId: string, now: number, requestId?: string): DeletionRecord {
   return {
     videoId,
     enqueuedAt: now,
@@ -19,6 +20,7 @@ export function newDeletion(videoId: string, now: number): DeletionRecord {
     leaseUntil: undefined,
     notBefore: now,
     lastError: undefined,
+    ...(requestId === undefined ? {} : { requestId }),
   };
 }
 
@@ -42,6 +44,7 @@ export function toDeletion(row: {
   leaseUntil?: number | null;
   notBefore: number;
   lastError?: string | null;
+  requestId?: string | null;
 }): DeletionRecord {
   return {
     videoId: (row.videoId ?? row._id) as string,
@@ -52,6 +55,7 @@ export function toDeletion(row: {
     leaseUntil: row.leaseUntil ?? undefined,
     notBefore: row.notBefore,
     lastError: row.lastError ?? undefined,
+    ...(row.requestId ? { requestId: row.requestId } : {}),
   };
 }
 

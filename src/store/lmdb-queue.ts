@@ -41,12 +41,13 @@ export class LmdbDeletionQueue {
     this.#assertOpen = assertOpen;
   }
 
-  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
+  async enqueueDeletion(videoId: string, now = Date.now(), requestId?: string): Promise<boolean> {
     v.checkId('video id', videoId);
     v.checkTime('now', now);
+    v.checkRequestId(requestId);
     return this.#tx(() => {
       if (this.#dels.get(videoId) !== undefined) return false;
-      const row = toRow(newDeletion(videoId, now));
+      const row = toRow(newDeletion(videoId, now, requestId));
       this.#dels.put(videoId, row);
       this.#delPending.put([row.enqueuedAt, videoId], null);
       return true;

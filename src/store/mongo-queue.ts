@@ -41,10 +41,11 @@ export class MongoDeletionQueue {
     );
   }
 
-  async enqueueDeletion(videoId: string, now = Date.now()): Promise<boolean> {
+  async enqueueDeletion(videoId: string, now = Date.now(), requestId?: string): Promise<boolean> {
     v.checkId('video id', videoId);
     v.checkTime('now', now);
-    const { videoId: _id, ...rest } = newDeletion(videoId, now);
+    v.checkRequestId(requestId);
+    const { videoId: _id, ...rest } = newDeletion(videoId, now, requestId);
     const doc: DelDoc = { _id, ...rest, owner: null, leaseUntil: null, lastError: null };
     try {
       await this.#run(() => this.#dels.insertOne(doc));

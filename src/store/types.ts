@@ -111,6 +111,12 @@ export interface DeletionRecord {
   /** Not claimable before this time (retry backoff). */
   notBefore: number;
   lastError: string | undefined;
+  /**
+   * The id of the request that asked for the deletion (X-Request-Id, request-id.ts), so the
+   * scheduler's lines about it carry the same id; absent when no request did (the lifecycle
+   * sweep) or the record predates the field.
+   */
+  requestId?: string;
 }
 
 export type FailOutcome = 'retry' | 'dead' | 'lost';
@@ -127,8 +133,11 @@ export interface DeletionFailure {
  * adapter keeps it in its own module sharing the records' environment or client).
  */
 export interface DeletionQueue {
-  /** Idempotent: false when a record for this video already exists (not an error). */
-  enqueueDeletion(videoId: string, now?: number): Promise<boolean>;
+  /**
+   * Idempotent: false when a record for this video already exists (not an error; it keeps its
+   * request id). `requestId`: 1–128 characters of `A–Z a–z 0–9 . _ : -` (request-id.ts).
+   */
+  enqueueDeletion(videoId: string, now?: number, requestId?: string): Promise<boolean>;
   /**
    * Claims up to `limit` oldest claimable records (pending, notBefore ≤ now, lease absent or
    * expired) for `owner` until now + leaseMs. Concurrent claimers never get the same record

@@ -51,6 +51,17 @@ export function checkPositiveInt(what: string, n: unknown, max = 100_000): numbe
   return n;
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** An optional request id as http/common/request-id.ts makes them (safe in a log line). */
+export function checkRequestId(id: unknown): string | undefined {
+  if (id === undefined) return undefined;
+  if (typeof id !== 'string' || !REQUEST_ID.test(id)) {
+    throw new InvalidArgumentError('requestId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  }
+  return id;
+}
+
 export function checkOwner(owner: unknown): string {
   if (typeof owner !== 'string' || owner.length === 0 || owner.length > 256) {
     throw new InvalidArgumentError('owner must be a non-empty string of at most 256 characters');

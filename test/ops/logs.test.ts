@@ -1,7 +1,8 @@
 /**
  * Issue 14, logs: a whole server run (all services, two HTTP threads, info level) writes only JSON
  * lines; a request id given by the caller comes back, is in the access line, and reaches the
- * scheduler's line about the deletion it caused (api and scheduler in two processes, and in one).
+ * scheduler's lines about the deletion it caused — recorded, and the executor's "video deleted"
+ * through the deletion record (api and scheduler in two processes, and in one).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,7 +82,8 @@ describe('logs', () => {
     timeout: 120_000,
   }, async () => {
     const token = { SCHEDULER_TOKEN: 'ops-scheduler-token' };
-    const back = await start({ only: 'scheduler', env: { LOG_LEVEL: 'info', ...token } });
+    // debug: the executor's "video deleted" line is a debug line (one per deletion).
+    const back = await start({ only: 'scheduler', env: { LOG_LEVEL: 'debug', ...token } });
     const front = await start({
       only: 'api',
       dataDir: back.dataDir,
@@ -107,12 +109,15 @@ describe('logs', () => {
     expect(scheduled).toMatchObject({ msg: 'deletion recorded', video: vid });
     // …and the scheduler's own access line for the forwarded call.
     await back.waitForLine((l) => l.msg === 'request' && l.reqId === reqId && l.status === 200);
+    // The executor (its own thread, no request scope) reads the id from the deletion record.
+    const deleted = await back.waitForLine((l) => l.msg === 'video deleted' && l.video === vid);
+    expect(deleted.reqId).toBe(reqId);
   });
 
   it('in one process, the request id reaches the line about the deletion it caused', {
     timeout: 120_000,
   }, async () => {
-    const s = await start({ env: { LOG_LEVEL: 'info' } });
+    const s = await start({ env: { LOG_LEVEL: 'debug' } });
     const api = s.urls.api!;
     const { sid, vid } = await userWithVideo(api, 'ops-reqid-one');
     const reqId = `ops-one-${randomUUID()}`;
@@ -120,6 +125,8 @@ describe('logs', () => {
     expect(del.res.status).toBe(204);
     const recorded = await s.waitForLine((l) => l.msg === 'deletion recorded' && l.video === vid);
     expect(recorded.reqId).toBe(reqId);
+    const deleted = await s.waitForLine((l) => l.msg === 'video deleted' && l.video === vid);
+    expect(deleted).toMatchObject({ reqId, scope: 'scheduler.video-cleanup' });
   });
 
   it('an unsafe request id is replaced by a generated one', async () => {

@@ -1,5 +1,6 @@
 /**
- * Deletion-queue part of the RecordStore conformance suite: idempotent enqueue, oldest-first
+ * Deletion-queue part of the RecordStore conformance suite: idempotent enqueue (with the
+ * request id kept on the record), oldest-first
  * claims, leases and their expiry (time controlled through `now`), fencing, retries with
  * notBefore, dead-lettering, and exclusivity of concurrent claims.
  */
@@ -38,6 +39,31 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       });
       expect(await ctx.queue.getDeletion(randomUUID())).toBeUndefined();
       expect(await ctx.queue.countDeletions()).toEqual({ pending: 1, dead: 0 });
+    });
+
+    it('keeps the request id of the enqueue through claim, renewal and a retry', async () => {
+      const id = randomUUID();
+      const plain = randomUUID();
+      const reqId = 'req-1.a_b:C';
+      expect(await ctx.queue.enqueueDeletion(id, 10, reqId)).toBe(true);
+      expect(await ctx.queue.enqueueDeletion(id, 20, 'other')).toBe(false); // the first stays
+      expect(await ctx.queue.enqueueDeletion(plain, 30)).toBe(true);
+      expect((await ctx.queue.getDeletion(id))?.requestId).toBe(reqId);
+      const claimed = await ctx.queue.claimDeletions('n1', 5, 1000, 100);
+      expect(claimed.map((d) => [d.videoId, d.requestId])).toEqual([
+        [id, reqId],
+        [plain, undefined],
+      ]);
+      expect(await ctx.queue.renewDeletions('n1', [id], 1000, 200)).toEqual([id]);
+      expect(await ctx.queue.failDeletion(id, 'n1', 'x', 300, 5)).toBe('retry');
+      const again = await ctx.queue.claimDeletions('n2', 5, 1000, 2000);
+      expect(again.find((d) => d.videoId === id)).toMatchObject({ requestId: reqId, attempts: 1 });
+      for (const bad of ['', 'a b', 'x'.repeat(129), 'new\nline', 7]) {
+        await expect(
+          ctx.queue.enqueueDeletion(randomUUID(), 10, bad as string),
+        ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      }
+      expect(await ctx.queue.countDeletions()).toEqual({ pending: 2, dead: 0 });
     });
 
     it('claims up to the limit, oldest first, with a lease', async () => {

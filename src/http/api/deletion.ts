@@ -6,6 +6,7 @@
  * bearer token, which is how the scheduler's REST service accepts records from other nodes.
  */
 
+import { currentRequest } from '../../log.js';
 import { HttpError } from '../common/errors.js';
 import { internalRequest } from '../common/internal-client.js';
 import type { ServiceContext } from '../context.js';
@@ -17,7 +18,8 @@ export async function recordDeletion(ctx: ServiceContext, vid: string): Promise<
   if (config.only.includes('scheduler') || !config.schedulerUrl) {
     // The line the scheduler service writes when the record comes over HTTP, written here in
     // the request's scope so it carries the same request id in single-process mode.
-    if (await ctx.queue.enqueueDeletion(vid, Date.now())) {
+    // The record keeps the request id: the executor's "video deleted" line carries it too.
+    if (await ctx.queue.enqueueDeletion(vid, Date.now(), currentRequest()?.reqId || undefined)) {
       ctx.log.child('scheduler').info('deletion recorded', { video: vid });
     }
     return;

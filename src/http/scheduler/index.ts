@@ -13,6 +13,7 @@
  * onAborted first and never touches `res` after abort or end.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { currentRequest } from '../../log.js';
 import { parseUuid } from '../common/ids.js';
 import { inflightOf } from '../common/inflight.js';
 import { exchange } from '../common/respond.js';
@@ -46,7 +47,8 @@ export function mountScheduler(app: TemplatedApp, ctx: ServiceContext): void {
       ex.error('badRequest', 'The video id must be a UUID');
       return;
     }
-    queue.enqueueDeletion(vid, Date.now()).then(
+    // The forwarded X-Request-Id (the api's request): kept on the record for the executor's line.
+    queue.enqueueDeletion(vid, Date.now(), currentRequest()?.reqId || undefined).then(
       (added) => {
         if (added) log.info('deletion recorded', { video: vid });
         ex.send(200);
