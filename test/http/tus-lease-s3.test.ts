@@ -1,0 +1,172 @@
+/**
+ * The upload lease on S3 (src/http/stream/tus/s3-lock.ts), against the dev SeaweedFS server:
+ * - a dead writer's lease (an object nobody refreshes) answers 423 with Retry-After while fresh;
+ *   a client retrying as tus-js-client does completes the upload once it is stale;
+ * - 30 takers of one stale lease at once (store instances: threads or nodes): exactly one holds
+ *   it, the others get 423 (the takeover is a DeleteObject conditioned on the stale ETag);
+ * - ages are S3's clock against S3's clock: with this node's clock 2 minutes ahead a fresh lease
+ *   is still fresh (423), and with it 2 minutes behind a stale one is still taken over.
+ */
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { tusUploadStore } from '../../src/http/stream/tus/index.js';
+import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
+import { fakeMp4, type Stack, startS3Stack } from './stack.js';
+import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
+
+const LEASE = { tusLeaseRefreshMs: 500, tusLeaseStaleMs: 3000 };
+const bucket = `tuslease-${randomBytes(4).toString('hex')}`;
+let s3: DevS3;
+let s: Stack;
+
+beforeAll(async () => {
+  s3 = await startDevS3();
+  s = await startS3Stack(s3, bucket, LEASE);
+}, 600_000);
+afterAll(async () => {
+  await s?.close();
+  await s3?.stop();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+async function upload(size = 200_000) {
+  const u = await s.user();
+  const vid = await s.video(u.userId);
+  const video = fakeMp4(size);
+  const loc = (await tusCreate(s.url, u.sessionId, video.length, vid)).headers.location as string;
+  return { ...u, vid, video, loc, id: loc.split('/').pop() as string };
+}
+
+/** What a writer that died leaves in the bucket: a lease object in s3-lock.ts's format. */
+async function deadLease(id: string) {
+  await s3.client().send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `${id}.lock`,
+      Body: `${randomBytes(12).toString('hex')}:0`,
+    }),
+  );
+}
+
+/** The lease's age by S3's clock (its LastModified against the answer's Date). */
+async function s3Age(id: string): Promise<number> {
+  const cmd = new HeadObjectCommand({ Bucket: bucket, Key: `${id}.lock` });
+  let date = '';
+  cmd.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      date = (out.response as { headers: Record<string, string> }).headers.date ?? '';
+      return out;
+    },
+    { step: 'deserialize' },
+  );
+  const head = await s3.client().send(cmd);
+  return Date.parse(date) - (head.LastModified?.getTime() ?? Number.NaN);
+}
+
+async function leaseGone(id: string) {
+  return s3
+    .client()
+    .send(new HeadObjectCommand({ Bucket: bucket, Key: `${id}.lock` }))
+    .then(
+      () => false,
+      () => true,
+    );
+}
+
+/**
+ * PATCHes the rest as tus-js-client would, retrying 409/423, until the upload is whole (at most
+ * 90 s). Timed with performance.now, which the clock tests leave real (vi.waitFor would move a
+ * faked Date forward).
+ */
+async function completes(u: Awaited<ReturnType<typeof upload>>) {
+  const until = performance.now() + 90_000;
+  for (;;) {
+    const at = await tusOffset(s.url, u.sessionId, u.loc);
+    const rest = u.video.subarray(at);
+    const r = await tusPatch(s.url, u.sessionId, u.loc, at, rest, rest.length);
+    if (r.status === 204) break;
+    expect([409, 423], r.body).toContain(r.status);
+    if (performance.now() > until) throw new Error(`still ${r.status} after 90 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const v = await fetch(`${s.url}/videos/${u.vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(u.video)).toBe(true);
+  expect(await leaseGone(u.id)).toBe(true);
+}
+
+it("a dead writer's lease: 423 + Retry-After while fresh, the resume completes once stale", async () => {
+  const u = await upload();
+  await deadLease(u.id);
+  const held = await tusPatch(s.url, u.sessionId, u.loc, 0, u.video, u.video.length);
+  expect(held.status, held.body).toBe(423);
+  const wait = Number(held.headers['retry-after']);
+  expect(wait).toBeGreaterThanOrEqual(1);
+  expect(wait).toBeLessThanOrEqual(LEASE.tusLeaseStaleMs / 1000 + 1);
+  await completes(u);
+}, 180_000);
+
+it('30 takers of one stale lease at once: exactly one holds it, the others get 423', async () => {
+  const u = await upload();
+  await deadLease(u.id);
+  await vi.waitFor(
+    async () => expect(await s3Age(u.id)).toBeGreaterThan(LEASE.tusLeaseStaleMs + 1000),
+    {
+      timeout: 60_000,
+      interval: 250,
+    },
+  );
+  const takers = Array.from({ length: 30 }, () => tusUploadStore(s.ctx.config, s.ctx.blobs));
+  const started: number[] = [];
+  const settled: unknown[] = [];
+  const bodies = takers.map(
+    (_, i) =>
+      new Readable({
+        read() {
+          if (!started.includes(i)) started.push(i); // this taker holds the lease
+        },
+      }),
+  );
+  const writes: Promise<unknown>[] = [];
+  for (const [i, t] of takers.entries()) {
+    writes.push(
+      t.write(bodies[i] as Readable, u.id, 0).then(
+        (n) => settled.push(n),
+        (err: { status_code?: number }) => settled.push(err.status_code),
+      ),
+    );
+    // Spread over a few S3 round trips, so their steps (create, inspect, take over, create)
+    // interleave in many orders rather than in lockstep.
+    await new Promise((r) => setTimeout(r, 2 + (i % 5) * 3));
+  }
+  await vi.waitFor(() => expect(settled.length + started.length).toBe(takers.length), {
+    timeout: 90_000,
+    interval: 50,
+  });
+  expect(started).toHaveLength(1);
+  expect(settled).toEqual(Array(takers.length - 1).fill(423));
+  for (const i of started) bodies[i]?.push(null);
+  await Promise.all(writes);
+  await completes(u);
+}, 240_000);
+
+it("this node's clock 2 minutes ahead: a fresh lease is still fresh", async () => {
+  const u = await upload();
+  await deadLease(u.id);
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 120_000, shouldAdvanceTime: true });
+  const held = await tusPatch(s.url, u.sessionId, u.loc, 0, u.video, u.video.length);
+  expect(held.status, held.body).toBe(423);
+  vi.useRealTimers();
+  await completes(u);
+}, 180_000);
+
+it("this node's clock 2 minutes behind: a stale lease is still taken over", async () => {
+  const u = await upload();
+  await deadLease(u.id);
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 120_000, shouldAdvanceTime: true });
+  await completes(u);
+}, 180_000);
