@@ -43,8 +43,12 @@ try {
     await step('claim (one transaction)', async () => {
       batch = (await queue.claimDeletions(owner, B, 600_000)).map((d) => d.videoId);
     });
+    // A/B: renewDeletions (a write), heldDeletions (the read the task does for fresh leases).
     await step('renewDeletions (one transaction)', () =>
       queue.renewDeletions(owner, batch, 600_000),
+    );
+    await step('heldDeletions (a read: what the task does for a fresh lease)', () =>
+      queue.heldDeletions(owner, batch),
     );
     // A/B in the same rounds: half the batch with delete (async unlinks), half with
     // deleteBlocking (what deletion.task.ts uses on the filesystem store).
@@ -89,10 +93,11 @@ try {
   }
   const us = (ms: number, n: number) => ((ms / n) * 1000).toFixed(1);
   const rows = [...totals].map(([k, t]) => `| ${k} | ${us(t.wall, t.n)} | ${us(t.cpu, t.n)} |`);
-  // The total takes what the task runs: blocking unlinks, deleteVideos.
+  // The total takes what the task runs: heldDeletions, blocking unlinks, deleteVideos.
   const sum = { wall: 0, cpu: 0 };
   for (const [k, t] of totals) {
-    if (k.includes('async unlinks') || k.includes('per-video calls')) continue;
+    if (k.includes('async unlinks') || k.includes('per-video calls') || k.startsWith('renew'))
+      continue;
     sum.wall += (t.wall / t.n) * B * ROUNDS;
     sum.cpu += (t.cpu / t.n) * B * ROUNDS;
   }

@@ -13,6 +13,13 @@ export interface DeletionTask {
   /** Lease owner: the task works only while it holds the lease, and completes fenced on it. */
   readonly owner: string;
   readonly leaseMs: number;
+  /**
+   * Epoch ms: a lease ending before this is renewed at the task's start, one ending later is
+   * only confirmed (a read). The executor sets it to the task's abort time (submission +
+   * taskTimeoutMs) plus half the margin the options keep between abort and lease end
+   * ((leaseMs − taskTimeoutMs) / 2), so no confirmed lease can run out while the task runs.
+   */
+  readonly minLeaseUntil: number;
 }
 
 export type DeletionOutcome = 'done' | 'lost' | 'failed';

@@ -3,7 +3,8 @@
  * batch into tasks, several per pool thread).
  *
  * Order, each step one call for the whole task where the store has one: confirm the leases
- * (renewDeletions, fenced on owner: the ids still ours go on) → blobs (video and poster; with
+ * (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to outlive
+ * the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; with
  * blocking unlinks on the filesystem store, see deleteBlobs) → comments and video records of
  * the videos whose blobs went (records.deleteVideos: one LMDB transaction) → the deletion
  * records, removed by `completeDeletions`, fenced on owner. Every step is idempotent (a missing
@@ -27,7 +28,7 @@
 import { defineTask } from '../actors/pool-task.js';
 import { serializeError } from '../errors.js';
 import { openStores, posterBlobId } from '../store/index.js';
-import type { BlobStore } from '../store/types.js';
+import type { BlobStore, DeletionQueue } from '../store/types.js';
 import type { DeletionResult, DeletionTask } from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
@@ -57,6 +58,25 @@ async function each(
 }
 
 /**
+ * The task's ids still held by its owner, each with a lease that outlives the task. A fresh
+ * claim's lease (the usual case) is confirmed with a read: no write transaction, and on LMDB no
+ * wait for the write lock the other threads' steps hold. A shorter lease, or a record the read
+ * did not show as ours (a read may be a moment old), goes through renewDeletions, the fenced
+ * write. A read showing our lease ending at T is safe even if old: nobody claims before T.
+ */
+async function confirmLeases(queue: DeletionQueue, task: DeletionTask): Promise<string[]> {
+  const { owner, videoIds } = task;
+  const held = await queue.heldDeletions(owner, videoIds);
+  const ok = new Set<string>();
+  for (const h of held) if (h.leaseUntil >= task.minLeaseUntil) ok.add(h.videoId);
+  const rest = videoIds.filter((id) => !ok.has(id));
+  if (rest.length > 0) {
+    for (const id of await queue.renewDeletions(owner, rest, task.leaseMs)) ok.add(id);
+  }
+  return videoIds.filter((id) => ok.has(id));
+}
+
+/**
  * A video's blob and its poster (beside it, derived id). Where the store can, with blocking calls:
  * this thread serves nothing else, and a blocking unlink skips the libuv threadpool hop. The
  * async wrapper turns a throw into a rejection, which `each` records for that video alone.
@@ -82,7 +102,7 @@ export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]
     stores ??= openStores(task.config);
     const { records, queue, blobs } = await stores;
     step = 'lease';
-    let ids = await queue.renewDeletions(owner, videoIds, task.leaseMs);
+    let ids = await confirmLeases(queue, task);
     ids = await each(ids, 'blob', failed, deleteBlobs(blobs));
     step = 'records';
     if (ids.length > 0) await records.deleteVideos(ids);

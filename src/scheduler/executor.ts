@@ -9,7 +9,9 @@
  *   scheduled with backoff), dead-lettered or lost;
  * - every write here (failDeletions) is fenced on this node's owner id, so a record re-claimed
  *   by another node after our lease is never written by us;
- * - a task that outlives taskTimeoutMs (< leaseMs) is aborted, so no task runs past its lease;
+ * - a task that outlives taskTimeoutMs (< leaseMs) is aborted, so no task runs past its lease:
+ *   the task renews every lease that would end before minLeaseUntil (abort time + half the
+ *   margin) and only confirms, with a read, the ones that end later (a fresh claim's);
  *   a pool thread that dies mid-task is replaced by the pool and the task's records retried
  *   (every step of a deletion is idempotent, so the retry starts over safely);
  * - a failDeletions that fails (store down) counts its records in `storeErrors`: their leases
@@ -58,7 +60,14 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
   const videoIds = recs.map((r) => r.videoId);
   try {
     return await pool.run(
-      { config: data.config, videoIds, owner: data.owner, leaseMs: data.leaseMs },
+      {
+        config: data.config,
+        videoIds,
+        owner: data.owner,
+        leaseMs: data.leaseMs,
+        // Aborted by now + taskTimeoutMs; half of the remaining margin to leaseMs on top.
+        minLeaseUntil: Date.now() + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
+      },
       AbortSignal.timeout(data.taskTimeoutMs),
     );
   } catch (err) {

@@ -6,7 +6,8 @@
  * - `deletions` holds every record by video id; `delPending` holds the key
  *   [enqueuedAt, videoId] of exactly the `pending` ones (same transaction as the record), so a
  *   claim scans oldest first and skips leased or backed-off records (rule: deletion.ts).
- * - Every operation below is ONE write transaction, a batch call included (renewDeletions,
+ * - heldDeletions and the getters read without a transaction (no write lock).
+ * - Every other operation below is ONE write transaction, a batch call included (renewDeletions,
  *   completeDeletions, failDeletions: the single calls are batches of one). LMDB serializes write transactions across
  *   threads and processes, and reads inside the callback see the latest committed state: the
  *   read-check-write of a claim or a fenced complete/renew/fail is atomic. So two claimers never
@@ -14,7 +15,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { checkFailures, claimable, newDeletion, toDeletion } from './deletion.js';
-import type { DeletionFailure, DeletionRecord, FailOutcome } from './types.js';
+import type { DeletionFailure, DeletionRecord, FailOutcome, HeldDeletion } from './types.js';
 import * as v from './validate.js';
 
 type DelRow = Omit<DeletionRecord, 'owner' | 'leaseUntil' | 'lastError'> & {
@@ -109,6 +110,18 @@ export class LmdbDeletionQueue {
         return row !== undefined;
       }),
     );
+  }
+
+  /** Outside a transaction: each get reads the latest committed state, or one a moment old. */
+  async heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]> {
+    v.checkHeldBatch(owner, videoIds);
+    this.#assertOpen();
+    const out: HeldDeletion[] = [];
+    for (const videoId of videoIds) {
+      const row = this.#held(videoId, owner);
+      if (row) out.push({ videoId, leaseUntil: row.leaseUntil ?? 0 });
+    }
+    return out;
   }
 
   async completeDeletion(videoId: string, owner: string): Promise<boolean> {

@@ -20,7 +20,7 @@
 import type { Collection } from 'mongodb';
 import { checkFailures, newDeletion, toDeletion } from './deletion.js';
 import { completeMany, type DelDoc, type Run, renewMany } from './mongo-queue-batch.js';
-import type { DeletionFailure, DeletionRecord, FailOutcome } from './types.js';
+import type { DeletionFailure, DeletionRecord, FailOutcome, HeldDeletion } from './types.js';
 import * as v from './validate.js';
 
 export class MongoDeletionQueue {
@@ -174,6 +174,20 @@ export class MongoDeletionQueue {
   }
 
   /** The ids we hold, then one fenced deleteMany over them (mongo-queue-batch.ts). */
+  async heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]> {
+    v.checkHeldBatch(owner, videoIds);
+    if (videoIds.length === 0) return [];
+    const filter = { _id: { $in: [...videoIds] }, state: 'pending' as const, owner };
+    const docs = await this.#run(() =>
+      this.#dels.find(filter, { projection: { _id: 1, leaseUntil: 1 } }).toArray(),
+    );
+    const lease = new Map(docs.map((d) => [d._id, d.leaseUntil ?? 0]));
+    return videoIds.flatMap((videoId) => {
+      const leaseUntil = lease.get(videoId);
+      return leaseUntil === undefined ? [] : [{ videoId, leaseUntil }];
+    });
+  }
+
   async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
     v.checkHeldBatch(owner, videoIds);
     return completeMany(this.#dels, this.#run, owner, videoIds);

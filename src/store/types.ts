@@ -121,6 +121,12 @@ export interface DeletionRecord {
 
 export type FailOutcome = 'retry' | 'dead' | 'lost';
 
+/** A record `owner` holds, as `heldDeletions` reports it. */
+export interface HeldDeletion {
+  videoId: string;
+  leaseUntil: number;
+}
+
 /** One failed attempt, as `failDeletions` records it (the arguments of one `failDeletion`). */
 export interface DeletionFailure {
   videoId: string;
@@ -177,6 +183,14 @@ export interface DeletionQueue {
     leaseMs: number,
     now?: number,
   ): Promise<string[]>;
+  /**
+   * Read-only: the records of `videoIds` that `owner` holds by the fence of renew/complete/fail
+   * (pending, `owner` recorded; an expired lease nobody took counts), each with its lease end,
+   * in the given order. No write (on LMDB no write lock), so a caller can confirm fresh leases
+   * and renew only the short ones. The answer may be a moment old: a lease seen ending at T is
+   * still ours until T (nobody claims before then), but a record seen not held may be ours now.
+   */
+  heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]>;
   /** Removes the records `owner` holds; returns their ids. The others are left as they are. */
   completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]>;
   /** Records each failed attempt as failDeletion does; the outcomes in the order given. */

@@ -1,6 +1,6 @@
 /**
- * Deletion-queue conformance for the batch calls (renewDeletions, completeDeletions,
- * failDeletions): one call over records in every state a batch meets — held by the caller,
+ * Deletion-queue conformance for the batch calls (heldDeletions, renewDeletions,
+ * completeDeletions, failDeletions): one call over records in every state a batch meets — held by the caller,
  * held by another owner, the caller's lease expired and the record taken over, the caller's
  * lease expired but nobody took it, never claimed, dead, unknown — each fenced exactly as the
  * single call would be, and nothing outside the batch touched.
@@ -75,6 +75,30 @@ export function describeQueueBatches(ctx: Ctx): void {
       });
       expect(await ctx.queue.getDeletion(r.theirs)).toMatchObject({ owner: 'other' });
       expect(await ctx.queue.getDeletion(r.outside)).toMatchObject({ owner: undefined });
+    });
+
+    it('heldDeletions reports the records the caller holds with their lease, writing nothing', async () => {
+      const r = await mixed();
+      const all = Object.values(r);
+      const before = await Promise.all(all.map((id) => ctx.queue.getDeletion(id)));
+      // The fence of renew/complete: lapsed (expired at 1001, nobody took it) is still held.
+      expect(await ctx.queue.heldDeletions('me', all)).toEqual([
+        { videoId: r.mine, leaseUntil: 1100 },
+        { videoId: r.mine2, leaseUntil: 1100 },
+        { videoId: r.lapsed, leaseUntil: 1001 },
+      ]);
+      expect(await ctx.queue.heldDeletions('other', [r.theirs, r.mine, r.takenOver])).toEqual([
+        { videoId: r.theirs, leaseUntil: 1100 },
+        { videoId: r.takenOver, leaseUntil: 1300 },
+      ]);
+      expect(await ctx.queue.heldDeletions('me', [])).toEqual([]);
+      expect(await Promise.all(all.map((id) => ctx.queue.getDeletion(id)))).toEqual(before);
+      await expect(ctx.queue.heldDeletions('me', [r.mine, 'x'])).rejects.toMatchObject({
+        code: 'ERR_INVALID_ID',
+      });
+      await expect(ctx.queue.heldDeletions('', [r.mine])).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
     });
 
     it('completeDeletions removes exactly the records the caller holds', async () => {
