@@ -8,6 +8,21 @@ import type { Comment, NewVideo, RateLimiterSpec, Session, User } from './types.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The last string this thread found to be a UUID (strings are immutable: it stays one). */
+let lastUuid = '';
+
+/**
+ * True for a canonical 8-4-4-4-12 hex UUID (any version, either case). The HTTP layer checks a
+ * request's id and the store checks it again (defence in depth): the second check of the same
+ * string is a comparison, not a second regex run per request.
+ */
+export function isUuid(value: string): boolean {
+  if (value === lastUuid) return true;
+  if (value.length !== 36 || !UUID.test(value)) return false;
+  lastUuid = value;
+  return true;
+}
+
 /**
  * Limits of what a store accepts. A user name is an index key: LMDB keys are at most 1978 bytes,
  * so names are capped well below (the API caps them much lower anyway).
@@ -26,7 +41,7 @@ export const STORE_LIMITS = Object.freeze({
 });
 
 export function checkId(what: string, id: unknown): string {
-  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidIdError(what, id);
+  if (typeof id !== 'string' || !isUuid(id)) throw new InvalidIdError(what, id);
   return id;
 }
 

@@ -1,10 +1,7 @@
 /** Id validation: no path or key is ever built from raw request input. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../store/index.js';
 
-/** True for a canonical 8-4-4-4-12 hex UUID (any version, either case). */
-export function isUuid(value: string): boolean {
-  return value.length === 36 && UUID.test(value);
-}
+export { isUuid };
 
 /** The lower-cased UUID, or undefined when `value` is not one (→ answer 400). */
 export function parseUuid(value: string): string | undefined {
