@@ -56,6 +56,9 @@ async function waitForPort(port: number, ms = 10_000): Promise<void> {
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
+/** `npm run build`, once per benchmark process. */
+let built: Promise<unknown> | undefined;
+
 export interface ServerProcess extends Target {
   child: ChildProcess;
   /** Where its stdout (the JSON log) goes. */
@@ -67,6 +70,9 @@ export interface ServerProcess extends Target {
  * `dataDir`, stdout to a file as a log shipper would read it. Its CPU is the whole process tree
  * (every thread: the HTTP thread, the supervisor, V8's helpers), read from /proc like Go's and
  * nginx's — so no other part of the benchmark is counted against it.
+ *
+ * It runs the compiled `dist/cli.js`, as `npm start` does, built once per benchmark run from the
+ * current source: measured through tsx, the serving thread would also carry the loader's hooks.
  */
 export async function serverProcess(
   name: string,
@@ -74,11 +80,12 @@ export async function serverProcess(
   dataDir: string,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
+  await (built ??= run('npm', ['run', '-s', 'build'], { cwd: ROOT }));
   const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
   const out = await open(logFile, 'w');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', 'stream'],
+    [join(ROOT, 'dist/cli.js'), 'start', '--only', 'stream'],
     {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
