@@ -83,15 +83,11 @@ export async function serverProcess(
   await (built ??= run('npm', ['run', '-s', 'build'], { cwd: ROOT }));
   const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
   const out = await open(logFile, 'w');
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'dist/cli.js'), 'start', '--only', 'stream'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
-      stdio: ['ignore', out.fd, 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'start', '--only', 'stream'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
+    stdio: ['ignore', out.fd, 'inherit'],
+  });
   await out.close();
   const until = Date.now() + 60_000;
   for (;;) {
