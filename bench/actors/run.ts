@@ -125,20 +125,30 @@ async function askLatencies() {
   return { inThread, thread, raw };
 }
 
-type LimiterVariant = 'client' | 'striped' | 'sameline';
-async function limiterRate(threads: number, variant: LimiterVariant): Promise<number> {
+type LimiterVariant = 'client' | 'held' | 'striped' | 'sameline';
+const VARIANTS: readonly LimiterVariant[] = ['client', 'held', 'striped', 'sameline'];
+interface LimiterRun {
+  /** pairs per wall-clock second, all threads together */
+  wall: number;
+  /** pairs per CPU-second of the measuring threads (their own CPU time: load-independent) */
+  cpu: number;
+}
+async function limiterRate(threads: number, variant: LimiterVariant): Promise<LimiterRun> {
   const limiter = await spawnLimiter({ capacity: 1 << 20 });
   const shared = variant === 'client' ? limiter.shared : new SharedArrayBuffer(64 * 64);
   if (variant !== 'client') new Int32Array(shared)[16] = 1 << 20;
   const mode = variant === 'client' ? 'limiter' : 'limiter-inline';
   const { ws, go } = await startAll(threads, { mode, shared, ms: LIMITER_MS, layout: variant });
-  const results = ws.map(async (w) => (await once(w, 'message'))[0] as number);
+  const results = ws.map(async (w) => (await once(w, 'message'))[0] as LimiterResult);
   go();
-  const pairs = (await Promise.all(results)).reduce((a, b) => a + b, 0);
+  const all = await Promise.all(results);
   await Promise.all(ws.map((w) => w.terminate()));
   await limiter.stop();
-  return (pairs / LIMITER_MS) * 1000;
+  const pairs = all.reduce((a, r) => a + r.pairs, 0);
+  const cpuMs = all.reduce((a, r) => a + r.cpuMs, 0);
+  return { wall: (pairs / LIMITER_MS) * 1000, cpu: cpuMs > 0 ? (pairs / cpuMs) * 1000 : 0 };
 }
+type LimiterResult = { pairs: number; cpuMs: number };
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -178,12 +188,29 @@ const ask = {
   thread: Math.min(...asks.map((a) => a.thread)),
   raw: Math.min(...asks.map((a) => a.raw)),
 };
-const lim: Record<string, number> = {};
+// Limiter variants interleaved, rep by rep: a load spike on a shared machine then hits every
+// variant alike instead of all runs of one (grouped runs once showed the client 5x slower than
+// inlined; interleaved it is within the cost of its holder bookkeeping). Best of REPS per column.
+const lim: Record<string, LimiterRun> = {};
 for (const t of [1, N]) {
-  for (const v of ['client', 'striped', 'sameline'] as const) {
-    lim[`${v}${t}`] = await best(() => limiterRate(t, v));
+  for (let i = 0; i < REPS; i++) {
+    for (const v of VARIANTS) {
+      const r = await limiterRate(t, v);
+      const k = `${v}${t}`;
+      lim[k] = {
+        wall: Math.max(lim[k]?.wall ?? 0, r.wall),
+        cpu: Math.max(lim[k]?.cpu ?? 0, r.cpu),
+      };
+    }
   }
 }
+const limRow = (t: number) => {
+  const c = lim[`client${t}`]!;
+  const h = lim[`held${t}`]!;
+  const s = lim[`striped${t}`]!;
+  const l = lim[`sameline${t}`]!;
+  return `| ${t} | ${fmt(c.wall)} | ${fmt(c.cpu)} | ${fmt(h.cpu)} | ${fmt(s.cpu)} | ${fmt(l.cpu)} | ${ratio(c.cpu, s.cpu)} | ${ratio(s.cpu, l.cpu)} |`;
+};
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 const out = `# actors benchmark
@@ -207,13 +234,16 @@ ${machine().replace('LOAD', load)}
 | thread actor call (comlink) | ${fmt(ask.thread)} | ${ratio(ask.thread, ask.inThread)} |
 | raw postMessage ping-pong | ${fmt(ask.raw)} | ${ratio(ask.raw, ask.inThread)} |
 
-## Limiter tryAcquire+release pairs/s (higher is better)
+## Limiter tryAcquire+release pairs (higher is better)
 
-| threads | LimiterClient | inlined, stats striped per thread | inlined, stats on the in-use line | striped vs same line |
-|---:|---:|---:|---:|---:|
-| 1 | ${fmt(lim.client1!)} | ${fmt(lim.striped1!)} | ${fmt(lim.sameline1!)} | ${ratio(lim.striped1!, lim.sameline1!)} |
-| ${N} | ${fmt(lim[`client${N}`]!)} | ${fmt(lim[`striped${N}`]!)} | ${fmt(lim[`sameline${N}`]!)} | ${ratio(lim[`striped${N}`]!, lim[`sameline${N}`]!)} |
-| ${N} vs 1 | ${ratio(lim[`client${N}`]!, lim.client1!)} | | | |
+Variants interleaved run by run; per CPU-second = pairs / the measuring threads' own CPU time
+(load-independent), wall = pairs per second of the run.
+
+| threads | LimiterClient /s wall | LimiterClient per CPU-s | inlined + atomic holder adds per CPU-s | inlined, stats striped per CPU-s | inlined, stats on the in-use line per CPU-s | client vs inlined striped | striped vs same line |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+${limRow(1)}
+${limRow(N)}
+| ${N} vs 1 | ${ratio(lim[`client${N}`]!.wall, lim.client1!.wall)} | | | | | | |
 
 ## Reading
 
@@ -231,9 +261,25 @@ ${machine().replace('LOAD', load)}
   difference on this 2-vCPU machine (striped/same-line between 0.75× and 1.08× over our runs);
   the layout stays because it is free and matters more with more cores. The N-thread rate is
   bounded by CAS traffic on the single in-use word, which the exact bound requires.
+- LimiterClient vs inlined: the client also keeps its holder's HELD word (the tokens it holds,
+  so a dead thread's tokens can be reclaimed). It did so with two atomic read-modify-writes per
+  pair, which cost ~28% (the "inlined + atomic holder adds" column is the inlined loop with those two
+  atomic adds); HELD now takes a plain store (only its thread writes it while it lives), and the
+  client runs within ~5–10% of the inlined loop.
 `;
 console.log(out);
 if (!quick) {
   mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('../results/actors.md', import.meta.url), out);
+  const path = new URL('../results/actors.md', import.meta.url);
+  // Sections this run does not write (hops.ts's "## Scheduler…", hand-written history) are kept.
+  const own = ['Streaming messages', 'Request/reply', 'Limiter tryAcquire', 'Reading'];
+  let kept = '';
+  try {
+    const sections = readFileSync(path, 'utf8').split('\n## ').slice(1);
+    kept = sections
+      .filter((sec) => !own.some((t) => sec.startsWith(t)))
+      .map((sec) => `\n## ${sec.trimEnd()}\n`)
+      .join('');
+  } catch {}
+  writeFileSync(path, `${out.trimEnd()}\n${kept}`);
 }
