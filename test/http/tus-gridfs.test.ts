@@ -4,7 +4,8 @@
  * chunk was flushed) and HEAD reports exactly what is stored; bytes spanning several chunk
  * documents read back in order; completion and DELETE leave nothing of tus in MongoDB; a chunk
  * left by a write that died mid-way holds its offset (423 Locked, with Retry-After) until it is
- * older than TUS_LEASE_STALE_MS, then is replaced.
+ * older than TUS_LEASE_STALE_MS, then is replaced; an upload begun before the upgrade (the earlier
+ * chunk ids `<id>/<offset>/<token>`) resumes and completes byte-exact.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -130,4 +131,30 @@ it('a chunk left by a write that died before its update: 423 while fresh, taken 
   const v = await fetch(`${s.url}/videos/${vid}`);
   expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
   expect(await tusDocs()).toBe(0);
+});
+
+it('an upload begun before the upgrade (chunk ids <id>/<offset>/<token>) resumes whole', async () => {
+  const { vid, sessionId } = await owned();
+  const loc = (await tusCreate(s.url, sessionId, sample.length, vid)).headers.location as string;
+  const id = loc.split('/').pop() as string;
+  // What the earlier release stored for the first 100,000 bytes: two chunks whose ids carry the
+  // writer's token, no `token`/`at` fields, and the upload document listing them.
+  const old = [
+    [0, 60_000],
+    [60_000, 100_000],
+  ].map(([from, to]) => ({
+    _id: `${id}/${String(from).padStart(16, '0')}/${randomBytes(6).toString('hex')}`,
+    data: new Binary(sample.subarray(from, to)),
+  }));
+  await db.collection<{ _id: string }>('tus.chunks').insertMany(old);
+  await db
+    .collection<{ _id: string }>('tus.uploads')
+    .updateOne({ _id: id }, { $set: { offset: 100_000, chunks: old.map((c) => c._id) } });
+  expect(await tusOffset(s.url, sessionId, loc)).toBe(100_000);
+  const rest = sample.subarray(100_000);
+  const done = await tusPatch(s.url, sessionId, loc, 100_000, rest, rest.length);
+  expect(done.status, done.body).toBe(204);
+  const v = await fetch(`${s.url}/videos/${vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
+  expect(await tusDocs()).toBe(0); // old-format chunks are removed with the upload too
 });

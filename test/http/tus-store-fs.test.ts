@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStack } from './stack.js';
-import { describeTusResume } from './tus-resume.case.js';
+import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
 import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 const target: TusStoreTarget = {
@@ -12,3 +12,4 @@ const target: TusStoreTarget = {
 
 describeTusStore('fs (DATA_DIR/tus)', target);
 describeTusResume('fs (DATA_DIR/tus)', { ...target, leased: true });
+describeTusActiveExpiry('fs (DATA_DIR/tus)', { ...target, leased: true });

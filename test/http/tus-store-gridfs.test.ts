@@ -4,7 +4,7 @@ import { afterAll } from 'vitest';
 import { dropMongoTestDb, mongoTestUri } from '../helpers/mongo.js';
 import type { Stack } from './stack.js';
 import { startStack } from './stack.js';
-import { describeTusResume } from './tus-resume.case.js';
+import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
 import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 const uris = new Map<Stack, string>();
@@ -40,3 +40,4 @@ const target: TusStoreTarget = {
 
 describeTusStore('gridfs (MongoDB)', target);
 describeTusResume('gridfs (MongoDB)', { ...target, leased: false });
+describeTusActiveExpiry('gridfs (MongoDB)', { ...target, leased: false });

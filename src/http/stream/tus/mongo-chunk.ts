@@ -63,3 +63,31 @@ export async function insertChunk(
     throw err;
   }
 }
+
+/**
+ * The bytes of upload `id` in order, chunk by chunk, from the ids its `chunks` lists — whatever
+ * their format (the earlier `<id>/<offset>/<token>` ids of an upload begun before the upgrade
+ * read the same), a few documents per query, so memory stays at a few MiB whatever the size.
+ */
+export async function* readChunks(
+  uploads: Collection<UploadDoc>,
+  chunks: Collection<ChunkDoc>,
+  id: string,
+): AsyncGenerator<Buffer> {
+  const doc = await uploads.findOne({ _id: id }, { projection: { offset: 1, chunks: 1 } });
+  if (!doc) throw ERRORS.FILE_NOT_FOUND;
+  let at = 0;
+  for (let i = 0; i < doc.chunks.length; i += 4) {
+    const ids = doc.chunks.slice(i, i + 4);
+    const found = new Map<string, ChunkDoc>();
+    for (const c of await chunks.find({ _id: { $in: ids } }).toArray()) found.set(c._id, c);
+    for (const cid of ids) {
+      const chunk = found.get(cid);
+      if (!chunk) throw ERRORS.FILE_NO_LONGER_EXISTS;
+      const u8 = chunk.data.read(0, chunk.data.length());
+      at += u8.byteLength;
+      yield Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+    }
+  }
+  if (at !== doc.offset) throw ERRORS.FILE_NO_LONGER_EXISTS;
+}

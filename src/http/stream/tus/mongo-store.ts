@@ -4,9 +4,11 @@
  * node started — also after that node died (a per-node FileStore would answer 404 there).
  *
  * Layout (two collections, beside the `videos` bucket):
- * - `tus.uploads` `{_id: <upload id>, size?, metadata, creation_date, offset, chunks}`: `offset`
- *   is the durable offset, the only one HEAD reports; `chunks` lists the chunk ids holding bytes
- *   0..offset, in order;
+ * - `tus.uploads` `{_id: <upload id>, size?, metadata, creation_date, offset, chunks,
+ *   last_write?}`: `offset` is the durable offset, the only one HEAD reports; `chunks` lists the
+ *   chunk ids holding bytes 0..offset, in order; `last_write` (ISO-8601) moves with the offset:
+ *   expiry counts from it (the tus expiration extension: `Upload-Expires` moves forward while the
+ *   upload progresses), so `getUpload` reports it as the `creation_date` @tus/server ages by;
  * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>", data, token, at}`: the bytes, at most
  *   CHUNK_BYTES each; `token` names the write that inserted it, `at` when.
  *
@@ -34,7 +36,7 @@ import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { Binary, type Collection, type Db } from 'mongodb';
 import { DEFAULT_LEASE } from './lease.js';
-import { type ChunkDoc, chunkId, insertChunk } from './mongo-chunk.js';
+import { type ChunkDoc, chunkId, insertChunk, readChunks } from './mongo-chunk.js';
 
 /** Bytes per chunk document: far below MongoDB's 16 MiB document limit, few round trips. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -46,6 +48,7 @@ export interface UploadDoc {
   creation_date?: string;
   offset: number;
   chunks: string[];
+  last_write?: string;
 }
 
 /** Every field of an upload document but the chunk list (HEAD and PATCH never need it). */
@@ -94,9 +97,10 @@ export class MongoTusStore extends DataStore {
   }
 
   /**
-   * Removes every upload created more than the expiry ago, complete or not (a completed upload
-   * still here was refused or never turned into a blob: nothing can resume it). `creation_date`
-   * is an ISO-8601 UTC string, so string order is time order. Resolves to how many.
+   * Removes every upload not written to (or, never written to, created) for the expiry, complete
+   * or not (a completed upload still here was refused or never turned into a blob: nothing can
+   * resume it). The dates are ISO-8601 UTC strings, so string order is time order. Resolves to
+   * how many.
    */
   override async deleteExpired(now = Date.now()): Promise<number> {
     if (this.#expiryMs === 0) return 0;
@@ -104,7 +108,15 @@ export class MongoTusStore extends DataStore {
     let removed = 0;
     for (;;) {
       const page = await this.#uploads
-        .find({ creation_date: { $lt: cutoff } }, { projection: { _id: 1 } })
+        .find(
+          {
+            $or: [
+              { last_write: { $lt: cutoff } },
+              { last_write: { $exists: false }, creation_date: { $lt: cutoff } },
+            ],
+          },
+          { projection: { _id: 1 } },
+        )
         .limit(EXPIRED_PAGE)
         .toArray();
       for (const { _id } of page) {
@@ -141,7 +153,10 @@ export class MongoTusStore extends DataStore {
       ...(doc.size !== undefined && { size: doc.size }),
       offset: doc.offset,
       ...(doc.metadata !== undefined && { metadata: doc.metadata }),
-      ...(doc.creation_date !== undefined && { creation_date: doc.creation_date }),
+      // Aged from the last write (see the layout): @tus/server's expiry goes by this date.
+      ...((doc.last_write ?? doc.creation_date) !== undefined && {
+        creation_date: doc.last_write ?? doc.creation_date,
+      }),
       storage: { type: 'mongodb', path: id },
     });
   }
@@ -181,7 +196,10 @@ export class MongoTusStore extends DataStore {
       );
       const moved = await this.#uploads.updateOne(
         { _id: id, offset: durable },
-        { $set: { offset: durable + data.length }, $push: { chunks: cid } },
+        {
+          $set: { offset: durable + data.length, last_write: new Date().toISOString() },
+          $push: { chunks: cid },
+        },
       );
       if (moved.matchedCount === 0) {
         // The upload was removed (or a stale-chunk takeover raced us): ours is not part of it.
@@ -212,24 +230,8 @@ export class MongoTusStore extends DataStore {
   }
 
   /** The upload's bytes in order (finish.ts streams them into the blob store). */
-  async *read(id: string): AsyncGenerator<Buffer> {
-    const doc = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1, chunks: 1 } });
-    if (!doc) throw ERRORS.FILE_NOT_FOUND;
-    let at = 0;
-    // A few chunk documents per query: memory stays at a few MiB whatever the upload's size.
-    for (let i = 0; i < doc.chunks.length; i += 4) {
-      const ids = doc.chunks.slice(i, i + 4);
-      const found = new Map<string, ChunkDoc>();
-      for (const c of await this.#chunks.find({ _id: { $in: ids } }).toArray()) found.set(c._id, c);
-      for (const cid of ids) {
-        const chunk = found.get(cid);
-        if (!chunk) throw ERRORS.FILE_NO_LONGER_EXISTS;
-        const u8 = chunk.data.read(0, chunk.data.length());
-        at += u8.byteLength;
-        yield Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-      }
-    }
-    if (at !== doc.offset) throw ERRORS.FILE_NO_LONGER_EXISTS;
+  read(id: string): AsyncGenerator<Buffer> {
+    return readChunks(this.#uploads, this.#chunks, id);
   }
 
   /** Deletes the upload, then its chunks (a half-removed upload cannot be resumed). */
