@@ -57,8 +57,9 @@ export interface Config {
   /** Absolute cap on a session's life however often it is used. @default 604800000 (7 days) */
   sessionMaxMs: number;
   /**
-   * A tus upload not completed this long after its creation answers 410 and is removed by the
-   * scheduler's lifecycle sweep; 0 = never. @default 86400000 (24 h)
+   * A tus upload not written to for this long (since its last stored byte, or its creation)
+   * answers 410 and is removed by the scheduler's lifecycle sweep; 0 = never. @default 86400000
+   * (24 h)
    */
   tusExpiryMs: number;
   /**

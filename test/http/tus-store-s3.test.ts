@@ -8,7 +8,7 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/clie
 import { afterAll } from 'vitest';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { startS3Stack } from './stack.js';
-import { describeTusResume } from './tus-resume.case.js';
+import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
 import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 let s3: DevS3 | undefined;
@@ -35,3 +35,4 @@ const target: TusStoreTarget = {
 
 describeTusStore('s3 (SeaweedFS)', target);
 describeTusResume('s3 (SeaweedFS)', { ...target, leased: true });
+describeTusActiveExpiry('s3 (SeaweedFS)', { ...target, leased: true });

@@ -14,7 +14,7 @@
  */
 import type { Readable } from 'node:stream';
 import { S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
-import { ERRORS } from '@tus/utils';
+import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
 import { checkLeaseTiming, type LeaseTiming } from './lease.js';
 import { lockUpload } from './s3-lock.js';
@@ -26,6 +26,13 @@ import { lockUpload } from './s3-lock.js';
  * deletes the assembled object and its `.info` — a full second copy of every video left in the
  * bucket. Here a completed upload's objects are deleted all the same (DeleteObjects is
  * idempotent).
+ *
+ * Expiry counts from the last write (the tus expiration extension): every write that stored
+ * bytes rewrites the empty object `<id>.active`, and `getUpload` reports the later of the
+ * creation and its LastModified as the `creation_date` @tus/server ages by, so `Upload-Expires`
+ * moves forward while the upload progresses; `deleteExpired` spares an upload written to since.
+ * (LastModified is S3's clock against this node's: they must agree within a small part of
+ * TUS_EXPIRY_MS, hours by default.)
  */
 class CompletableS3Store extends S3Store {
   readonly #lease: LeaseTiming;
@@ -38,14 +45,37 @@ class CompletableS3Store extends S3Store {
   override async remove(id: string): Promise<void> {
     try {
       await super.remove(id);
+      await this.client.deleteObject({ Bucket: this.bucket, Key: `${id}.active` });
     } catch (err) {
       // @tus/utils' FILE_NOT_FOUND (a transitive package: matched by shape, not imported).
       if ((err as { status_code?: number } | undefined)?.status_code !== 404) throw err;
       await this.client.deleteObjects({
         Bucket: this.bucket,
-        Delete: { Objects: [{ Key: id }, { Key: `${id}.info` }, { Key: `${id}.part` }] },
+        Delete: { Objects: ['', '.info', '.part', '.active'].map((x) => ({ Key: `${id}${x}` })) },
       });
       await this.clearCache(id);
+    }
+  }
+
+  /** The upload, its `creation_date` moved to its last write (see the class comment). */
+  override async getUpload(id: string): Promise<Upload> {
+    const [upload, written] = await Promise.all([super.getUpload(id), this.#lastWrite(id)]);
+    const created = upload.creation_date ? Date.parse(upload.creation_date) : 0;
+    if (written !== undefined && written > created) {
+      upload.creation_date = new Date(written).toISOString();
+    }
+    return upload;
+  }
+
+  /** When a write last stored bytes of upload `id` (S3's clock); undefined: never. */
+  async #lastWrite(id: string): Promise<number | undefined> {
+    try {
+      const head = await this.client.headObject({ Bucket: this.bucket, Key: `${id}.active` });
+      return head.LastModified?.getTime();
+    } catch (err) {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+        return undefined;
+      throw err;
     }
   }
 
@@ -58,7 +88,11 @@ class CompletableS3Store extends S3Store {
     const release = await lockUpload(this.client, this.bucket, id, this.#lease);
     try {
       if ((await this.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
-      return await super.write(readable, id, offset);
+      const end = await super.write(readable, id, offset);
+      if (end > offset) {
+        await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });
+      }
+      return end;
     } finally {
       await release();
     }
@@ -87,6 +121,7 @@ class CompletableS3Store extends S3Store {
         const id = u.Key;
         if (!id || !u.UploadId || id.includes('/') || !u.Initiated) continue;
         if (u.Initiated.getTime() > cutoff) continue;
+        if (((await this.#lastWrite(id)) ?? 0) > cutoff) continue; // written to since
         await this.client
           .abortMultipartUpload({ Bucket: this.bucket, Key: id, UploadId: u.UploadId })
           .catch((err: unknown) => {
@@ -94,7 +129,7 @@ class CompletableS3Store extends S3Store {
           });
         await this.client.deleteObjects({
           Bucket: this.bucket,
-          Delete: { Objects: [{ Key: `${id}.info` }, { Key: `${id}.part` }] },
+          Delete: { Objects: ['.info', '.part', '.active'].map((x) => ({ Key: `${id}${x}` })) },
         });
         await this.clearCache(id);
         removed++;

@@ -49,9 +49,9 @@ function refusal(err: HttpError): { status_code: number; body: string } {
 /**
  * The tus store of a configuration. Shared stores, so every node can resume an upload: in the
  * bucket (BLOB_STORE=s3, s3-store.ts) or in the GridFS database (BLOB_STORE=gridfs,
- * mongo-store.ts); files stay per node. Each expires uploads TUS_EXPIRY_MS after their last write
- * (fs, GridFS; S3: after creation) with 410 and implements `deleteExpired` (the scheduler's
- * lifecycle sweep calls it). Each locks an upload per write with a lease refreshed every
+ * mongo-store.ts); files stay per node. Each expires uploads TUS_EXPIRY_MS after their last
+ * write with 410 and implements `deleteExpired` (the scheduler's lifecycle sweep calls it). Each
+ * locks an upload per write with a lease refreshed every
  * TUS_LEASE_REFRESH_MS and taken over after TUS_LEASE_STALE_MS (lease.ts); a write that finds it
  * held answers 423 with Retry-After (routes.ts).
  */
