@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from '../channels/machine.js';
 import { benchFixture } from './fixture.js';
-import { type ServerProcess, serverProcess } from './targets.js';
+import { nginxTarget, type ServerProcess, serverProcess, type Target } from './targets.js';
 import { wrk } from './wrk.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -38,6 +38,8 @@ export async function opsCost(): Promise<void> {
     },
   ];
   const rows: string[] = [];
+  let nginxRow = '';
+  const nginx: Target[] = [];
   try {
     servers.push(
       await serverProcess('ops on', tmp, config.dataDir, {
@@ -93,7 +95,31 @@ export async function opsCost(): Promise<void> {
       console.log(row);
       rows.push(row);
     }
+    // The same question asked of nginx: its own JSON access log (buffered the same way) vs none.
+    const videos = join(config.dataDir, 'videos');
+    nginx.push(
+      await nginxTarget(videos, tmp, join(tmp, 'nginx-access.log')),
+      await nginxTarget(videos, tmp),
+    );
+    const perCpu = new Map<string, number[]>(nginx.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of round % 2 === 0 ? nginx : [...nginx].reverse()) {
+        const c0 = t.cpu();
+        const r = await wrk(tmp, {
+          url: `${t.url}${workloads[0]!.path()}`,
+          lua: '',
+          connections: 32,
+          seconds: SECONDS,
+        });
+        perCpu.get(t.name)!.push(r.requests / (t.cpu() - c0));
+      }
+    }
+    const on = median(perCpu.get(nginx[0]!.name)!);
+    const off = median(perCpu.get(nginx[1]!.name)!);
+    nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(on)} | ${Math.round(off)} | ${(((off - on) / off) * 100).toFixed(1)}% |`;
+    console.log(nginxRow);
   } finally {
+    for (const t of nginx) await t.stop();
     for (const s of servers) await s.stop();
     // Its size, not its text: at ~60 k lines/s a quiet run writes more than a string can hold.
     const bytes = servers.length ? (await stat(servers[0]!.logFile)).size : 0;
@@ -112,6 +138,13 @@ on the 404 workload. Per CPU-second = requests ÷ CPU time of the server process
 | workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | access log alone (CPU) | load (1 min) per round |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+nginx's own access log on the same 404 (one worker; a JSON line of the same fields,
+\`buffer=64k flush=100ms\`; \`log_not_found off\` in both), per CPU-second of nginx:
+
+| workload | logged req per CPU-s | unlogged req per CPU-s | cost (CPU) |
+|---|---|---|---|
+${nginxRow}
 
 Machine (the load average below says how busy it was; wrk shares the 2 cores, so expect noise):
 

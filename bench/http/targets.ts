@@ -164,8 +164,20 @@ export async function goTarget(videos: string, tmp: string): Promise<Target> {
   };
 }
 
-export async function nginxTarget(videos: string, tmp: string): Promise<Target> {
-  const dir = join(tmp, 'nginx');
+/**
+ * nginx serving `videos` with one worker. `accessLog`: a file for a JSON access line per request,
+ * batched like ours (buffer=64k, flush=100ms) — the ops bench compares nginx's own logging cost.
+ *
+ * `log_not_found off`: stock nginx writes an error-log line (one unbuffered write) for every
+ * request of a missing file, which more than halved its 404 rate here; our server logs no error
+ * for a 404, so the 404 row compares like with like only without it (bench/results/http.md).
+ */
+export async function nginxTarget(
+  videos: string,
+  tmp: string,
+  accessLog?: string,
+): Promise<Target> {
+  const dir = join(tmp, accessLog ? 'nginx-logged' : 'nginx');
   await mkdir(dir, { recursive: true });
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
@@ -178,7 +190,13 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  ${
+    accessLog
+      ? `log_format vs escape=json '{"level":30,"time":"$time_iso8601","pid":$pid,"scope":"access","reqId":"$request_id","service":"stream","method":"$request_method","uri":"$uri","status":$status,"bytes":$bytes_sent,"s":$request_time,"user":null,"msg":"request"}';
+  access_log ${accessLog} vs buffer=64k flush=100ms;`
+      : 'access_log off;'
+  }
+  log_not_found off;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 10000000;
@@ -198,7 +216,7 @@ ${temp}
   });
   await waitForPort(port);
   return {
-    name: 'nginx',
+    name: accessLog ? 'nginx logged' : 'nginx',
     url: `http://127.0.0.1:${port}`,
     cpu: () => processTreeCpu(child.pid!),
     stop: async () => {
