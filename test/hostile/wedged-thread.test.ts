@@ -14,6 +14,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { tryGet } from './get.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/http/host-crash-cli.ts', import.meta.url));
 let server: TestServer | undefined;
@@ -22,20 +23,6 @@ afterAll(async () => {
     server.child.kill('SIGKILL');
   await server?.stop();
 });
-
-/** GET on a fresh connection; undefined if no answer within 3 s (it reached the wedged thread). */
-function tryGet(url: string): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 it('SIGTERM with a wedged thread: the host abandons it after the deadline and the process ends', async () => {
   const s = await startTestServer({

@@ -13,6 +13,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { tryGet } from './get.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/http/host-crash-cli.ts', import.meta.url));
 const WATCHDOG_MS = 8000;
@@ -23,20 +24,6 @@ afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-/** GET on a fresh connection; undefined if no answer within `ms` (it reached the wedged thread). */
-function tryGet(url: string, ms = 3000): Promise<{ status: number; body: string } | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: ms }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', () => resolve(undefined));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 const start = (env: Record<string, string>) =>
   startTestServer({
