@@ -19,19 +19,12 @@ import { startDevS3 } from '../../test/setup/s3-dev-server.js';
 import { machine } from '../channels/machine.js';
 import { benchBytes, FILE_BYTES, seedVideo } from './fixture.js';
 import { type Target, uwsTarget } from './targets.js';
-import { type WrkResult, wrk } from './wrk.js';
+import { type Workload, type WrkResult, wrk } from './wrk.js';
 
 /** At least 8 s: a 1 MiB read from the dev GridFS takes a good part of a second. */
 const SECONDS = Math.max(8, Number(process.env.BENCH_SECONDS ?? 8));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MIB = 1024 * 1024;
-
-interface Workload {
-  name: string;
-  unit: 'req/s' | 'GB/s';
-  connections: number;
-  lua: string;
-}
 
 const rangesLua = `local n = ${FILE_BYTES / MIB}
 request = function()

@@ -16,7 +16,7 @@ import { blobStoreBench } from './blob-stores.js';
 import { benchFixture, FILE_BYTES } from './fixture.js';
 import { opsCost } from './ops.js';
 import { goTarget, nginxTarget, nodeTarget, serverProcess, type Target } from './targets.js';
-import { type WrkResult, wrk } from './wrk.js';
+import { type Workload, type WrkResult, wrk } from './wrk.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 /** Rounds per cell; targets are interleaved round by round and the median is reported, so the
@@ -24,15 +24,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MIB = 1024 * 1024;
 
-interface Workload {
-  name: string;
-  unit: 'req/s' | 'GB/s';
-  connections: number;
+interface PathWorkload extends Workload {
   path: (vid: string) => string;
-  lua: string;
 }
 
-const WORKLOADS: Workload[] = [
+const WORKLOADS: PathWorkload[] = [
   {
     // wrk cannot do HEAD (its parser then waits for the announced body), so the small request
     // that runs the whole path — token, record, stat, validators, range — is a 1-byte range.
@@ -215,7 +211,12 @@ async function main(): Promise<void> {
   const cpuTable = cpuLines.join('\n');
 
   // Issue 15's goals, each a ratio of this run: wall clock and per CPU-second side by side.
-  const [small, notFound, mib, full] = WORKLOADS as [Workload, Workload, Workload, Workload];
+  const [small, notFound, mib, full] = WORKLOADS as [
+    PathWorkload,
+    PathWorkload,
+    PathWorkload,
+    PathWorkload,
+  ];
   const goal = (label: string, a: number, b: number, min: number, c: number, d: number) =>
     `| ${label} | ${ratio(a, b)} | ${ratio(c, d)} | ≥ ${min.toFixed(2)}× | ${a / b >= min ? 'met' : 'missed'} / ${c / d >= min ? 'met' : 'missed'} |`;
   const g = (label: string, w: Workload, other: string, min: number) =>

@@ -18,6 +18,15 @@ export interface WrkRun {
   timeoutSeconds?: number;
 }
 
+/** A row of a benchmark table: what wrk sends and how the row is reported. */
+export interface Workload {
+  name: string;
+  unit: 'req/s' | 'GB/s';
+  connections: number;
+  /** Lua script body (see WrkRun.lua). */
+  lua: string;
+}
+
 export interface WrkResult {
   rps: number;
   /** Completed requests and bytes read over the whole run. */
