@@ -4,6 +4,7 @@
  * batch of BENCH_BATCH (default 200) videos, timed on its own. Prints wall and CPU µs per
  * deletion for each step; the sum is the batch's cost without thread hops.
  */
+import { existsSync, unlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,28 +51,47 @@ try {
     await step('heldDeletions (a read: what the task does for a fresh lease)', () =>
       queue.heldDeletions(owner, batch),
     );
-    // A/B in the same rounds: half the batch with delete (async unlinks), half with
-    // deleteBlocking (what deletion.task.ts uses on the filesystem store).
+    // A/B in the same rounds, a third of the batch each: delete (async unlinks), blocking
+    // unlinks (existsSync + unlinkSync: the cheapest in CPU, but it stalls the thread in the
+    // kernel), and deleteInPool (what deletion.task.ts uses on the filesystem store).
+    const third = Math.floor(batch.length / 3);
     const half = batch.length >> 1;
+    const [a, b, c] = [
+      batch.slice(0, third),
+      batch.slice(third, 2 * third),
+      batch.slice(2 * third),
+    ];
     await step(
       'blob + poster, delete (4 async unlinks)',
       () =>
-        Promise.all(
-          batch
-            .slice(0, half)
-            .map((id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))])),
-        ),
-      half,
+        Promise.all(a.map((id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))]))),
+      a.length,
     );
+    const unlinkSyncQuiet = (p: string) => {
+      if (existsSync(p)) unlinkSync(p);
+    };
     await step(
-      'blob + poster, deleteBlocking (sync, absent poster: 2 access calls)',
+      'blob + poster, blocking (existsSync + unlinkSync)',
       async () => {
-        for (const id of batch.slice(half)) {
-          blobs.deleteBlocking!(id);
-          blobs.deleteBlocking!(posterBlobId(id));
+        for (const id of b) {
+          for (const x of [id, posterBlobId(id)]) {
+            const p = join(dir, 'videos', x);
+            unlinkSyncQuiet(p);
+            unlinkSyncQuiet(`${p}.meta`);
+          }
         }
       },
-      batch.length - half,
+      b.length,
+    );
+    await step(
+      'blob + poster, deleteInPool (access(2) first, async unlink if present)',
+      () =>
+        Promise.all(
+          c.map((id) =>
+            Promise.all([blobs.deleteInPool!(id), blobs.deleteInPool!(posterBlobId(id))]),
+          ),
+        ),
+      c.length,
     );
     // A/B the same way: per-video calls issued together, and deleteVideos (the task's call).
     await step(
@@ -93,10 +113,15 @@ try {
   }
   const us = (ms: number, n: number) => ((ms / n) * 1000).toFixed(1);
   const rows = [...totals].map(([k, t]) => `| ${k} | ${us(t.wall, t.n)} | ${us(t.cpu, t.n)} |`);
-  // The total takes what the task runs: heldDeletions, blocking unlinks, deleteVideos.
+  // The total takes what the task runs: heldDeletions, deleteInPool, deleteVideos.
   const sum = { wall: 0, cpu: 0 };
   for (const [k, t] of totals) {
-    if (k.includes('async unlinks') || k.includes('per-video calls') || k.startsWith('renew'))
+    if (
+      k.includes('async unlinks') ||
+      k.includes('blocking') ||
+      k.includes('per-video calls') ||
+      k.startsWith('renew')
+    )
       continue;
     sum.wall += (t.wall / t.n) * B * ROUNDS;
     sum.cpu += (t.cpu / t.n) * B * ROUNDS;

@@ -4,8 +4,8 @@
  *
  * Order, each step one call for the whole task where the store has one: confirm the leases
  * (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to outlive
- * the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; with
- * blocking unlinks on the filesystem store, see deleteBlobs) → comments and video records of
+ * the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; a missing
+ * file costs one access(2) on the filesystem store, see deleteBlobs) → comments and video records of
  * the videos whose blobs went (records.deleteVideos: one LMDB transaction) → the deletion
  * records, removed by `completeDeletions`, fenced on owner. Every step is idempotent (a missing
  * blob or record counts as done), so a task cut short (crash, timeout) is simply run again by
@@ -77,19 +77,13 @@ async function confirmLeases(queue: DeletionQueue, task: DeletionTask): Promise<
 }
 
 /**
- * A video's blob and its poster (beside it, derived id). Where the store can, with blocking calls:
- * this thread serves nothing else, and a blocking unlink skips the libuv threadpool hop. The
- * async wrapper turns a throw into a rejection, which `each` records for that video alone.
+ * A video's blob and its poster (beside it, derived id). Where the store has it, deleteInPool:
+ * this thread serves nothing else, so a blocking existence check may spare the threadpool hop
+ * and the error object of the usually absent poster pair.
  */
 function deleteBlobs(blobs: BlobStore): (id: string) => Promise<unknown> {
-  if (blobs.deleteBlocking) {
-    const del = blobs.deleteBlocking.bind(blobs);
-    return async (id) => {
-      del(id);
-      del(posterBlobId(id));
-    };
-  }
-  return (id) => Promise.all([blobs.delete(id), blobs.delete(posterBlobId(id))]);
+  const del = blobs.deleteInPool ? blobs.deleteInPool.bind(blobs) : blobs.delete.bind(blobs);
+  return (id) => Promise.all([del(id), del(posterBlobId(id))]);
 }
 
 export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]> {

@@ -3,7 +3,7 @@
  * The ordering and why it is crash-safe are in fs-blobs.ts (header).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { BlobTooLargeError, isNoSpace, StorageFullError, WriterClosedError } from './errors.js';
 import { writeAll } from './fs-blob-stage.js';
@@ -22,16 +22,13 @@ export function isEnoent(e: unknown): boolean {
 }
 
 /**
- * unlink with a blocking call, ENOENT fine. `existsSync` first: a missing file then costs one
- * access(2) and no error object (Node builds an Error with a stack for every ENOENT).
+ * unlinkQuiet behind a blocking access(2): a missing file then costs no threadpool hop and no
+ * error object (Node builds an Error with a stack for every ENOENT); a present one is unlinked
+ * on the threadpool, so the kernel's work (freeing blocks, the journal) does not stall the
+ * calling thread. Only for threads that serve nothing else (FsBlobStore.deleteInPool).
  */
-export function unlinkQuietSync(path: string): void {
-  if (!existsSync(path)) return;
-  try {
-    unlinkSync(path);
-  } catch (e) {
-    if (!isEnoent(e)) throw e; // removed between the two calls: as good as done
-  }
+export async function unlinkIfPresent(path: string): Promise<void> {
+  if (existsSync(path)) await unlinkQuiet(path);
 }
 
 export async function unlinkQuiet(path: string): Promise<void> {

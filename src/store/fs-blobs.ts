@@ -15,7 +15,7 @@
  * - Temp files of dead processes (pid no longer alive) or older than `tmpMaxAgeMs` are swept
  *   on open; sidecars without a blob are swept once older than `tmpMaxAgeMs`.
  * - Delete removes the blob first, then the sidecar (keeps "blob visible ⇒ sidecar"); so does
- *   deleteBlocking, its synchronous form for threads that may block.
+ *   deleteInPool, its form for the deletion pool's threads.
  */
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
@@ -37,8 +37,8 @@ import {
   FsBlobWriter,
   isEnoent,
   type Meta,
+  unlinkIfPresent,
   unlinkQuiet,
-  unlinkQuietSync,
 } from './fs-blob-writer.js';
 import type { BlobInfo, BlobStore, BlobWriter } from './types.js';
 import { checkId } from './validate.js';
@@ -174,15 +174,17 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * `delete` with blocking system calls, in the same order (blob, then sidecar). For the
-   * deletion pool's threads, which serve nothing else: there it saves a libuv threadpool hop per
-   * file (the pool has 4 threads for the whole process) and the error object of every missing
-   * file — about 70 % of the CPU of a deletion's unlinks (bench/scheduler/profile.ts).
+   * `delete` for the deletion pool's threads, in the same order (blob, then sidecar): each path
+   * is checked with a blocking access(2) first, so a missing file — a video's poster pair,
+   * usually — costs no threadpool hop and no error object; present files are unlinked on the
+   * threadpool as by `delete`. Fully blocking unlinks were cheaper in CPU but stalled the pool
+   * thread in the kernel (freeing an fsynced file's blocks), which lost more than it saved:
+   * bench/results/scheduler.md.
    */
-  deleteBlocking(id: string): void {
+  async deleteInPool(id: string): Promise<void> {
     const path = this.#path(id);
-    unlinkQuietSync(path);
-    unlinkQuietSync(`${path}.meta`);
+    await unlinkIfPresent(path);
+    await unlinkIfPresent(`${path}.meta`);
   }
 
   async close(): Promise<void> {

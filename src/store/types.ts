@@ -353,10 +353,10 @@ export interface BlobStore {
    */
   list?(): AsyncIterable<{ id: string; mtime: number }>;
   /**
-   * Optional capability: `delete` done with blocking system calls (the filesystem store), for
-   * threads that serve nothing else (the deletion pool): cheaper per blob than `delete`, and it
-   * blocks the calling thread, so never on a serving thread. Idempotent; throws what `delete`
-   * would reject with.
+   * Optional capability: `delete` for threads that serve nothing else (the deletion pool), where
+   * a short blocking call is fine: the filesystem store checks each path with access(2) first,
+   * so a missing blob costs no threadpool hop and no error object. Never on a serving thread.
+   * Idempotent, like `delete`.
    */
-  deleteBlocking?(id: string): void;
+  deleteInPool?(id: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * Filesystem blob store specifics beyond the conformance suite: localPath, a reader keeps the
  * version it opened across a replace, the sweep spares live writers, torn sidecars fall back
- * to sane defaults, deleteBlocking.
+ * to sane defaults, deleteInPool.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -88,7 +88,7 @@ describe('FsBlobStore', () => {
     expect((await blobs.stat(id))?.contentType).toBe('application/octet-stream'); // other inode
   });
 
-  it('deleteBlocking removes the blob and its sidecar, is idempotent, and checks the id', async () => {
+  it('deleteInPool removes the blob and its sidecar, is idempotent, and checks the id', async () => {
     const { dir, blobs } = await open();
     const id = randomUUID();
     const other = randomUUID();
@@ -99,14 +99,12 @@ describe('FsBlobStore', () => {
     }
     const orphanMeta = randomUUID();
     await writeFile(join(dir, `${orphanMeta}.meta`), '{}'); // a sidecar whose blob is gone
-    blobs.deleteBlocking(id);
-    blobs.deleteBlocking(id); // already gone: fine
-    blobs.deleteBlocking(orphanMeta);
-    blobs.deleteBlocking(randomUUID()); // never existed: fine
+    await blobs.deleteInPool(id);
+    await blobs.deleteInPool(id); // already gone: fine
+    await blobs.deleteInPool(orphanMeta);
+    await blobs.deleteInPool(randomUUID()); // never existed: fine
     expect(await blobs.stat(id)).toBeUndefined();
     expect((await readdir(dir)).sort()).toEqual([other, `${other}.meta`].sort());
-    expect(() => blobs.deleteBlocking('../x')).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ID' }),
-    );
+    await expect(blobs.deleteInPool('../x')).rejects.toMatchObject({ code: 'ERR_INVALID_ID' });
   });
 });
