@@ -117,26 +117,40 @@ export function spawnThread(
   });
 }
 
+/** How much longer a late thread that still beats (its event loop runs: it is finishing its
+ *  close, slowly) is waited for before it is abandoned. */
+export const LATE_ALIVE_MS = 15_000;
+
 /**
  * Asks `t` to close (drain within `graceMs` + `deadlineMs`) and waits for its exit, at most
- * CLOSE_GRACE_MS longer. Never terminate() (uWS handles open at terminate abort the process): a
- * thread that does not exit in time is abandoned (unref'd, its events no longer read) and left,
- * so the process can still exit. Resolves false if it was abandoned. A thread the watchdog found
- * wedged is abandoned at once: it would not read the command.
+ * CLOSE_GRACE_MS longer — or, while `beating()` says its heartbeat is fresh, up to LATE_ALIVE_MS
+ * more (on a loaded machine a healthy thread may just be slow; abandoning it would end the process
+ * by SIGKILL, see cli-run.ts). Never terminate() (uWS handles open at terminate abort the
+ * process): a thread that does not exit in time is abandoned (unref'd, its events no longer read)
+ * and left, so the process can still exit. Resolves false if it was abandoned. A thread the
+ * watchdog found wedged is abandoned at once: it would not read the command.
  */
-export async function closeThread(t: Thread, deadlineMs: number, graceMs = 0): Promise<boolean> {
+export async function closeThread(
+  t: Thread,
+  deadlineMs: number,
+  graceMs = 0,
+  beating: () => boolean = () => false,
+): Promise<boolean> {
   t.closing = true;
   if (t.wedged) {
     t.abandon();
     return false;
   }
   t.control.trySend({ type: 'close', deadlineMs, graceMs });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(resolve, graceMs + deadlineMs + CLOSE_GRACE_MS, 'late');
-  });
-  const result = await Promise.race([t.exited, late]);
-  clearTimeout(timer);
-  if (result === 'late') t.abandon();
-  return result !== 'late';
+  const exitedWithin = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));
+    const result = await Promise.race([t.exited, late]);
+    clearTimeout(timer);
+    return result !== 'late';
+  };
+  if (await exitedWithin(graceMs + deadlineMs + CLOSE_GRACE_MS)) return true;
+  if (beating() && (await exitedWithin(LATE_ALIVE_MS))) return true;
+  t.abandon();
+  return false;
 }

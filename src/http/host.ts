@@ -29,7 +29,7 @@ import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
-import { Heartbeats } from './common/health.js';
+import { Heartbeats, STALE_MS } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
 import { CLOSE_GRACE_MS, closeThread, spawnThread, type Thread } from './host-thread.js';
@@ -178,10 +178,9 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       await Promise.allSettled([...starting]);
       await Promise.all(
         [...threads].map(async (t) => {
-          if (await closeThread(t, deadlineMs, graceMs)) return;
-          log.error('HTTP thread did not close in time: left running', {
-            thread: t.index,
-          });
+          const beating = () => heartbeats.silentMs(t.index + 1) < STALE_MS;
+          if (await closeThread(t, deadlineMs, graceMs, beating)) return;
+          log.error('HTTP thread did not close in time: left running', { thread: t.index });
         }),
       );
       stopWatchdog();
