@@ -25,7 +25,7 @@ import {
   validateRestartBudget,
 } from './actors/index.js';
 import type { Config } from './config.js';
-import { type HttpHost, type HttpHostOptions, startHttpHost } from './http/index.js';
+import { type HttpHost, type HttpHostOptions, LATE_ALIVE_MS, startHttpHost } from './http/index.js';
 import { tusUploadStore } from './http/stream/tus/index.js';
 import { createLogger } from './log.js';
 import { startMetricsServer } from './metrics/server.js';
@@ -96,8 +96,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let host: HttpHost | undefined;
   let scheduler: Scheduler | undefined;
   const restarts: Record<string, number> = {};
-  // The HTTP threads also get SIGTERM's readiness grace before their drain deadline.
-  const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000;
+  // The HTTP threads also get SIGTERM's readiness grace before their drain deadline, and a thread
+  // late to close but still beating gets LATE_ALIVE_MS more (host-thread.ts closeThread).
+  const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000 + LATE_ALIVE_MS;
 
   let escalate!: (error: unknown) => void;
   const escalated = new Promise<unknown>((r) => (escalate = r));

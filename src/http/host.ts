@@ -21,7 +21,8 @@
  * Lifecycle: `close()` is idempotent (later callers get the same promise); each thread stops
  * listening, lets in-flight requests finish within the deadline, closes its apps and stores.
  * Threads are never `terminate()`d: terminating a thread that holds uWS handles aborts the whole
- * process; one that does not report back within deadline + CLOSE_GRACE_MS is unref'd and left.
+ * process; one that does not report back within deadline + CLOSE_GRACE_MS (+ LATE_ALIVE_MS while it
+ * still beats) is unref'd and left.
  */
 import { EventEmitter } from 'node:events';
 import { reclaimHolder, validateRestartBudget } from '../actors/index.js';
@@ -32,7 +33,7 @@ import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
 import { Heartbeats, STALE_MS } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
-import { CLOSE_GRACE_MS, closeThread, spawnThread, type Thread } from './host-thread.js';
+import { closeThread, spawnThread, type Thread } from './host-thread.js';
 import { startWatchdog } from './host-watchdog.js';
 import { SERVICE_MODULES } from './services.js';
 
@@ -55,7 +56,7 @@ export const HTTP_HOST_DEFAULTS = Object.freeze({
   restart: Object.freeze({ intensity: 20, periodMs: 60_000 }),
 });
 
-export { CLOSE_GRACE_MS };
+export { CLOSE_GRACE_MS, LATE_ALIVE_MS } from './host-thread.js';
 
 /** Backoff between tries to start a replacement thread: doubles from the first to the cap. */
 export const REPLACE_BACKOFF_MS = 100;
@@ -69,8 +70,9 @@ export interface HttpHost extends EventEmitter {
   readonly ports: Partial<Record<ServiceName, number>>;
   /** Threads replaced so far. */
   readonly replacements: number;
-  /** Threads abandoned (wedged, or late to close) that have not exited: while any is left, the
-   *  process cannot exit normally (Node aborts tearing down a thread holding uWS handles). */
+  /** Threads that have not exited; after close(), those it abandoned (wedged, or late): while
+   *  any is left, the process cannot exit normally (Node aborts tearing down a thread that holds
+   *  uWS handles). */
   readonly leftRunning: number;
   close(deadlineMs?: number): Promise<void>;
   /** Every live thread's metrics (`missing` = threads that did not answer in `timeoutMs`). */
@@ -243,8 +245,6 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     },
   });
   Object.defineProperty(host, 'replacements', { get: () => replacements });
-  Object.defineProperty(host, 'leftRunning', {
-    get: () => [...threads].filter((t) => t.abandoned).length,
-  });
+  Object.defineProperty(host, 'leftRunning', { get: () => threads.size });
   return host;
 }

@@ -5,7 +5,13 @@
 export { type HttpApps, type HttpAppsOptions, startHttpApps } from './apps.js';
 export * from './common/index.js';
 export type { MountService, ServiceContext, TokenLimiter } from './context.js';
-export { CLOSE_GRACE_MS, type HttpHost, type HttpHostOptions, startHttpHost } from './host.js';
+export {
+  CLOSE_GRACE_MS,
+  type HttpHost,
+  type HttpHostOptions,
+  LATE_ALIVE_MS,
+  startHttpHost,
+} from './host.js';
 export { SERVICE_MODULES, type ServiceLoader } from './services.js';
 export {
   createStreamHandlers,
