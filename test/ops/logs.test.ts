@@ -146,4 +146,38 @@ describe('logs', () => {
     expect(await s.stop()).toBe(0);
     expect(s.stdout().some((l) => l.includes('"msg":"request"'))).toBe(false);
   });
+
+  it('every request of a run has exactly one access line, even when the process stops at once', {
+    timeout: 120_000,
+  }, async () => {
+    // Access lines are made in batches and written in batches: stopping right after the last
+    // response must still drain both (at thread exit), losing and repeating nothing.
+    const s = await start({ env: { LOG_LEVEL: 'info', HTTP_THREADS: '2' } });
+    const ids: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const batch = Array.from({ length: 30 }, (_, i) => `drain-${round}-${i}-${randomUUID()}`);
+      ids.push(...batch);
+      const statuses = await Promise.all(
+        batch.map(async (id) => {
+          const res = await fetch(`${s.urls.stream}/videos/${randomUUID()}`, {
+            headers: { 'x-request-id': id },
+          });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      expect(new Set(statuses)).toEqual(new Set([404]));
+    }
+    expect(await s.stop()).toBe(0);
+    const seen = new Map<string, number>();
+    for (const line of s.stdout()) {
+      const l = JSON.parse(line) as { msg?: string; reqId?: string; status?: number };
+      if (l.msg === 'request' && l.reqId?.startsWith('drain-')) {
+        expect(l.status).toBe(404);
+        seen.set(l.reqId, (seen.get(l.reqId) ?? 0) + 1);
+      }
+    }
+    expect([...seen.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(ids.filter((id) => !seen.has(id))).toEqual([]);
+  });
 });
