@@ -223,9 +223,11 @@ finished, where ours removes the deletion record: one write each). MongoDB: ${se
 ${table}
 ${errors.length ? `\nErrors the server returned during the run (counted, not fatal): ${errors.length}, e.g. \`${errors[0]?.slice(0, 160)}\`\n` : ''}
 How a batch runs: one claim (one LMDB write transaction; three bulk commands on MongoDB), the
-batch split into up to 8 tasks per pool thread, each task one renewDeletions, the blob unlinks,
-the comment and video record deletions issued together (lmdb-js commits them as one
-transaction), one completeDeletions; then one failDeletions for the batch's failures, if any.
+batch split into up to 8 tasks per pool thread, each task: heldDeletions (a read confirming the
+fresh leases; renewDeletions only for a lease too short to outlive the task), the blob unlinks
+(deleteInPool: an access(2) per path, so the usually absent poster pair costs no threadpool hop),
+one deleteVideos (comments and video records, one transaction), one completeDeletions; then one
+failDeletions for the batch's failures, if any.
 Where the time goes per deletion: \`tsx bench/scheduler/profile.ts\` (each step in-process,
 wall and CPU µs). Before this round: 105/s at load 20–35 (four write transactions per deletion,
 one video per task). The MongoDB figures are the dev server's (FerretDB on SQLite): every
