@@ -254,7 +254,9 @@ handler's cork, large bodies read synchronously in 512 KiB chunks as the socket 
 "node:http" runs the same lookups, validators and range code on node:http with the store's
 generic path (\`blobs.stat\` + \`blobs.read\` stream piped to the response) — what a plain
 node:http service does. Go is the seed's design (net/http + http.ServeContent, channel limiter,
-\`GOMAXPROCS=1\`); nginx serves the directory (\`sendfile on\`, 1 worker).
+\`GOMAXPROCS=1\`); nginx serves the directory (\`sendfile on\`, 1 worker, \`log_not_found off\`:
+stock nginx writes an error-log line for every missing file, which our server does not; runs
+before 2026-11-30 06:30 kept it, and their 404 ratios are against that slower nginx).
 Ratios use uWS (limiter on, as in production).
 
 ## Wall clock
