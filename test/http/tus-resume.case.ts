@@ -5,6 +5,9 @@
  *   client behaving as tus-js-client does (HEAD, PATCH the rest, retry 409/423) completes the
  *   upload within the stale window plus slack; the video is byte-exact and nothing of the
  *   upload (data, lease) is left in the store;
+ * - a writer process SIGKILLed mid-PATCH while holding the lease (leased stores): its lease stays
+ *   behind, and the tus-js-client-like resume completes the upload byte-exact once the lease is
+ *   stale (the bound: TUS_LEASE_STALE_MS plus slack), then no lease is left;
  * - a slow but live writer (a PATCH trickling its bytes for more than twice the stale window)
  *   keeps its lease: on the leased stores (fs, S3) every competing PATCH meanwhile, sent through
  *   another HTTP thread (its own @tus/server; on the same thread @tus/server's own locker cancels
@@ -13,8 +16,12 @@
  *   (GridFS has no lease while a chunk fills: the first write to store a chunk wins; the
  *   trickle there shows it is not cut short or corrupted.)
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
@@ -27,8 +34,13 @@ export interface TusResumeTarget {
   stored(s: Stack): Promise<string[]>;
   /** Whether the store locks an upload for a whole PATCH (fs, S3) or per chunk (GridFS). */
   leased: boolean;
+  /** Whether upload `id`'s lease is there now (the leased stores). */
+  leaseHeld?(s: Stack, id: string): Promise<boolean>;
 }
 
+const DYING_WRITER = fileURLToPath(
+  new URL('../fixtures/http/tus-dying-writer.ts', import.meta.url),
+);
 const LEASE = { tusLeaseRefreshMs: 500, tusLeaseStaleMs: 4000 };
 const TEST_MS = 240_000;
 
@@ -99,6 +111,56 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
       TEST_MS,
     );
 
+    // Registered on the leased stores only (GridFS holds no lease a dead writer could leave).
+    const leasedIt = target.leaseHeld === undefined ? () => {} : it;
+    leasedIt(
+      'a writer process SIGKILLed mid-PATCH: its lease goes stale and the resume completes',
+      async () => {
+        const s = await start();
+        const { userId, sessionId } = await s.user();
+        const vid = await s.video(userId);
+        const video = fakeMp4(3_000_000);
+        const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers
+          .location as string;
+        const id = loc.split('/').pop() as string;
+        const bytesPath = join(s.dir, 'dying-writer.bin');
+        await writeFile(bytesPath, video.subarray(0, 500_000));
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', DYING_WRITER, JSON.stringify(s.ctx.config), id, '0', bytesPath],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        onTestFinished(() => {
+          child.kill('SIGKILL');
+        });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+        });
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+        });
+        const exited = new Promise((r) => child.once('exit', r));
+        await vi.waitFor(() => expect(out).toContain('holding'), {
+          timeout: 120_000,
+          interval: 100,
+        });
+        expect(await target.leaseHeld?.(s, id)).toBe(true);
+        child.kill('SIGKILL');
+        await exited;
+        expect(await target.leaseHeld?.(s, id)).toBe(true); // what the dead writer left
+        const seen = await resume(s, sessionId, loc, video);
+        expect(
+          seen.every((st) => [204, 409, 423].includes(st)),
+          String(seen),
+        ).toBe(true);
+        const v = await fetch(`${s.url}/videos/${vid}`);
+        expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+        expect(await target.leaseHeld?.(s, id)).toBe(false);
+      },
+      TEST_MS,
+    );
+
     it(
       'a PATCH trickling for over twice the stale window keeps its lease and completes whole',
       async () => {
@@ -110,39 +172,42 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
           .location as string;
         const body = new Readable({ read() {} });
         const slow = tusPatch(s.url, sessionId, loc, 0, body, video.length);
+        slow.catch(() => {}); // awaited below; a failed expectation before must not leave it unhandled
         const began = Date.now();
         const refused: number[] = [];
         let sent = 0;
-        let done = false;
-        // 2 KB every 100 ms; the last 2 KB go a byte at a time (bytes keep flowing: uWS drops
-        // an idle connection) until twice the stale window has passed and (leased stores)
-        // competing PATCHes were refused meanwhile.
+        let enough = false; // twice the stale window passed (and, leased, 3 refusals seen)
+        let quiet = !target.leased; // the competitor has stopped
+        // 2 KB every 100 ms, keeping the last byte back (a byte at a time near the end: bytes
+        // keep flowing, uWS drops an idle connection) until it has been long enough and the
+        // competitor stopped; then the rest, so the upload completes only after that.
         const trickle = (async () => {
           while (sent < video.length) {
-            const ready =
+            enough ||=
               Date.now() - began > 2 * LEASE.tusLeaseStaleMs &&
               (!target.leased || refused.length >= 3);
             const left = video.length - sent;
-            const n = ready ? Math.min(2048, left) : left > 2048 ? 2048 : left > 1 ? 1 : 0;
+            const n = enough && quiet ? left : left > 2048 ? 2048 : left > 1 ? 1 : 0;
             body.push(video.subarray(sent, sent + n));
             sent += n;
             await new Promise((r) => setTimeout(r, 100));
           }
           body.push(null);
-          done = true;
         })();
         if (target.leased) {
           const other = await secondThread(s);
           onTestFinished(other.close);
-          while (!done) {
-            // Another client's bytes at the offset the server reports now, on another thread.
+          while (!enough) {
+            // Another client's bytes at the offset the server reports now, on another thread,
+            // never past the declared length (that is 413 before any lock is asked).
             const at = await tusOffset(other.url, sessionId, loc);
-            const junk = randomBytes(1000);
+            const junk = randomBytes(Math.min(1000, video.length - at));
             const r = await tusPatch(other.url, sessionId, loc, at, junk, junk.length);
             expect([409, 423], r.body).toContain(r.status);
             refused.push(r.status);
             await new Promise((r) => setTimeout(r, 300));
           }
+          quiet = true;
           expect(refused).toContain(423);
         }
         await trickle;

@@ -1,5 +1,5 @@
 /** The tus store case (tus-store.case.ts) on the FileStore under DATA_DIR/tus. */
-import { readdir } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStack } from './stack.js';
 import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
@@ -11,5 +11,13 @@ const target: TusStoreTarget = {
 };
 
 describeTusStore('fs (DATA_DIR/tus)', target);
-describeTusResume('fs (DATA_DIR/tus)', { ...target, leased: true });
+describeTusResume('fs (DATA_DIR/tus)', {
+  ...target,
+  leased: true,
+  leaseHeld: (s, id) =>
+    access(join(s.dir, 'tus', `${id}.lock`)).then(
+      () => true,
+      () => false,
+    ),
+});
 describeTusActiveExpiry('fs (DATA_DIR/tus)', { ...target, leased: true });

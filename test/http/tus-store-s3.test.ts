@@ -4,7 +4,11 @@
  * server has room for few collections); each test leaves it without tus objects.
  */
 import { randomBytes } from 'node:crypto';
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { afterAll } from 'vitest';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { startS3Stack } from './stack.js';
@@ -34,5 +38,16 @@ const target: TusStoreTarget = {
 };
 
 describeTusStore('s3 (SeaweedFS)', target);
-describeTusResume('s3 (SeaweedFS)', { ...target, leased: true });
+describeTusResume('s3 (SeaweedFS)', {
+  ...target,
+  leased: true,
+  leaseHeld: (s, id) =>
+    s3!
+      .client()
+      .send(new HeadObjectCommand({ Bucket: s.ctx.config.s3Bucket, Key: `${id}.lock` }))
+      .then(
+        () => true,
+        () => false,
+      ),
+});
 describeTusActiveExpiry('s3 (SeaweedFS)', { ...target, leased: true });
