@@ -36,7 +36,8 @@ export function supervisedLimiter(options: LimiterOptions, id = 'limiter'): Supe
     },
     async reconfigure(o) {
       await live().reconfigure(o);
-      applied = o;
+      // As the live actor does: a reconfiguration without a clock keeps the one in use.
+      applied = { ...o, clock: o.clock ?? applied.clock };
     },
     stats: () => live().stats(),
     stop: () => current?.stop() ?? Promise.resolve(),
