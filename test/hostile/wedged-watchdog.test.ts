@@ -34,7 +34,7 @@ const start = (env: Record<string, string>) =>
   });
 
 it('a thread wedged at run time: the watchdog names it, readiness turns 503, the process ends by SIGKILL', async () => {
-  const s = await start({ HTTP_WATCHDOG_MS: String(WATCHDOG_MS), SHUTDOWN_GRACE_MS: '15000' });
+  const s = await start({ HTTP_WATCHDOG_MS: String(WATCHDOG_MS), SHUTDOWN_GRACE_MS: '30000' });
   server = s;
   const stream = s.urls.stream!;
   const ended = once(s.child, 'close'); // after 'exit' and the end of its stdout and stderr
