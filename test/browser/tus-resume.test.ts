@@ -7,8 +7,8 @@
  * file's. The file is the sample WebM followed by an EBML Void element of random bytes — still
  * a valid WebM that the server's probe accepts.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchBrowser } from './browser.js';
 import { contextFor, registerUser, type SiteUser } from './seed.js';
+import { bigWebm, expectServed, watchTus } from './tus-page.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = `${root}test-artifacts/browser`;
@@ -30,25 +31,12 @@ let user: SiteUser;
 let file: string;
 let digest: string;
 
-/** sample.webm + a top-level EBML Void element (ID 0xEC, 8-byte size) padding it to SIZE. */
-async function bigWebm(path: string): Promise<Buffer> {
-  const sample = await readFile(`${root}test/fixtures/sample.webm`);
-  const payload = SIZE - sample.length - 9;
-  const header = Buffer.alloc(9);
-  header[0] = 0xec;
-  header[1] = 0x01; // 8-byte vint marker; the size is in the next 7 bytes
-  header.writeUIntBE(payload, 3, 6);
-  const data = Buffer.concat([sample, header, randomBytes(payload)]);
-  await writeFile(path, data);
-  return data;
-}
-
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   dir = await mkdtemp(join(tmpdir(), 'vs-tus-page-'));
   file = join(dir, 'big-clip.webm');
   digest = createHash('sha256')
-    .update(await bigWebm(file))
+    .update(await bigWebm(file, SIZE))
     .digest('hex');
   browser = await launchBrowser();
   server = await startTestServer();
@@ -66,15 +54,7 @@ afterAll(async () => {
 it('resumes a 50 MB upload cut at about half, after a reload, from the server offset', async () => {
   const web = server!.urls.web!;
   const page = await context!.newPage();
-  const creations: string[] = [];
-  const headOffsets: number[] = [];
-  page.on('response', (r) => {
-    const { pathname } = new URL(r.url());
-    if (!pathname.startsWith('/files/')) return;
-    const method = r.request().method();
-    if (method === 'POST') creations.push(r.headers().location ?? '');
-    if (method === 'HEAD') headOffsets.push(Number(r.headers()['upload-offset']));
-  });
+  const { creations, headOffsets } = watchTus(page);
 
   // First attempt: the network is cut (every /files/ request fails as if disconnected) from the
   // first chunk that starts at or past half the file; tus-js-client's retries fail the same way.
@@ -117,11 +97,7 @@ it('resumes a 50 MB upload cut at about half, after a reload, from the server of
   const vid = new URL(page.url()).searchParams.get('uploaded')!;
   expect(await page.locator(`.video-item[data-vid="${vid}"]`).count()).toBe(1);
   expect(await page.locator('.video-item').count()).toBe(1);
-  const bytes = await page.request.get(`${web}/videos/${vid}`);
-  expect(bytes.status()).toBe(200);
-  const body = await bytes.body();
-  expect(body.length).toBe(SIZE);
-  expect(createHash('sha256').update(body).digest('hex')).toBe(digest);
+  await expectServed(page, web, vid, SIZE, digest);
 }, 360_000);
 
 it('cancels an upload in flight: the tus upload is terminated and the record removed', async () => {

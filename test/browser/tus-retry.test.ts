@@ -12,19 +12,18 @@
  * Checked: one creation, a HEAD after the cut reporting an offset > 0, no error shown, and the
  * bytes served are exactly the file's.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { launchBrowser } from './browser.js';
 import { contextFor, registerUser, type SiteUser } from './seed.js';
+import { bigWebm, expectServed, watchTus } from './tus-page.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const SIZE = 20 * 1000 * 1000;
 const CUT_AFTER = 1024 * 1024;
 
@@ -39,19 +38,6 @@ let dir: string | undefined;
 let user: SiteUser;
 let file: string;
 let digest: string;
-
-/** sample.webm + a top-level EBML Void element (ID 0xEC, 8-byte size) padding it to SIZE. */
-async function bigWebm(path: string): Promise<Buffer> {
-  const sample = await readFile(`${root}test/fixtures/sample.webm`);
-  const payload = SIZE - sample.length - 9;
-  const header = Buffer.alloc(9);
-  header[0] = 0xec;
-  header[1] = 0x01;
-  header.writeUIntBE(payload, 3, 6);
-  const data = Buffer.concat([sample, header, randomBytes(payload)]);
-  await writeFile(path, data);
-  return data;
-}
 
 /** Forwards every connection to `port`; cuts the second PATCH once (see the header). */
 function startProxy(port: number): Promise<string> {
@@ -92,7 +78,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vs-tus-retry-'));
   file = join(dir, 'dropped-clip.webm');
   digest = createHash('sha256')
-    .update(await bigWebm(file))
+    .update(await bigWebm(file, SIZE))
     .digest('hex');
   browser = await launchBrowser();
   server = await startTestServer({ env: { HTTP_THREADS: '2' } });
@@ -112,17 +98,7 @@ afterAll(async () => {
 
 it('a connection dropped mid-PATCH: tus-js-client retries and completes it, no reload', async () => {
   const page = await context!.newPage();
-  const creations: string[] = [];
-  const headOffsets: number[] = [];
-  const patchStatuses: number[] = [];
-  page.on('response', (r) => {
-    const { pathname } = new URL(r.url());
-    if (!pathname.startsWith('/files/')) return;
-    const method = r.request().method();
-    if (method === 'POST') creations.push(r.headers().location ?? '');
-    if (method === 'HEAD') headOffsets.push(Number(r.headers()['upload-offset']));
-    if (method === 'PATCH') patchStatuses.push(r.status());
-  });
+  const { creations, headOffsets, patches } = watchTus(page);
   await page.goto(`${proxyUrl}/userhome`);
   await page.setInputFiles('#upload-file', file);
   await page.fill('#upload-name', 'Dropped connection clip');
@@ -137,14 +113,10 @@ it('a connection dropped mid-PATCH: tus-js-client retries and completes it, no r
   expect(headOffsets[0]).toBeGreaterThan(0);
   expect(headOffsets[0]).toBeLessThan(SIZE);
   expect(
-    patchStatuses.every((s) => [204, 409, 423].includes(s)),
-    String(patchStatuses),
+    patches.every((s) => [204, 409, 423].includes(s)),
+    String(patches),
   ).toBe(true);
 
   const vid = new URL(page.url()).searchParams.get('uploaded')!;
-  const bytes = await page.request.get(`${proxyUrl}/videos/${vid}`);
-  expect(bytes.status()).toBe(200);
-  const body = await bytes.body();
-  expect(body.length).toBe(SIZE);
-  expect(createHash('sha256').update(body).digest('hex')).toBe(digest);
+  await expectServed(page, proxyUrl, vid, SIZE, digest);
 }, 300_000);

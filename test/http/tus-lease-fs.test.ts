@@ -11,13 +11,13 @@
  */
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
 import { fileLease } from '../../src/http/stream/tus/fs-lease.js';
 import { type Stack, startStack } from './stack.js';
 import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
+import { exactlyOneTaker } from './tus-takers.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
 let s: Stack;
@@ -88,38 +88,7 @@ it('40 takers of one stale lease at once: exactly one writes, the others get 423
   const dir = join(s.dir, 'tus');
   // One store per taker: what 40 threads or processes on one DATA_DIR hold.
   const takers = Array.from({ length: 40 }, () => new LockingFileStore({ directory: dir, lease }));
-  const started: number[] = [];
-  const settled: unknown[] = [];
-  const bodies = takers.map(
-    (_, i) =>
-      new Readable({
-        read() {
-          if (!started.includes(i)) started.push(i); // this taker holds the lease
-        },
-      }),
-  );
-  // Started one event-loop turn apart, so their steps (create, inspect, take over, create)
-  // interleave in many orders rather than in lockstep.
-  const writes: Promise<unknown>[] = [];
-  for (const [i, t] of takers.entries()) {
-    writes.push(
-      t.write(bodies[i] as Readable, u.id, 0).then(
-        (n) => settled.push(n),
-        (err: { status_code?: number }) => settled.push(err.status_code),
-      ),
-    );
-    await new Promise((r) => setImmediate(r));
-  }
-  // Every taker is either refused or holding the lease (reading a body that never ends yet).
-  await vi.waitFor(() => expect(settled.length + started.length).toBe(takers.length), {
-    timeout: 60_000,
-    interval: 50,
-  });
-  expect(started).toHaveLength(1);
-  expect(settled).toEqual(Array(takers.length - 1).fill(423));
-  for (const i of started) bodies[i]?.push(null);
-  await Promise.all(writes);
-  expect(settled.filter((r) => r === 0)).toHaveLength(1); // the winner wrote its 0 bytes
+  await exactlyOneTaker(takers, u.id, () => new Promise((r) => setImmediate(r)));
   expect(await leftovers()).toEqual([]);
   // The upload is intact and free: it completes from offset 0.
   expect((await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length)).status).toBe(204);

@@ -8,13 +8,13 @@
  *   is still fresh (423), and with it 2 minutes behind a stale one is still taken over.
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { fakeMp4, type Stack, startS3Stack } from './stack.js';
 import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
+import { exactlyOneTaker } from './tus-takers.js';
 
 const LEASE = { tusLeaseRefreshMs: 500, tusLeaseStaleMs: 3000 };
 const bucket = `tuslease-${randomBytes(4).toString('hex')}`;
@@ -121,36 +121,8 @@ it('30 takers of one stale lease at once: exactly one holds it, the others get 4
     },
   );
   const takers = Array.from({ length: 30 }, () => tusUploadStore(s.ctx.config, s.ctx.blobs));
-  const started: number[] = [];
-  const settled: unknown[] = [];
-  const bodies = takers.map(
-    (_, i) =>
-      new Readable({
-        read() {
-          if (!started.includes(i)) started.push(i); // this taker holds the lease
-        },
-      }),
-  );
-  const writes: Promise<unknown>[] = [];
-  for (const [i, t] of takers.entries()) {
-    writes.push(
-      t.write(bodies[i] as Readable, u.id, 0).then(
-        (n) => settled.push(n),
-        (err: { status_code?: number }) => settled.push(err.status_code),
-      ),
-    );
-    // Spread over a few S3 round trips, so their steps (create, inspect, take over, create)
-    // interleave in many orders rather than in lockstep.
-    await new Promise((r) => setTimeout(r, 2 + (i % 5) * 3));
-  }
-  await vi.waitFor(() => expect(settled.length + started.length).toBe(takers.length), {
-    timeout: 90_000,
-    interval: 50,
-  });
-  expect(started).toHaveLength(1);
-  expect(settled).toEqual(Array(takers.length - 1).fill(423));
-  for (const i of started) bodies[i]?.push(null);
-  await Promise.all(writes);
+  // Starts spread over a few S3 round trips.
+  await exactlyOneTaker(takers, u.id, (i) => new Promise((r) => setTimeout(r, 2 + (i % 5) * 3)));
   await completes(u);
 }, 240_000);
 

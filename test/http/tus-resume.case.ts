@@ -44,8 +44,11 @@ const DYING_WRITER = fileURLToPath(
 const LEASE = { tusLeaseRefreshMs: 500, tusLeaseStaleMs: 4000 };
 const TEST_MS = 240_000;
 
-/** Resumes as tus-js-client does until the upload is whole; resolves to the statuses seen. */
-async function resume(s: Stack, sid: string, loc: string, data: Buffer): Promise<number[]> {
+/**
+ * Resumes as tus-js-client does (HEAD, PATCH the rest, again on 409/423) until the upload is
+ * whole, then checks that video `vid` is served byte-exact.
+ */
+async function resume(s: Stack, sid: string, loc: string, vid: string, data: Buffer) {
   const seen: number[] = [];
   await vi.waitFor(
     async () => {
@@ -62,7 +65,22 @@ async function resume(s: Stack, sid: string, loc: string, data: Buffer): Promise
     },
     { timeout: LEASE.tusLeaseStaleMs + 90_000, interval: 250 },
   );
-  return seen;
+  expect(
+    seen.every((st) => [204, 409, 423].includes(st)),
+    String(seen),
+  ).toBe(true);
+  const v = await fetch(`${s.url}/videos/${vid}`);
+  expect(v.status).toBe(200);
+  expect(Buffer.from(await v.arrayBuffer()).equals(data)).toBe(true);
+}
+
+/** A user, a video record of theirs and a tus upload of a fresh `size`-byte mp4 into it. */
+async function newUpload(s: Stack, size: number) {
+  const { userId, sessionId } = await s.user();
+  const vid = await s.video(userId);
+  const video = fakeMp4(size);
+  const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers.location as string;
+  return { sessionId, vid, video, loc, id: loc.split('/').pop() as string };
 }
 
 export function describeTusResume(name: string, target: TusResumeTarget): void {
@@ -81,11 +99,7 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
       'a PATCH whose socket is destroyed mid-body: the resume completes it byte-exact',
       async () => {
         const s = await start();
-        const { userId, sessionId } = await s.user();
-        const vid = await s.video(userId);
-        const video = fakeMp4(3_000_000);
-        const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers
-          .location as string;
+        const { sessionId, vid, video, loc } = await newUpload(s, 3_000_000);
         const kept = await tusCutPatch(
           s.url,
           sessionId,
@@ -95,14 +109,7 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
         );
         expect(kept).toBeGreaterThan(0);
         expect(kept).toBeLessThanOrEqual(1_200_000);
-        const seen = await resume(s, sessionId, loc, video);
-        expect(
-          seen.every((st) => [204, 409, 423].includes(st)),
-          String(seen),
-        ).toBe(true);
-        const v = await fetch(`${s.url}/videos/${vid}`);
-        expect(v.status).toBe(200);
-        expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+        await resume(s, sessionId, loc, vid, video);
         await vi.waitFor(async () => expect(await target.stored(s)).toEqual([]), {
           timeout: 60_000,
           interval: 200,
@@ -117,12 +124,7 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
       'a writer process SIGKILLed mid-PATCH: its lease goes stale and the resume completes',
       async () => {
         const s = await start();
-        const { userId, sessionId } = await s.user();
-        const vid = await s.video(userId);
-        const video = fakeMp4(3_000_000);
-        const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers
-          .location as string;
-        const id = loc.split('/').pop() as string;
+        const { sessionId, vid, video, loc, id } = await newUpload(s, 3_000_000);
         const bytesPath = join(s.dir, 'dying-writer.bin');
         await writeFile(bytesPath, video.subarray(0, 500_000));
         const child = spawn(
@@ -149,13 +151,7 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
         child.kill('SIGKILL');
         await exited;
         expect(await target.leaseHeld?.(s, id)).toBe(true); // what the dead writer left
-        const seen = await resume(s, sessionId, loc, video);
-        expect(
-          seen.every((st) => [204, 409, 423].includes(st)),
-          String(seen),
-        ).toBe(true);
-        const v = await fetch(`${s.url}/videos/${vid}`);
-        expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+        await resume(s, sessionId, loc, vid, video);
         expect(await target.leaseHeld?.(s, id)).toBe(false);
       },
       TEST_MS,
@@ -165,11 +161,7 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
       'a PATCH trickling for over twice the stale window keeps its lease and completes whole',
       async () => {
         const s = await start();
-        const { userId, sessionId } = await s.user();
-        const vid = await s.video(userId);
-        const video = fakeMp4(200_000);
-        const loc = (await tusCreate(s.url, sessionId, video.length, vid)).headers
-          .location as string;
+        const { sessionId, vid, video, loc } = await newUpload(s, 200_000);
         const body = new Readable({ read() {} });
         const slow = tusPatch(s.url, sessionId, loc, 0, body, video.length);
         slow.catch(() => {}); // awaited below; a failed expectation before must not leave it unhandled
