@@ -45,6 +45,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HTTP_WATCHDOG_MS: 'soon' })).toThrow(/HTTP_WATCHDOG_MS/);
   });
 
+  it('reads the tus lease timing: stale at least 3 × refresh, at most 30 s', () => {
+    const d = loadConfig({}, []);
+    expect([d.tusLeaseRefreshMs, d.tusLeaseStaleMs]).toEqual([2000, 10_000]);
+    const c = loadConfig({ TUS_LEASE_REFRESH_MS: '500', TUS_LEASE_STALE_MS: '4000' }, []);
+    expect([c.tusLeaseRefreshMs, c.tusLeaseStaleMs]).toEqual([500, 4000]);
+    expect(() => loadConfig({ TUS_LEASE_STALE_MS: '5000' })).toThrow(
+      /TUS_LEASE_STALE_MS: must be at least 3 × TUS_LEASE_REFRESH_MS/,
+    );
+    expect(() => loadConfig({ TUS_LEASE_STALE_MS: '60000' })).toThrow(/TUS_LEASE_STALE_MS/);
+    expect(() => loadConfig({ TUS_LEASE_REFRESH_MS: 'often' })).toThrow(/TUS_LEASE_REFRESH_MS/);
+  });
+
   it('reads the S3 blob store settings, each validated by name', () => {
     const c = loadConfig({
       BLOB_STORE: 's3',
