@@ -61,6 +61,8 @@ it("a dead writer's lease: 423 + Retry-After while fresh, taken over once stale"
   const wait = Number(held.headers['retry-after']);
   expect(wait).toBeGreaterThanOrEqual(1);
   expect(wait).toBeLessThanOrEqual(lease.staleMs / 1000);
+  // The page shows `error`; `retry_after` is the same wait as the header.
+  expect(JSON.parse(held.body)).toMatchObject({ error_code: '007', retry_after: wait });
   expect(await tusOffset(s.url, u.sessionId, u.loc)).toBe(0);
 
   await ageLease(u.path);

@@ -74,7 +74,9 @@ export interface UploadLocked {
 export function uploadLocked(retryAfterMs: number): UploadLocked {
   const retry_after = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const error = `Another request is writing this upload; retry in ${retry_after} s`;
-  return { status_code: 423, body: JSON.stringify({ error, code: '423', retry_after }) };
+  // The project's error shape (common/errors.ts); 007 is its conflict code: a write in progress.
+  const body = JSON.stringify({ error, error_code: '007', retry_after });
+  return { status_code: 423, body };
 }
 
 /** Takes the lease or throws UploadLocked; resolves to its release. */
