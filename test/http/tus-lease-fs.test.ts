@@ -22,7 +22,8 @@ import { exactlyOneTaker } from './tus-takers.js';
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
 let s: Stack;
 let sample: Buffer;
-const lease = { refreshMs: 2000, staleMs: 10_000 };
+// The longest stale window allowed: a loaded machine never ages a fresh lease past it by chance.
+const lease = { refreshMs: 2000, staleMs: 30_000 };
 
 beforeAll(async () => {
   s = await startStack({

@@ -16,7 +16,8 @@ import { fakeMp4, type Stack, startS3Stack } from './stack.js';
 import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
 import { exactlyOneTaker } from './tus-takers.js';
 
-const LEASE = { tusLeaseRefreshMs: 500, tusLeaseStaleMs: 3000 };
+// Stale after 20 s: long enough that a loaded machine never ages a fresh lease past it by chance.
+const LEASE = { tusLeaseRefreshMs: 2000, tusLeaseStaleMs: 20_000 };
 const bucket = `tuslease-${randomBytes(4).toString('hex')}`;
 let s3: DevS3;
 let s: Stack;

@@ -168,21 +168,22 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
         const began = Date.now();
         const refused: number[] = [];
         let sent = 0;
-        let enough = false; // twice the stale window passed (and, leased, 3 refusals seen)
+        let enough = false; // twice the stale window passed (and, leased, a 423 seen)
         let quiet = !target.leased; // the competitor has stopped
-        // 2 KB every 100 ms, keeping the last byte back (a byte at a time near the end: bytes
-        // keep flowing, uWS drops an idle connection) until it has been long enough and the
-        // competitor stopped; then the rest, so the upload completes only after that.
+        // 2 KB every 100 ms until 2 KB are left, then a byte a second (bytes keep flowing: uWS
+        // drops an idle connection; the offset rarely moves under a competitor's HEAD + PATCH),
+        // keeping the last byte back until it has been long enough and the competitor stopped;
+        // then the rest, so the upload completes only after that.
         const trickle = (async () => {
           while (sent < video.length) {
             enough ||=
               Date.now() - began > 2 * LEASE.tusLeaseStaleMs &&
-              (!target.leased || refused.length >= 3);
+              (!target.leased || refused.includes(423));
             const left = video.length - sent;
             const n = enough && quiet ? left : left > 2048 ? 2048 : left > 1 ? 1 : 0;
             body.push(video.subarray(sent, sent + n));
             sent += n;
-            await new Promise((r) => setTimeout(r, 100));
+            await new Promise((r) => setTimeout(r, left > 2048 ? 100 : 1000));
           }
           body.push(null);
         })();
