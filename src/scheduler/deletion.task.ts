@@ -5,9 +5,9 @@
  * Order, each step one call for the whole task where the store has one: confirm the leases
  * (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to outlive
  * the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; a missing
- * file costs one access(2) on the filesystem store, see deleteBlobs) → comments and video records of
- * the videos whose blobs went (records.deleteVideos: one LMDB transaction) → the deletion
- * records, removed by `completeDeletions`, fenced on owner. Every step is idempotent (a missing
+ * file costs one access(2) on the filesystem store, see deleteBlobs) → comments and video
+ * records of the videos whose blobs went (records.deleteVideos: one LMDB transaction) → the
+ * deletion records, removed by `completeDeletions`, fenced on owner. Every step is idempotent (a missing
  * blob or record counts as done), so a task cut short (crash, timeout) is simply run again by
  * whoever claims the records next. A video whose blob step failed is left out of the later
  * steps and reported failed; the others go on. A failed record step fails the task's videos.
