@@ -120,7 +120,16 @@ export async function blobStoreBench(): Promise<void> {
     const s3 = await startDevS3();
     cleanups.push(() => s3.stop());
     // Worker threads copy process.env when created: the S3 credentials reach the stream threads.
-    Object.assign(process.env, s3.env('bench'));
+    // Restored afterwards: the benches that follow start server processes with this env.
+    const s3Env = s3.env('bench');
+    const before = Object.fromEntries(Object.keys(s3Env).map((k) => [k, process.env[k]]));
+    cleanups.push(async () => {
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+    Object.assign(process.env, s3Env);
     // No access log: one line per request on stdout would be part of what is measured.
     const base = { ...defaultConfig(), maxConns: 1024, httpThreads: 1, accessLog: false };
     const configs: Record<string, Config> = {
