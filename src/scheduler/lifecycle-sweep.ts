@@ -5,13 +5,17 @@
  *   than the upload TTL is handed to the video cleanup (queued, then hidden — the order the api
  *   uses), so its record, comments and any partial bytes go the normal, fenced way;
  * - orphan blobs: a stored video blob with no video record, older than the grace period, is
- *   deleted with its poster. Only ids of the form the api gives videos (UUID v4) are considered:
- *   posters have derived ids (posterBlobId) and are removed with their video;
+ *   deleted with its poster. Only ids of the form the api gives videos (UUID v4) are considered
+ *   videos. A poster (posterBlobId's shape) older than the grace period whose video blob is not
+ *   stored is deleted too: its video is gone (a poster written after the deletion task ran);
+ *   the poster id cannot be mapped back to a video id, so the video blobs listed in the same
+ *   pass are what it is checked against;
  * - expired tus uploads (TUS_EXPIRY_MS after creation) are removed from the tus store.
  *
- * Invariants: the sweep never deletes a blob whose record exists (checked per blob, right before
- * the delete); a video uploaded right now is at most `graceMs` old and never touched, since its
- * record exists before its first byte is stored.
+ * Invariants: the sweep never deletes a video blob whose record exists (checked per blob, right
+ * before the delete), nor a poster whose video blob is listed; a video uploaded right now is at
+ * most `graceMs` old and never touched, since its record exists before its first byte is stored,
+ * and its poster is written after its bytes.
  */
 import type { Logger } from '../log.js';
 import { posterBlobId } from '../store/index.js';
@@ -21,6 +25,8 @@ import { onePassRunner } from './session-purge.js';
 import type { StatsBoard } from './stats.js';
 
 const VIDEO_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** The shape posterBlobId gives (version nibble 5, variant a): never a video id. */
+const POSTER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Stale uploads purged per pass (the rest wait for the next pass). */
 const STALE_PER_PASS = 100;
 
@@ -53,11 +59,25 @@ export async function sweepOnce(
   let orphans = 0;
   const blobs = d.blobs;
   if (blobs?.list) {
+    const videos: string[] = [];
+    const posters: string[] = [];
+    const old = now - d.orphanGraceMs;
     for await (const { id, mtime } of blobs.list()) {
-      if (!VIDEO_ID.test(id) || mtime > now - d.orphanGraceMs) continue;
-      if ((await d.records.getVideo(id)) !== undefined) continue;
+      if (VIDEO_ID.test(id)) videos.push(id);
+      if (mtime > old) continue;
+      if (POSTER_ID.test(id)) posters.push(id);
+      else if (VIDEO_ID.test(id) && (await d.records.getVideo(id)) === undefined) {
+        await blobs.delete(id);
+        await blobs.delete(posterBlobId(id));
+        orphans++;
+      }
+    }
+    // A poster is made from its video's stored bytes, so its video blob exists while the video
+    // does; one whose video blob is gone is left over (e.g. written after the deletion task ran).
+    const kept = new Set(videos.map(posterBlobId));
+    for (const id of posters) {
+      if (kept.has(id)) continue;
       await blobs.delete(id);
-      await blobs.delete(posterBlobId(id));
       orphans++;
     }
   }

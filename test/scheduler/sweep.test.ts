@@ -1,8 +1,9 @@
 /**
  * The lifecycle sweep (issue 10 item 8) through a running scheduler on the embedded store: an
  * upload never completed and older than the TTL is purged the normal way (queued, hidden, then
- * deleted by the cleanup), a blob with no record is removed, and nothing else is touched — not a
- * ready video, not a fresh upload in progress, not a poster.
+ * deleted by the cleanup), a blob with no record is removed, so is a poster whose video is gone,
+ * and nothing else is touched — not a ready video, not a fresh upload in progress, not a poster
+ * whose video is stored.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
@@ -49,6 +50,9 @@ it('purges stale uploads and orphan blobs, and nothing else', async () => {
   await blob(stores, posterBlobId(ready)); // a poster: derived id, never an orphan by itself
   const orphan = randomUUID();
   await blob(stores, orphan); // bytes whose record is gone
+  // A poster written after its video was deleted (its video's blob and record are gone).
+  const orphanPoster = posterBlobId(randomUUID());
+  await blob(stores, orphanPoster);
 
   const s = startScheduler(
     t.config,
@@ -62,12 +66,13 @@ it('purges stale uploads and orphan blobs, and nothing else', async () => {
   );
   cleanups.push(() => s.close(5000));
   await waitFor(
-    'the stale upload purged and the orphan blob removed',
+    'the stale upload purged, the orphan blob and the orphan poster removed',
     async () =>
       (await stores.records.getVideo(stale)) === undefined &&
       (await stores.queue.getDeletion(stale)) === undefined && // completed, not dead
       (await stores.blobs.stat(stale)) === undefined &&
-      (await stores.blobs.stat(orphan)) === undefined,
+      (await stores.blobs.stat(orphan)) === undefined &&
+      (await stores.blobs.stat(orphanPoster)) === undefined,
     120_000,
   );
   expect(await stores.queue.countDeletions()).toEqual({ pending: 0, dead: 0 });

@@ -210,20 +210,14 @@ export function describeBlobStore(name: string, factory: BlobStoreFactory): void
       }
     });
 
-    it('the orphan sweep removes a blob without a record, with its poster, through list()', async () => {
-      const kept = randomUUID();
-      const orphan = randomUUID();
-      for (const id of [kept, orphan, posterBlobId(kept), posterBlobId(orphan)]) {
-        await put(blobs, id, Buffer.from('bytes'));
-      }
-      // The record store fixture: only `kept` has a record, and no upload is stale.
-      const records = {
-        getVideo: async (id: string) => (id === kept ? { id } : undefined),
-        listStaleUploads: async () => [],
-      } as unknown as RecordStore;
-      const result = await sweepOnce(
+    /** One sweep pass over `blobs` where only `kept` has a video record and no upload is stale. */
+    const sweepKeeping = (kept: string) =>
+      sweepOnce(
         {
-          records,
+          records: {
+            getVideo: async (id: string) => (id === kept ? { id } : undefined),
+            listStaleUploads: async () => [],
+          } as unknown as RecordStore,
           queue: {} as DeletionQueue,
           blobs,
           uploadTtlMs: 86_400_000,
@@ -234,11 +228,30 @@ export function describeBlobStore(name: string, factory: BlobStoreFactory): void
         },
         Date.now() + 5000, // past every mtime, whatever the store's clock precision
       );
+
+    it('the orphan sweep removes a blob without a record, with its poster, through list()', async () => {
+      const kept = randomUUID();
+      const orphan = randomUUID();
+      for (const id of [kept, orphan, posterBlobId(kept), posterBlobId(orphan)]) {
+        await put(blobs, id, Buffer.from('bytes'));
+      }
+      const result = await sweepKeeping(kept);
       expect(result.orphans).toBe(1);
       expect(await blobs.stat(orphan)).toBeUndefined();
       expect(await blobs.stat(posterBlobId(orphan))).toBeUndefined();
       expect((await blobs.stat(kept))?.size).toBe(5);
       expect((await blobs.stat(posterBlobId(kept)))?.size).toBe(5);
+    });
+
+    it('the sweep removes a poster whose video blob is gone, and keeps one whose video is stored', async () => {
+      const kept = randomUUID();
+      const leftover = posterBlobId(randomUUID()); // written after its video was deleted
+      for (const id of [kept, posterBlobId(kept), leftover]) await put(blobs, id, Buffer.from('p'));
+      const result = await sweepKeeping(kept);
+      expect(result.orphans).toBe(1);
+      expect(await blobs.stat(leftover)).toBeUndefined();
+      expect((await blobs.stat(posterBlobId(kept)))?.size).toBe(1);
+      expect((await blobs.stat(kept))?.size).toBe(1);
     });
 
     it('a reader that stops early releases the blob (delete still works)', async () => {
