@@ -96,6 +96,7 @@ class Pending {
   readonly times = new Float64Array(DRAIN_LINES);
   readonly secs = new Float64Array(DRAIN_LINES);
   readonly bytes = new Float64Array(DRAIN_LINES);
+  /** 499 exactly for an aborted request (as the metrics count it): the line then says so. */
   readonly status = new Uint16Array(DRAIN_LINES);
   readonly reqIds: string[] = new Array(DRAIN_LINES).fill('');
   readonly methods: string[] = new Array(DRAIN_LINES).fill('');
