@@ -25,6 +25,38 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** (off − on) ÷ off as a percentage. */
+const cost = (on: number, off: number) => `${(((off - on) / off) * 100).toFixed(1)}%`;
+
+/**
+ * ROUNDS rounds of `wl` against every target, the order alternating each round so drift favours
+ * none; per target its requests/s and requests per CPU-second, and the load after each round.
+ */
+async function interleaved(
+  tmp: string,
+  targets: readonly Target[],
+  wl: { path: () => string; lua: string },
+): Promise<{ wall: Map<string, number[]>; perCpu: Map<string, number[]>; loads: string[] }> {
+  const wall = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const perCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const loads: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+      const c0 = t.cpu();
+      const r = await wrk(tmp, {
+        url: `${t.url}${wl.path()}`,
+        lua: wl.lua,
+        connections: 32,
+        seconds: SECONDS,
+      });
+      wall.get(t.name)!.push(r.rps);
+      perCpu.get(t.name)!.push(r.requests / (t.cpu() - c0));
+    }
+    loads.push(loadavg()[0]!.toFixed(1));
+  }
+  return { wall, perCpu, loads };
+}
+
 export async function opsCost(): Promise<void> {
   const { tmp, config, vid } = await benchFixture();
   const metricsPort = String(20_000 + Math.floor(Math.random() * 20_000));
@@ -65,32 +97,12 @@ export async function opsCost(): Promise<void> {
       await wrk(tmp, { url: `${s.url}/videos/${vid}`, lua: '', connections: 4, seconds: 1 });
     }
     for (const wl of workloads) {
-      const wall = new Map<string, number[]>(servers.map((s) => [s.name, []]));
-      const perCpu = new Map<string, number[]>(servers.map((s) => [s.name, []]));
-      const loads: string[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        // Alternate the order, so drift does not favour any of them.
-        const order = round % 2 === 0 ? servers : [...servers].reverse();
-        for (const s of order) {
-          const c0 = s.cpu();
-          const r = await wrk(tmp, {
-            url: `${s.url}${wl.path()}`,
-            lua: wl.lua,
-            connections: 32,
-            seconds: SECONDS,
-          });
-          const cpu = s.cpu() - c0;
-          wall.get(s.name)!.push(r.rps);
-          perCpu.get(s.name)!.push(r.requests / cpu);
-        }
-        loads.push(loadavg()[0]!.toFixed(1));
-      }
+      const { wall, perCpu, loads } = await interleaved(tmp, servers, wl);
       const on = median(wall.get('ops on')!);
       const off = median(wall.get('ops off')!);
       const cOn = median(perCpu.get('ops on')!);
       const cOff = median(perCpu.get('ops off')!);
       const cLog = median(perCpu.get('access log only')!);
-      const cost = (a: number, b: number) => `${(((b - a) / b) * 100).toFixed(1)}%`;
       const row = `| ${wl.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} | ${Math.round(cOn)} | ${Math.round(cOff)} | ${cost(cOn, cOff)} | ${cost(cLog, cOff)} | ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
@@ -101,22 +113,10 @@ export async function opsCost(): Promise<void> {
       await nginxTarget(videos, tmp, join(tmp, 'nginx-access.log')),
       await nginxTarget(videos, tmp),
     );
-    const perCpu = new Map<string, number[]>(nginx.map((t) => [t.name, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const t of round % 2 === 0 ? nginx : [...nginx].reverse()) {
-        const c0 = t.cpu();
-        const r = await wrk(tmp, {
-          url: `${t.url}${workloads[0]!.path()}`,
-          lua: '',
-          connections: 32,
-          seconds: SECONDS,
-        });
-        perCpu.get(t.name)!.push(r.requests / (t.cpu() - c0));
-      }
-    }
+    const { perCpu } = await interleaved(tmp, nginx, workloads[0]!);
     const on = median(perCpu.get(nginx[0]!.name)!);
     const off = median(perCpu.get(nginx[1]!.name)!);
-    nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(on)} | ${Math.round(off)} | ${(((off - on) / off) * 100).toFixed(1)}% |`;
+    nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} |`;
     console.log(nginxRow);
   } finally {
     for (const t of nginx) await t.stop();
