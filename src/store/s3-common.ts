@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StoreError, StoreUnavailableError } from './errors.js';
-import { checkId } from './validate.js';
+import { isUuid } from './validate.js';
 
 interface SdkError {
   name?: string;
@@ -116,15 +116,6 @@ export async function sweepStaleUploads(
   return aborted;
 }
 
-function isBlobId(id: string): boolean {
-  try {
-    checkId('blob id', id);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Every blob under `prefix` with its LastModified, one ListObjectsV2 page (`pageSize` keys) at a
  * time in key order. Keys that are not `<prefix><blob id>` (another application's objects,
@@ -154,7 +145,7 @@ export async function* listBlobs(
     }
     for (const o of out.Contents ?? []) {
       const id = o.Key?.slice(prefix.length) ?? '';
-      if (isBlobId(id)) yield { id, mtime: o.LastModified?.getTime() ?? 0 };
+      if (isUuid(id)) yield { id, mtime: o.LastModified?.getTime() ?? 0 };
     }
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token !== undefined);
