@@ -173,7 +173,6 @@ export class MongoDeletionQueue {
     return renewMany(this.#dels, this.#run, owner, videoIds, leaseMs, now);
   }
 
-  /** The ids we hold, then one fenced deleteMany over them (mongo-queue-batch.ts). */
   async heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]> {
     v.checkHeldBatch(owner, videoIds);
     if (videoIds.length === 0) return [];
@@ -188,6 +187,7 @@ export class MongoDeletionQueue {
     });
   }
 
+  /** The ids we hold, then one fenced deleteMany over them (mongo-queue-batch.ts). */
   async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
     v.checkHeldBatch(owner, videoIds);
     return completeMany(this.#dels, this.#run, owner, videoIds);
