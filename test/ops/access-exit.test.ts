@@ -4,7 +4,7 @@
  * once: each is drained at exit. Real processes, stdout a pipe, the public writer.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,5 +83,47 @@ describe('access lines at exit', () => {
 
   it('a worker thread that ends right after its last request', async () => {
     expectAll(await lines(script(300, 'process.exit(0);'), true), 300);
+  });
+
+  it('a batch whose write failed (stdout closed) leaves the writer whole once stdout works again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vs-access-broken-'));
+    try {
+      await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+      const out = join(dir, 'out.log');
+      const main = join(dir, 'main.mts');
+      // fd 1 closed under the buffer, 300 requests (a batch drains and its write throws EBADF),
+      // then fd 1 reopened on a file (the lowest free descriptor) and 300 more requests.
+      await writeFile(
+        main,
+        `import { closeSync, openSync } from 'node:fs';
+         import { accessLogWriter } from '${ROOT}src/http/common/access-log.ts';
+         import { createLogger } from '${ROOT}src/log.ts';
+         const write = accessLogWriter('stream', '/videos/:vid', createLogger('access', undefined, { buffered: true }));
+         closeSync(1);
+         let failed = 0;
+         for (let i = 0; i < 300; i++) {
+           try { write({ reqId: 'lost-' + i, method: 'get', status: 404, bytes: 21, user: undefined }, 0.001, false); }
+           catch { failed++; }
+         }
+         if (openSync(${JSON.stringify(out)}, 'w') !== 1) throw new Error('fd 1 not reused');
+         for (let i = 0; i < 300; i++) {
+           write({ reqId: 'exit-' + i, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined }, 0.00125, i === 7);
+         }
+         process.stderr.write('failed=' + failed);
+         process.exit(0);`,
+      );
+      const { stderr } = await run(process.execPath, ['--import', 'tsx', main], {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+      });
+      expect(stderr).toMatch(/failed=[1-9]/);
+      const got = parse(await readFile(out, 'utf8')); // every line whole JSON
+      expectAll(
+        got.filter((l) => String(l.reqId).startsWith('exit-')),
+        300,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -130,6 +130,10 @@ class Pending {
 
   drain(): void {
     const { head, mid, sink } = this;
+    // Emptied before any line is written: a write that throws (a closed or broken stdout) loses
+    // the rest of this batch, never the indices — `add` keeps filling from 0, not past the arrays.
+    const n = this.n;
+    this.n = 0;
     // A flood of one route is common, and a millisecond holds many requests: the prefix up to the
     // request id and the part between it and the status change rarely from one line to the next.
     let time = -1;
@@ -137,7 +141,7 @@ class Pending {
     let place: Place | undefined;
     let method = '';
     let middle = '';
-    for (let i = 0; i < this.n; i++) {
+    for (let i = 0; i < n; i++) {
       const t = this.times[i]!;
       if (t !== time) {
         time = t;
@@ -159,6 +163,5 @@ class Pending {
       this.reqIds[i] = '';
       this.users[i] = undefined;
     }
-    this.n = 0;
   }
 }
