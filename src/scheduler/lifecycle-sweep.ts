@@ -63,10 +63,12 @@ export async function sweepOnce(
     const posters: string[] = [];
     const old = now - d.orphanGraceMs;
     for await (const { id, mtime } of blobs.list()) {
-      if (VIDEO_ID.test(id)) videos.push(id);
+      const video = VIDEO_ID.test(id);
+      if (video) videos.push(id);
       if (mtime > old) continue;
-      if (POSTER_ID.test(id)) posters.push(id);
-      else if (VIDEO_ID.test(id) && (await d.records.getVideo(id)) === undefined) {
+      if (!video) {
+        if (POSTER_ID.test(id)) posters.push(id);
+      } else if ((await d.records.getVideo(id)) === undefined) {
         await blobs.delete(id);
         await blobs.delete(posterBlobId(id));
         orphans++;
