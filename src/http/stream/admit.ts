@@ -43,13 +43,3 @@ export function admitter(
     return x;
   };
 }
-
-/** One admission (see `admitter`; a handler that admits many requests should keep one). */
-export function admit(
-  ctx: ServiceContext,
-  options: StreamRouteOptions,
-  res: HttpResponse,
-  kind: AdmitKind = 'get',
-): Exchange | undefined {
-  return admitter(ctx, options)(res, kind);
-}

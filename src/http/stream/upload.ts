@@ -25,7 +25,7 @@ import { httpErrorFromStore } from '../common/store-errors.js';
 import { usageOf } from '../common/usage.js';
 import { activeVideoOr404, findActiveVideo } from '../common/video.js';
 import type { ServiceContext } from '../context.js';
-import { admit } from './admit.js';
+import { admitter } from './admit.js';
 import type { StreamRouteOptions } from './options.js';
 import { UploadMedia } from './upload-media.js';
 import { type Feed, multipartFeed } from './upload-multipart.js';
@@ -61,12 +61,13 @@ export function uploadHandler(
   options: StreamRouteOptions,
 ): (res: HttpResponse, req: HttpRequest) => void {
   const max = ctx.config.maxUploadBytes;
+  const admit = admitter(ctx, options);
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
     const sid = options.sessionIdFrom(req);
     const contentType = req.getHeader('content-type');
     const declared = Number(req.getHeader('content-length') || Number.NaN);
-    const x = admit(ctx, options, res, 'upload');
+    const x = admit(res, 'upload');
     if (!x) return;
     const fail = (err: unknown) => x.error(err, undefined, true);
 
