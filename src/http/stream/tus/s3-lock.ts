@@ -17,16 +17,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, type S3 } from '@aws-sdk/client-s3';
+import { httpStatus } from '../../../store/s3-common.js';
 import type { LeaseOps, LeaseTiming } from './lease.js';
 import { takeLease } from './lease.js';
 
-function status(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
 /** 412: the condition failed; 409: a concurrent conditional write of that key is in progress. */
 function lostRace(err: unknown): boolean {
-  return status(err) === 412 || status(err) === 409;
+  return httpStatus(err) === 412 || httpStatus(err) === 409;
 }
 
 /** HeadObject plus the response's `Date` header (S3's clock at the answer). */
@@ -44,7 +41,7 @@ async function headWithDate(client: S3, Bucket: string, Key: string) {
   try {
     return { out: await client.send(cmd), date };
   } catch (err) {
-    if (status(err) === 404) return undefined;
+    if (httpStatus(err) === 404) return undefined;
     throw err;
   }
 }
@@ -89,7 +86,7 @@ export function lockUpload(
         await client.deleteObject({ Bucket: bucket, Key, IfMatch: stale.version });
         return true;
       } catch (err) {
-        if (lostRace(err) || status(err) === 404) return false;
+        if (lostRace(err) || httpStatus(err) === 404) return false;
         throw err;
       }
     },

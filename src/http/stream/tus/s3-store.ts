@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
+import { httpStatus } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type LeaseTiming } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
@@ -73,8 +74,7 @@ class CompletableS3Store extends S3Store {
       const head = await this.client.headObject({ Bucket: this.bucket, Key: `${id}.active` });
       return head.LastModified?.getTime();
     } catch (err) {
-      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
-        return undefined;
+      if (httpStatus(err) === 404) return undefined;
       throw err;
     }
   }
@@ -87,7 +87,8 @@ class CompletableS3Store extends S3Store {
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const release = await lockUpload(this.client, this.bucket, id, this.#lease);
     try {
-      if ((await this.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
+      // The stock getUpload: only the offset is checked, so no HEAD of `.active` here.
+      if ((await super.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
       const end = await super.write(readable, id, offset);
       if (end > offset) {
         await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });
