@@ -19,6 +19,7 @@
  * - released (removed) when the write ends, whatever the outcome; a refresh in flight is awaited
  *   first, or it could recreate the lease after the release.
  */
+import { ERROR_CODES } from '../../common/errors.js';
 
 export interface LeaseTiming {
   /** The holder refreshes its lease this often. */
@@ -74,8 +75,8 @@ export interface UploadLocked {
 export function uploadLocked(retryAfterMs: number): UploadLocked {
   const retry_after = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const error = `Another request is writing this upload; retry in ${retry_after} s`;
-  // The project's error shape (common/errors.ts); 007 is its conflict code: a write in progress.
-  const body = JSON.stringify({ error, error_code: '007', retry_after });
+  // The project's error shape, with its conflict code: a write in progress.
+  const body = JSON.stringify({ error, error_code: ERROR_CODES.conflict.code, retry_after });
   return { status_code: 423, body };
 }
 
