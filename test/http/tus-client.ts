@@ -3,7 +3,7 @@
  * PATCH a chunk from any byte source streamed with backpressure (never held whole in memory).
  */
 import { request } from 'node:http';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { eventually } from './stack.js';
 
@@ -141,4 +141,26 @@ export async function tusCutPatch(
     20_000,
   );
   return offset;
+}
+
+/**
+ * A PATCH whose body the test feeds: it announces `length` bytes, sends what `send` is given and
+ * never ends unless the test sends them all; `reply` settles when the server answers (also
+ * mid-body), `cut` drops the rest.
+ */
+export function tusOpenPatch(
+  base: string,
+  sid: string,
+  location: string,
+  offset: number,
+  length: number,
+) {
+  const body = new PassThrough();
+  const reply = tusPatch(base, sid, location, offset, body, length);
+  reply.catch(() => {});
+  return {
+    reply,
+    send: (data: Buffer) => new Promise<void>((resolve) => body.write(data, () => resolve())),
+    cut: () => body.destroy(),
+  };
 }

@@ -7,16 +7,18 @@
  * - many takers of one stale lease at the same instant (store instances: threads or processes on
  *   one DATA_DIR): exactly one wins, every other is refused with 423, and a lease created after
  *   the takeover is never removed by a late taker;
- * - a lease left by an earlier release (an empty file, no token) is taken over too.
+ * - a lease left by an earlier release (an empty file, no token) is taken over too;
+ * - a writer whose lease file is removed under it mid-PATCH (what a takeover does) stops at its
+ *   next heartbeat with 409, keeping what it wrote; the upload resumes from there byte-exact.
  */
-import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
 import { fileLease } from '../../src/http/stream/tus/fs-lease.js';
 import { type Stack, startStack } from './stack.js';
-import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
+import { tusCreate, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
 import { exactlyOneTaker } from './tus-takers.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
@@ -96,3 +98,30 @@ it('40 takers of one stale lease at once: exactly one writes, the others get 423
   // The upload is intact and free: it completes from offset 0.
   expect((await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length)).status).toBe(204);
 });
+
+it('a writer whose lease is removed under it stops with 409; the upload resumes whole', async () => {
+  const u = await upload();
+  const first = 100_000;
+  const w = tusOpenPatch(s.url, u.sessionId, u.loc, 0, sample.length);
+  await w.send(sample.subarray(0, first));
+  // The bytes are in the data file (a HEAD now would make @tus/server end this PATCH early).
+  const data = join(s.dir, 'tus', u.id);
+  await vi.waitFor(async () => expect((await stat(data)).size).toBe(first), {
+    timeout: 60_000,
+    interval: 50,
+  });
+  // The lease goes from under the live writer, as in a takeover: its next refresh finds out.
+  await unlink(u.path);
+  const stopped = await w.reply;
+  w.cut();
+  expect(stopped.status, stopped.body).toBe(409);
+  expect(JSON.parse(stopped.body)).toMatchObject({ error_code: '007' });
+  // Nothing was written after: the upload holds exactly the bytes sent under the lease.
+  expect(await tusOffset(s.url, u.sessionId, u.loc)).toBe(first);
+  const rest = sample.subarray(first);
+  const done = await tusPatch(s.url, u.sessionId, u.loc, first, rest, rest.length);
+  expect(done.status, done.body).toBe(204);
+  const v = await fetch(`${s.url}/videos/${u.vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
+  expect(await leftovers()).toEqual([]);
+}, 120_000);

@@ -12,7 +12,8 @@
  *
  * The lock is the lease of lease.ts as a file `<id>.lock` (fs-lease.ts) held for the duration of
  * one write; the holder re-checks the offset (the file's size) under it, so what it writes starts
- * exactly at the end of what is stored.
+ * exactly at the end of what is stored, and stops writing once it cannot prove the lease its own
+ * (409/503, lease.ts): the file then ends with what was written under it, and HEAD reports that.
  *
  * Expiry (the tus expiration extension): @tus/server ages an upload by the `creation_date`
  * `getUpload` reports; here that is the later of the creation and the data file's last
@@ -25,7 +26,14 @@ import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import { fileLease } from './fs-lease.js';
-import { checkLeaseTiming, DEFAULT_LEASE, type LeaseTiming, takeLease } from './lease.js';
+import {
+  checkLeaseTiming,
+  DEFAULT_LEASE,
+  type LeaseTiming,
+  leased,
+  leaseError,
+  takeLease,
+} from './lease.js';
 
 /** tus ids are generated hex names; anything else never names a file here. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -50,14 +58,16 @@ export class LockingFileStore extends FileStore {
 
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
-    const release = await takeLease(fileLease(this.#dir, id), this.#lease);
+    const lease = await takeLease(fileLease(this.#dir, id), this.#lease);
     try {
       const size = (await stat(join(this.#dir, id)).catch(() => undefined))?.size;
       if (size === undefined) throw ERRORS.FILE_NOT_FOUND;
       if (size !== offset) throw ERRORS.INVALID_OFFSET;
-      return await super.write(readable, id, offset);
+      return await super.write(leased(lease, readable), id, offset);
+    } catch (err) {
+      throw leaseError(lease, err);
     } finally {
-      await release();
+      await lease.release();
     }
   }
 

@@ -6,8 +6,11 @@
  *   file `<id>.lock.<token>.new` that is then hard-linked to `<id>.lock` — link(2) fails with
  *   EEXIST when a lease exists, so among every thread and process on the directory exactly one
  *   create succeeds, and nobody ever reads a lease without its token;
- * - its mtime is its heartbeat (utimes on refresh); its age is measured on the same host's
- *   clock that wrote it (a shared DATA_DIR over NFS would need agreeing clocks);
+ * - its mtime is its heartbeat; its age is measured on the same host's clock that wrote it (a
+ *   shared DATA_DIR over NFS would need agreeing clocks). A refresh opens the lease, checks its
+ *   token and moves its mtime through that one descriptor, so it only ever touches its own: a
+ *   lease of another token, none, or its own with no name left (removed under it by a taker or by
+ *   hand) reports the lease lost, and another write's lease is never refreshed by this one;
  * - taking over the stale lease of token T needs the exclusive marker `<id>.lock.<T>.taking`
  *   (O_EXCL: one taker per stale lease); under it the taker re-reads the lease through one file
  *   descriptor and removes it only if it still holds T and is still stale, then drops the marker.
@@ -17,7 +20,7 @@
  * - the release removes the lease only if it still holds the holder's own token.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, unlink, utimes, writeFile } from 'node:fs/promises';
+import { type FileHandle, link, open, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeldLease, LeaseOps } from './lease.js';
 
@@ -80,9 +83,23 @@ export function fileLease(dir: string, id: string): LeaseOps {
         await unlink(marker).catch(() => {});
       }
     },
-    refresh() {
-      const now = new Date();
-      return utimes(path, now, now);
+    async refresh() {
+      let fd: FileHandle;
+      try {
+        fd = await open(path, 'r');
+      } catch (err) {
+        if (code(err) === 'ENOENT') return false;
+        throw err;
+      }
+      try {
+        if ((await fd.readFile('utf8')) !== token) return false;
+        const now = new Date();
+        await fd.utimes(now, now);
+        // Unlinked since the open (taken over): the new mtime is on a file nobody reads.
+        return (await fd.stat()).nlink > 0;
+      } finally {
+        await fd.close();
+      }
     },
     async remove() {
       if ((await readLease(path))?.version === token) await unlink(path);

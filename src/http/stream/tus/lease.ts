@@ -16,9 +16,16 @@
  *   after that is never removed by a late taker; then the create is tried again;
  * - a lease that vanished between the failed create and the inspection was released: the create
  *   is tried again, and nothing is removed that was not seen stale;
+ * - the holder writes only while it can prove the lease is its own: a taker sees it stale
+ *   `staleMs` after the last create or refresh that succeeded, so the holder's `signal` aborts
+ *   one heartbeat before that (`staleMs - refreshMs` after that call was issued) when no refresh
+ *   has succeeded since (the storage is unreachable, or slow), and at once when a refresh finds
+ *   the lease no longer its own (taken over or removed). The store stops the write there: what it
+ *   stored so far was written under the lease, nothing after (see `leased`);
  * - released (removed) when the write ends, whatever the outcome; a refresh in flight is awaited
  *   first, or it could recreate the lease after the release.
  */
+import { PassThrough, type Readable } from 'node:stream';
 import { ERROR_CODES } from '../../common/errors.js';
 
 export interface LeaseTiming {
@@ -62,7 +69,8 @@ export interface LeaseOps {
    * `stale`, at most one gets true.
    */
   takeOver(stale: HeldLease, staleMs: number): Promise<boolean>;
-  refresh(): Promise<unknown>;
+  /** Moves the lease's age back to 0; false when it is no longer this holder's (taken, removed). */
+  refresh(): Promise<boolean>;
   remove(): Promise<unknown>;
 }
 
@@ -80,35 +88,111 @@ export function uploadLocked(retryAfterMs: number): UploadLocked {
   return { status_code: 423, body };
 }
 
-/** Takes the lease or throws UploadLocked; resolves to its release. */
+/**
+ * Why a write stopped: its lease was taken over or removed (409: another write may hold the
+ * upload now), or it could not be refreshed for too long (503: the storage did not answer). The
+ * client asks HEAD and resumes from what was stored (tus-js-client retries 409 and 5xx).
+ */
+export class LeaseLost extends Error {
+  readonly status_code: 409 | 503;
+  readonly body: string;
+  constructor(taken: boolean, silentMs: number) {
+    const error = taken
+      ? 'Another request took over this upload; ask HEAD for the offset and resume'
+      : `The upload's storage did not confirm this write's lease for ${Math.round(silentMs / 1000)} s; ` +
+        'the write stopped at the stored offset: ask HEAD and resume';
+    super(error);
+    this.status_code = taken ? 409 : 503;
+    const code = taken ? ERROR_CODES.conflict.code : ERROR_CODES.unavailable.code;
+    this.body = JSON.stringify({ error, error_code: code });
+  }
+}
+
+/** A lease held by one write. */
+export interface Lease {
+  /** Aborts, with a LeaseLost as its reason, once the lease can no longer be proven held. */
+  readonly signal: AbortSignal;
+  /** Stops the heartbeat and removes the lease if it is still this holder's. */
+  release(): Promise<void>;
+}
+
+/**
+ * `body` as the store should read it under `lease`: the same bytes, until the lease is lost;
+ * then it fails with the LeaseLost, so the store stops writing there. The request body itself is
+ * only unpiped, never destroyed (@tus/server answers with the store's error).
+ */
+export function leased(lease: Lease, body: Readable): Readable {
+  const out = new PassThrough();
+  body.on('error', (err) => out.destroy(err));
+  body.pipe(out);
+  const stop = () => {
+    body.unpipe(out);
+    out.destroy(lease.signal.reason as Error);
+  };
+  if (lease.signal.aborted) stop();
+  else lease.signal.addEventListener('abort', stop, { once: true });
+  return out;
+}
+
+/** The error to answer for a write that failed under `lease`: its LeaseLost if it was lost. */
+export function leaseError(lease: Lease, err: unknown): unknown {
+  return lease.signal.aborted ? lease.signal.reason : err;
+}
+
+/** Takes the lease or throws UploadLocked. */
 export async function takeLease(
   ops: LeaseOps,
   timing: LeaseTiming = DEFAULT_LEASE,
-): Promise<() => Promise<void>> {
+): Promise<Lease> {
+  // When the last create or refresh that succeeded was issued: the lease's age is at most the
+  // time since then (performance.now: a step of the wall clock moves no deadline).
+  let provenAt = performance.now();
   for (let attempt = 0; !(await ops.create()); attempt++) {
     // Another write of this upload is running (or won the takeover): it ends or goes stale.
     if (attempt > 0) throw uploadLocked(timing.staleMs);
     const held = await ops.inspect();
-    if (held === undefined) continue; // released meanwhile: try again, remove nothing
+    if (held === undefined) {
+      provenAt = performance.now();
+      continue; // released meanwhile: try again, remove nothing
+    }
     if (held.ageMs <= timing.staleMs) throw uploadLocked(timing.staleMs - held.ageMs);
     // A dead writer's lease: removed by one taker only; everyone then races for the create.
     if (!(await ops.takeOver(held, timing.staleMs).catch(() => false)))
       throw uploadLocked(timing.refreshMs);
+    provenAt = performance.now();
   }
+  const lost = new AbortController();
+  // Stop one heartbeat before a taker could see the lease stale.
+  const window = timing.staleMs - timing.refreshMs;
+  const lose = (taken: boolean) => {
+    if (!lost.signal.aborted) lost.abort(new LeaseLost(taken, performance.now() - provenAt));
+  };
+  const arm = (ms: number) => setTimeout(() => lose(false), ms).unref();
+  let expiry = arm(window);
   let refreshing: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     // One refresh at a time: a slow store must not pile them up.
-    refreshing ??= ops
-      .refresh()
+    refreshing ??= (async () => {
+      const issued = performance.now();
+      if (!(await ops.refresh())) return lose(true);
+      provenAt = issued;
+      clearTimeout(expiry);
+      if (!lost.signal.aborted) expiry = arm(issued + window - performance.now());
+    })()
+      // A failed refresh proves nothing: the expiry stops the write unless a later one succeeds.
       .catch(() => {})
       .finally(() => {
         refreshing = undefined;
       });
   }, timing.refreshMs);
   timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await refreshing;
-    await ops.remove().catch(() => {});
+  return {
+    signal: lost.signal,
+    async release() {
+      clearInterval(timer);
+      await refreshing;
+      clearTimeout(expiry);
+      await ops.remove().catch(() => {});
+    },
   };
 }

@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, type S3 } from '@aws-sdk/client-s3';
 import { httpStatus } from '../../../store/s3-common.js';
-import type { LeaseOps, LeaseTiming } from './lease.js';
+import type { Lease, LeaseOps, LeaseTiming } from './lease.js';
 import { takeLease } from './lease.js';
 
 /** 412: the condition failed; 409: a concurrent conditional write of that key is in progress. */
@@ -46,13 +46,13 @@ async function headWithDate(client: S3, Bucket: string, Key: string) {
   }
 }
 
-/** Takes the upload's lease or throws UploadLocked (423); resolves to its release. */
+/** Takes the upload's lease or throws UploadLocked (423). */
 export function lockUpload(
   client: S3,
   bucket: string,
   id: string,
   timing: LeaseTiming,
-): Promise<() => Promise<void>> {
+): Promise<Lease> {
   const Key = `${id}.lock`;
   const token = randomBytes(12).toString('hex');
   let beats = 0;
@@ -91,14 +91,21 @@ export function lockUpload(
       }
     },
     async refresh() {
-      const out = await client.putObject({
-        Bucket: bucket,
-        Key,
-        Body: `${token}:${beats + 1}`,
-        IfMatch: etag,
-      });
-      beats++;
-      etag = out.ETag;
+      try {
+        const out = await client.putObject({
+          Bucket: bucket,
+          Key,
+          Body: `${token}:${beats + 1}`,
+          IfMatch: etag,
+        });
+        beats++;
+        etag = out.ETag;
+        return true;
+      } catch (err) {
+        // 412: its ETag changed (taken over, maybe recreated by another write); 404: removed.
+        if (httpStatus(err) === 412 || httpStatus(err) === 404) return false;
+        throw err;
+      }
     },
     remove: () => client.deleteObject({ Bucket: bucket, Key, IfMatch: etag }),
   };

@@ -17,7 +17,7 @@ import { S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
 import { httpStatus } from '../../../store/s3-common.js';
-import { checkLeaseTiming, type LeaseTiming } from './lease.js';
+import { checkLeaseTiming, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
 /**
@@ -85,17 +85,19 @@ class CompletableS3Store extends S3Store {
    * build on the same parts and `.part` object.
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    const release = await lockUpload(this.client, this.bucket, id, this.#lease);
+    const lease = await lockUpload(this.client, this.bucket, id, this.#lease);
     try {
       // The stock getUpload: only the offset is checked, so no HEAD of `.active` here.
       if ((await super.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
-      const end = await super.write(readable, id, offset);
+      const end = await super.write(leased(lease, readable), id, offset);
       if (end > offset) {
         await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });
       }
       return end;
+    } catch (err) {
+      throw leaseError(lease, err);
     } finally {
-      await release();
+      await lease.release();
     }
   }
 
