@@ -18,18 +18,20 @@ export interface DeletionPool {
 }
 
 /**
- * Tasks one pool thread runs at once. A task mostly waits on the store and the file system, and
- * lmdb-js commits the write transactions issued meanwhile on a thread together, so the tasks of
- * a thread share their commits as well as the thread.
+ * Tasks per pool thread in a batch (the executor's split). A thread runs ONE task at a time:
+ * every task carries an abort signal (its timeout), and piscina aborts a task by ending its
+ * thread, so it never runs two abortable tasks on one thread (a `concurrentTasksPerWorker`
+ * above 1 is ignored for them). The concurrency on a thread is inside the task (CHUNKS_PER_TASK
+ * in deletion-types.ts); two tasks per thread let a thread that finished early take the other's
+ * second one.
  */
-export const TASKS_PER_THREAD = 8;
+export const TASKS_PER_THREAD = 2;
 
 /** `file`: the deletion task module (SchedulerOptions.taskFile; tests pass their own). */
 export function createDeletionPool(opts: { threads: number; file: WorkerFile }): DeletionPool {
   const pool = createPool<DeletionTask, DeletionResult[]>({
     file: opts.file,
     threads: opts.threads,
-    tasksPerThread: TASKS_PER_THREAD,
     // The executor hands over a whole batch at once; beyond the running ones they queue here.
     maxQueue: 4096,
     idleTimeoutMs: 60_000,

@@ -4,6 +4,23 @@
  */
 import type { Config } from '../config.js';
 
+/**
+ * Chunks of a task run at once on its pool thread, each chunk's store steps one call for the
+ * chunk. A chunk mostly waits (the threadpool's unlinks, LMDB's commit and flush), and lmdb-js
+ * commits the write transactions issued meanwhile on a thread together, so the chunks share
+ * their commits as well as the thread. One chunk at a time left each pool thread ≈ 30 % busy
+ * (bench:scheduler, 2 threads).
+ */
+export const CHUNKS_PER_TASK = 8;
+
+/** `items` in at most `parts` slices of consecutive items, of near-equal size, none empty. */
+export function splitInto<T>(items: readonly T[], parts: number): T[][] {
+  const size = Math.ceil(items.length / Math.max(1, Math.min(items.length, parts)));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** Several deletions in one task: the task's store writes are one batch call per step. */
 export interface DeletionTask {
   /** The configuration, as plain data: the task opens its own stores from it. */

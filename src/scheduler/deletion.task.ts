@@ -1,16 +1,17 @@
 /**
  * The deletion task: runs on a pool thread, several videos per call (the executor splits a
- * batch into tasks, several per pool thread).
+ * batch into tasks, two per pool thread; a task runs its videos in chunks at once).
  *
- * Order, each step one call for the whole task where the store has one: confirm the leases
- * (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to outlive
- * the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; a missing
- * file costs one access(2) on the filesystem store, see deleteBlobs) → comments and video
- * records of the videos whose blobs went (records.deleteVideos: one LMDB transaction) → the
- * deletion records, removed by `completeDeletions`, fenced on owner. Every step is idempotent (a missing
- * blob or record counts as done), so a task cut short (crash, timeout) is simply run again by
- * whoever claims the records next. A video whose blob step failed is left out of the later
- * steps and reported failed; the others go on. A failed record step fails the task's videos.
+ * Order in a chunk, each step one call for the whole chunk where the store has one: confirm the
+ * leases (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to
+ * outlive the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; a
+ * missing file costs one access(2) on the filesystem store, see deleteBlobs) → comments and
+ * video records of the videos whose blobs went (records.deleteVideos: one LMDB transaction) →
+ * the deletion records, removed by `completeDeletions`, fenced on owner. Every step is
+ * idempotent (a missing blob or record counts as done), so a task cut short (crash, timeout) is
+ * simply run again by whoever claims the records next. A video whose blob step failed is left
+ * out of the later steps and reported failed; the others go on. A failed record step fails the
+ * chunk's videos.
  *
  * Why the records go in one call: lmdb-js already commits the transaction callbacks issued
  * together as one, but each call still costs its own callback, promise and checks;
@@ -29,7 +30,12 @@ import { defineTask } from '../actors/pool-task.js';
 import { serializeError } from '../errors.js';
 import { openStores, posterBlobId } from '../store/index.js';
 import type { BlobStore, DeletionQueue } from '../store/types.js';
-import type { DeletionResult, DeletionTask } from './deletion-types.js';
+import {
+  CHUNKS_PER_TASK,
+  type DeletionResult,
+  type DeletionTask,
+  splitInto,
+} from './deletion-types.js';
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
 let stores: Promise<Stores> | undefined;
@@ -64,8 +70,12 @@ async function each(
  * did not show as ours (a read may be a moment old), goes through renewDeletions, the fenced
  * write. A read showing our lease ending at T is safe even if old: nobody claims before T.
  */
-async function confirmLeases(queue: DeletionQueue, task: DeletionTask): Promise<string[]> {
-  const { owner, videoIds } = task;
+async function confirmLeases(
+  queue: DeletionQueue,
+  task: DeletionTask,
+  videoIds: string[],
+): Promise<string[]> {
+  const { owner } = task;
   const held = await queue.heldDeletions(owner, videoIds);
   const ok = new Set<string>();
   for (const h of held) if (h.leaseUntil >= task.minLeaseUntil) ok.add(h.videoId);
@@ -86,8 +96,18 @@ function deleteBlobs(blobs: BlobStore): (id: string) => Promise<unknown> {
   return (id) => Promise.all([del(id), del(posterBlobId(id))]);
 }
 
+/**
+ * The task's videos in CHUNKS_PER_TASK chunks run at once (the thread's only concurrency: see
+ * TASKS_PER_THREAD), the results in the task's order.
+ */
 export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]> {
-  const { videoIds, owner } = task;
+  const chunks = splitInto(task.videoIds, CHUNKS_PER_TASK);
+  return (await Promise.all(chunks.map((ids) => runChunk(task, ids)))).flat();
+}
+
+/** One chunk of a task, each step one call for the chunk. */
+async function runChunk(task: DeletionTask, videoIds: string[]): Promise<DeletionResult[]> {
+  const { owner } = task;
   const start = Date.now();
   const failed = new Map<string, Failure>();
   let done = new Set<string>();
@@ -96,7 +116,7 @@ export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]
     stores ??= openStores(task.config);
     const { records, queue, blobs } = await stores;
     step = 'lease';
-    let ids = await confirmLeases(queue, task);
+    let ids = await confirmLeases(queue, task, videoIds);
     ids = await each(ids, 'blob', failed, deleteBlobs(blobs));
     step = 'records';
     if (ids.length > 0) await records.deleteVideos(ids);

@@ -21,7 +21,7 @@ import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/types.js';
 import { type DeletionPool, TASKS_PER_THREAD } from './deletion-pool.js';
-import type { DeletionResult } from './deletion-types.js';
+import { type DeletionResult, splitInto } from './deletion-types.js';
 import { backoffMs } from './options.js';
 import type { ThreadData } from './thread-data.js';
 
@@ -44,15 +44,11 @@ export interface ExecutorDeps {
 }
 
 /**
- * The batch in at most poolThreads × TASKS_PER_THREAD tasks of consecutive records: every pool
- * thread gets several tasks, and a task's store steps are one call for all its records.
+ * The batch in at most poolThreads × TASKS_PER_THREAD tasks of consecutive records (a thread
+ * runs one task at a time, its chunks at once: see TASKS_PER_THREAD).
  */
 export function splitBatch<T>(batch: readonly T[], poolThreads: number): T[][] {
-  const tasks = Math.min(batch.length, poolThreads * TASKS_PER_THREAD);
-  const size = Math.ceil(batch.length / Math.max(1, tasks));
-  const out: T[][] = [];
-  for (let i = 0; i < batch.length; i += size) out.push(batch.slice(i, i + size));
-  return out;
+  return splitInto(batch, poolThreads * TASKS_PER_THREAD);
 }
 
 async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<DeletionResult[]> {

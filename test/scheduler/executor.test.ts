@@ -48,13 +48,15 @@ describe('executeBatch', () => {
     const batch = await stores.queue.claimDeletions('me', 12, 60_000);
     expect(batch).toHaveLength(12);
 
-    // The pool: tasks for ids[0..5] succeed (the records completed as the real task would),
-    // the task holding ids[6] dies (thread exit), the others fail with a store error.
+    // The pool: ids[0..5] succeed (the records completed as the real task would) unless their
+    // task holds ids[10] — that task dies (thread exit) — and the others fail with a store
+    // error. The batch is [taken, ids[0..10]], so ids[10]'s task holds none of ids[0..5]
+    // whatever the task size.
     const tasks: DeletionTask[] = [];
     const pool = {
       async run(task: DeletionTask): Promise<DeletionResult[]> {
         tasks.push(task);
-        if (task.videoIds.includes(ids[6]!)) throw new Error('worker exited');
+        if (task.videoIds.includes(ids[10]!)) throw new Error('worker exited');
         const now = Date.now();
         const ok = task.videoIds.filter((id) => ids.indexOf(id) < 6);
         const done = new Set(await stores.queue.completeDeletions('me', ok));
