@@ -30,7 +30,7 @@ import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
-import { Heartbeats, STALE_MS } from './common/health.js';
+import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
 import { closeThread, spawnThread, type Thread } from './host-thread.js';
@@ -180,8 +180,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       await Promise.allSettled([...starting]);
       await Promise.all(
         [...threads].map(async (t) => {
-          const beating = () => heartbeats.silentMs(t.index + 1) < STALE_MS;
-          if (await closeThread(t, deadlineMs, graceMs, beating)) return;
+          if (await closeThread(t, deadlineMs, graceMs, { heartbeats, log })) return;
           log.error('HTTP thread did not close in time: left running', { thread: t.index });
         }),
       );

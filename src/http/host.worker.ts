@@ -132,8 +132,10 @@ async function main(): Promise<void> {
   if (value?.graceMs) await sleep(value.graceMs);
   await apps.close(value?.deadlineMs ?? 0);
   stopScrapes.abort();
-  stopBeating();
+  // Beat until the stores are closed: a close that waits on a slow database is alive, and the
+  // host gives a late thread that still beats more time (host-thread.ts closeThread).
   await stores.close();
+  stopBeating();
   await events.send({ type: 'closed' });
   events.close();
 }

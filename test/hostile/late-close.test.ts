@@ -1,0 +1,89 @@
+/**
+ * A thread late to close but alive (host-thread.ts closeThread, LATE_ALIVE_MS), through the real
+ * command (test/fixtures/http/host-crash-cli.ts, LMDB records in its DATA_DIR) over loopback.
+ *
+ * Another writer holds the LMDB write lock (test/fixtures/http/lmdb-lock.worker.ts: what another
+ * process on the same DATA_DIR, or a long transaction, does). The fault route /fault/write queues
+ * one record write on the HTTP thread, which waits for the lock, and keeps the thread busy in
+ * slices that yield. On SIGTERM the thread drains at once (nothing in flight), then its store
+ * close waits for that write, past the drain deadline + CLOSE_GRACE_MS the host allows. The
+ * thread still beats, so the host says so and waits longer instead of abandoning it; the test
+ * releases the lock once that line is out, the write commits, the thread exits and so does the
+ * process, normally (exit 0). An abandoned thread ends the process by SIGKILL (cli-run.ts), as it
+ * did when the thread stopped beating before closing its stores.
+ *
+ * No timing window: the lock is held until the host has decided, whatever the load.
+ */
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, expect, it, vi } from 'vitest';
+import { workerFile } from '../../src/worker-file.js';
+import { startTestServer } from '../helpers/server.js';
+import { get as ask } from './get.js';
+
+const CLI = new URL('../fixtures/http/host-crash-cli.ts', import.meta.url).pathname;
+const LOCK = workerFile(import.meta.url, '../fixtures/http/lmdb-lock.worker');
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+/** Holds the write lock of the LMDB environment at `path` until `release()`. */
+async function holdWriteLock(path: string) {
+  const held = new Int32Array(new SharedArrayBuffer(4));
+  const release = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(LOCK.url, {
+    execArgv: LOCK.execArgv,
+    workerData: { path, held, release },
+  });
+  const exited = once(worker, 'exit');
+  const free = () => {
+    Atomics.store(release, 0, 1);
+    Atomics.notify(release, 0);
+  };
+  cleanups.push(async () => {
+    free();
+    await exited;
+  });
+  worker.on('error', (err) => {
+    throw err;
+  });
+  await vi.waitFor(() => expect(Atomics.load(held, 0)).toBe(1), { timeout: 60_000, interval: 50 });
+  return free;
+}
+
+it('SIGTERM while the store close waits on a write: the host waits for the thread that beats', async () => {
+  const s = await startTestServer({
+    cli: CLI,
+    only: 'stream',
+    env: { HTTP_THREADS: '1' },
+    timeoutMs: 120_000,
+  });
+  cleanups.push(async () => {
+    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    await s.stop();
+  });
+  const stream = s.urls.stream!;
+  const release = await holdWriteLock(join(s.dataDir, 'db'));
+  // Answered once the write is queued; the thread stays busy (yielding) until it exits.
+  expect(await ask(`${stream}/fault/write?busyMs=600000`)).toMatchObject({
+    status: 200,
+    body: 'queued',
+  });
+
+  const ended = once(s.child, 'close'); // after 'exit' and the end of its stdout and stderr
+  s.child.kill('SIGTERM');
+  const LATE = 'HTTP thread late to close but still beating: waiting longer';
+  const LEFT = 'HTTP thread did not close in time: left running';
+  const decided = await s.waitForLine((l) => l.msg === LATE || l.msg === LEFT, 120_000);
+  expect(decided).toMatchObject({ msg: LATE, thread: 0 });
+  release();
+
+  const [code, signal] = await ended; // bounded by the test's timeout
+  const out = `${s.stdout().slice(-20).join('\n')}\n${s.stderr()}`;
+  expect({ code, signal }, out).toEqual({ code: 0, signal: null });
+  const lines = s.stdout().join('\n');
+  expect(lines).not.toContain(LEFT);
+  expect(lines).not.toContain('HTTP threads left running');
+}, 300_000);
