@@ -223,8 +223,8 @@ finished, where ours removes the deletion record: one write each). MongoDB: ${se
 ${table}
 ${errors.length ? `\nErrors the server returned during the run (counted, not fatal): ${errors.length}, e.g. \`${errors[0]?.slice(0, 160)}\`\n` : ''}
 How a batch runs: one claim (one LMDB write transaction; three bulk commands on MongoDB), the
-batch split into 2 tasks per pool thread (a thread runs one at a time: piscina runs one
-abortable task per thread), a task's videos in 8 chunks at once, each chunk: heldDeletions (a
+batch split into one task per pool thread (piscina runs one abortable task per thread), a
+task's videos in 8 chunks at once, each chunk: heldDeletions (a
 read confirming the fresh leases; renewDeletions only for a lease too short to outlive the
 task), the blob unlinks
 (deleteInPool: an access(2) per path, so the usually absent poster pair costs no threadpool hop),

@@ -1,6 +1,6 @@
 /**
  * The deletion task: runs on a pool thread, several videos per call (the executor splits a
- * batch into tasks, two per pool thread; a task runs its videos in chunks at once).
+ * batch into tasks, one per pool thread; a task runs its videos in chunks at once).
  *
  * Order in a chunk, each step one call for the whole chunk where the store has one: confirm the
  * leases (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to

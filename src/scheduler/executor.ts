@@ -1,6 +1,6 @@
 /**
  * The video-cleanup executor's behaviour (it runs on its own thread: executor.worker.ts): splits
- * the claimed batch into tasks — several per pool thread — runs them on the deletion pool, then
+ * the claimed batch into tasks — one per pool thread — runs them on the deletion pool, then
  * records every failure of the batch in ONE fenced `failDeletions` call, and answers once the
  * whole batch settled.
  *
@@ -45,7 +45,7 @@ export interface ExecutorDeps {
 
 /**
  * The batch in at most poolThreads × TASKS_PER_THREAD tasks of consecutive records (a thread
- * runs one task at a time, its chunks at once: see TASKS_PER_THREAD).
+ * runs one task at a time, the task's chunks at once: see TASKS_PER_THREAD).
  */
 export function splitBatch<T>(batch: readonly T[], poolThreads: number): T[][] {
   return splitInto(batch, poolThreads * TASKS_PER_THREAD);

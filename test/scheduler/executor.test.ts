@@ -1,6 +1,6 @@
 /**
  * The executor's batch handling, through executeBatch with a real LMDB queue and a pool given
- * as its real parameter: the batch is split into several tasks per pool thread, each record is
+ * as its real parameter: the batch is split into one task per pool thread, each record is
  * accounted for exactly once, and the failures of a whole batch are recorded in one fenced
  * failDeletions call (a record another owner took over meanwhile is reported lost, untouched).
  */
@@ -19,11 +19,10 @@ afterEach(async () => {
 });
 
 describe('splitBatch', () => {
-  it('several tasks per pool thread, consecutive records, none lost or repeated', () => {
-    const batch = Array.from({ length: 100 }, (_, i) => i);
+  it('one task per pool thread, consecutive records of near-equal counts, none lost or repeated', () => {
+    const batch = Array.from({ length: 101 }, (_, i) => i);
     const tasks = splitBatch(batch, 2);
-    expect(tasks.length).toBeGreaterThan(2);
-    expect(tasks.length).toBeLessThanOrEqual(16);
+    expect(tasks.map((t) => t.length)).toEqual([51, 50]);
     expect(tasks.flat()).toEqual(batch);
     expect(splitBatch([1, 2, 3], 4)).toEqual([[1], [2], [3]]);
     expect(splitBatch([], 2)).toEqual([]);
@@ -90,11 +89,11 @@ describe('executeBatch', () => {
       maxAttempts: 5,
       backoffBaseMs: 1000,
       backoffMaxMs: 300_000,
-      poolThreads: 2,
+      poolThreads: 4,
     } as ThreadData;
     const report = await executeBatch({ queue, pool, data, log: createLogger('test', 100) }, batch);
 
-    expect(tasks.length).toBeGreaterThan(2); // several tasks per pool thread
+    expect(tasks).toHaveLength(4); // one task per pool thread
     expect(tasks.flatMap((x) => x.videoIds).sort()).toEqual([...ids].sort());
     expect(failCalls).toEqual([6]); // one call for the whole batch's failures
     expect(report.done).toBe(6);
