@@ -5,15 +5,19 @@
  * - 30 takers of one stale lease at once (store instances: threads or nodes): exactly one holds
  *   it, the others get 423 (the takeover is a DeleteObject conditioned on the stale ETag);
  * - ages are S3's clock against S3's clock: with this node's clock 2 minutes ahead a fresh lease
- *   is still fresh (423), and with it 2 minutes behind a stale one is still taken over.
+ *   is still fresh (423), and with it 2 minutes behind a stale one is still taken over;
+ * - S3 unreachable mid-PATCH (the link to it reset, tcp-fault.ts): the writer's refreshes fail,
+ *   and it stops with 503 before its lease could be seen stale, having committed only the part
+ *   S3 acknowledged; once S3 is back the upload resumes from there byte-exact.
  */
 import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
+import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { fakeMp4, type Stack, startS3Stack } from './stack.js';
-import { tusCreate, tusOffset, tusPatch } from './tus-client.js';
+import { tusCreate, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
 import { exactlyOneTaker } from './tus-takers.js';
 
 // Stale after 20 s: long enough that a loaded machine never ages a fresh lease past it by chance.
@@ -34,11 +38,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function upload(size = 200_000) {
-  const u = await s.user();
-  const vid = await s.video(u.userId);
+async function upload(size = 200_000, on = s) {
+  const u = await on.user();
+  const vid = await on.video(u.userId);
   const video = fakeMp4(size);
-  const loc = (await tusCreate(s.url, u.sessionId, video.length, vid)).headers.location as string;
+  const loc = (await tusCreate(on.url, u.sessionId, video.length, vid)).headers.location as string;
   return { ...u, vid, video, loc, id: loc.split('/').pop() as string };
 }
 
@@ -84,18 +88,18 @@ async function leaseGone(id: string) {
  * 90 s). Timed with performance.now, which the clock tests leave real (vi.waitFor would move a
  * faked Date forward).
  */
-async function completes(u: Awaited<ReturnType<typeof upload>>) {
+async function completes(u: Awaited<ReturnType<typeof upload>>, on = s) {
   const until = performance.now() + 90_000;
   for (;;) {
-    const at = await tusOffset(s.url, u.sessionId, u.loc);
+    const at = await tusOffset(on.url, u.sessionId, u.loc);
     const rest = u.video.subarray(at);
-    const r = await tusPatch(s.url, u.sessionId, u.loc, at, rest, rest.length);
+    const r = await tusPatch(on.url, u.sessionId, u.loc, at, rest, rest.length);
     if (r.status === 204) break;
     expect([409, 423], r.body).toContain(r.status);
     if (performance.now() > until) throw new Error(`still ${r.status} after 90 s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const v = await fetch(`${s.url}/videos/${u.vid}`);
+  const v = await fetch(`${on.url}/videos/${u.vid}`);
   expect(Buffer.from(await v.arrayBuffer()).equals(u.video)).toBe(true);
   expect(await leaseGone(u.id)).toBe(true);
 }
@@ -143,3 +147,54 @@ it("this node's clock 2 minutes behind: a stale lease is still taken over", asyn
   vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 120_000, shouldAdvanceTime: true });
   await completes(u);
 }, 180_000);
+
+it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then resumes whole', async () => {
+  // A second stack that reaches S3 through a link the test can break.
+  const link: FaultyLink = await faultyLink('127.0.0.1', Number(new URL(s3.endpoint).port), 'raw');
+  const cut = await startS3Stack({ ...s3, endpoint: `http://${link.host}` }, bucket, {
+    tusLeaseRefreshMs: 2000,
+    tusLeaseStaleMs: 15_000,
+  });
+  try {
+    const part = 8 * 1024 * 1024; // s3-store.ts's part size
+    const u = await upload(part + 1024 * 1024, cut);
+    const w = tusOpenPatch(cut.url, u.sessionId, u.loc, 0, u.video.length);
+    await w.send(u.video.subarray(0, part + 200_000));
+    // The first part is in S3 (uploaded asynchronously: wait for it); the rest is in flight.
+    await vi.waitFor(
+      async () => {
+        const parts = await s3
+          .client()
+          .send(
+            new ListPartsCommand({ Bucket: bucket, Key: u.id, UploadId: await uploadIdOf(u.id) }),
+          );
+        expect(parts.Parts?.map((p) => p.Size)).toEqual([part]);
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    link.down();
+    // The client goes on sending (so uWS never drops it as idle) until the server answers.
+    let sent = part + 200_000;
+    const trickle = setInterval(() => {
+      void w.send(u.video.subarray(sent, sent + 4096));
+      sent += 4096;
+    }, 250);
+    const stopped = await w.reply.finally(() => clearInterval(trickle));
+    w.cut();
+    expect(stopped.status, stopped.body).toBe(503);
+    expect(JSON.parse(stopped.body)).toMatchObject({ error_code: '011' });
+    link.up();
+    // Only what S3 acknowledged under the lease counts; the client resumes from there.
+    expect(await tusOffset(cut.url, u.sessionId, u.loc)).toBe(part);
+    await completes(u, cut);
+  } finally {
+    await cut.close();
+    await link.close();
+  }
+}, 240_000);
+
+/** The multipart upload id @tus/s3-store recorded in the metadata of the upload's `.info`. */
+async function uploadIdOf(id: string): Promise<string> {
+  const info = await s3.client().send(new HeadObjectCommand({ Bucket: bucket, Key: `${id}.info` }));
+  return info.Metadata?.['upload-id'] ?? '';
+}

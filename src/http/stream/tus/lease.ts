@@ -22,8 +22,9 @@
  *   has succeeded since (the storage is unreachable, or slow), and at once when a refresh finds
  *   the lease no longer its own (taken over or removed). The store stops the write there: what it
  *   stored so far was written under the lease, nothing after (see `leased`);
- * - released (removed) when the write ends, whatever the outcome; a refresh in flight is awaited
- *   first, or it could recreate the lease after the release.
+ * - released (removed) when the write ends, whatever the outcome, only if still the holder's; a
+ *   refresh in flight is awaited first (S3: it changes the ETag the release is conditioned on)
+ *   unless the lease is lost — a refresh never recreates a lease, and one may hang.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { ERROR_CODES } from '../../common/errors.js';
@@ -190,7 +191,9 @@ export async function takeLease(
     signal: lost.signal,
     async release() {
       clearInterval(timer);
-      await refreshing;
+      // A lost lease is not removed by its refresh (both refreshes are conditioned): no need to
+      // wait for one that may hang on a storage that does not answer.
+      if (!lost.signal.aborted) await refreshing;
       clearTimeout(expiry);
       await ops.remove().catch(() => {});
     },

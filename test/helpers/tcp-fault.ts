@@ -1,0 +1,132 @@
+/**
+ * A loopback TCP relay in front of a real server (the dev S3 or MongoDB-wire server) whose link
+ * the test can break: the network fault between a node and its storage, with both ends real.
+ * - `down()` resets every open connection and every new one (ECONNRESET) until `up()`;
+ * - `holdNext(match)` (MongoDB wire only: client messages framed by their 4-byte little-endian
+ *   length) holds the next client message `match` accepts, and everything after it on that
+ *   connection, until `release()`: a request sent but not yet seen by the server. `held`
+ *   resolves once one is held.
+ */
+import { connect, createServer, type Socket } from 'node:net';
+
+export interface FaultyLink {
+  /** `127.0.0.1:<port>` of the relay. */
+  host: string;
+  port: number;
+  down(): void;
+  up(): void;
+  holdNext(match: (message: Buffer) => boolean): { held: Promise<void>; release(): void };
+  close(): Promise<void>;
+}
+
+/** The command name of a MongoDB OP_MSG (its first section's first key), else undefined. */
+export function mongoCommand(message: Buffer): string | undefined {
+  // header (16) + flagBits (4) + section kind 0 (1) + document length (4) + element type (1)
+  if (message.length < 27 || message.readInt32LE(12) !== 2013 || message[20] !== 0) return;
+  const end = message.indexOf(0, 26);
+  return end < 0 ? undefined : message.toString('latin1', 26, end);
+}
+
+interface Hold {
+  match: (m: Buffer) => boolean;
+  hit: () => void;
+  released: boolean;
+  waiting: (() => void)[];
+}
+
+/** `mongo`: client messages are framed (needed by `holdNext`); `raw`: bytes pass as they come. */
+export async function faultyLink(
+  targetHost: string,
+  targetPort: number,
+  wire: 'raw' | 'mongo',
+): Promise<FaultyLink> {
+  const open = new Set<Socket>();
+  let broken = false;
+  let hold: Hold | undefined;
+
+  /** Forwards client → server message by message, stopping at a held one until released. */
+  function relayMessages(client: Socket, server: Socket) {
+    let buf = Buffer.alloc(0);
+    let paused: Hold | undefined;
+    const pump = () => {
+      while (paused === undefined && buf.length >= 4 && buf.length >= buf.readInt32LE(0)) {
+        const msg = buf.subarray(0, buf.readInt32LE(0));
+        if (hold && !hold.released && hold.match(msg)) {
+          paused = hold;
+          hold = undefined;
+          paused.waiting.push(() => {
+            paused = undefined;
+            pump();
+          });
+          paused.hit();
+          return;
+        }
+        buf = buf.subarray(msg.length);
+        server.write(msg);
+      }
+    };
+    client.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      pump();
+    });
+  }
+
+  const relay = createServer((client) => {
+    if (broken) {
+      client.resetAndDestroy();
+      return;
+    }
+    const server = connect(targetPort, targetHost);
+    open.add(client);
+    open.add(server);
+    const drop = () => {
+      open.delete(client);
+      open.delete(server);
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    server.on('error', drop).on('close', drop);
+    if (wire === 'mongo') relayMessages(client, server);
+    else client.on('data', (d: Buffer) => server.write(d));
+    server.on('data', (d: Buffer) => client.write(d));
+  });
+  await new Promise<void>((resolve, reject) => {
+    relay.once('error', reject);
+    relay.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (relay.address() as { port: number }).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    down() {
+      broken = true;
+      for (const s of open) s.resetAndDestroy();
+      open.clear();
+    },
+    up() {
+      broken = false;
+    },
+    holdNext(match) {
+      if (wire !== 'mongo') throw new TypeError('holdNext needs the mongo wire');
+      let hit!: () => void;
+      const held = new Promise<void>((r) => {
+        hit = r;
+      });
+      const h: Hold = { match, hit, released: false, waiting: [] };
+      hold = h;
+      return {
+        held,
+        release() {
+          h.released = true;
+          if (hold === h) hold = undefined;
+          for (const w of h.waiting.splice(0)) w();
+        },
+      };
+    },
+    async close() {
+      for (const s of open) s.destroy();
+      await new Promise((r) => relay.close(r));
+    },
+  };
+}
