@@ -36,7 +36,7 @@ try {
   // Commit latency: one tiny write transaction at a time.
   const ids = await seedVideos(stores, B * ROUNDS);
   const t0 = performance.now();
-  for (let i = 0; i < 50; i++) await queue.renewDeletion(ids[0]!, owner, 1000);
+  for (let i = 0; i < 50; i++) await queue.renewDeletions(owner, [ids[0]!], 1000);
   const commitUs = ((performance.now() - t0) / 50) * 1000;
   for (const id of ids) await queue.enqueueDeletion(id);
   for (let r = 0; r < ROUNDS; r++) {

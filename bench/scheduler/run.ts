@@ -6,7 +6,7 @@
  *   ours · MongoDB    the same on the MongoDB-wire dev server (FerretDB/SQLite) or MONGODB_URI
  *   Agenda · MongoDB  Agenda 6 (+ @agendajs/mongo-backend) on the same server, one job per video
  *                     doing the same work (blob, comments, video record; Agenda's own write
- *                     marking the job finished stands for our completeDeletion)
+ *                     marking the job finished stands for our completeDeletions)
  *
  * Each workload seeds N videos (record + small blob + one comment) untimed, then times from
  * start to an empty queue, start-up included (pool threads, Agenda's first poll). Knobs:

@@ -73,7 +73,10 @@ const workloads: Workload[] = [
         const owner = `bench-${n++}`;
         const batch = await s.queue.claimDeletions(owner, 3, 60_000);
         if (batch.length === 0) throw new Error('queue drained: raise the pre-enqueued count');
-        for (const d of batch) await s.queue.completeDeletion(d.videoId, owner);
+        await s.queue.completeDeletions(
+          owner,
+          batch.map((d) => d.videoId),
+        );
       };
     },
   },

@@ -8,10 +8,10 @@
  *   claim scans oldest first and skips leased or backed-off records (rule: deletion.ts).
  * - heldDeletions and the getters read without a transaction (no write lock).
  * - Every other operation below is ONE write transaction, a batch call included (renewDeletions,
- *   completeDeletions, failDeletions: the single calls are batches of one). LMDB serializes write transactions across
- *   threads and processes, and reads inside the callback see the latest committed state: the
- *   read-check-write of a claim or a fenced complete/renew/fail is atomic. So two claimers never
- *   get the same record, and a non-owner's write is a no-op.
+ *   completeDeletions, failDeletions; failDeletion is a batch of one). LMDB serializes write
+ *   transactions across threads and processes, and reads inside the callback see the latest
+ *   committed state: the read-check-write of a claim or a fenced complete/renew/fail is atomic.
+ *   So two claimers never get the same record, and a non-owner's write is a no-op.
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { checkFailures, claimable, newDeletion, toDeletion } from './deletion.js';
@@ -86,16 +86,6 @@ export class LmdbDeletionQueue {
     return row?.state === 'pending' && row.owner === owner ? row : undefined;
   }
 
-  async renewDeletion(
-    videoId: string,
-    owner: string,
-    leaseMs: number,
-    now = Date.now(),
-  ): Promise<boolean> {
-    v.checkId('video id', videoId);
-    return (await this.renewDeletions(owner, [videoId], leaseMs, now)).length === 1;
-  }
-
   async renewDeletions(
     owner: string,
     videoIds: readonly string[],
@@ -127,11 +117,6 @@ export class LmdbDeletionQueue {
       if (row) out.push({ videoId, leaseUntil: row.leaseUntil ?? 0 });
     }
     return out;
-  }
-
-  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    v.checkId('video id', videoId);
-    return (await this.completeDeletions(owner, [videoId])).length === 1;
   }
 
   async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {

@@ -1,7 +1,7 @@
 /**
- * The batch calls of the MongoDB deletion queue (mongo-queue.ts): bulk writes with the same
- * fence as the single calls, `{_id: {$in: ids}, state: 'pending', owner}`, so a document another
- * owner holds matches nothing and is never written. Arguments are validated by the caller.
+ * The batch calls of the MongoDB deletion queue (mongo-queue.ts): bulk writes fenced on
+ * `{_id: {$in: ids}, state: 'pending', owner}`, so a document another owner holds matches
+ * nothing and is never written. Arguments are validated by the caller.
  *
  * MongoDB's updateMany/deleteMany report counts, not which documents they touched, so the ids
  * come from a query: for a renewal, after the write (a record lost in between is left out: the
@@ -73,6 +73,6 @@ export async function completeMany(
     );
     for (const d of left) held.delete(d._id);
   }
-  // delete: an id given twice is completed once, as two single calls would report.
+  // delete: an id given twice is completed once, as one call per id in order would report.
   return videoIds.filter((id) => held.delete(id));
 }

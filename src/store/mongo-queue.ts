@@ -103,33 +103,6 @@ export class MongoDeletionQueue {
     return out;
   }
 
-  async renewDeletion(
-    videoId: string,
-    owner: string,
-    leaseMs: number,
-    now = Date.now(),
-  ): Promise<boolean> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    v.checkLease(leaseMs, now);
-    const r = await this.#run(() =>
-      this.#dels.updateOne(
-        { _id: videoId, state: 'pending', owner },
-        { $set: { leaseUntil: now + leaseMs } },
-      ),
-    );
-    return r.matchedCount === 1;
-  }
-
-  async completeDeletion(videoId: string, owner: string): Promise<boolean> {
-    v.checkId('video id', videoId);
-    v.checkOwner(owner);
-    const r = await this.#run(() =>
-      this.#dels.deleteOne({ _id: videoId, state: 'pending', owner }),
-    );
-    return r.deletedCount === 1;
-  }
-
   async failDeletion(
     videoId: string,
     owner: string,

@@ -155,10 +155,6 @@ export interface DeletionQueue {
     leaseMs: number,
     now?: number,
   ): Promise<DeletionRecord[]>;
-  /** Extends the lease; false (no-op) unless `owner` still holds it. */
-  renewDeletion(videoId: string, owner: string, leaseMs: number, now?: number): Promise<boolean>;
-  /** Removes the record; false (no-op) unless `owner` still holds the lease. */
-  completeDeletion(videoId: string, owner: string): Promise<boolean>;
   /**
    * Records a failed attempt, fenced on `owner`: `retry` (pending again, not before `retryAt`),
    * `dead` (attempts reached `maxAttempts`), or `lost` (owner no longer holds it; nothing written).
@@ -171,11 +167,13 @@ export interface DeletionQueue {
     maxAttempts: number,
   ): Promise<FailOutcome>;
   /**
-   * The batch forms of renew, complete and fail: one write for the whole batch (one LMDB
-   * transaction; bulk updateMany/deleteMany on MongoDB), each record fenced on `owner` exactly as
-   * by the single call. A batch acts as the single calls would in order (an id given twice is
-   * handled twice). At most STORE_LIMITS.batchIds ids.
-   * renewDeletions returns the ids whose lease `owner` held (now extended), in the given order.
+   * Renew, complete and fail work on batches: one write for the whole batch (one LMDB
+   * transaction; bulk updateMany/deleteMany on MongoDB), each record fenced on `owner` (a no-op
+   * for a record `owner` does not hold: pending with `owner` recorded; an expired lease nobody
+   * took since still counts). A batch acts as one call per id would in order (an id given twice
+   * is handled twice). At most STORE_LIMITS.batchIds ids.
+   * renewDeletions extends the lease to now + leaseMs and returns the ids whose lease `owner`
+   * held, in the given order.
    */
   renewDeletions(
     owner: string,

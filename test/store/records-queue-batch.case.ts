@@ -53,7 +53,7 @@ export function describeQueueBatches(ctx: Ctx): void {
       // it to 1001 so that 'other' passes over it and takes theirs.
       const mine = await q.claimDeletions('me', 3, 100, 1000); // lapsed, mine, mine2
       expect(mine.map((d) => d.videoId)).toEqual([r.lapsed, r.mine, r.mine2]);
-      expect(await q.renewDeletion(r.lapsed, 'me', 1, 1000)).toBe(true); // lapses at 1001
+      expect(await q.renewDeletions('me', [r.lapsed], 1, 1000)).toEqual([r.lapsed]); // lapses at 1001
       expect((await q.claimDeletions('other', 1, 100, 1000)).map((d) => d.videoId)).toEqual([
         r.theirs,
       ]);
@@ -64,7 +64,7 @@ export function describeQueueBatches(ctx: Ctx): void {
       const r = await mixed();
       const all = Object.values(r);
       const held = await ctx.queue.renewDeletions('me', all, 500, 2000);
-      // lapsed: expired at 1001 but nobody claimed it since: still the caller's (as renewDeletion).
+      // lapsed: expired at 1001 but nobody claimed it since: still the caller's.
       expect(held).toEqual([r.mine, r.mine2, r.lapsed]);
       for (const id of held) {
         expect(await ctx.queue.getDeletion(id)).toMatchObject({ owner: 'me', leaseUntil: 2500 });

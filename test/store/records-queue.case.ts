@@ -93,17 +93,17 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       const again = await ctx.queue.claimDeletions('new', 1, 100, 110);
       expect(again.map((d) => d.videoId)).toEqual([id]);
       expect(again[0]).toMatchObject({ owner: 'new', leaseUntil: 210 });
-      expect(await ctx.queue.renewDeletion(id, 'old', 100, 150)).toBe(false);
+      expect(await ctx.queue.renewDeletions('old', [id], 100, 150)).toEqual([]);
       expect(await ctx.queue.failDeletion(id, 'old', 'x', 500, 3)).toBe('lost');
-      expect(await ctx.queue.completeDeletion(id, 'old')).toBe(false);
+      expect(await ctx.queue.completeDeletions('old', [id])).toEqual([]);
       expect(await ctx.queue.getDeletion(id)).toMatchObject({
         owner: 'new',
         attempts: 0,
         leaseUntil: 210,
       });
-      expect(await ctx.queue.completeDeletion(id, 'new')).toBe(true);
+      expect(await ctx.queue.completeDeletions('new', [id])).toEqual([id]);
       expect(await ctx.queue.getDeletion(id)).toBeUndefined();
-      expect(await ctx.queue.completeDeletion(id, 'new')).toBe(false);
+      expect(await ctx.queue.completeDeletions('new', [id])).toEqual([]);
       // A completed video may be enqueued again (a later delete of a re-used id).
       expect(await ctx.queue.enqueueDeletion(id, 5)).toBe(true);
     });
@@ -111,17 +111,17 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
     it('renew extends the lease for the owner only', async () => {
       const id = (await enqueue([1])).get(1)!;
       await ctx.queue.claimDeletions('me', 1, 100, 10); // until 110
-      expect(await ctx.queue.renewDeletion(id, 'me', 100, 100)).toBe(true); // until 200
-      expect(await ctx.queue.renewDeletion(id, 'you', 1000, 100)).toBe(false);
+      expect(await ctx.queue.renewDeletions('me', [id], 100, 100)).toEqual([id]); // until 200
+      expect(await ctx.queue.renewDeletions('you', [id], 1000, 100)).toEqual([]);
       expect(await ctx.queue.claimDeletions('you', 1, 100, 150)).toEqual([]);
       expect(await ctx.queue.getDeletion(id)).toMatchObject({ owner: 'me', leaseUntil: 200 });
-      expect(await ctx.queue.renewDeletion(randomUUID(), 'me', 100, 100)).toBe(false);
+      expect(await ctx.queue.renewDeletions('me', [randomUUID()], 100, 100)).toEqual([]);
     });
 
     it('a non-owner cannot complete, renew or fail a record nobody claimed', async () => {
       const id = (await enqueue([1])).get(1)!;
-      expect(await ctx.queue.completeDeletion(id, 'me')).toBe(false);
-      expect(await ctx.queue.renewDeletion(id, 'me', 10, 5)).toBe(false);
+      expect(await ctx.queue.completeDeletions('me', [id])).toEqual([]);
+      expect(await ctx.queue.renewDeletions('me', [id], 10, 5)).toEqual([]);
       expect(await ctx.queue.failDeletion(id, 'me', 'x', 10, 3)).toBe('lost');
       expect(await ctx.queue.getDeletion(id)).toMatchObject({ state: 'pending', attempts: 0 });
     });
@@ -151,7 +151,7 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
         owner: undefined,
       });
       expect(await ctx.queue.claimDeletions('w', 1, 100, 10_000)).toEqual([]);
-      expect(await ctx.queue.completeDeletion(id, 'w')).toBe(false);
+      expect(await ctx.queue.completeDeletions('w', [id])).toEqual([]);
       expect(await ctx.queue.listDeadDeletions()).toEqual([dead]);
       expect(await ctx.queue.countDeletions()).toEqual({ pending: 0, dead: 1 });
       expect(await ctx.queue.enqueueDeletion(id, 1)).toBe(false); // still known: not re-queued
@@ -219,8 +219,8 @@ export function describeQueue(ctx: Ctx, atomicClaims: boolean): void {
       // Every claimant tries to complete: exactly one completion per record succeeds (fencing).
       let completed = 0;
       for (const [id, owners] of got) {
-        const wins = await Promise.all(owners.map((o) => ctx.queue.completeDeletion(id, o)));
-        const n = wins.filter(Boolean).length;
+        const wins = await Promise.all(owners.map((o) => ctx.queue.completeDeletions(o, [id])));
+        const n = wins.flat().length;
         expect({ id, n }).toEqual({ id, n: 1 });
         completed += n;
       }
