@@ -45,8 +45,9 @@ export interface RunningServer {
   /** Resolves if the supervisor gives up, or an HTTP thread is wedged, after the shutdown (the
    *  process should exit non-zero). */
   readonly failed: Promise<unknown>;
-  /** HTTP threads abandoned by the shutdown and still running (wedged): if any, the process
-   *  cannot exit normally — Node aborts tearing such a thread down (see cli-run.ts). */
+  /** HTTP threads abandoned and still running (wedged, or late to close), by the shutdown or by
+   *  an earlier HTTP host that gave up: if any, the process cannot exit normally — Node aborts
+   *  tearing such a thread down (see cli-run.ts). */
   leftRunning(): number;
 }
 
@@ -94,6 +95,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let limiter: SupervisedLimiter['ref'] | undefined;
   let stores: Stores | undefined;
   let host: HttpHost | undefined;
+  let hosts: HttpHost[] = [];
   let scheduler: Scheduler | undefined;
   const restarts: Record<string, number> = {};
   // The HTTP threads also get SIGTERM's readiness grace before their drain deadline, and a thread
@@ -165,6 +167,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         for (const [name, url] of Object.entries(h.urls)) opts.onListening?.(name, url!);
       }
       host = h;
+      // Its predecessors count while a thread they abandoned is still running (left wedged or
+      // late by a host that gave up): the process must then end by SIGKILL all the same.
+      hosts = [...hosts.filter((old) => old.leftRunning > 0), h];
       return supervisable(h, (ms) => h.close(ms), crashed);
     },
   });
@@ -219,6 +224,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ),
     escalated.then((error) => close().then(() => error)),
   ]);
-  const leftRunning = () => host?.leftRunning ?? 0;
+  const leftRunning = () => hosts.reduce((n, h) => n + h.leftRunning, 0);
   return { urls: { ...host!.urls }, close, failed, leftRunning };
 }
