@@ -1,6 +1,7 @@
 /**
- * A successful sign-in lifts the in-memory account block in every HTTP thread of the process
- * (src/http/api/throttle.ts), through the real command with HTTP_THREADS=2 over loopback.
+ * A successful sign-in lifts that account's in-memory block in every HTTP thread of the process,
+ * and no other account's (src/http/api/throttle.ts), through the real command with
+ * HTTP_THREADS=2 over loopback.
  *
  * The race it covers: thread B refuses an account from memory once it saw the stored counter over
  * budget; that can happen while a sign-in with the right password is between its own spend and
@@ -12,13 +13,20 @@
  * account: two wrong attempts on A (counter 2 of 3), then the right password on A and a wrong one
  * on B at once. The outcome tells the order: A 200 with B 429 means B spent after A's spend and
  * before A's success, so B holds the block. Other orders (B first: A 429, B 401; B after A's
- * success: A 200, B 401) are retried with a new account; the outcome is checked, never assumed. Then: the right password on B must get
- * 200 (polled: the broadcast is asynchronous).
+ * success: A 200, B 401) are retried with a new account; the outcome is checked, never assumed.
+ * Then: the right password on B must get 200 (polled: the broadcast is asynchronous).
+ *
+ * A bystander account is blocked on B beforehand (three wrong attempts: its stored counter is 3,
+ * B refuses it from memory). It must stay blocked there — 429 — and from memory: its stored
+ * counter (read from the server's DATA_DIR through the record store's rate limiter, as the
+ * server does) stays 3. Lifting every block on each success, as before, cost it a store write
+ * per refused attempt (its counter moved to 4 and on).
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it, vi } from 'vitest';
+import { foldUserName, LmdbRecordStore } from '../../src/store/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/http/host-crash-cli.ts', import.meta.url));
@@ -93,6 +101,14 @@ it('a success on one thread lifts the account block another thread holds (HTTP_T
   const signIn = (c: Conn, name: string, pwd: string) =>
     on(c, 'POST', `/user/${name}`, { user_name: name, pwd });
 
+  // The bystander: blocked on B (its third wrong attempt reaches the budget), refused from memory.
+  const bystander = 'bystander';
+  expect(
+    (await on(a, 'POST', '/user', { user_name: bystander, pwd: 'right password' })).status,
+  ).toBe(201);
+  for (let k = 0; k < 3; k++) expect((await signIn(B, bystander, 'wrong pass')).status).toBe(401);
+  expect((await signIn(B, bystander, 'right password')).status).toBe(429);
+
   let raced: string | undefined;
   for (let i = 0; i < 30 && !raced; i++) {
     const name = `racer${i}`;
@@ -122,6 +138,19 @@ it('a success on one thread lifts the account block another thread holds (HTTP_T
       interval: 100,
     },
   );
+  // The bystander is still blocked on B, and from memory: its stored counter did not move.
+  expect((await signIn(B, bystander, 'right password')).status).toBe(429);
+  const records = LmdbRecordStore.open(s.dataDir);
+  try {
+    const counter = records.rateLimiter({
+      keyPrefix: 'sign-in-account',
+      points: 3,
+      durationSec: 600,
+    });
+    expect((await counter.get(foldUserName(bystander)))?.consumedPoints).toBe(3);
+  } finally {
+    await records.close();
+  }
   a.agent.destroy();
   B.agent.destroy();
 }, 300_000);

@@ -11,13 +11,11 @@
  *   limit bounds how fast they can do it.
  * - Once a key's budget is spent, its limiter (one per thread) refuses it from memory until the
  *   window ends, with no store write (see RecordStore.rateLimiter). A success that clears an
- *   account's counter lifts the account blocks of every thread of the process (a thread that saw
- *   the account over budget in a race with that success would otherwise refuse it until the
- *   window ends): it tells the others over a BroadcastChannel (node:worker_threads, one per
- *   thread). Trade-off: the library lifts a limiter's in-memory blocks only all at once
- *   (`deleteInMemoryBlockedAll`), so other accounts' blocks are lifted too: each such account
- *   costs one store write more, which sees its counter over budget and blocks it again. Other
- *   nodes are not told (their blocks end with the window).
+ *   account's counter lifts that account's block in every thread of the process (a thread that
+ *   saw the account over budget in a race with that success would otherwise refuse it until the
+ *   window ends): it tells the others the account over a BroadcastChannel (node:worker_threads,
+ *   one per thread). Other accounts' blocks stay (see `liftBlock`). Other nodes are not told
+ *   (their blocks end with the window).
  * - sign-up: per client address.
  * - comments: per user.
  * A refusal is a RateLimitedError: 429, error_code 010, `Retry-After` in seconds.
@@ -53,24 +51,50 @@ const UNKNOWN_ADDRESS = 'unknown';
 const live = new Set<WeakRef<Throttles>>();
 let peers: BroadcastChannel | undefined;
 
-/** Lifts the account blocks of this thread's throttles, `except` the one that asked. */
-function liftAccountBlocks(except?: Throttles): void {
+/** Lifts `account`'s block in this thread's throttles, `except` the one that asked. */
+function liftAccountBlocks(account: string, except?: Throttles): void {
   for (const ref of live) {
     const t = ref.deref();
     if (t === undefined) live.delete(ref);
-    else if (t !== except) t.liftAccountBlocks();
+    else if (t !== except) t.liftAccountBlock(account);
   }
 }
 
 /** This thread's end of the process-wide "a sign-in succeeded" broadcast (unref'd: it never
- *  keeps a thread alive). A BroadcastChannel delivers to every other thread's end. */
+ *  keeps a thread alive). A BroadcastChannel delivers to every other thread's end; the message
+ *  is the account key. */
 function signedInPeers(): BroadcastChannel {
   if (peers === undefined) {
     peers = new BroadcastChannel('video-server:signed-in');
     peers.unref();
-    peers.onmessage = () => liftAccountBlocks();
+    peers.onmessage = (e) => {
+      const account = (e as MessageEvent).data;
+      if (typeof account === 'string' && account !== '') liftAccountBlocks(account);
+    };
   }
   return peers;
+}
+
+/** What rate-limiter-flexible's store limiters keep their in-memory blocks in (not public). */
+interface InMemoryBlocks {
+  getKey(key: string): string;
+  _inMemoryBlockedKeys?: { delete(storeKey: string): void };
+}
+
+/**
+ * Lifts `limiter`'s in-memory block of `key` alone. The library (v11) has no public call for
+ * that: `delete(key)` also deletes the stored counter (here the broadcast follows a delete the
+ * signing-in thread already made; another would erase the failed attempts counted since), and
+ * `deleteInMemoryBlockedAll()` lifts every key's, making each other blocked account cost a store
+ * write again. Both our limiters (LmdbRateLimiter, RateLimiterMongo) are its store limiters, which
+ * keep the blocks by `getKey(key)` in `_inMemoryBlockedKeys`; a limiter without it (a library
+ * change) falls back to lifting all, which stays correct, only dearer
+ * (test/hostile/throttle-threads.test.ts fails then: a bystander's counter moves).
+ */
+function liftBlock(limiter: RateLimiterAbstract, key: string): void {
+  const l = limiter as unknown as InMemoryBlocks & Partial<{ deleteInMemoryBlockedAll(): void }>;
+  if (l._inMemoryBlockedKeys) l._inMemoryBlockedKeys.delete(l.getKey(key));
+  else l.deleteInMemoryBlockedAll?.();
 }
 
 export class Throttles {
@@ -93,10 +117,9 @@ export class Throttles {
     signedInPeers();
   }
 
-  /** Forgets the in-memory account blocks (the store's counters still decide). */
-  liftAccountBlocks(): void {
-    const l = this.#limiters.signInAccount as Partial<{ deleteInMemoryBlockedAll(): void }>;
-    l.deleteInMemoryBlockedAll?.();
+  /** Forgets the in-memory block of `account` (the store's counter still decides). */
+  liftAccountBlock(account: string): void {
+    liftBlock(this.#limiters.signInAccount, account);
   }
 
   /** Spends one point of `kind` for `key`; RateLimitedError when the budget is gone. */
@@ -121,8 +144,8 @@ export class Throttles {
   /** A successful sign-in: the account's failed attempts no longer count, in any thread. */
   async signedIn(accountKey: string): Promise<void> {
     await this.#limiters.signInAccount.delete(accountKey);
-    liftAccountBlocks(this);
-    signedInPeers().postMessage(0);
+    liftAccountBlocks(accountKey, this);
+    signedInPeers().postMessage(accountKey);
   }
 
   signUp(address: string | undefined): Promise<void> {
