@@ -12,6 +12,7 @@ import {
   readBody,
   uwsBinaryName,
 } from '../../src/http/common/index.js';
+import { WireHeaders } from '../../src/http/common/wire.js';
 import { rawRequest } from './raw-client.js';
 import { request } from './stack.js';
 
@@ -19,6 +20,7 @@ const uws = loadUws();
 const app = uws.App();
 let port = 0;
 let aborted = 0;
+const closed: string[] = [];
 
 beforeAll(() => {
   app.post('/echo', (res, req) => {
@@ -32,6 +34,13 @@ beforeAll(() => {
         (body) => x.json(200, { got: body.n }),
         (err: unknown) => x.error(err, undefined, err instanceof HttpError && err.status === 413),
       );
+  });
+  app.get('/listeners', (res) => {
+    const x = exchange(res);
+    for (const name of ['first', 'second', 'third']) x.onClose(() => closed.push(name));
+    setImmediate(() =>
+      x.send(204, '', new WireHeaders({ 'X-Fixed': 'yes', 'Content-Type': 'text/plain' })),
+    );
   });
   app.head('/head', (res) => {
     const x = exchange(res, true);
@@ -103,6 +112,14 @@ describe('Exchange', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-length']).toBe('12');
     expect(r.body.length).toBe(0);
+  });
+
+  it('runs every close listener once, in order; a fixed header set goes out as given', async () => {
+    const r = await request(`http://127.0.0.1:${port}/listeners`);
+    expect(r.status).toBe(204);
+    expect(r.headers['x-fixed']).toBe('yes');
+    expect(r.headers['content-type']).toBe('text/plain');
+    expect(closed).toEqual(['first', 'second', 'third']);
   });
 });
 

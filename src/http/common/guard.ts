@@ -45,6 +45,7 @@ import {
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import type { Exchange } from './respond.js';
 import { patchResponses } from './response-hooks.js';
+import { wire } from './wire.js';
 
 export { RequestRecord } from './request.js';
 
@@ -61,6 +62,8 @@ const ROUTES = new Set([
   'trace',
 ]);
 const INTERNAL = JSON.stringify(new HttpError('internal').toJSON());
+/** X-Request-Id's name as the addon reads it (wire.ts). */
+const ID_KEY = wire(REQUEST_ID_HEADER);
 
 /**
  * Called by Exchange's constructor: the request of `x.res` (if guarded) answers a crash through
@@ -157,11 +160,20 @@ function run(r: RequestRecord, handler: Handler, res: HttpResponse, req: HttpReq
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void;
 
-function guardHandler(log: Logger, handler: Handler, route: RouteInfo | undefined): Handler {
+/**
+ * @param method the method a route of one method serves, as uWS reports it (lower case), or
+ *   undefined for `any` (read from each request)
+ */
+function guardHandler(
+  log: Logger,
+  handler: Handler,
+  route: RouteInfo | undefined,
+  method: string | undefined,
+): Handler {
   return (res, req) => {
     patchResponses(res, crashed);
-    const reqId = route === undefined ? '' : requestId(req.getHeader(REQUEST_ID_HEADER));
-    const r = new RequestRecord(req.getMethod(), req.getUrl(), res, log, route, reqId);
+    const reqId = route === undefined ? '' : requestId(req.getHeader(ID_KEY));
+    const r = new RequestRecord(method ?? req.getMethod(), req.getUrl(), res, log, route, reqId);
     (res as WithRecord)[RECORD] = r;
     const problem = framingProblem(req);
     if (problem) {
@@ -186,8 +198,10 @@ export function guardApp(app: TemplatedApp, log: Logger): TemplatedApp {
       const value = Reflect.get(target, prop) as unknown;
       if (typeof value !== 'function') return value;
       if (typeof prop === 'string' && ROUTES.has(prop)) {
+        const method = prop === 'any' ? undefined : prop === 'del' ? 'delete' : prop;
         return (pattern: string, handler: Handler) => {
-          value.call(target, pattern, guardHandler(log, handler, routeInfo(proxy, pattern)));
+          const route = routeInfo(proxy, pattern);
+          value.call(target, pattern, guardHandler(log, handler, route, method));
           return proxy;
         };
       }

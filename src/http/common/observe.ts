@@ -18,11 +18,15 @@
  *   holds and the header is never written after the response ended.
  * - `finish` runs at most once per request; it allocates nothing but the access line.
  */
+
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log.js';
 import { threadMetrics } from '../../metrics/registry.js';
 import { accessLogWriter } from './access-log.js';
 import { methodLabel, type RequestRecord, type RouteInfo } from './request.js';
+import { wire } from './wire.js';
 
 export interface ObserveOptions {
   service: string;
@@ -60,14 +64,16 @@ export function finish(r: RequestRecord, route: RouteInfo, aborted: boolean): vo
   route.access?.(r, seconds, aborted);
 }
 
+const ID_HEADER = wire('X-Request-Id');
+
 /** Writes X-Request-Id once (after the status line, or first when none was written). */
 export function writeRequestId(
-  writeHeader: (this: HttpResponse, k: string, v: string) => unknown,
+  writeHeader: (this: HttpResponse, k: ArrayBuffer, v: string) => unknown,
   res: HttpResponse,
   r: RequestRecord,
 ): void {
   r.idWritten = true;
-  writeHeader.call(res, 'X-Request-Id', r.reqId);
+  writeHeader.call(res, ID_HEADER, r.reqId);
 }
 
 export function byteLength(body: unknown): number {

@@ -23,13 +23,25 @@ export function isSafeRequestId(value: string): boolean {
 const PREFIX = randomBytes(10)
   .toString('hex')
   .replace(/^(.{8})(.{4})(.{4})(.{4})$/, '$1-$2-$3-$4-');
+/** The counter's last three hex digits, made once: an id is then one concatenation. */
+const LOW = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, '0'));
 let counter = 0;
+/** PREFIX and the counter's upper 9 hex digits, remade every 4096 ids. */
+let high = '';
 
 /** The id to use for a request whose `X-Request-Id` header is `given` ('' when absent). */
 export function requestId(given: string): string {
   if (given !== '' && SAFE.test(given)) return given;
   counter = (counter + 1) % 2 ** 48;
-  return PREFIX + counter.toString(16).padStart(12, '0');
+  const low = counter % 4096;
+  if (low === 0 || high === '') {
+    high =
+      PREFIX +
+      Math.floor(counter / 4096)
+        .toString(16)
+        .padStart(9, '0');
+  }
+  return high + LOW[low]!;
 }
 
 /**

@@ -10,7 +10,9 @@
  *   calls later re-enter it;
  * - `reqId` is '' exactly on unobserved routes (health probes): no X-Request-Id, no access line.
  */
+
 import type { HttpResponse } from 'uWebSockets.js';
+import { performance } from 'node:perf_hooks';
 import { currentRequest, type Logger, type RequestScope } from '../../log.js';
 import type { RouteStats } from '../../metrics/http-stats.js';
 import type { Exchange } from './respond.js';

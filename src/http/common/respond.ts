@@ -20,6 +20,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import { ERROR_CODES, type ErrorKind, HttpError } from './errors.js';
 import { attachExchange } from './guard.js';
 import { inSyncHandler } from './request.js';
+import { JSON_HEADERS, WireHeaders, wireStatus } from './wire.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
@@ -50,7 +51,21 @@ export function statusLine(status: number): string {
   return STATUS_TEXT[status] ?? `${status} Status ${status}`;
 }
 
+const STATUS_WIRE = new Map<number, ArrayBuffer>();
+
+/** statusLine(status), encoded once (wire.ts): what the Exchange writes. */
+function statusWire(status: number): ArrayBuffer {
+  let w = STATUS_WIRE.get(status);
+  if (w === undefined) STATUS_WIRE.set(status, (w = wireStatus(statusLine(status))));
+  return w;
+}
+
 export type Headers = Readonly<Record<string, string>>;
+
+function writeHeaders(res: HttpResponse, headers: Headers | WireHeaders): void {
+  if (headers instanceof WireHeaders) headers.writeTo(res);
+  else for (const k in headers) res.writeHeader(k, headers[k]!);
+}
 
 /**
  * Ends a bodiless response that reports `length` (HEAD). In this uWS build
@@ -73,7 +88,9 @@ export class Exchange {
   #ended = false;
   #paused = false;
   #armed = false;
-  #closeListeners: Array<(aborted: boolean) => void> = [];
+  /** The first close listener (most exchanges have one: the admission's release), then more. */
+  #onClose: ((aborted: boolean) => void) | undefined = undefined;
+  #moreOnClose: Array<(aborted: boolean) => void> | undefined = undefined;
 
   constructor(res: HttpResponse, head = false) {
     this.res = res;
@@ -102,7 +119,8 @@ export class Exchange {
   /** Runs `fn(aborted)` once when the exchange closes (at once if it already has). */
   onClose(fn: (aborted: boolean) => void): void {
     if (!this.open) fn(this.#aborted);
-    else this.#closeListeners.push(fn);
+    else if (this.#onClose === undefined) this.#onClose = fn;
+    else (this.#moreOnClose ??= []).push(fn);
   }
 
   /**
@@ -155,8 +173,8 @@ export class Exchange {
   /** Ends with a body (string or bytes). `close` drops the connection after it (unread body). */
   send(
     status: number,
-    body: string | Uint8Array = '',
-    headers: Headers = {},
+    body: string | Uint8Array | ArrayBuffer = '',
+    headers: Headers | WireHeaders = {},
     close = false,
   ): boolean {
     if (!this.open) return false;
@@ -166,22 +184,27 @@ export class Exchange {
     return true;
   }
 
-  #send(status: number, body: string | Uint8Array, headers: Headers, close: boolean): void {
+  #send(
+    status: number,
+    body: string | Uint8Array | ArrayBuffer,
+    headers: Headers | WireHeaders,
+    close: boolean,
+  ): void {
     const res = this.res;
     this.resume();
-    res.writeStatus(statusLine(status));
-    for (const k in headers) res.writeHeader(k, headers[k]!);
+    res.writeStatus(statusWire(status));
+    writeHeaders(res, headers);
     if (this.head)
       endWithLength(res, typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     else res.end(body, close);
   }
 
   /** Ends with headers only (HEAD, 304); `contentLength` is reported but no body is sent. */
-  sendHeadersOnly(status: number, headers: Headers, contentLength?: number): boolean {
+  sendHeadersOnly(status: number, headers: Headers | WireHeaders, contentLength?: number): boolean {
     const ran = this.cork((res) => {
       this.resume();
-      res.writeStatus(statusLine(status));
-      for (const k in headers) res.writeHeader(k, headers[k]!);
+      res.writeStatus(statusWire(status));
+      writeHeaders(res, headers);
       if (contentLength === undefined) res.endWithoutBody();
       else endWithLength(res, contentLength);
     });
@@ -208,12 +231,7 @@ export class Exchange {
         : typeof err === 'string' && err in ERROR_CODES
           ? new HttpError(err as ErrorKind, message)
           : new HttpError('internal');
-    return this.send(
-      e.status,
-      JSON.stringify(e.toJSON()),
-      { 'Content-Type': 'application/json' },
-      close,
-    );
+    return this.send(e.status, JSON.stringify(e.toJSON()), JSON_HEADERS, close);
   }
 
   /** Drops the connection (e.g. a read error after the headers went out). */
@@ -226,9 +244,12 @@ export class Exchange {
   }
 
   #settle(): void {
-    const listeners = this.#closeListeners;
-    this.#closeListeners = [];
-    for (const fn of listeners) fn(this.#aborted);
+    const first = this.#onClose;
+    const more = this.#moreOnClose;
+    this.#onClose = undefined;
+    this.#moreOnClose = undefined;
+    first?.(this.#aborted);
+    if (more !== undefined) for (const fn of more) fn(this.#aborted);
   }
 }
 

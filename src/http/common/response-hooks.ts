@@ -15,6 +15,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import { withRequest } from '../../log.js';
 import { byteLength, finish, writeRequestId } from './observe.js';
 import { RECORD, type RequestRecord, type WithRecord } from './request.js';
+import { statusCode } from './wire.js';
 
 type Fn = (...a: unknown[]) => unknown;
 type Proto = Record<string, Fn>;
@@ -41,7 +42,7 @@ export function patchResponses(res: HttpResponse, crashed: Crashed): void {
   patched.add(proto);
   lastPatched = proto;
   const o = { ...proto } as Proto;
-  const writeHeader = o.writeHeader! as (this: HttpResponse, k: string, v: string) => unknown;
+  const writeHeader = o.writeHeader! as (this: HttpResponse, k: ArrayBuffer, v: string) => unknown;
   const idFirst = (res: WithRecord, r: RequestRecord | undefined) => {
     if (r?.route !== undefined && !r.done && !r.idWritten) writeRequestId(writeHeader, res, r);
   };
@@ -52,7 +53,7 @@ export function patchResponses(res: HttpResponse, crashed: Crashed): void {
     if (r !== undefined) {
       r.started = true;
       if (r.route !== undefined && !r.idWritten) {
-        r.status = Number.parseInt(String(status), 10) || 200;
+        r.status = statusCode(status);
         writeRequestId(writeHeader, this, r);
       }
     }

@@ -19,6 +19,7 @@ import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
 import { type Exchange, statusLine } from '../common/respond.js';
 import { sessionFrom } from '../common/session.js';
+import { JSON_HEADERS, wire } from '../common/wire.js';
 import type { ServiceContext } from '../context.js';
 import { admitter } from './admit.js';
 import { type ConditionalHeaders, evaluatePreconditions, rangeApplies } from './conditional.js';
@@ -45,10 +46,11 @@ function copyHeaders(req: HttpRequest, head: boolean): DownloadRequest {
   };
 }
 
-const JSON_TYPE = Object.freeze({ 'Content-Type': 'application/json' });
-const NOT_FOUND = JSON.stringify(new HttpError('notFound', 'Video not found').toJSON());
-const NO_POSTER = JSON.stringify(new HttpError('notFound', 'Poster not found').toJSON());
-const BAD_ID = JSON.stringify(new HttpError('badRequest', 'Invalid video id').toJSON());
+// Encoded once (wire.ts): the addon copies bytes as they are.
+const JSON_TYPE = JSON_HEADERS;
+const NOT_FOUND = wire(JSON.stringify(new HttpError('notFound', 'Video not found').toJSON()));
+const NO_POSTER = wire(JSON.stringify(new HttpError('notFound', 'Poster not found').toJSON()));
+const BAD_ID = wire(JSON.stringify(new HttpError('badRequest', 'Invalid video id').toJSON()));
 
 /** What is served from a video's record: its bytes, or its poster beside them. */
 export type DownloadKind = 'video' | 'poster';
@@ -223,6 +225,9 @@ export function downloadHandler(
   };
   const admit = admitter(ctx, options);
   const kindOfAdmit = head ? 'head' : 'get';
+  // Looked up once: the records store may be a Proxy (metrics/store.ts) and this runs per request.
+  const records = ctx.records;
+  const getVideoNow = records.getVideoNow?.bind(records);
   return (res, req) => {
     const rawId = req.getParameter(options.idParameter);
     const x = admit(res, kindOfAdmit);
@@ -232,12 +237,11 @@ export function downloadHandler(
       x.send(400, BAD_ID, JSON_TYPE);
       return;
     }
-    const records = ctx.records;
     try {
-      if (records.getVideoNow !== undefined) {
+      if (getVideoNow !== undefined) {
         // Still in the synchronous handler: headers are copied only for a record that may be
         // served, the session only for a private one.
-        const video = records.getVideoNow(vid);
+        const video = getVideoNow(vid);
         const access = servable(video);
         if (access === 'no') return void x.send(404, notFound, JSON_TYPE);
         const sid = access === 'owner' ? options.sessionIdFrom(req) : '';

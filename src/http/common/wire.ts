@@ -1,0 +1,73 @@
+/**
+ * Response text the uWS addon copies on every request, encoded once. A string argument costs the
+ * addon a UTF-8 length pass and a copy per call (`v8::String::Utf8Value`: ~4% of the serving
+ * thread's time on the 404 workload, perf in bench/results/http-profile.md); bytes are passed
+ * through as they are. Only constant text belongs here: a per-request value (a request id) is
+ * cheaper passed as the string it already is than encoded into a new buffer.
+ *
+ * Invariant: the buffers are never written after they are made (uWS copies them into its send
+ * buffer, so one buffer serves every response).
+ */
+
+import type { HttpResponse } from 'uWebSockets.js';
+import { Buffer } from 'node:buffer';
+
+export function wire(text: string): ArrayBuffer {
+  // An ArrayBuffer of its own, not a view: the addon takes a view's buffer first (one more call).
+  const bytes = Buffer.from(text, 'utf8');
+  const out = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
+/** A fixed header set, written pair by pair from its encoded names and values. */
+export class WireHeaders {
+  readonly #pairs: ArrayBuffer[] = [];
+
+  constructor(headers: Readonly<Record<string, string>>) {
+    for (const k in headers) this.#pairs.push(wire(k), wire(headers[k]!));
+    Object.freeze(this);
+  }
+
+  writeTo(res: HttpResponse): void {
+    const p = this.#pairs;
+    for (let i = 0; i < p.length; i += 2) res.writeHeader(p[i]!, p[i + 1]!);
+  }
+}
+
+export const JSON_HEADERS = new WireHeaders({ 'Content-Type': 'application/json' });
+
+const ZERO = 48;
+const STATUS_OF = new WeakMap<object, number>();
+
+/** A status line ("404 Not Found") encoded once; `statusCode` reads it back without a decode. */
+export function wireStatus(line: string): ArrayBuffer {
+  const out = wire(line);
+  STATUS_OF.set(out, statusCode(line));
+  return out;
+}
+
+/**
+ * The status code of a status line as uWS's `writeStatus` takes it ("404 Not Found", as text or
+ * bytes); 200 when it does not start with three digits. Reads three characters, no parse.
+ */
+export function statusCode(line: unknown): number {
+  let a: number;
+  let b: number;
+  let c: number;
+  if (typeof line === 'string') {
+    a = line.charCodeAt(0) - ZERO;
+    b = line.charCodeAt(1) - ZERO;
+    c = line.charCodeAt(2) - ZERO;
+  } else if (line instanceof ArrayBuffer || line instanceof Uint8Array) {
+    const known = STATUS_OF.get(line);
+    if (known !== undefined) return known;
+    const bytes = line instanceof Uint8Array ? line : new Uint8Array(line);
+    a = bytes[0]! - ZERO;
+    b = bytes[1]! - ZERO;
+    c = bytes[2]! - ZERO;
+  } else return 200;
+  // NaN (a short line) fails these comparisons too.
+  if (!(a >= 1 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9)) return 200;
+  return a * 100 + b * 10 + c;
+}

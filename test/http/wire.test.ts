@@ -1,0 +1,44 @@
+/**
+ * The per-request text helpers: generated request ids (a per-thread prefix and counter, made by
+ * one concatenation) and status codes read back from encoded status lines.
+ */
+import { describe, expect, it } from 'vitest';
+import { requestId } from '../../src/http/common/request-id.js';
+import { statusCode, wire, wireStatus } from '../../src/http/common/wire.js';
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('requestId', () => {
+  it('generates distinct UUID-shaped ids, counting on across the 4096-id steps', () => {
+    const ids = Array.from({ length: 10_000 }, () => requestId(''));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(UUID_SHAPE);
+    // One prefix, and the counter part is consecutive (hex), whatever id came before.
+    const prefixes = new Set(ids.map((id) => id.slice(0, 24)));
+    expect(prefixes.size).toBe(1);
+    const counters = ids.map((id) => Number.parseInt(id.slice(24), 16));
+    for (let i = 1; i < counters.length; i++) expect(counters[i]).toBe(counters[i - 1]! + 1);
+  });
+
+  it('keeps a safe given id and replaces an unsafe one', () => {
+    expect(requestId('edge-42:abc.DEF_9')).toBe('edge-42:abc.DEF_9');
+    expect(requestId('bad id\r\nX-Evil: 1')).toMatch(UUID_SHAPE);
+    expect(requestId('x'.repeat(129))).toMatch(UUID_SHAPE);
+  });
+});
+
+describe('statusCode', () => {
+  it('reads the code of a status line given as text or as encoded bytes', () => {
+    expect(statusCode('404 Not Found')).toBe(404);
+    expect(statusCode(wireStatus('206 Partial Content'))).toBe(206);
+    // Bytes not made by wireStatus are read too.
+    expect(statusCode(wire('503 Service Unavailable'))).toBe(503);
+    expect(statusCode(new Uint8Array(wire('429 Too Many Requests')))).toBe(429);
+  });
+
+  it('answers 200 for what is not a three-digit status line', () => {
+    for (const line of ['', '20', 'OK', '099 Low', 'abc def', undefined, 404]) {
+      expect(statusCode(line)).toBe(200);
+    }
+  });
+});
