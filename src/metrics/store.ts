@@ -6,9 +6,15 @@
  * Why a Proxy: the adapters stay free of metrics code, and both record adapters and all blob
  * adapters are measured the same way. Wrappers are made once per method name and cached, so a call
  * costs one Map lookup and two clock reads. Non-function properties and synchronous results pass
- * through untouched; `close` is not timed.
+ * through untouched; `close` is not timed. The synchronous methods of the store interfaces
+ * (`getVideoNow`, `localPath`: per streamed request, never a promise) get the method bound to
+ * the store, without the wrapper's clock reads.
  */
+import { performance } from 'node:perf_hooks';
 import { threadMetrics } from './registry.js';
+
+/** Store methods that are synchronous by contract (store/types.ts). */
+const SYNCHRONOUS = new Set(['getVideoNow', 'localPath']);
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -23,6 +29,11 @@ function timed<T extends object>(store: T, name: string): T {
       let w = cache.get(prop);
       if (!w) {
         const fn = value as AnyFn;
+        if (SYNCHRONOUS.has(prop)) {
+          w = fn.bind(target);
+          cache.set(prop, w);
+          return w;
+        }
         w = (...args: unknown[]) => {
           const t0 = performance.now();
           const out = fn.apply(target, args);

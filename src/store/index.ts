@@ -28,7 +28,7 @@ export { MongoRecordStore } from './mongo-records.js';
 export { S3_BLOB_DEFAULTS, S3BlobStore, type S3BlobStoreOptions } from './s3-blobs.js';
 export type * from './types.js';
 export { foldUserName } from './user-name.js';
-export { isUuid, STORE_LIMITS } from './validate.js';
+export { isUuid, lowerUuid, STORE_LIMITS } from './validate.js';
 export { isListed, posterBlobId, searchWords, VISIBILITIES } from './video-fields.js';
 
 export interface Stores {

@@ -34,10 +34,9 @@ export class HotRecords<V extends object, K extends Key & string> {
 
   get(key: K): Readonly<V> | undefined {
     const bytes = this.#db.getBinary(key); // a copy of the current bytes
-    if (bytes === undefined) {
-      this.#entries.delete(key);
-      return undefined;
-    }
+    // A missing record leaves its entry (if any) in place: an entry is only ever returned for
+    // bytes equal to the ones it was decoded from, and deleting would hash every unknown id.
+    if (bytes === undefined) return undefined;
     const hit = this.#entries.get(key);
     if (hit !== undefined && Buffer.compare(hit.bytes, bytes) === 0) return hit.value;
     const raw = this.#db.get(key);

@@ -1,9 +1,7 @@
 /** Id validation: no path or key is ever built from raw request input. */
-import { isUuid } from '../../store/index.js';
+import { isUuid, lowerUuid } from '../../store/index.js';
 
 export { isUuid };
 
 /** The lower-cased UUID, or undefined when `value` is not one (→ answer 400). */
-export function parseUuid(value: string): string | undefined {
-  return isUuid(value) ? value.toLowerCase() : undefined;
-}
+export const parseUuid: (value: string) => string | undefined = lowerUuid;
