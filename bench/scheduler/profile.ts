@@ -95,13 +95,8 @@ try {
     );
     // A/B the same way: per-video calls issued together, and deleteVideos (the task's call).
     await step(
-      'comments + video record, per-video calls issued together',
-      () =>
-        Promise.all(
-          batch
-            .slice(0, half)
-            .map((id) => Promise.all([records.deleteCommentsOfVideo(id), records.deleteVideo(id)])),
-        ),
+      'comments + video record, one deleteVideos([id]) per video, issued together',
+      () => Promise.all(batch.slice(0, half).map((id) => records.deleteVideos([id]))),
       half,
     );
     await step(

@@ -126,8 +126,7 @@ async function agenda(config: Config, n: number): Promise<Rate> {
     ag.define<{ videoId: string }>('delete-video', async (job) => {
       const id = job.attrs.data.videoId;
       await stores.blobs.delete(id);
-      await stores.records.deleteCommentsOfVideo(id);
-      await stores.records.deleteVideo(id);
+      await stores.records.deleteVideos([id]); // its comments, then its record
       done++;
     });
     await ag.ready;

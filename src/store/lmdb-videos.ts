@@ -135,11 +135,6 @@ export class LmdbVideos {
     });
   }
 
-  async deleteVideo(id: string): Promise<boolean> {
-    v.checkId('video id', id);
-    return this.#env.tx(() => this.#removeVideo(id));
-  }
-
   async deleteVideos(videoIds: readonly string[]): Promise<void> {
     v.checkIds(videoIds);
     await this.#env.tx(() => {
@@ -182,11 +177,6 @@ export class LmdbVideos {
     this.#env.assertOpen();
     v.checkId('video id', videoId);
     return pageNewestFirst(this.#commentsByVideo, videoId, page, (c) => c);
-  }
-
-  async deleteCommentsOfVideo(videoId: string): Promise<number> {
-    v.checkId('video id', videoId);
-    return this.#env.tx(() => this.#removeComments(videoId));
   }
 
   /** Inside a transaction: every comment of the video; returns how many there were. */

@@ -289,11 +289,6 @@ export class MongoRecordStore implements RecordStore {
     );
   }
 
-  async deleteVideo(id: string): Promise<boolean> {
-    v.checkId('video id', id);
-    return this.#run(async () => (await this.#videos.deleteOne({ _id: id })).deletedCount === 1);
-  }
-
   async deleteVideos(videoIds: readonly string[]): Promise<void> {
     const ids = [...v.checkIds(videoIds)];
     // Comments first: were the second command lost, a retry still finds the videos to remove.
@@ -334,11 +329,6 @@ export class MongoRecordStore implements RecordStore {
         page.limit,
       );
     });
-  }
-
-  async deleteCommentsOfVideo(videoId: string): Promise<number> {
-    v.checkId('video id', videoId);
-    return this.#run(async () => (await this.#comments.deleteMany({ videoId })).deletedCount);
   }
 
   rateLimiter(spec: RateLimiterSpec): RateLimiterMongo {

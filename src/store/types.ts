@@ -264,10 +264,9 @@ export interface RecordStore {
   listStaleUploads(createdBefore: number, limit: number): Promise<Video[]>;
   /** Hides the video (state `deleting`); false if it does not exist. */
   markVideoDeleting(id: string): Promise<boolean>;
-  deleteVideo(id: string): Promise<boolean>;
   /**
-   * Removes each video's comments and its record (with every index entry) — what
-   * deleteCommentsOfVideo and deleteVideo do per id — as one write: one LMDB transaction; on
+   * Removes each video's comments and its record (with every index entry) as one write: one LMDB
+   * transaction; on
    * MongoDB one deleteMany of the comments, then one of the videos (a crash between leaves
    * records that the same call removes when run again). Idempotent: a missing video or comment
    * is fine. At most STORE_LIMITS.batchIds ids. For the deletion task: nothing is fenced here —
@@ -281,7 +280,6 @@ export interface RecordStore {
   listComments(videoId: string): Promise<Comment[]>;
   /** One page of a video's comments, newest first (cursor as for videos). */
   pageComments(videoId: string, page: PageRequest): Promise<Page<Comment>>;
-  deleteCommentsOfVideo(videoId: string): Promise<number>;
 
   // rate limits
   /**

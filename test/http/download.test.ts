@@ -177,7 +177,7 @@ describe('unknown videos and bad ids', () => {
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body.toString())).toEqual({ error: 'Video not found', error_code: '005' });
     const gone = await s.seed(fakeMp4(100));
-    await s.stores.records.deleteVideo(gone);
+    await s.stores.records.deleteVideos([gone]);
     expect((await request(`${s.url}/videos/${gone}`, { method: 'HEAD' })).status).toBe(404);
   });
 

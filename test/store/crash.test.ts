@@ -97,7 +97,7 @@ describe('crash safety (SIGKILL)', () => {
 
   it('records killed mid-batch are all-or-nothing', async () => {
     const dir = await tmp();
-    // Kill right as a deleteCommentsOfVideo transaction (200 removals) starts, on the 3rd round.
+    // Kill right as a deleteVideos transaction (200 comments and the video) starts, 3rd round.
     let rounds = 0;
     const lines = await runUntil(
       'crash-record-writer',
@@ -117,13 +117,19 @@ describe('crash safety (SIGKILL)', () => {
           const listed = (await store.listVideosByAuthor(extra)).map((x) => x.id);
           expect(listed.includes(id)).toBe(v !== undefined);
         } else if (kind === 'added') {
-          // Added before the kill: either all comments or (deleted in one transaction) none.
-          expect([0, COMMENTS]).toContain((await store.listComments(id)).length);
+          // Added before the kill: the video with all its comments, or (deleted in one
+          // transaction) neither.
+          const video = await store.getVideo(id);
+          const n = (await store.listComments(id)).length;
+          expect({ video: video !== undefined, n }).toEqual(
+            video ? { video: true, n: COMMENTS } : { video: false, n: 0 },
+          );
         }
       }
-      // The round before the kill finished its delete: its comments are gone.
+      // The round before the kill finished its delete: its video and comments are gone.
       const deleted = lines.filter((l) => l.startsWith('deleting')).map((l) => l.split(' ')[1]!);
       expect(await store.listComments(deleted[0]!)).toEqual([]);
+      expect(await store.getVideo(deleted[0]!)).toBeUndefined();
     } finally {
       await store.close();
     }

@@ -85,7 +85,7 @@ export function describeVideoListings(ctx: Ctx): void {
       await ctx.store.markVideoDeleting(gone.id);
       const alsoGone = listed(a, 105);
       await ctx.store.createVideo(alsoGone);
-      await ctx.store.deleteVideo(alsoGone.id);
+      await ctx.store.deleteVideos([alsoGone.id]);
 
       const expected = shown
         .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
