@@ -1,8 +1,14 @@
 /**
- * One chunk document of MongoTusStore, and the insert that makes its `_id` a lock: the chunk
- * starting at an offset can be inserted by one write only (a unique `_id` is atomic on every
- * server, also on FerretDB, whose conditional updates are not). See mongo-store.ts for the
- * layout and the other invariants.
+ * The chunk documents of MongoTusStore (see mongo-store.ts for the layout and the other
+ * invariants):
+ * - a claim `<id>/<offset>` (no data): inserted by the one write that may store the chunk
+ *   starting at that offset — a unique `_id` is atomic on every server, also on FerretDB, whose
+ *   conditional updates are not;
+ * - the data `<id>/<offset>/<token>`: the bytes of that write (its token), the id the upload
+ *   lists once its offset moved past them. A write whose claim was taken over (it stalled past
+ *   TUS_LEASE_STALE_MS) may still move the offset if it gets there first: the upload then lists
+ *   its own bytes, never another write's stored under the same id, and the other write's offset
+ *   update finds nothing to move.
  */
 import { ERRORS } from '@tus/utils';
 import type { Binary, Collection } from 'mongodb';
@@ -11,15 +17,22 @@ import type { UploadDoc } from './mongo-store.js';
 
 export interface ChunkDoc {
   _id: string;
-  data: Binary;
+  /** The bytes; none in a claim. (A claim of the previous release held its bytes too.) */
+  data?: Binary;
   /** The write that inserted it. */
   token: string;
   /** When it was inserted. */
   at: Date;
 }
 
-export function chunkId(id: string, offset: number): string {
+/** The claim on the chunk starting at `offset`. */
+export function claimId(id: string, offset: number): string {
   return `${id}/${String(offset).padStart(16, '0')}`;
+}
+
+/** The bytes write `token` stores at `offset`. */
+export function dataId(id: string, offset: number, token: string): string {
+  return `${claimId(id, offset)}/${token}`;
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -27,37 +40,39 @@ function isDuplicateKey(err: unknown): boolean {
 }
 
 /**
- * Inserts the chunk starting at `offset` of upload `id`, or throws UploadLocked (423) when
- * another write holds that offset. A chunk there that is older than `staleMs` (TUS_LEASE_STALE_MS)
- * while the upload's offset still stands before it was left by a write that died before its
- * update: it is removed (by its token: of two takers, one delete counts) and the insert tried
- * once more (two writes taking over at once: one insert wins, the other gets 423).
+ * Claims the chunk starting at `offset` of upload `id` for write `token`, or throws
+ * UploadLocked (423) when another write holds that offset. A claim there that is older than
+ * `staleMs` (TUS_LEASE_STALE_MS) while the upload's offset still stands before it was left by a
+ * write that died (or stalled) before its update: it is removed (by its token: of two takers, one
+ * delete counts) and the insert tried once more (two writes taking over at once: one insert
+ * wins, the other gets 423).
  */
-export async function insertChunk(
+export async function claimOffset(
   uploads: Collection<UploadDoc>,
   chunks: Collection<ChunkDoc>,
   id: string,
   offset: number,
-  chunk: ChunkDoc,
+  token: string,
   staleMs: number,
 ): Promise<void> {
+  const claim = { _id: claimId(id, offset), token, at: new Date() };
   try {
-    await chunks.insertOne(chunk);
+    await chunks.insertOne(claim);
     return;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
   const [upload, held] = await Promise.all([
     uploads.findOne({ _id: id }, { projection: { offset: 1 } }),
-    chunks.findOne({ _id: chunk._id }, { projection: { at: 1, token: 1 } }),
+    chunks.findOne({ _id: claim._id }, { projection: { at: 1, token: 1 } }),
   ]);
   if (upload?.offset !== offset) throw ERRORS.INVALID_OFFSET; // the upload moved on
   if (held === null) throw uploadLocked(1000); // its holder just moved the offset past it
   const age = Date.now() - held.at.getTime();
   if (age <= staleMs) throw uploadLocked(staleMs - age);
-  await chunks.deleteOne({ _id: chunk._id, token: held.token });
+  await chunks.deleteOne({ _id: claim._id, token: held.token });
   try {
-    await chunks.insertOne(chunk);
+    await chunks.insertOne({ ...claim, at: new Date() });
   } catch (err) {
     if (isDuplicateKey(err)) throw uploadLocked(staleMs);
     throw err;
@@ -83,7 +98,7 @@ export async function* readChunks(
     for (const c of await chunks.find({ _id: { $in: ids } }).toArray()) found.set(c._id, c);
     for (const cid of ids) {
       const chunk = found.get(cid);
-      if (!chunk) throw ERRORS.FILE_NO_LONGER_EXISTS;
+      if (!chunk?.data) throw ERRORS.FILE_NO_LONGER_EXISTS;
       const u8 = chunk.data.read(0, chunk.data.length());
       at += u8.byteLength;
       yield Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);

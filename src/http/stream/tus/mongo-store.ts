@@ -9,34 +9,38 @@
  *   chunk ids holding bytes 0..offset, in order; `last_write` (ISO-8601) moves with the offset:
  *   expiry counts from it (the tus expiration extension: `Upload-Expires` moves forward while the
  *   upload progresses), so `getUpload` reports it as the `creation_date` @tus/server ages by;
- * - `tus.chunks` `{_id: "<upload id>/<offset, 16 digits>", data, token, at}`: the bytes, at most
- *   CHUNK_BYTES each; `token` names the write that inserted it, `at` when.
+ * - `tus.chunks`: per chunk (at most CHUNK_BYTES) a claim `{_id: "<upload id>/<offset, 16
+ *   digits>", token, at}` and the bytes `{_id: "<claim id>/<token>", data, token, at}`; `token`
+ *   names the write that inserted them, `at` when (mongo-chunk.ts).
  *
  * Invariants (the lock between concurrent PATCHes — @tus/server's locker is per HTTP thread and
  * per node, so two PATCHes of one upload may run at once on two threads or nodes):
- * - a chunk is inserted (acknowledged by the server) before `offset` moves past it, so an
- *   acknowledged offset never names bytes that are not stored;
- * - the chunk's `_id` is the lock: of two writes that passed the offset check at the same offset,
- *   only one can insert the chunk at that offset (a unique `_id`, atomic on every server, also on
+ * - a chunk's bytes are inserted (acknowledged by the server) before `offset` moves past them,
+ *   so an acknowledged offset never names bytes that are not stored;
+ * - the claim's `_id` is the lock: of two writes that passed the offset check at the same offset,
+ *   only one can insert the claim at that offset (a unique `_id`, atomic on every server, also on
  *   FerretDB, whose conditional updates are not); the other gets a duplicate key and answers 409
- *   (the client asks HEAD and resumes), having written nothing;
+ *   or 423 (the client asks HEAD and resumes), having written nothing;
  * - `offset` and `chunks` then change together in one update conditioned on the offset the chunk
- *   starts at; if it does not match (the upload was removed), the write deletes its own chunk
- *   (matched by its token) and answers 409;
- * - a chunk left by a write that died between its insert and that update blocks its offset
- *   until it is TUS_LEASE_STALE_MS old (423 before); the next write there then deletes it and
- *   takes the offset
+ *   starts at, listing the write's own bytes by their id; if it does not match (the upload was
+ *   removed, or a write that took this one's stale claim over got there first), the write
+ *   deletes its bytes and claim and answers 409. A write's update can thus never list another
+ *   write's bytes, however late it arrives (a writer stalled past its claim, a request held in
+ *   the network): the upload holds the bytes of whichever update moved the offset;
+ * - a claim left by a write that died (or stalled) before that update blocks its offset until it
+ *   is TUS_LEASE_STALE_MS old (423 before); the next write there then deletes it and claims the
+ *   offset (claim ages compare the nodes' clocks);
  * - a PATCH cut mid-way keeps every byte that arrived: whole chunks as they fill, then the partial
  *   one when the stream ends or fails; HEAD then reports that offset and the client resumes there;
- * - a chunk not in `chunks` (a crash between the insert and the CAS, or a lost CAS) is never
- *   read; `remove` deletes every chunk of the upload by `_id` prefix.
+ * - bytes not in `chunks` (a crash between the insert and the update, or a lost update) are never
+ *   read; `remove` deletes every chunk document of the upload by `_id` prefix.
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { Binary, type Collection, type Db } from 'mongodb';
 import { DEFAULT_LEASE } from './lease.js';
-import { type ChunkDoc, chunkId, insertChunk, readChunks } from './mongo-chunk.js';
+import { type ChunkDoc, claimId, claimOffset, dataId, readChunks } from './mongo-chunk.js';
 
 /** Bytes per chunk document: far below MongoDB's 16 MiB document limit, few round trips. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -180,30 +184,21 @@ export class MongoTusStore extends DataStore {
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      const cid = chunkId(id, durable);
-      await insertChunk(
-        this.#uploads,
-        this.#chunks,
-        id,
-        durable,
-        {
-          _id: cid,
-          data: new Binary(data),
-          token,
-          at: new Date(),
-        },
-        this.#staleMs,
-      );
+      await claimOffset(this.#uploads, this.#chunks, id, durable, token, this.#staleMs);
+      const did = dataId(id, durable, token);
+      await this.#chunks.insertOne({ _id: did, data: new Binary(data), token, at: new Date() });
       const moved = await this.#uploads.updateOne(
         { _id: id, offset: durable },
         {
           $set: { offset: durable + data.length, last_write: new Date().toISOString() },
-          $push: { chunks: cid },
+          $push: { chunks: did },
         },
       );
       if (moved.matchedCount === 0) {
-        // The upload was removed (or a stale-chunk takeover raced us): ours is not part of it.
-        await this.#chunks.deleteOne({ _id: cid, token }).catch(() => {});
+        // The upload was removed, or a write that took this one's claim over moved the offset
+        // first: these bytes are not part of it.
+        await this.#chunks.deleteOne({ _id: did }).catch(() => {});
+        await this.#chunks.deleteOne({ _id: claimId(id, durable), token }).catch(() => {});
         throw ERRORS.INVALID_OFFSET;
       }
       durable += data.length;
