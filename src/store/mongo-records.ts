@@ -12,29 +12,15 @@ import { DuplicateError, StoreClosedError } from './errors.js';
 import { connectMongo, type MongoConnectOptions, mongoError } from './mongo-connect.js';
 import { MongoDeletionQueue } from './mongo-queue.js';
 import {
-  afterCursor,
-  createVideoIndexes,
-  updateVideoDoc,
-  type VideoDoc,
-  videoDoc,
-  videoFromDoc,
-  videoPage,
-} from './mongo-videos.js';
-import type {
-  Comment,
-  NewVideo,
-  Page,
-  PageRequest,
-  RateLimiterSpec,
-  RecordStore,
-  Session,
-  User,
-  Video,
-  VideoPatch,
-} from './types.js';
+  type Doc,
+  fromDoc,
+  type MongoRun,
+  MongoVideoRecords,
+  toDoc,
+} from './mongo-records-videos.js';
+import type { RateLimiterSpec, RecordStore, Session, User } from './types.js';
 import { foldUserName } from './user-name.js';
 import * as v from './validate.js';
-import { checkNewVideo, checkPage, checkVideoPatch, searchWords, toPage } from './video-fields.js';
 
 /** Collection of every rate limiter's counters (keys carry the limiter's prefix). */
 const RATE_LIMITS = 'rate_limits';
@@ -48,32 +34,19 @@ function userFromDoc(d: UserDoc | null): User | undefined {
   return fromDoc<User>(rest);
 }
 
-type Doc<T extends { id: string }> = Omit<T, 'id'> & { _id: string };
-
-function toDoc<T extends { id: string }>(x: T): Doc<T> {
-  const { id, ...rest } = x;
-  return { _id: id, ...rest } as Doc<T>;
-}
-
-function fromDoc<T extends { id: string }>(d: Doc<T> | null): T | undefined {
-  if (!d) return undefined;
-  const { _id, ...rest } = d;
-  return { id: _id, ...rest } as unknown as T;
-}
-
-export class MongoRecordStore implements RecordStore {
+/** Users, sessions, rate limits and the lifecycle here; videos and comments inherited from
+ *  MongoVideoRecords (mongo-records-videos.ts). */
+export class MongoRecordStore extends MongoVideoRecords implements RecordStore {
   readonly #client: MongoClient;
-  readonly #where: string;
   readonly #ownsClient: boolean;
   readonly #users: Collection<UserDoc>;
   readonly #sessions: Collection<Doc<Session>>;
-  readonly #videos: Collection<VideoDoc>;
-  readonly #comments: Collection<Doc<Comment>>;
   readonly #rateLimits: Collection;
   readonly #db: Db;
   /** This store's deletion queue (same environment/client); `openStores` hands it out as `queue`. */
   readonly queue: MongoDeletionQueue;
-  #closed: Promise<void> | undefined;
+  readonly #run: MongoRun;
+  readonly #lifecycle: { closed?: Promise<void> };
 
   /** Connects (fails fast naming the host), creates the indexes, returns the store. */
   static async open(uri: string, options: MongoConnectOptions = {}): Promise<MongoRecordStore> {
@@ -98,16 +71,26 @@ export class MongoRecordStore implements RecordStore {
   }
 
   private constructor(client: MongoClient, db: Db, where: string, ownsClient: boolean) {
+    // Made before super(): the video half runs its calls through it too.
+    const lifecycle: { closed?: Promise<void> } = {};
+    const run: MongoRun = async (fn, what) => {
+      if (lifecycle.closed) throw new StoreClosedError();
+      try {
+        return await fn();
+      } catch (cause) {
+        throw mongoError(cause, where, what);
+      }
+    };
+    super(db, run);
+    this.#run = run;
+    this.#lifecycle = lifecycle;
     this.#client = client;
-    this.#where = where;
     this.#ownsClient = ownsClient;
     this.#users = db.collection('users');
     this.#sessions = db.collection('sessions');
-    this.#videos = db.collection('videos');
-    this.#comments = db.collection('comments');
     this.#db = db;
     this.#rateLimits = db.collection(RATE_LIMITS);
-    this.queue = new MongoDeletionQueue(db.collection('video_del_rec'), (fn) => this.#run(fn));
+    this.queue = new MongoDeletionQueue(db.collection('video_del_rec'), run);
   }
 
   async #createIndexes(): Promise<void> {
@@ -119,15 +102,7 @@ export class MongoRecordStore implements RecordStore {
     }
     await this.#users.createIndex({ nameKey: 1 }, { unique: true, name: 'nameKey_unique' });
     await this.#sessions.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
-    await this.#videos.createIndex(
-      { authorId: 1, createdAt: -1, _id: -1 },
-      { name: 'author_time' },
-    );
-    await createVideoIndexes(this.#videos);
-    await this.#comments.createIndex(
-      { videoId: 1, createdAt: -1, _id: -1 },
-      { name: 'video_time' },
-    );
+    await this.createVideoRecordIndexes();
     await this.queue.createIndexes();
     // What RateLimiterMongo would create itself, but awaited here (its own attempt only logs).
     await this.#rateLimits.createIndex({ key: 1 }, { unique: true, name: 'key_unique' });
@@ -138,16 +113,6 @@ export class MongoRecordStore implements RecordStore {
       .catch((err: { code?: number }) => {
         if (err?.code !== 238) throw err;
       });
-  }
-
-  /** Runs one driver call, mapping failures to StoreError. */
-  async #run<T>(fn: () => Promise<T>, what?: string): Promise<T> {
-    if (this.#closed) throw new StoreClosedError();
-    try {
-      return await fn();
-    } catch (cause) {
-      throw mongoError(cause, this.#where, what);
-    }
   }
 
   // users
@@ -217,120 +182,6 @@ export class MongoRecordStore implements RecordStore {
     );
   }
 
-  // videos
-
-  async createVideo(video: NewVideo): Promise<void> {
-    const d = videoDoc(checkNewVideo(video));
-    await this.#run(() => this.#videos.replaceOne({ _id: d._id }, d, { upsert: true }));
-  }
-
-  async getVideo(id: string): Promise<Video | undefined> {
-    v.checkId('video id', id);
-    return this.#run(async () => videoFromDoc(await this.#videos.findOne({ _id: id })));
-  }
-
-  async listStaleUploads(createdBefore: number, limit: number): Promise<Video[]> {
-    return this.#run(async () => {
-      const docs = await this.#videos
-        .find({ state: 'active', ready: false, createdAt: { $lt: createdBefore } })
-        .limit(limit)
-        .toArray();
-      return docs.map((d) => videoFromDoc(d)).filter((x): x is Video => x !== undefined);
-    });
-  }
-
-  async updateVideo(id: string, patch: VideoPatch): Promise<Video | undefined> {
-    v.checkId('video id', id);
-    checkVideoPatch(patch);
-    return this.#run(() => updateVideoDoc(this.#videos, id, patch));
-  }
-
-  async listPublicVideos(page: PageRequest): Promise<Page<Video>> {
-    return this.#run(() => videoPage(this.#videos, { listed: true }, page));
-  }
-
-  async listPublicVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>> {
-    v.checkId('author id', authorId);
-    return this.#run(() => videoPage(this.#videos, { listed: true, authorId }, page));
-  }
-
-  async searchVideos(query: string, page: PageRequest): Promise<Page<Video>> {
-    const words = searchWords(String(query));
-    if (words.length === 0) return this.#run(async () => ({ items: [], next: undefined }));
-    return this.#run(() => videoPage(this.#videos, { words: { $all: words } }, page));
-  }
-
-  async listVideosByAuthor(authorId: string): Promise<Video[]> {
-    v.checkId('author id', authorId);
-    return this.#run(async () => {
-      const docs = await this.#videos
-        .find({ authorId, state: 'active' })
-        .sort({ createdAt: -1, _id: -1 })
-        .toArray();
-      return docs.map((d) => videoFromDoc(d) as Video);
-    });
-  }
-
-  async pageVideosByAuthor(authorId: string, page: PageRequest): Promise<Page<Video>> {
-    v.checkId('author id', authorId);
-    return this.#run(() => videoPage(this.#videos, { authorId, state: 'active' }, page));
-  }
-
-  async markVideoDeleting(id: string): Promise<boolean> {
-    v.checkId('video id', id);
-    return this.#run(
-      async () =>
-        (
-          await this.#videos.updateOne(
-            { _id: id },
-            { $set: { state: 'deleting', listed: false, words: [] }, $inc: { rev: 1 } },
-          )
-        ).matchedCount === 1,
-    );
-  }
-
-  async deleteVideos(videoIds: readonly string[]): Promise<void> {
-    const ids = [...v.checkIds(videoIds)];
-    // Comments first: were the second command lost, a retry still finds the videos to remove.
-    await this.#run(() => this.#comments.deleteMany({ videoId: { $in: ids } }));
-    await this.#run(() => this.#videos.deleteMany({ _id: { $in: ids } }));
-  }
-
-  // comments
-
-  async addComment(comment: Comment): Promise<void> {
-    v.checkComment(comment);
-    const d = toDoc({ ...comment });
-    await this.#run(() => this.#comments.replaceOne({ _id: d._id }, d, { upsert: true }));
-  }
-
-  async listComments(videoId: string): Promise<Comment[]> {
-    v.checkId('video id', videoId);
-    return this.#run(async () => {
-      const docs = await this.#comments
-        .find({ videoId })
-        .sort({ createdAt: -1, _id: -1 })
-        .toArray();
-      return docs.map((d) => fromDoc<Comment>(d) as Comment);
-    });
-  }
-
-  async pageComments(videoId: string, page: PageRequest): Promise<Page<Comment>> {
-    v.checkId('video id', videoId);
-    const cursor = checkPage(page);
-    return this.#run(async () => {
-      const docs = await this.#comments
-        .find({ videoId, ...afterCursor<Doc<Comment>>(cursor) })
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(page.limit + 1)
-        .toArray();
-      return toPage(
-        docs.map((d) => fromDoc<Comment>(d) as Comment),
-        page.limit,
-      );
-    });
-  }
-
   rateLimiter(spec: RateLimiterSpec): RateLimiterMongo {
     v.checkRateLimiterSpec(spec);
     return new RateLimiterMongo({
@@ -348,7 +199,7 @@ export class MongoRecordStore implements RecordStore {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#ownsClient ? this.#client.close() : Promise.resolve();
-    return this.#closed;
+    this.#lifecycle.closed ??= this.#ownsClient ? this.#client.close() : Promise.resolve();
+    return this.#lifecycle.closed;
   }
 }
