@@ -67,11 +67,21 @@ export async function ensureBucket(client: S3Client, bucket: string, where: stri
   }
 }
 
+/** What a caller of sweepStaleUploads adds to the sweep (the tus store's expiry). */
+export interface SweepHooks {
+  /** Leave this upload alone although it is old enough (not the caller's, written to since …). */
+  spare?(key: string): boolean | Promise<boolean>;
+  /** Runs after the upload of `key` was aborted (to remove the caller's objects beside it). */
+  aborted?(key: string): Promise<unknown>;
+  /** Uploads per listing page. @default the server's (1000 on AWS) */
+  pageSize?: number;
+}
+
 /**
  * Aborts multipart uploads under `prefix` initiated more than `maxAgeMs` ago: what a node killed
  * mid-upload leaves behind (invisible, but billed). Uploads of live nodes are younger than any
  * sane `maxAgeMs`. A server without ListMultipartUploads only loses this clean-up, so a 501 is
- * tolerated; anything else is a real failure.
+ * tolerated; anything else is a real failure. Resolves to how many this call aborted.
  */
 export async function sweepStaleUploads(
   client: S3Client,
@@ -80,6 +90,7 @@ export async function sweepStaleUploads(
   maxAgeMs: number,
   where: string,
   now = Date.now(),
+  hooks: SweepHooks = {},
 ): Promise<number> {
   let aborted = 0;
   let keyMarker: string | undefined;
@@ -92,18 +103,22 @@ export async function sweepStaleUploads(
           Prefix: prefix,
           KeyMarker: keyMarker,
           UploadIdMarker: uploadIdMarker,
+          MaxUploads: hooks.pageSize,
         }),
       );
       for (const u of out.Uploads ?? []) {
         if (!u.Key || !u.UploadId || (u.Initiated?.getTime() ?? now) > now - maxAgeMs) continue;
+        if (await hooks.spare?.(u.Key)) continue;
         try {
           await client.send(
             new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
           );
-          aborted++;
         } catch (e) {
-          if (!isNotFound(e)) throw e;
+          if (isNotFound(e)) continue; // aborted meanwhile, by whoever does the rest
+          throw e;
         }
+        aborted++;
+        await hooks.aborted?.(u.Key);
       }
       if (!out.IsTruncated) break;
       keyMarker = out.NextKeyMarker;

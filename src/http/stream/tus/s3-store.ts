@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
-import { httpStatus } from '../../../store/s3-common.js';
+import { httpStatus, sweepStaleUploads } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
@@ -102,45 +102,29 @@ class CompletableS3Store extends S3Store {
   }
 
   /**
-   * Aborts the multipart uploads of tus uploads created more than the expiry ago and deletes
-   * their `.info` and `.part` objects. The stock version lists every multipart upload of the
-   * bucket: it would abort a video blob's upload in progress under `videos/` too (the blob
+   * Aborts the multipart uploads of tus uploads not written to for the expiry and deletes their
+   * `.info`, `.part` and `.active` objects. The stock version lists every multipart upload of
+   * the bucket: it would abort a video blob's upload in progress under `videos/` too (the blob
    * store's own start-up sweep handles those, with its own age). Tus ids are at the bucket root,
-   * so keys with a `/` are skipped. Paged by the listing's markers. Resolves to how many.
+   * so keys with a `/` are spared. The listing is the blob store's (s3-common's
+   * sweepStaleUploads, paged by its markers; `pageSize` uploads per page). Resolves to how many.
    */
-  override async deleteExpired(): Promise<number> {
-    if (this.getExpiration() === 0) return 0;
-    const cutoff = Date.now() - this.getExpiration();
-    let removed = 0;
-    let KeyMarker: string | undefined;
-    let UploadIdMarker: string | undefined;
-    for (;;) {
-      const out = await this.client.listMultipartUploads({
-        Bucket: this.bucket,
-        KeyMarker,
-        UploadIdMarker,
-      });
-      for (const u of out.Uploads ?? []) {
-        const id = u.Key;
-        if (!id || !u.UploadId || id.includes('/') || !u.Initiated) continue;
-        if (u.Initiated.getTime() > cutoff) continue;
-        if (((await this.#lastWrite(id)) ?? 0) > cutoff) continue; // written to since
-        await this.client
-          .abortMultipartUpload({ Bucket: this.bucket, Key: id, UploadId: u.UploadId })
-          .catch((err: unknown) => {
-            if ((err as { name?: string }).name !== 'NoSuchUpload') throw err;
-          });
+  override async deleteExpired(pageSize?: number): Promise<number> {
+    const expiry = this.getExpiration();
+    if (expiry === 0) return 0;
+    const now = Date.now();
+    return sweepStaleUploads(this.client, this.bucket, '', expiry, 'tus expiry', now, {
+      pageSize,
+      // Not a tus upload, or written to since (its multipart upload ages from its creation).
+      spare: async (id) => id.includes('/') || ((await this.#lastWrite(id)) ?? 0) > now - expiry,
+      aborted: async (id) => {
         await this.client.deleteObjects({
           Bucket: this.bucket,
           Delete: { Objects: ['.info', '.part', '.active'].map((x) => ({ Key: `${id}${x}` })) },
         });
         await this.clearCache(id);
-        removed++;
-      }
-      if (!out.IsTruncated) return removed;
-      KeyMarker = out.NextKeyMarker;
-      UploadIdMarker = out.NextUploadIdMarker;
-    }
+      },
+    });
   }
 }
 
