@@ -51,7 +51,15 @@ const REFUSED: Array<[string, string[], string]> = [
     'two Transfer-Encoding headers',
     ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'],
     '5\r\nhello\r\n0\r\n\r\n',
+  ], // An empty first header reads as absent through req.getHeader (uWS then frames no body), so a
+  // cheaper screen by getHeader would miss these: only the header-by-header pass sees them.
+  ['an empty Content-Length, then another', ['Content-Length: ', 'Content-Length: 5'], 'hello'],
+  [
+    'an empty Transfer-Encoding, then chunked',
+    ['Transfer-Encoding: ', 'Transfer-Encoding: chunked'],
+    '5\r\nhello\r\n0\r\n\r\n',
   ],
+  ['an empty Content-Length', ['Content-Length: '], ''],
 ];
 
 /** Refused by uWS itself before any handler: the connection is closed with no answer. */
