@@ -9,6 +9,7 @@
  * The state machine over it is cross-thread-ring.ts; the words are only written under LOCK,
  * except the wait words and their sleeper counts (Atomics, see cross-thread.ts).
  */
+import { InvalidOptionError } from './errors.js';
 
 export const LOCK = 0;
 export const CLOSED = 1;
@@ -66,6 +67,44 @@ export function createRingBuffer(c: RingConfig): SharedArrayBuffer {
   a[CODEC] = c.codec;
   Atomics.store(a, MAGIC, MAGIC_VALUE);
   return sab;
+}
+
+/** One thread's views of a ring buffer and the sizes its header records. */
+export interface RingViews {
+  readonly i32: Int32Array;
+  readonly meta: Int32Array;
+  readonly data: Uint8Array;
+  readonly view: DataView;
+  readonly buf: Buffer;
+  readonly cap: number;
+  readonly slots: number;
+  readonly slotBytes: number;
+  readonly codec: number;
+}
+
+/** The views of a buffer made by createRingBuffer (on any thread); anything else is refused. */
+export function openRingBuffer(sab: SharedArrayBuffer): RingViews {
+  if (
+    !(sab instanceof SharedArrayBuffer) ||
+    sab.byteLength < HEADER * 4 ||
+    Atomics.load(new Int32Array(sab, 0, HEADER), MAGIC) !== MAGIC_VALUE
+  ) {
+    throw new InvalidOptionError('shared must be the buffer of a CrossThreadChannel');
+  }
+  const i32 = new Int32Array(sab, 0, HEADER);
+  const slots = i32[SLOTS]!;
+  const at = dataOffset(slots);
+  return {
+    i32,
+    meta: new Int32Array(sab, HEADER * 4, slots * META),
+    data: new Uint8Array(sab, at),
+    view: new DataView(sab, at),
+    buf: Buffer.from(sab, at),
+    cap: i32[CAP]!,
+    slots,
+    slotBytes: i32[SLOT_BYTES]!,
+    codec: i32[CODEC]!,
+  };
 }
 
 /**

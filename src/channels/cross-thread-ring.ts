@@ -21,30 +21,24 @@ import { CODECS, type Codec, type Slots } from './cross-thread-codecs.js';
 import {
   CAP,
   CLOSED,
-  CODEC,
   DONE,
   DONE_LIVE,
-  dataOffset,
   EMPTY,
   HEAD_T,
-  HEADER,
   LIVE,
   lockWord,
-  MAGIC,
-  MAGIC_VALUE,
   META,
+  openRingBuffer,
   PARKED,
   PROMO_T,
   RECV_SEQ,
   RECV_WAITING,
   SEND_SEQ,
-  SLOT_BYTES,
-  SLOTS,
   TAIL_T,
   TOMB,
   unlockWord,
 } from './cross-thread-layout.js';
-import { CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
+import { CloseOfClosedError, SendOnClosedError } from './errors.js';
 
 /** One thread's view of the shared state. Methods ending in `Locked` need `lock()` held.
  *  `meta`, `data`, `view`, `buf` and `mask` are for cross-thread-ring-batch.ts only, under the lock. */
@@ -63,24 +57,18 @@ export class Ring implements Slots {
   readonly mask: number;
 
   constructor(sab: SharedArrayBuffer) {
-    if (
-      !(sab instanceof SharedArrayBuffer) ||
-      sab.byteLength < HEADER * 4 ||
-      Atomics.load(new Int32Array(sab, 0, HEADER), MAGIC) !== MAGIC_VALUE
-    ) {
-      throw new InvalidOptionError('shared must be the buffer of a CrossThreadChannel');
-    }
-    this.i32 = new Int32Array(sab, 0, HEADER);
-    this.cap = this.i32[CAP]!;
-    this.slots = this.i32[SLOTS]!;
-    this.slotBytes = this.i32[SLOT_BYTES]!;
-    this.codec = this.i32[CODEC]!;
+    const v = openRingBuffer(sab);
+    this.i32 = v.i32;
+    this.meta = v.meta;
+    this.data = v.data;
+    this.view = v.view;
+    this.buf = v.buf;
+    this.cap = v.cap;
+    this.slots = v.slots;
+    this.slotBytes = v.slotBytes;
+    this.codec = v.codec;
     this.codecImpl = CODECS[this.codec] ?? CODECS[0]!;
     this.mask = this.slots - 1;
-    this.meta = new Int32Array(sab, HEADER * 4, this.slots * META);
-    this.data = new Uint8Array(sab, dataOffset(this.slots));
-    this.view = new DataView(sab, dataOffset(this.slots));
-    this.buf = Buffer.from(sab, dataOffset(this.slots));
   }
 
   /** The channel's mutex (cross-thread-layout.ts); every `…Locked` method needs it held. */
