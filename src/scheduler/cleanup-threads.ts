@@ -1,6 +1,6 @@
 /**
  * The video-cleanup actors on their threads, under a one-for-one supervisor (main thread):
- *   video-cleanup.dispatcher  dispatcher.worker.ts  claim(limit)
+ *   video-cleanup.dispatcher  dispatcher.worker.ts  claim(limit), release(ids)
  *   video-cleanup.executor    executor.worker.ts    execute(batch), with its deletion pool
  *
  * Invariants:
@@ -33,6 +33,8 @@ import type { ThreadData } from './thread-data.js';
 
 export interface CleanupThreads {
   claim(limit: number): Promise<DeletionRecord[]>;
+  /** Gives back leases claimed and not executed (releaseDeletions); resolves with how many. */
+  release(videoIds: string[]): Promise<number>;
   execute(batch: DeletionRecord[]): Promise<BatchReport>;
   /** The supervision tree: each actor's thread, state and restart count. */
   tree(): ChildInfo[];
@@ -122,6 +124,7 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
       publish();
       return (await current<DispatcherApi>(DISPATCHER)).api.claim(limit);
     },
+    release: async (ids) => (await current<DispatcherApi>(DISPATCHER)).api.release(ids),
     execute: async (batch) => (await current<ExecutorApi>(EXECUTOR)).api.execute(batch),
     tree: () => sup?.children() ?? [],
     failed,

@@ -1,7 +1,7 @@
-/** The dispatcher actor's thread: `claim(limit)` over this thread's own deletion queue. */
+/** The dispatcher actor's thread: `claim(limit)` and `release(ids)` on its own deletion queue. */
 import { workerData } from 'node:worker_threads';
 import { exposeThreadActor } from '../actors/index.js';
-import { claimBatch } from './dispatcher.js';
+import { claimBatch, releaseBatch } from './dispatcher.js';
 import { letItCrash } from './let-it-crash.js';
 import { lazyStores, type ThreadData } from './thread-data.js';
 
@@ -10,6 +10,7 @@ const stores = lazyStores(data);
 
 const api = {
   claim: letItCrash(async (limit: number) => claimBatch((await stores()).queue, data, limit)),
+  release: letItCrash(async (ids: string[]) => releaseBatch((await stores()).queue, data, ids)),
 };
 export type DispatcherApi = typeof api;
 

@@ -5,8 +5,9 @@
  *
  * Lifecycle: started on return (the actor threads come up in the background; rounds before they
  * are ready end with an error and the next tick retries). `close(deadlineMs)` stops the ticker,
- * lets the batch in hand finish within the deadline, then stops the actor threads (past the
- * deadline they are killed: their tasks die, and the leases expire).
+ * lets the batch in hand finish within the deadline, gives back the batch claimed ahead (its
+ * records claimable at once), then stops the actor threads (past the deadline they are killed:
+ * their tasks die, and the leases expire).
  * Idempotent. `failed` resolves if the actor supervisor gave up (restart intensity exceeded):
  * the caller escalates (server.ts: its supervisor; the process exits non-zero in the end). The
  * caller keeps ownership of the stores passed in `deps`.
@@ -22,7 +23,7 @@ import type { ActorRow, RunnerCounters, StatsBoard } from './stats.js';
 import { schedulerBoard } from './stats-board.js';
 import { plainFile } from './thread-data.js';
 import { Ticker } from './ticker.js';
-import { videoCleanupRunner } from './video-cleanup.js';
+import { type VideoCleanup, videoCleanup } from './video-cleanup.js';
 
 export interface SchedulerDeps {
   /** The main thread's record store (session purge). */
@@ -91,7 +92,7 @@ export function startScheduler(
     log: log.child('video-cleanup'),
     onTree: (tree) => board.setActors(tree),
   });
-  const cleanup = videoCleanupRunner({ threads, batch: opts.batch, board, row: 0 });
+  const cleanup = videoCleanup({ threads, batch: opts.batch, board, row: 0 });
   const purge = sessionPurge({ records: deps.records, board, row: 1, log: log.child('purge') });
   // Needs the queue to hand stale uploads to the cleanup; blobs are optional (orphans skipped).
   const sweep =
@@ -110,7 +111,7 @@ export function startScheduler(
   const ticker = new Ticker({
     intervalMs: opts.intervalMs,
     runners: [
-      { runner: cleanup, everyTicks: 1 },
+      { runner: cleanup.runner, everyTicks: 1 },
       { runner: purge, everyTicks: opts.sessionPurgeEveryTicks },
       ...(sweep ? [{ runner: sweep, everyTicks: opts.sweepEveryTicks }] : []),
     ],
@@ -134,6 +135,8 @@ export function startScheduler(
     close(deadlineMs = 10_000) {
       closing ??= (async () => {
         const finished = await ticker.stop(deadlineMs);
+        // Past the deadline the wait is bounded: those leases would expire anyway.
+        await releaseAhead(cleanup, log, finished ? undefined : RELEASE_AFTER_DEADLINE_MS);
         if (finished) await threads.stop();
         else {
           log.warn('rounds still running at the deadline: cutting them off (their leases expire)');
@@ -146,4 +149,21 @@ export function startScheduler(
       return closing;
     },
   };
+}
+
+/** How long a stop past its deadline still waits for the batch claimed ahead to be given back. */
+const RELEASE_AFTER_DEADLINE_MS = 2000;
+
+/** Never throws: a batch not given back is only claimable later, when its leases end. */
+async function releaseAhead(cleanup: VideoCleanup, log: Logger, boundMs?: number): Promise<void> {
+  const release = cleanup.releaseAhead().then(
+    (n) => {
+      if (n > 0) log.info('gave back the batch claimed ahead', { records: n });
+    },
+    (error: unknown) => log.warn('could not give back the batch claimed ahead', { error }),
+  );
+  if (boundMs === undefined) return release;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([release, new Promise((r) => (timer = setTimeout(r, boundMs)))]);
+  clearTimeout(timer);
 }

@@ -8,7 +8,7 @@
  *   claim scans oldest first and skips leased or backed-off records (rule: deletion.ts).
  * - heldDeletions and the getters read without a transaction (no write lock).
  * - Every other operation below is ONE write transaction, a batch call included (renewDeletions,
- *   completeDeletions, failDeletions; failDeletion is a batch of one). LMDB serializes write
+ *   completeDeletions, releaseDeletions, failDeletions; failDeletion is a batch of one). LMDB serializes write
  *   transactions across threads and processes, and reads inside the callback see the latest
  *   committed state: the read-check-write of a claim or a fenced complete/renew/fail is atomic.
  *   So two claimers never get the same record, and a non-owner's write is a no-op.
@@ -130,6 +130,20 @@ export class LmdbDeletionQueue {
         return true;
       }),
     );
+  }
+
+  async releaseDeletions(owner: string, videoIds: readonly string[]): Promise<number> {
+    v.checkHeldBatch(owner, videoIds);
+    return this.#tx(() => {
+      let n = 0;
+      for (const id of videoIds) {
+        const row = this.#held(id, owner);
+        if (!row) continue;
+        this.#dels.put(id, { ...row, owner: null, leaseUntil: null });
+        n++;
+      }
+      return n;
+    });
   }
 
   async failDeletion(

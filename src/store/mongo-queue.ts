@@ -14,8 +14,9 @@
  *   other's complete/fail is a no-op), and the executors are idempotent. The conformance suite
  *   names this gap.
  * - Every write after a claim filters on `{_id, state: 'pending', owner}`: a non-owner matches
- *   nothing and writes nothing. The batch calls (renewDeletions, completeDeletions) are one
- *   updateMany/deleteMany with the same filter over `_id: {$in}`, so the fence holds per document.
+ *   nothing and writes nothing. The batch calls (renewDeletions, completeDeletions,
+ *   releaseDeletions) are one updateMany/deleteMany with the same filter over `_id: {$in}`, so
+ *   the fence holds per document.
  */
 import type { Collection } from 'mongodb';
 import { checkFailures, newDeletion, toDeletion } from './deletion.js';
@@ -164,6 +165,18 @@ export class MongoDeletionQueue {
   async completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]> {
     v.checkHeldBatch(owner, videoIds);
     return completeMany(this.#dels, this.#run, owner, videoIds);
+  }
+
+  async releaseDeletions(owner: string, videoIds: readonly string[]): Promise<number> {
+    v.checkHeldBatch(owner, videoIds);
+    if (videoIds.length === 0) return 0;
+    const r = await this.#run(() =>
+      this.#dels.updateMany(
+        { _id: { $in: [...videoIds] }, state: 'pending', owner },
+        { $set: { owner: null, leaseUntil: null } },
+      ),
+    );
+    return r.modifiedCount;
   }
 
   /**

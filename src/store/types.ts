@@ -191,6 +191,11 @@ export interface DeletionQueue {
   heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]>;
   /** Removes the records `owner` holds; returns their ids. The others are left as they are. */
   completeDeletions(owner: string, videoIds: readonly string[]): Promise<string[]>;
+  /**
+   * Gives back the leases `owner` holds among `videoIds` unused: those records are claimable at
+   * once, their attempts unchanged (a claim made ahead that will not run). Returns how many.
+   */
+  releaseDeletions(owner: string, videoIds: readonly string[]): Promise<number>;
   /** Records each failed attempt as failDeletion does; the outcomes in the order given. */
   failDeletions(
     owner: string,

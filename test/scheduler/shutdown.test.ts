@@ -1,8 +1,10 @@
 /**
- * Graceful shutdown: close() lets the batch in hand finish within the deadline and starts no
- * new one; past the deadline the running tasks are cut off and nothing is written for them.
+ * Graceful shutdown: close() lets the batch in hand finish within the deadline, starts no new
+ * one and gives back the leases of the batch claimed ahead; past the deadline the running tasks
+ * are cut off and nothing is written for them.
  */
-
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/scheduler/index.js';
@@ -24,7 +26,7 @@ async function setup(n: number) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push(await seedVideo(stores));
   for (const id of ids) await stores.queue.enqueueDeletion(id);
-  return { ...t, stores, ids };
+  return { ...t, stores, ids, dataDir: t.config.dataDir };
 }
 
 async function leased(stores: Stores, ids: string[], owner: string): Promise<string[]> {
@@ -41,24 +43,36 @@ function testTask(task: TestTaskOptions): void {
 }
 
 describe('scheduler close()', () => {
-  it('finishes the batch in hand within the deadline and starts no new one', async () => {
-    testTask({ delayMs: 400 });
-    const { config, stores, ids } = await setup(6);
+  it('finishes the batch in hand within the deadline, starts no new one, gives back the batch claimed ahead', async () => {
+    const { config, stores, ids, dataDir } = await setup(6);
+    const gate = join(dataDir, 'gate');
+    testTask({ gate });
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
       { batch: 3, poolThreads: 3, taskFile },
     );
     cleanups.push(() => s.close(100));
-    let batch: string[] = [];
-    await waitFor(
-      'a batch claimed',
-      async () => (batch = await leased(stores, ids, s.owner)).length === 3,
-    );
-    expect(await s.close(60_000)).toBe(true);
-    for (const id of batch) expect(await isGone(stores, id)).toBe(true);
-    const rest = ids.filter((id) => !batch.includes(id));
-    for (const id of rest) expect(await isIntact(stores, id)).toBe(true);
+    // The batch in hand waits at the gate; the next one is claimed ahead meanwhile.
+    await waitFor('a batch in hand and one claimed ahead', async () => {
+      const claimed = s.stats().runners['video-cleanup']?.claimed;
+      return claimed === 3 && (await leased(stores, ids, s.owner)).length === 6;
+    });
+    const closing = s.close(60_000);
+    await writeFile(gate, '');
+    expect(await closing).toBe(true);
+    const batch: string[] = [];
+    for (const id of ids) if (await isGone(stores, id)) batch.push(id);
+    expect(batch).toHaveLength(3);
+    for (const id of ids.filter((id) => !batch.includes(id))) {
+      expect(await isIntact(stores, id)).toBe(true);
+      // Given back, not left leased: claimable at once, no attempt counted.
+      expect(await stores.queue.getDeletion(id)).toMatchObject({
+        owner: undefined,
+        leaseUntil: undefined,
+        attempts: 0,
+      });
+    }
     expect((await stores.queue.countDeletions()).pending).toBe(3);
     expect(s.stats().runners['video-cleanup']).toMatchObject({ claimed: 3, done: 3, inFlight: 0 });
   }, 120_000);

@@ -119,6 +119,31 @@ export function describeQueueBatches(ctx: Ctx): void {
       expect(await ctx.queue.countDeletions()).toEqual({ pending: 2, dead: 1 });
     });
 
+    it("releaseDeletions gives back only the caller's leases: claimable at once, attempts kept", async () => {
+      const r = await mixed();
+      expect(await ctx.queue.releaseDeletions('me', Object.values(r))).toBe(3);
+      for (const id of [r.mine, r.mine2, r.lapsed]) {
+        expect(await ctx.queue.getDeletion(id)).toMatchObject({
+          state: 'pending',
+          owner: undefined,
+          leaseUntil: undefined,
+          attempts: 0,
+        });
+      }
+      expect(await ctx.queue.getDeletion(r.takenOver)).toMatchObject({
+        owner: 'other',
+        leaseUntil: 1300,
+      });
+      expect(await ctx.queue.getDeletion(r.theirs)).toMatchObject({ owner: 'other' });
+      expect(await ctx.queue.getDeletion(r.dead)).toMatchObject({ state: 'dead' });
+      // At 1050, before mine's lease (to 1100) would have ended: claimable by anyone, oldest
+      // first; theirs (other's, to 1100) is not.
+      const next = await ctx.queue.claimDeletions('next', 3, 100, 1050);
+      expect(next.map((d) => d.videoId)).toEqual([r.lapsed, r.mine, r.mine2]);
+      expect(await ctx.queue.releaseDeletions('me', [r.mine, r.theirs])).toBe(0);
+      expect(await ctx.queue.getDeletion(r.mine)).toMatchObject({ owner: 'next' });
+    });
+
     it('failDeletions records each attempt fenced, outcomes in order', async () => {
       const r = await mixed();
       const at = (videoId: string, retryAt = 3000) => ({ videoId, error: `e ${videoId}`, retryAt });
@@ -148,6 +173,7 @@ export function describeQueueBatches(ctx: Ctx): void {
     it('an empty batch writes nothing; bad batches are refused before any write', async () => {
       expect(await ctx.queue.renewDeletions('me', [], 100, 1)).toEqual([]);
       expect(await ctx.queue.completeDeletions('me', [])).toEqual([]);
+      expect(await ctx.queue.releaseDeletions('me', [])).toBe(0);
       expect(await ctx.queue.failDeletions('me', [], 3)).toEqual([]);
       const id = randomUUID();
       await ctx.queue.enqueueDeletion(id, 1);
@@ -161,6 +187,9 @@ export function describeQueueBatches(ctx: Ctx): void {
       });
       await expect(ctx.queue.renewDeletions('', [id], 100, 1)).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
+      });
+      await expect(ctx.queue.releaseDeletions('me', ['not-a-uuid'])).rejects.toMatchObject({
+        code: 'ERR_INVALID_ID',
       });
       await expect(
         ctx.queue.failDeletions('me', [{ videoId: id, error: 'x', retryAt: -1 }], 3),
