@@ -16,6 +16,11 @@ import type { Database, Key } from 'lmdb';
 
 const MAX_ENTRIES = 4096;
 
+/** lmdb-js's own decoder of a database's values (what its `get` applies to the bytes it reads). */
+interface WithDecoder<V> {
+  decoder?: { decode(bytes: Uint8Array): V };
+}
+
 interface Entry<V> {
   bytes: Uint8Array;
   value: V;
@@ -39,9 +44,11 @@ export class HotRecords<V extends object, K extends Key & string> {
     if (bytes === undefined) return undefined;
     const hit = this.#entries.get(key);
     if (hit !== undefined && Buffer.compare(hit.bytes, bytes) === 0) return hit.value;
-    const raw = this.#db.get(key);
+    // Decoded from the bytes just read (a stable copy), as the database's own get would decode
+    // them, rather than read twice; get is the fallback for a database with no decoder.
+    const decoder = (this.#db as WithDecoder<V>).decoder;
+    const raw = decoder !== undefined ? decoder.decode(bytes) : this.#db.get(key);
     if (raw === undefined) return undefined;
-    // Both reads ran in this thread's current read transaction: the same snapshot.
     const value = Object.freeze(this.#prepare(raw));
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
     this.#entries.set(key, { bytes, value });
