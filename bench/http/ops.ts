@@ -14,6 +14,7 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../test/helpers/ports.js';
 import { machine } from '../channels/machine.js';
 import { benchFixture } from './fixture.js';
 import { nginxTarget, type ServerProcess, serverProcess, type Target } from './targets.js';
@@ -59,7 +60,8 @@ async function interleaved(
 
 export async function opsCost(): Promise<void> {
   const { tmp, config, vid } = await benchFixture();
-  const metricsPort = String(20_000 + Math.floor(Math.random() * 20_000));
+  // A port free a moment ago, not a random one that another process may hold.
+  const metricsPort = String((await freePorts(1))[0]);
   const servers: ServerProcess[] = [];
   const workloads = [
     { name: 'GET unknown id (404)', path: () => `/videos/${randomUUID()}`, lua: '' },

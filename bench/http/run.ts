@@ -11,6 +11,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { LimiterClient, spawnLimiter } from '../../src/actors/index.js';
+import { freePorts } from '../../test/helpers/ports.js';
 import { machine } from '../channels/machine.js';
 import { blobStoreBench } from './blob-stores.js';
 import { benchFixture, FILE_BYTES } from './fixture.js';
@@ -105,11 +106,11 @@ async function main(): Promise<void> {
     // The real server process, metrics counted (METRICS_PORT set) but no access log — like the
     // nginx target (access_log off) and Go: serving is compared, not logging (ops.ts measures
     // that). Its CPU is its own process tree, as for Go and nginx.
-    () =>
+    async () =>
       serverProcess(OURS, tmp, config.dataDir, {
         ACCESS_LOG: 'off',
         LOG_LEVEL: 'info',
-        METRICS_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+        METRICS_PORT: String((await freePorts(1))[0]),
         SHUTDOWN_GRACE_MS: '0',
       }),
     () => nodeTarget(config, limiter.shared),
