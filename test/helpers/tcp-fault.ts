@@ -2,10 +2,11 @@
  * A loopback TCP relay in front of a real server (the dev S3 or MongoDB-wire server) whose link
  * the test can break: the network fault between a node and its storage, with both ends real.
  * - `down()` resets every open connection and every new one (ECONNRESET) until `up()`;
- * - `holdNext(match)` (MongoDB wire only: client messages framed by their 4-byte little-endian
- *   length) holds the next client message `match` accepts, and everything after it on that
- *   connection, until `release()`: a request sent but not yet seen by the server. `held`
- *   resolves once one is held.
+ * - `holdNext(match)` holds the next client message `match` accepts, and everything after it on
+ *   that connection, until `release()`: a request sent but not yet seen by the server. `held`
+ *   resolves once one is held. On the MongoDB wire a message is one framed by its 4-byte
+ *   little-endian length; raw, it is what one read returned (an HTTP client's request head
+ *   arrives whole in practice).
  */
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -34,7 +35,7 @@ interface Hold {
   waiting: (() => void)[];
 }
 
-/** `mongo`: client messages are framed (needed by `holdNext`); `raw`: bytes pass as they come. */
+/** `mongo`: client messages are framed by their length; `raw`: bytes pass as they come. */
 export async function faultyLink(
   targetHost: string,
   targetPort: number,
@@ -48,9 +49,14 @@ export async function faultyLink(
   function relayMessages(client: Socket, server: Socket) {
     let buf = Buffer.alloc(0);
     let paused: Hold | undefined;
+    const next = () => {
+      if (wire === 'raw') return buf.length > 0 ? buf : undefined;
+      return buf.length >= 4 && buf.length >= buf.readInt32LE(0)
+        ? buf.subarray(0, buf.readInt32LE(0))
+        : undefined;
+    };
     const pump = () => {
-      while (paused === undefined && buf.length >= 4 && buf.length >= buf.readInt32LE(0)) {
-        const msg = buf.subarray(0, buf.readInt32LE(0));
+      for (let msg = next(); paused === undefined && msg !== undefined; msg = next()) {
         if (hold && !hold.released && hold.match(msg)) {
           paused = hold;
           hold = undefined;
@@ -87,8 +93,7 @@ export async function faultyLink(
     };
     client.on('error', drop).on('close', drop);
     server.on('error', drop).on('close', drop);
-    if (wire === 'mongo') relayMessages(client, server);
-    else client.on('data', (d: Buffer) => server.write(d));
+    relayMessages(client, server);
     server.on('data', (d: Buffer) => client.write(d));
   });
   await new Promise<void>((resolve, reject) => {
@@ -108,7 +113,6 @@ export async function faultyLink(
       broken = false;
     },
     holdNext(match) {
-      if (wire !== 'mongo') throw new TypeError('holdNext needs the mongo wire');
       let hit!: () => void;
       const held = new Promise<void>((r) => {
         hit = r;

@@ -8,10 +8,17 @@
  *   is still fresh (423), and with it 2 minutes behind a stale one is still taken over;
  * - S3 unreachable mid-PATCH (the link to it reset, tcp-fault.ts): the writer's refreshes fail,
  *   and it stops with 503 before its lease could be seen stale, having committed only the part
- *   S3 acknowledged; once S3 is back the upload resumes from there byte-exact.
+ *   S3 acknowledged; once S3 is back the upload resumes from there byte-exact;
+ * - a lease released between a PATCH's refused create and its inspection (the HEAD held on the
+ *   wire meanwhile): the PATCH creates the lease again and completes.
  */
 import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, ListPartsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
@@ -26,11 +33,22 @@ const bucket = `tuslease-${randomBytes(4).toString('hex')}`;
 let s3: DevS3;
 let s: Stack;
 
+let link: FaultyLink;
+/** A second stack on the same bucket that reaches S3 through a link the test can break. */
+let relayed: Stack;
+
 beforeAll(async () => {
   s3 = await startDevS3();
   s = await startS3Stack(s3, bucket, LEASE);
+  link = await faultyLink('127.0.0.1', Number(new URL(s3.endpoint).port), 'raw');
+  relayed = await startS3Stack({ ...s3, endpoint: `http://${link.host}` }, bucket, {
+    tusLeaseRefreshMs: 2000,
+    tusLeaseStaleMs: 15_000,
+  });
 }, 600_000);
 afterAll(async () => {
+  await relayed?.close();
+  await link?.close();
   await s?.close();
   await s3?.stop();
 });
@@ -149,49 +167,54 @@ it("this node's clock 2 minutes behind: a stale lease is still taken over", asyn
 }, 180_000);
 
 it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then resumes whole', async () => {
-  // A second stack that reaches S3 through a link the test can break.
-  const link: FaultyLink = await faultyLink('127.0.0.1', Number(new URL(s3.endpoint).port), 'raw');
-  const cut = await startS3Stack({ ...s3, endpoint: `http://${link.host}` }, bucket, {
-    tusLeaseRefreshMs: 2000,
-    tusLeaseStaleMs: 15_000,
-  });
-  try {
-    const part = 8 * 1024 * 1024; // s3-store.ts's part size
-    const u = await upload(part + 1024 * 1024, cut);
-    const w = tusOpenPatch(cut.url, u.sessionId, u.loc, 0, u.video.length);
-    await w.send(u.video.subarray(0, part + 200_000));
-    // The first part is in S3 (uploaded asynchronously: wait for it); the rest is in flight.
-    await vi.waitFor(
-      async () => {
-        const parts = await s3
-          .client()
-          .send(
-            new ListPartsCommand({ Bucket: bucket, Key: u.id, UploadId: await uploadIdOf(u.id) }),
-          );
-        expect(parts.Parts?.map((p) => p.Size)).toEqual([part]);
-      },
-      { timeout: 60_000, interval: 200 },
-    );
-    link.down();
-    // The client goes on sending (so uWS never drops it as idle) until the server answers.
-    let sent = part + 200_000;
-    const trickle = setInterval(() => {
-      void w.send(u.video.subarray(sent, sent + 4096));
-      sent += 4096;
-    }, 250);
-    const stopped = await w.reply.finally(() => clearInterval(trickle));
-    w.cut();
-    expect(stopped.status, stopped.body).toBe(503);
-    expect(JSON.parse(stopped.body)).toMatchObject({ error_code: '011' });
-    link.up();
-    // Only what S3 acknowledged under the lease counts; the client resumes from there.
-    expect(await tusOffset(cut.url, u.sessionId, u.loc)).toBe(part);
-    await completes(u, cut);
-  } finally {
-    await cut.close();
-    await link.close();
-  }
+  const part = 8 * 1024 * 1024; // s3-store.ts's part size
+  const u = await upload(part + 1024 * 1024, relayed);
+  const w = tusOpenPatch(relayed.url, u.sessionId, u.loc, 0, u.video.length);
+  await w.send(u.video.subarray(0, part + 200_000));
+  // The first part is in S3 (uploaded asynchronously: wait for it); the rest is in flight.
+  await vi.waitFor(
+    async () => {
+      const parts = await s3
+        .client()
+        .send(
+          new ListPartsCommand({ Bucket: bucket, Key: u.id, UploadId: await uploadIdOf(u.id) }),
+        );
+      expect(parts.Parts?.map((p) => p.Size)).toEqual([part]);
+    },
+    { timeout: 60_000, interval: 200 },
+  );
+  link.down();
+  // The client goes on sending (so uWS never drops it as idle) until the server answers.
+  let sent = part + 200_000;
+  const trickle = setInterval(() => {
+    void w.send(u.video.subarray(sent, sent + 4096));
+    sent += 4096;
+  }, 250);
+  const stopped = await w.reply.finally(() => clearInterval(trickle));
+  w.cut();
+  link.up();
+  expect(stopped.status, stopped.body).toBe(503);
+  expect(JSON.parse(stopped.body)).toMatchObject({ error_code: '011' });
+  // Only what S3 acknowledged under the lease counts; the client resumes from there.
+  expect(await tusOffset(relayed.url, u.sessionId, u.loc)).toBe(part);
+  await completes(u, relayed);
 }, 240_000);
+
+it('a lease released between the refused create and its inspection: the create is retried', async () => {
+  const u = await upload(200_000, relayed);
+  await deadLease(u.id); // a live writer's, as far as anyone can tell
+  const inspect = link.holdNext((m) => m.includes(`HEAD /${bucket}/${u.id}.lock `));
+  const patch = tusPatch(relayed.url, u.sessionId, u.loc, 0, u.video, u.video.length);
+  await inspect.held; // the create found the lease (412); its HEAD is on the way
+  // That writer ends and releases its lease before the HEAD reaches S3.
+  await s3.client().send(new DeleteObjectCommand({ Bucket: bucket, Key: `${u.id}.lock` }));
+  inspect.release();
+  const r = await patch;
+  expect(r.status, r.body).toBe(204);
+  const v = await fetch(`${relayed.url}/videos/${u.vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(u.video)).toBe(true);
+  expect(await leaseGone(u.id)).toBe(true);
+}, 120_000);
 
 /** The multipart upload id @tus/s3-store recorded in the metadata of the upload's `.info`. */
 async function uploadIdOf(id: string): Promise<string> {
