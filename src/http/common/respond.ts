@@ -54,7 +54,7 @@ export function statusLine(status: number): string {
 const STATUS_WIRE = new Map<number, ArrayBuffer>();
 
 /** statusLine(status), encoded once (wire.ts): what the Exchange writes. */
-function statusWire(status: number): ArrayBuffer {
+export function statusWire(status: number): ArrayBuffer {
   let w = STATUS_WIRE.get(status);
   if (w === undefined) STATUS_WIRE.set(status, (w = wireStatus(statusLine(status))));
   return w;

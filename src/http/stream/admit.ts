@@ -4,12 +4,13 @@
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { HttpError } from '../common/errors.js';
-import { type Exchange, endWithLength, exchange, statusLine } from '../common/respond.js';
+import { type Exchange, endWithLength, exchange, statusWire } from '../common/respond.js';
+import { JSON_HEADERS, wire } from '../common/wire.js';
 import type { ServiceContext } from '../context.js';
 import type { StreamRouteOptions } from './options.js';
 
-const BUSY = JSON.stringify(new HttpError('tooManyRequests').toJSON());
-const BUSY_LENGTH = Buffer.byteLength(BUSY);
+const BUSY = wire(JSON.stringify(new HttpError('tooManyRequests').toJSON()));
+const BUSY_LENGTH = BUSY.byteLength;
 
 /** How a request is admitted: whether a body must be withheld or the connection dropped. */
 export type AdmitKind = 'get' | 'head' | 'upload';
@@ -32,7 +33,8 @@ export function admitter(
   };
   return (res, kind = 'get') => {
     if (limiter !== undefined && !limiter.tryAcquire()) {
-      res.writeStatus(statusLine(429)).writeHeader('Content-Type', 'application/json');
+      res.writeStatus(statusWire(429));
+      JSON_HEADERS.writeTo(res);
       if (kind === 'head') endWithLength(res, BUSY_LENGTH);
       else res.end(BUSY, kind === 'upload');
       return undefined;

@@ -17,7 +17,7 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { BlobInfo, Video } from '../../store/types.js';
 import { HttpError } from '../common/errors.js';
 import { parseUuid } from '../common/ids.js';
-import { type Exchange, statusLine } from '../common/respond.js';
+import { type Exchange, statusWire } from '../common/respond.js';
 import { sessionFrom } from '../common/session.js';
 import { JSON_HEADERS, wire } from '../common/wire.js';
 import type { ServiceContext } from '../context.js';
@@ -83,6 +83,16 @@ function httpDate(mtime: number): string {
   return d;
 }
 
+/** The range head's constant text, encoded once (wire.ts). */
+const HEAD = Object.freeze({
+  acceptRanges: wire('Accept-Ranges'),
+  bytes: wire('bytes'),
+  etag: wire('ETag'),
+  lastModified: wire('Last-Modified'),
+  contentType: wire('Content-Type'),
+  contentRange: wire('Content-Range'),
+});
+
 /**
  * What to send once preconditions and Range are settled, and the head written with the first
  * bytes (a class, so no closure is made per request).
@@ -98,13 +108,13 @@ class Plan {
 
   writeHead(res: HttpResponse): void {
     const info = this.info;
-    res.writeStatus(statusLine(this.partial ? 206 : 200));
-    res.writeHeader('Accept-Ranges', 'bytes');
-    res.writeHeader('ETag', info.etag);
-    res.writeHeader('Last-Modified', this.lastModified);
-    res.writeHeader('Content-Type', info.contentType);
+    res.writeStatus(statusWire(this.partial ? 206 : 200));
+    res.writeHeader(HEAD.acceptRanges, HEAD.bytes);
+    res.writeHeader(HEAD.etag, info.etag);
+    res.writeHeader(HEAD.lastModified, this.lastModified);
+    res.writeHeader(HEAD.contentType, info.contentType);
     if (this.partial)
-      res.writeHeader('Content-Range', `bytes ${this.start}-${this.end}/${info.size}`);
+      res.writeHeader(HEAD.contentRange, `bytes ${this.start}-${this.end}/${info.size}`);
   }
 }
 
