@@ -11,7 +11,8 @@
  *  I4  #closed ⇒ #recvq and #sendq are empty (close settles every waiter; nobody queues after).
  *  I5  #cap = 0 ⇒ #buf is always empty, so `length` is always 0.
  *  I6  Every queued waiter is live: a select unlinks its losing waiters when one case wins, an
- *      aborted operation unlinks itself before rejecting (waiter.ts).
+ *      aborted operation unlinks itself before rejecting (waiter.ts, which also parks plain
+ *      operations and settles queued senders).
  *
  * Return cases (#poll is the receive step shared by tryRecv, recv and for-await):
  *  trySend(v): throws ERR_SEND_ON_CLOSED if closed; true if a receiver was waiting (handed v) or
@@ -37,7 +38,7 @@
 import { Deque } from './deque.js';
 import { AbortError, CloseOfClosedError, InvalidOptionError, SendOnClosedError } from './errors.js';
 import type { ChannelLike, RecvResult } from './types.js';
-import { Waiter, WaitQueue } from './waiter.js';
+import { failSend, park, type Waiter, WaitQueue, wakeSend } from './waiter.js';
 
 export interface ChannelOptions {
   /** Buffered values before send blocks; 0 makes an unbuffered rendezvous channel. @default 0 */
@@ -66,60 +67,6 @@ function wakeRecv(w: Waiter, value: unknown, ok: boolean): void {
   // index tells a plain receiver what shape it awaits: a RecvResult, or an iterator step.
   if (w.index === AS_STEP) (w.resolve as (r: unknown) => void)(ok ? { value, done: false } : DONE);
   else (w.resolve as (r: RecvResult<unknown>) => void)(ok ? { value, ok: true } : CLOSED);
-}
-
-/** A queued sender's value was taken. */
-function wakeSend(w: Waiter): void {
-  if (w.sel !== null) {
-    w.sel.win(w, undefined, true);
-    return;
-  }
-  w.release();
-  (w.resolve as () => void)();
-}
-
-function failSend(w: Waiter, err: Error): void {
-  if (w.sel !== null) {
-    w.sel.fail(w, err);
-    return;
-  }
-  w.release();
-  w.reject(err);
-}
-
-/** Arrange for an abort to unlink `w` and reject; the channel is left exactly as before. */
-function watchAbort(w: Waiter, signal: AbortSignal): void {
-  w.signal = signal;
-  w.onAbort = () => {
-    w.queue?.remove(w);
-    w.signal = undefined;
-    w.reject(new AbortError(signal.reason));
-  };
-  signal.addEventListener('abort', w.onAbort, { once: true });
-}
-
-// A module-level executor hands out the promise's resolvers without allocating a closure per
-// blocked operation (the executor runs synchronously inside the Promise constructor).
-let parkedResolve: ((v: never) => void) | undefined;
-let parkedReject: ((e: Error) => void) | undefined;
-function capture(resolve: (v: never) => void, reject: (e: Error) => void): void {
-  parkedResolve = resolve;
-  parkedReject = reject;
-}
-
-/** Block: queue a plain waiter and return the promise it settles. */
-function park<R>(
-  q: WaitQueue,
-  value: unknown,
-  index: number,
-  signal: AbortSignal | undefined,
-): Promise<R> {
-  const p = new Promise<R>(capture as never);
-  const w = new Waiter(value, null, index, parkedResolve!, parkedReject!);
-  parkedResolve = parkedReject = undefined;
-  q.push(w);
-  if (signal !== undefined) watchAbort(w, signal);
-  return p;
 }
 
 /** Internal hooks for select.ts (not exported from index.ts). */

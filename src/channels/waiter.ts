@@ -9,7 +9,11 @@
  * - a select waiter is queued only while its select has not fired (`SelectWait.fired` false):
  *   the select unlinks every sibling synchronously when one case wins, so a queue never holds a
  *   dead waiter and dequeue never needs to skip.
+ *
+ * Plain operations (not select) park and are settled through the functions at the end; a select
+ * settles its waiters itself (select.ts), so each of them hands a select waiter to its select.
  */
+import { AbortError } from './errors.js';
 
 /** A select in progress: the shared state of all its waiters. */
 export interface SelectWait {
@@ -78,4 +82,58 @@ export class WaitQueue {
     w.prev = w.next = null;
     w.queue = null;
   }
+}
+
+/** A queued sender's value was taken. */
+export function wakeSend(w: Waiter): void {
+  if (w.sel !== null) {
+    w.sel.win(w, undefined, true);
+    return;
+  }
+  w.release();
+  (w.resolve as () => void)();
+}
+
+export function failSend(w: Waiter, err: Error): void {
+  if (w.sel !== null) {
+    w.sel.fail(w, err);
+    return;
+  }
+  w.release();
+  w.reject(err);
+}
+
+/** Arrange for an abort to unlink `w` and reject; the channel is left exactly as before. */
+function watchAbort(w: Waiter, signal: AbortSignal): void {
+  w.signal = signal;
+  w.onAbort = () => {
+    w.queue?.remove(w);
+    w.signal = undefined;
+    w.reject(new AbortError(signal.reason));
+  };
+  signal.addEventListener('abort', w.onAbort, { once: true });
+}
+
+// A module-level executor hands out the promise's resolvers without allocating a closure per
+// blocked operation (the executor runs synchronously inside the Promise constructor).
+let parkedResolve: ((v: never) => void) | undefined;
+let parkedReject: ((e: Error) => void) | undefined;
+function capture(resolve: (v: never) => void, reject: (e: Error) => void): void {
+  parkedResolve = resolve;
+  parkedReject = reject;
+}
+
+/** Block a plain send or recv: queue a waiter on `q` and return the promise it settles. */
+export function park<R>(
+  q: WaitQueue,
+  value: unknown,
+  index: number,
+  signal: AbortSignal | undefined,
+): Promise<R> {
+  const p = new Promise<R>(capture as never);
+  const w = new Waiter(value, null, index, parkedResolve!, parkedReject!);
+  parkedResolve = parkedReject = undefined;
+  q.push(w);
+  if (signal !== undefined) watchAbort(w, signal);
+  return p;
 }
