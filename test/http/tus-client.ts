@@ -158,9 +158,25 @@ export function tusOpenPatch(
   const body = new PassThrough();
   const reply = tusPatch(base, sid, location, offset, body, length);
   reply.catch(() => {});
+  const send = (data: Buffer) => new Promise<void>((resolve) => body.write(data, () => resolve()));
   return {
     reply,
-    send: (data: Buffer) => new Promise<void>((resolve) => body.write(data, () => resolve())),
+    send,
     cut: () => body.destroy(),
+    /**
+     * Goes on sending `bytes` from `from`, a few KiB at a time, until the server answers (so
+     * uWS never drops the request as idle while the test waits for that answer); resolves to
+     * the answer and the offset sent up to.
+     */
+    async trickle(bytes: Buffer, from: number) {
+      let sent = from;
+      const timer = setInterval(() => {
+        void send(bytes.subarray(sent, sent + 4096));
+        sent = Math.min(bytes.length, sent + 4096);
+      }, 250);
+      const answer = await reply.finally(() => clearInterval(timer));
+      body.destroy();
+      return { answer, sent };
+    },
   };
 }
