@@ -1,10 +1,10 @@
 /**
- * The BlobStore conformance cases about every blob at once (run by blobs.case.ts on each store):
- * `list()` page by page, and the lifecycle sweep that goes through it — an orphan blob with its
- * poster, and a poster whose video blob is gone. Each test gets a fresh, empty store.
+ * The BlobStore conformance cases about every blob at once (registered by describeBlobStore in
+ * blobs.case.ts on each store): `list()` page by page, and the lifecycle sweep that goes through
+ * it — an orphan blob with its poster, and a poster whose video blob is gone.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { sweepOnce } from '../../src/scheduler/lifecycle-sweep.js';
 import { schedulerBoard } from '../../src/scheduler/stats-board.js';
@@ -15,18 +15,16 @@ import type { BlobStoreFactory } from './blobs.case.js';
 /** blobs.case.ts's writer of one blob. */
 export type PutBlob = (blobs: BlobStore, id: string, data: Buffer) => Promise<BlobInfo>;
 
-export function describeBlobListing(name: string, factory: BlobStoreFactory, put: PutBlob): void {
-  describe(`BlobStore conformance: ${name}, listing and the sweep`, () => {
-    let blobs: BlobStore;
-    let cleanup: () => Promise<void>;
-    beforeEach(async () => {
-      ({ blobs, cleanup } = await factory.open());
-    });
-    afterEach(async () => {
-      await blobs.close();
-      await cleanup();
-    });
-
+/**
+ * Registers the cases in the caller's describe, whose hooks give each test a fresh store
+ * (`store()`).
+ */
+export function blobListingCases(
+  store: () => BlobStore,
+  factory: BlobStoreFactory,
+  put: PutBlob,
+): void {
+  describe('listing and the sweep', () => {
     it('lists every committed blob once, page by page, with its mtime; nothing uncommitted', async () => {
       const paged = await factory.open({ listPageSize: 2 });
       try {
@@ -60,7 +58,7 @@ export function describeBlobListing(name: string, factory: BlobStoreFactory, put
             listStaleUploads: async () => [],
           } as unknown as RecordStore,
           queue: {} as DeletionQueue,
-          blobs,
+          blobs: store(),
           uploadTtlMs: 86_400_000,
           orphanGraceMs: 0,
           board: schedulerBoard(),
@@ -74,25 +72,26 @@ export function describeBlobListing(name: string, factory: BlobStoreFactory, put
       const kept = randomUUID();
       const orphan = randomUUID();
       for (const id of [kept, orphan, posterBlobId(kept), posterBlobId(orphan)]) {
-        await put(blobs, id, Buffer.from('bytes'));
+        await put(store(), id, Buffer.from('bytes'));
       }
       const result = await sweepKeeping(kept);
       expect(result.orphans).toBe(1);
-      expect(await blobs.stat(orphan)).toBeUndefined();
-      expect(await blobs.stat(posterBlobId(orphan))).toBeUndefined();
-      expect((await blobs.stat(kept))?.size).toBe(5);
-      expect((await blobs.stat(posterBlobId(kept)))?.size).toBe(5);
+      expect(await store().stat(orphan)).toBeUndefined();
+      expect(await store().stat(posterBlobId(orphan))).toBeUndefined();
+      expect((await store().stat(kept))?.size).toBe(5);
+      expect((await store().stat(posterBlobId(kept)))?.size).toBe(5);
     });
 
     it('the sweep removes a poster whose video blob is gone, and keeps one whose video is stored', async () => {
       const kept = randomUUID();
       const leftover = posterBlobId(randomUUID()); // written after its video was deleted
-      for (const id of [kept, posterBlobId(kept), leftover]) await put(blobs, id, Buffer.from('p'));
+      for (const id of [kept, posterBlobId(kept), leftover])
+        await put(store(), id, Buffer.from('p'));
       const result = await sweepKeeping(kept);
       expect(result.orphans).toBe(1);
-      expect(await blobs.stat(leftover)).toBeUndefined();
-      expect((await blobs.stat(posterBlobId(kept)))?.size).toBe(1);
-      expect((await blobs.stat(kept))?.size).toBe(1);
+      expect(await store().stat(leftover)).toBeUndefined();
+      expect((await store().stat(posterBlobId(kept)))?.size).toBe(1);
+      expect((await store().stat(kept))?.size).toBe(1);
     });
   });
 }

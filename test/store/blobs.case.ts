@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/store/index.js';
-import { describeBlobListing } from './blobs-listing.case.js';
+import { blobListingCases } from './blobs-listing.case.js';
 
 export interface BlobStoreFactory {
   open(options?: {
@@ -192,6 +192,7 @@ export function describeBlobStore(name: string, factory: BlobStoreFactory): void
       await blobs.delete(id);
       expect(await blobs.stat(id)).toBeUndefined();
     });
+
+    blobListingCases(() => blobs, factory, put);
   });
-  describeBlobListing(name, factory, put);
 }

@@ -28,15 +28,20 @@ function code(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
-/** The lease file's token and age, read through one descriptor; undefined when there is none. */
-async function readLease(path: string): Promise<HeldLease | undefined> {
-  let fd: Awaited<ReturnType<typeof open>>;
+/** The lease file opened for reading; undefined when there is none. */
+async function openLease(path: string): Promise<FileHandle | undefined> {
   try {
-    fd = await open(path, 'r');
+    return await open(path, 'r');
   } catch (err) {
     if (code(err) === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** The lease file's token and age, read through one descriptor; undefined when there is none. */
+async function readLease(path: string): Promise<HeldLease | undefined> {
+  const fd = await openLease(path);
+  if (fd === undefined) return undefined;
   try {
     const [st, content] = await Promise.all([fd.stat(), fd.readFile('utf8')]);
     return { version: content, ageMs: Date.now() - st.mtimeMs };
@@ -84,13 +89,8 @@ export function fileLease(dir: string, id: string): LeaseOps {
       }
     },
     async refresh() {
-      let fd: FileHandle;
-      try {
-        fd = await open(path, 'r');
-      } catch (err) {
-        if (code(err) === 'ENOENT') return false;
-        throw err;
-      }
+      const fd = await openLease(path);
+      if (fd === undefined) return false;
       try {
         if ((await fd.readFile('utf8')) !== token) return false;
         const now = new Date();
