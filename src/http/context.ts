@@ -35,6 +35,12 @@ export interface ServiceContext {
    * absent. A real parameter so a caller (the api tests) can move time instead of waiting for it.
    */
   readonly now?: (() => number) | undefined;
+  /**
+   * Tells the process's other HTTP threads that `accountKey` signed in, so they lift its
+   * in-memory sign-in block (src/http/api/throttle.ts). Wired by the thread entry to its host;
+   * best effort and never blocking. Absent when there is no other thread to tell.
+   */
+  readonly announceSignIn?: ((accountKey: string) => void) | undefined;
 }
 
 /** What a service module exports: registers its routes (not the 404 catch-all) on `app`. */

@@ -5,6 +5,7 @@
  * `spawnThread` resolves once the thread reported 'ready' (listening; its bound ports and its
  * limiter holder slot) and rejects if it reported 'failed' or ended before that. Afterwards:
  *   - each 'crash' event (a request crash the thread contained) goes to `hooks.onCrash`;
+ *   - each 'signed-in' event goes to `hooks.onSignedIn` (the host relays it: `relaySignIn`);
  *   - the thread's end (any exit, expected or not) goes to `hooks.onExit` once.
  * The events channel also ends when the thread ends (its port closes), so the read loop below
  * always finishes.
@@ -22,8 +23,17 @@ import type { HttpThreadData, ThreadCommand, ThreadEvent } from './host.worker.j
 /** How much longer than its deadline a closing thread may take before it is unref'd and left. */
 export const CLOSE_GRACE_MS = 2_000;
 
-/** Room for a burst of crash reports; more are dropped by the thread (its log keeps them). */
+/** Room for a burst of crash and sign-in reports; more are dropped by the thread (its log keeps
+ *  the crashes; a dropped sign-in's blocks elsewhere end with their window). */
 const EVENT_CREDITS = 16;
+
+/**
+ * Control credits: one is always kept for 'close' (closeThread's trySend must find it), the rest
+ * carry relayed sign-ins ('lift-block'). A thread handles each command at once, so a relay finds
+ * no spare credit only when the thread is not reading (busy or wedged): the relay is dropped then
+ * (relaySignIn), never queued or awaited, so a stuck thread cannot stall the host or the others.
+ */
+const CONTROL_CREDITS = 8;
 
 export interface Thread {
   readonly index: number;
@@ -47,6 +57,7 @@ export interface Thread {
 
 export interface ThreadHooks {
   onCrash(report: { method?: string; url?: string; message: string }): void;
+  onSignedIn(thread: Thread, accountKey: string): void;
   onExit(thread: Thread, code: number): void;
 }
 
@@ -56,7 +67,7 @@ export function spawnThread(
 ): Promise<Thread> {
   const entry = workerFile(import.meta.url, './host.worker');
   const ev = createPortChannel(EVENT_CREDITS);
-  const ctl = createPortChannel(1);
+  const ctl = createPortChannel(CONTROL_CREDITS);
   const scrape = scrapeChannel();
   const workerData: HttpThreadData = {
     ...data,
@@ -109,6 +120,7 @@ export function spawnThread(
           resolve(thread);
         } else if (e.type === 'failed') failure = new HttpFrontError(e.code, e.message);
         else if (e.type === 'crash') hooks.onCrash(e);
+        else if (e.type === 'signed-in' && thread) hooks.onSignedIn(thread, e.accountKey);
       }
     })();
     exited.then((code) => {
@@ -117,6 +129,24 @@ export function spawnThread(
         reject(failure ?? new ThreadCrashError(data.index, `exited with ${code} while starting`));
     });
   });
+}
+
+/**
+ * Tells every thread but `from` to lift `accountKey`'s in-memory sign-in block. Best effort and
+ * never waiting: threads closing, wedged or abandoned are skipped (they serve no more sign-ins, or
+ * cannot read); one with no spare credit (all but the one kept for 'close' in flight: it is not
+ * reading) or whose channel already closed (it is ending) is skipped too.
+ */
+export function relaySignIn(threads: Iterable<Thread>, from: Thread, accountKey: string): void {
+  for (const t of threads) {
+    if (t === from || t.closing || t.wedged || t.abandoned) continue;
+    if (t.control.length >= t.control.capacity - 1) continue;
+    try {
+      t.control.trySend({ type: 'lift-block', accountKey });
+    } catch {
+      // SendOnClosedError: the thread's port closed (it ended; its 'exit' is on its way).
+    }
+  }
 }
 
 /** How much longer a late thread that still beats (its event loop runs: it is finishing its

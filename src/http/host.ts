@@ -3,7 +3,7 @@
  * on the same ports (SO_REUSEPORT: the kernel spreads connections over the threads).
  *
  * Port 0: thread 0 starts first and binds any free port; the other threads then bind the ports it
- * reported. Control traffic goes over port channels (host-thread.ts), never a postMessage union.
+ * reported. Host and threads talk over port channels only (host-thread.ts; sign-ins: relaySignIn).
  *
  * Supervision (issue 10, item 1): a thread contains its own request crashes (it logs them and
  * keeps serving; each is re-emitted here as 'thread-crash'). A thread that ends anyway is replaced
@@ -33,7 +33,7 @@ import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
-import { closeThread, spawnThread, type Thread } from './host-thread.js';
+import { closeThread, relaySignIn, spawnThread, type Thread } from './host-thread.js';
 import { startWatchdog } from './host-watchdog.js';
 import { SERVICE_MODULES } from './services.js';
 
@@ -202,6 +202,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       { ...base, index, ports: { ...base.ports }, schedulerStats: opts.schedulerStats?.[index] },
       {
         onCrash: (report) => emitter.emit('thread-crash', { index, ...report }),
+        onSignedIn: (thread, accountKey) => relaySignIn(threads, thread, accountKey),
         onExit: (thread, code) => onExit(thread, code),
       },
     );

@@ -2,9 +2,14 @@
  * Entry of one HTTP thread: opens its own stores, builds the ServiceContext, starts the apps, and
  * talks to the host over two port channels (src/channels, credit-based; no postMessage union):
  *   events   thread → host: ThreadEvent ('ready' once listening, 'failed' if start-up failed,
- *            'crash' per contained crash, 'closed' once apps and stores are closed)
- *   control  host → thread: ThreadCommand ('close' with a deadline); the channel closing (the
- *            host went away) counts as a close with no deadline
+ *            'crash' per contained crash, 'signed-in' per successful sign-in (the account key;
+ *            the host relays it to the other threads), 'closed' once apps and stores are closed)
+ *   control  host → thread: ThreadCommand ('lift-block': another thread's sign-in, lift that
+ *            account's in-memory rate-limit block here; 'close' with a deadline, the last one
+ *            read); the channel closing (the host went away) counts as a close with no deadline
+ * 'crash' and 'signed-in' are sent with trySend: a full events channel (the host not reading)
+ * drops them rather than stall a request; a dropped 'signed-in' leaves the other threads' block
+ * of that account to end with its window (src/http/api/throttle.ts).
  *
  * Crash containment (issue 10): every handler runs guarded (common/guard.ts) and uncaught
  * exceptions / unhandled rejections are logged with their request, which gets a 500; the thread
@@ -22,6 +27,8 @@ import { answerScrapes, type ScrapeEnds } from '../metrics/collect.js';
 import { observeStores } from '../metrics/store.js';
 import { schedulerStatsReader } from '../scheduler/stats-board.js';
 import { openStores } from '../store/index.js';
+// throttle.ts itself, not the api's index: a thread without the api service loads no handler.
+import { liftAccountBlocks } from './api/throttle.js';
 import { type HttpApps, startHttpApps } from './apps.js';
 import { containCrashes, reportCrash } from './common/guard.js';
 import { Heartbeats } from './common/health.js';
@@ -49,10 +56,12 @@ export type ThreadEvent =
   | { type: 'ready'; ports: Partial<Record<ServiceName, number>>; limiterSlot: number }
   | { type: 'failed'; code: string; message: string }
   | { type: 'crash'; method: string | undefined; url: string | undefined; message: string }
+  | { type: 'signed-in'; accountKey: string }
   | { type: 'closed' };
 
 /** `graceMs`: how long readiness reports 503 before the listeners close (SIGTERM's drain). */
-export type ThreadCommand = { type: 'close'; deadlineMs: number; graceMs?: number };
+export type CloseCommand = { type: 'close'; deadlineMs: number; graceMs?: number };
+export type ThreadCommand = CloseCommand | { type: 'lift-block'; accountKey: string };
 
 const data = workerData as HttpThreadData;
 const events = new PortSender<ThreadEvent>(data.events);
@@ -62,7 +71,7 @@ let apps: HttpApps | undefined;
 
 containCrashes(log, (err, r) => {
   // Best effort: a full channel (the host is not reading) drops the report; the log has it.
-  events.trySend({
+  tell({
     type: 'crash',
     method: r?.method,
     url: r?.url,
@@ -70,6 +79,25 @@ containCrashes(log, (err, r) => {
   });
 });
 process.on('exit', () => apps?.closeNow());
+
+/** Tells the host without waiting: false if the event was dropped (full or closed channel). */
+function tell(e: ThreadEvent): boolean {
+  try {
+    return events.trySend(e);
+  } catch {
+    return false; // closed: this thread reported 'closed' already, or the host went away
+  }
+}
+
+/** Serves the host's commands until 'close' (undefined: the host went away, its channel ended).
+ *  Every command is handled at once, so the host's credits come back as fast as it sends. */
+async function untilClose(): Promise<CloseCommand | undefined> {
+  for await (const c of control) {
+    if (c.type === 'close') return c;
+    liftAccountBlocks(c.accountKey);
+  }
+  return undefined;
+}
 
 function modules(): Partial<Record<ServiceName, ServiceLoader>> {
   const out: Partial<Record<ServiceName, ServiceLoader>> = { ...SERVICE_MODULES };
@@ -107,6 +135,7 @@ async function main(): Promise<void> {
       limiter,
       schedulerBoard: data.schedulerStats && schedulerStatsReader(data.schedulerStats),
       log,
+      announceSignIn: (accountKey) => void tell({ type: 'signed-in', accountKey }),
     };
     apps = await startHttpApps(ctx, data.services, {
       host: data.config.host,
@@ -124,7 +153,7 @@ async function main(): Promise<void> {
     throw err;
   }
   await events.send({ type: 'ready', ports: apps.ports, limiterSlot: limiter?.slot ?? -1 });
-  const { value } = await control.recv();
+  const value = await untilClose();
   // Readiness turns 503 first; listeners close only after the grace period, so a load balancer
   // sees "not ready" and stops sending before connections are refused.
   apps.drain();

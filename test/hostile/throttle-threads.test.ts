@@ -14,7 +14,8 @@
  * on B at once. The outcome tells the order: A 200 with B 429 means B spent after A's spend and
  * before A's success, so B holds the block. Other orders (B first: A 429, B 401; B after A's
  * success: A 200, B 401) are retried with a new account; the outcome is checked, never assumed.
- * Then: the right password on B must get 200 (polled: the broadcast is asynchronous).
+ * Then: the right password on B must get 200 (polled: A's thread tells the host, which relays a
+ * command to B's thread; nothing says when B has read it).
  *
  * A bystander account is blocked on B beforehand (three wrong attempts: its stored counter is 3,
  * B refuses it from memory). It must stay blocked there — 429 — and from memory: its stored

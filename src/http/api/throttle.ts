@@ -13,14 +13,16 @@
  *   window ends, with no store write (see RecordStore.rateLimiter). A success that clears an
  *   account's counter lifts that account's block in every thread of the process (a thread that
  *   saw the account over budget in a race with that success would otherwise refuse it until the
- *   window ends): it tells the others the account over a BroadcastChannel (node:worker_threads,
- *   one per thread). Other accounts' blocks stay (see `liftBlock`). Other nodes are not told
- *   (their blocks end with the window).
+ *   window ends): it tells the others the account through `ServiceContext.announceSignIn`,
+ *   which the thread entry wires to its host (an event the host relays to every other thread as a
+ *   command; that thread's entry calls `liftAccountBlocks`; host.worker.ts). Best effort: a relay
+ *   dropped for a thread not reading its commands leaves that block to end with its window.
+ *   Without a host (the api tests' in-process server) there is no one to tell. Other accounts'
+ *   blocks stay (see `liftBlock`). Other nodes are not told (their blocks end with the window).
  * - sign-up: per client address.
  * - comments: per user.
  * A refusal is a RateLimitedError: 429, error_code 010, `Retry-After` in seconds.
  */
-import { BroadcastChannel } from 'node:worker_threads';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimits } from '../../config.js';
@@ -49,30 +51,18 @@ const UNKNOWN_ADDRESS = 'unknown';
 
 /** Every Throttles of this thread (weakly: a context's throttles go with it). */
 const live = new Set<WeakRef<Throttles>>();
-let peers: BroadcastChannel | undefined;
 
-/** Lifts `account`'s block in this thread's throttles, `except` the one that asked. */
-function liftAccountBlocks(account: string, except?: Throttles): void {
+/**
+ * Lifts `account`'s in-memory sign-in block in this thread's throttles, `except` the one that
+ * asked (its own limiter's block went with the counter it deleted). The thread entry calls it when
+ * another thread of the process reports that the account signed in.
+ */
+export function liftAccountBlocks(account: string, except?: Throttles): void {
   for (const ref of live) {
     const t = ref.deref();
     if (t === undefined) live.delete(ref);
     else if (t !== except) t.liftAccountBlock(account);
   }
-}
-
-/** This thread's end of the process-wide "a sign-in succeeded" broadcast (unref'd: it never
- *  keeps a thread alive). A BroadcastChannel delivers to every other thread's end; the message
- *  is the account key. */
-function signedInPeers(): BroadcastChannel {
-  if (peers === undefined) {
-    peers = new BroadcastChannel('video-server:signed-in');
-    peers.unref();
-    peers.onmessage = (e) => {
-      const account = (e as MessageEvent).data;
-      if (typeof account === 'string' && account !== '') liftAccountBlocks(account);
-    };
-  }
-  return peers;
 }
 
 /** What rate-limiter-flexible's store limiters keep their in-memory blocks in (not public). */
@@ -83,7 +73,7 @@ interface InMemoryBlocks {
 
 /**
  * Lifts `limiter`'s in-memory block of `key` alone. The library (v11) has no public call for
- * that: `delete(key)` also deletes the stored counter (here the broadcast follows a delete the
+ * that: `delete(key)` also deletes the stored counter (here the relay follows a delete the
  * signing-in thread already made; another would erase the failed attempts counted since), and
  * `deleteInMemoryBlockedAll()` lifts every key's, making each other blocked account cost a store
  * write again. Both our limiters (LmdbRateLimiter, RateLimiterMongo) are its store limiters, which
@@ -99,8 +89,12 @@ function liftBlock(limiter: RateLimiterAbstract, key: string): void {
 
 export class Throttles {
   readonly #limiters: Record<Kind, RateLimiterAbstract>;
+  readonly #tellOthers: ((accountKey: string) => void) | undefined;
 
-  constructor(records: RecordStore, limits: RateLimits) {
+  /** `tellOthers`: tells the process's other throttles (other threads) that an account signed in;
+   *  absent = nobody else to tell. */
+  constructor(records: RecordStore, limits: RateLimits, tellOthers?: (accountKey: string) => void) {
+    this.#tellOthers = tellOthers;
     const make = (k: Kind) =>
       records.rateLimiter({
         keyPrefix: PREFIX[k],
@@ -114,7 +108,6 @@ export class Throttles {
       commentUser: make('commentUser'),
     };
     live.add(new WeakRef(this));
-    signedInPeers();
   }
 
   /** Forgets the in-memory block of `account` (the store's counter still decides). */
@@ -145,7 +138,7 @@ export class Throttles {
   async signedIn(accountKey: string): Promise<void> {
     await this.#limiters.signInAccount.delete(accountKey);
     liftAccountBlocks(accountKey, this);
-    signedInPeers().postMessage(accountKey);
+    this.#tellOthers?.(accountKey);
   }
 
   signUp(address: string | undefined): Promise<void> {
@@ -163,7 +156,7 @@ const byContext = new WeakMap<ServiceContext, Throttles>();
 export function throttlesOf(ctx: ServiceContext): Throttles {
   let t = byContext.get(ctx);
   if (!t) {
-    t = new Throttles(ctx.records, ctx.config.rateLimits);
+    t = new Throttles(ctx.records, ctx.config.rateLimits, ctx.announceSignIn);
     byContext.set(ctx, t);
   }
   return t;
