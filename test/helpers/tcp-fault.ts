@@ -4,7 +4,8 @@
  * - `down()` resets every open connection and every new one (ECONNRESET) until `up()`;
  * - `holdNext(match)` holds the next client message `match` accepts, and everything after it on
  *   that connection, until `release()`: a request sent but not yet seen by the server. `held`
- *   resolves once one is held. On the MongoDB wire a message is one framed by its 4-byte
+ *   resolves once one is held, `dropped` once its client gave up on that connection (closed it).
+ *   On the MongoDB wire a message is one framed by its 4-byte
  *   little-endian length; raw, it is what one read returned (an HTTP client's request head
  *   arrives whole in practice).
  */
@@ -16,7 +17,12 @@ export interface FaultyLink {
   port: number;
   down(): void;
   up(): void;
-  holdNext(match: (message: Buffer) => boolean): { held: Promise<void>; release(): void };
+  holdNext(match: (message: Buffer) => boolean): {
+    held: Promise<void>;
+    /** Resolves once the client closed the connection whose message is held. */
+    dropped: Promise<void>;
+    release(): void;
+  };
   close(): Promise<void>;
 }
 
@@ -31,6 +37,7 @@ export function mongoCommand(message: Buffer): string | undefined {
 interface Hold {
   match: (m: Buffer) => boolean;
   hit: () => void;
+  gone: () => void;
   released: boolean;
   waiting: (() => void)[];
 }
@@ -64,6 +71,7 @@ export async function faultyLink(
             paused = undefined;
             pump();
           });
+          client.once('close', paused.gone);
           paused.hit();
           return;
         }
@@ -114,13 +122,18 @@ export async function faultyLink(
     },
     holdNext(match) {
       let hit!: () => void;
+      let gone!: () => void;
       const held = new Promise<void>((r) => {
         hit = r;
       });
-      const h: Hold = { match, hit, released: false, waiting: [] };
+      const dropped = new Promise<void>((r) => {
+        gone = r;
+      });
+      const h: Hold = { match, hit, gone, released: false, waiting: [] };
       hold = h;
       return {
         held,
+        dropped,
         release() {
           h.released = true;
           if (hold === h) hold = undefined;

@@ -9,6 +9,8 @@
  * - S3 unreachable mid-PATCH (the link to it reset, tcp-fault.ts): the writer's refreshes fail,
  *   and it stops with 503 before its lease could be seen stale, having committed only the part
  *   S3 acknowledged; once S3 is back the upload resumes from there byte-exact;
+ * - the lease taken over while the first part is on its way to S3 (held on the wire): the write
+ *   cancels that part upload and answers 409; no part lands, and the upload resumes from 0;
  * - a lease released between a PATCH's refused create and its inspection (the HEAD held on the
  *   wire meanwhile): the PATCH creates the lease again and completes.
  */
@@ -190,6 +192,38 @@ it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then r
   expect(JSON.parse(stopped.body)).toMatchObject({ error_code: '011' });
   // Only what S3 acknowledged under the lease counts; the client resumes from there.
   expect(await tusOffset(relayed.url, u.sessionId, u.loc)).toBe(part);
+  await completes(u, relayed);
+}, 240_000);
+
+it('the lease taken while a part is on its way to S3: that part is cancelled, none of it lands', async () => {
+  const part = 8 * 1024 * 1024;
+  const u = await upload(part + 1024 * 1024, relayed);
+  const partOne = link.holdNext((m) => {
+    const head = m.toString('latin1', 0, 400);
+    return head.startsWith(`PUT /${bucket}/${u.id}?`) && /[?&]partNumber=1[& ]/.test(head);
+  });
+  const w = tusOpenPatch(relayed.url, u.sessionId, u.loc, 0, u.video.length);
+  await w.send(u.video.subarray(0, part + 200_000));
+  await partOne.held; // the first part is sent, S3 has not seen it
+  // Another write took the lease over (as after a stale window): the next refresh finds out.
+  await s3.client().send(new DeleteObjectCommand({ Bucket: bucket, Key: `${u.id}.lock` }));
+  const answered = w.trickle(u.video, part + 200_000);
+  answered.catch(() => {}); // awaited below, unless the wait fails first
+  // The writer cancels the part upload (closes its connection) once it finds the lease lost;
+  // only then does the relay let the part go on: a part request still open would land now.
+  let cancelled = false;
+  void partOne.dropped.then(() => {
+    cancelled = true;
+  });
+  await vi.waitFor(() => expect(cancelled).toBe(true), { timeout: 60_000, interval: 100 });
+  partOne.release();
+  const { answer } = await answered;
+  expect(answer.status, answer.body).toBe(409);
+  const parts = await s3
+    .client()
+    .send(new ListPartsCommand({ Bucket: bucket, Key: u.id, UploadId: await uploadIdOf(u.id) }));
+  expect(parts.Parts ?? []).toEqual([]);
+  expect(await tusOffset(relayed.url, u.sessionId, u.loc)).toBe(0);
   await completes(u, relayed);
 }, 240_000);
 

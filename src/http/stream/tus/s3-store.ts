@@ -12,12 +12,13 @@
  * GetObject per request is the price of every node seeing removals at once.
  * Credentials come from the AWS SDK's standard chain, as for the blob store.
  */
+import type { ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
+import { type MetadataValue, S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
 import { httpStatus, sweepStaleUploads } from '../../../store/s3-common.js';
-import { checkLeaseTiming, type LeaseTiming, leased, leaseError } from './lease.js';
+import { checkLeaseTiming, type Lease, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
 /**
@@ -37,6 +38,8 @@ import { lockUpload } from './s3-lock.js';
  */
 class CompletableS3Store extends S3Store {
   readonly #lease: LeaseTiming;
+  /** The lease of each write in progress through this instance, by upload id. */
+  readonly #writing = new Map<string, Lease>();
 
   constructor(options: S3StoreOptions, lease: LeaseTiming) {
     super(options);
@@ -86,6 +89,7 @@ class CompletableS3Store extends S3Store {
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const lease = await lockUpload(this.client, this.bucket, id, this.#lease);
+    this.#writing.set(id, lease);
     try {
       // The stock getUpload: only the offset is checked, so no HEAD of `.active` here.
       if ((await super.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
@@ -97,8 +101,46 @@ class CompletableS3Store extends S3Store {
     } catch (err) {
       throw leaseError(lease, err);
     } finally {
+      this.#writing.delete(id);
       await lease.release();
     }
+  }
+
+  /**
+   * The stock part uploads (S3Store runs them in the background while the body streams in), each
+   * cancelled when the write's lease is lost: a part still on its way then (a slow or unreachable
+   * S3) must not land after another write took the upload over.
+   */
+  protected override async uploadPart(
+    metadata: MetadataValue,
+    Body: ReadStream | Readable | Buffer,
+    PartNumber: number,
+  ): Promise<string> {
+    const { file, 'upload-id': UploadId } = metadata;
+    const abortSignal = this.#writing.get(file.id)?.signal;
+    const out = await this.client.uploadPart(
+      { Bucket: this.bucket, Key: file.id, UploadId, PartNumber, Body },
+      { abortSignal },
+    );
+    return out.ETag as string;
+  }
+
+  /** The stock `.part` upload (a short trailing chunk), cancelled as the parts are. */
+  protected override async uploadIncompletePart(
+    id: string,
+    Body: ReadStream | Readable,
+  ): Promise<string> {
+    const abortSignal = this.#writing.get(id)?.signal;
+    const out = await this.client.putObject(
+      {
+        Bucket: this.bucket,
+        Key: this.partKey(id, true),
+        Body,
+        Tagging: this.useCompleteTag('false'),
+      },
+      { abortSignal },
+    );
+    return out.ETag as string;
   }
 
   /**
