@@ -9,20 +9,22 @@
  *   completes byte-exact over HTTP (before the fix the late update listed the taker's bytes);
  * - the same with the taker's update first: the late writer drops its bytes and answers 409;
  * - two takers of one stale claim, the first one's take-over held until the second took it: the
- *   first gets 423, the second writes.
+ *   first gets 423, the second writes;
+ * - a node cut off from MongoDB answers HEAD and PATCH with 503 (a 404 would make the client
+ *   start over), and the upload completes once the link is back.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type Db, MongoClient } from 'mongodb';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { claimId } from '../../src/http/stream/tus/mongo-chunk.js';
 import { MongoTusStore } from '../../src/http/stream/tus/mongo-store.js';
 import { useMongoTestDb } from '../helpers/mongo.js';
 import { type FaultyLink, faultyLink, mongoCommand } from '../helpers/tcp-fault.js';
 import { type Stack, startStack } from './stack.js';
-import { tusCreate, tusPatch } from './tus-client.js';
+import { tusCreate, tusHead, tusPatch } from './tus-client.js';
 
 /** The longest stale window allowed: a loaded machine never ages a fresh claim past it. */
 const STALE_MS = 30_000;
@@ -54,20 +56,25 @@ afterAll(async () => {
   await s?.close();
 });
 
-/** A store on its own connections through the relay: one thread's or node's. */
-async function relayedStore(): Promise<MongoTusStore> {
+/** The test database, reached through the relay. */
+function relayedUri(): URL {
   const via = new URL(uri);
   via.host = link.host;
   via.searchParams.set('directConnection', 'true');
-  const client = new MongoClient(via.toString());
+  return via;
+}
+
+/** A store on its own connections through the relay: one thread's or node's. */
+async function relayedStore(): Promise<MongoTusStore> {
+  const client = new MongoClient(relayedUri().toString());
   clients.push(client);
   return new MongoTusStore((await client.connect()).db(), { staleMs: STALE_MS });
 }
 
-async function upload() {
-  const u = await s.user();
-  const vid = await s.video(u.userId);
-  const loc = (await tusCreate(s.url, u.sessionId, sample.length, vid)).headers.location as string;
+async function upload(on = s) {
+  const u = await on.user();
+  const vid = await on.video(u.userId);
+  const loc = (await tusCreate(on.url, u.sessionId, sample.length, vid)).headers.location as string;
   return { ...u, vid, loc, id: loc.split('/').pop() as string };
 }
 
@@ -152,3 +159,35 @@ it('two takers of one stale claim: the one held in its take-over gets 423, the o
   expect(await w1).toBe('refused 423');
   expect((await stored(u.id)).bytes.equals(sample.subarray(0, FIRST))).toBe(true);
 }, 120_000);
+
+it('MongoDB unreachable: HEAD and PATCH answer 503 (not 404 or 500), and the upload resumes after', async () => {
+  // A node whose records and uploads are all behind the relay; it gives up on a server in 2 s.
+  const via = relayedUri();
+  via.searchParams.set('serverSelectionTimeoutMS', '2000');
+  const node = await startStack({
+    mongodbUri: via.toString(),
+    blobStore: 'gridfs',
+    config: { tusLeaseStaleMs: STALE_MS },
+  });
+  try {
+    const u = await upload(node);
+    link.down();
+    // 404 would make tus-js-client start the upload over; 503 makes it retry and resume.
+    expect((await tusHead(node.url, u.sessionId, u.loc)).status).toBe(503);
+    const refused = await tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
+    expect(refused.status, refused.body).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error_code: '011' });
+    link.up();
+    await vi.waitFor(
+      async () => expect((await tusHead(node.url, u.sessionId, u.loc)).status).toBe(200),
+      { timeout: 60_000, interval: 250 },
+    );
+    const done = await tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
+    expect(done.status, done.body).toBe(204);
+    const v = await fetch(`${node.url}/videos/${u.vid}`);
+    expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
+  } finally {
+    link.up();
+    await node.close();
+  }
+}, 180_000);

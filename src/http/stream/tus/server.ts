@@ -15,12 +15,14 @@
 import { join } from 'node:path';
 import { Server } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { Config } from '../../../config.js';
 import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
 import { type BlobStore, GridFsBlobStore } from '../../../store/index.js';
 import { HttpError } from '../../common/errors.js';
 import { parseUuid } from '../../common/ids.js';
 import { sessionFrom } from '../../common/session.js';
+import { httpErrorFromStore } from '../../common/store-errors.js';
 import { usageOf } from '../../common/usage.js';
 import { findActiveVideo } from '../../common/video.js';
 import type { ServiceContext } from '../../context.js';
@@ -40,6 +42,11 @@ export interface TusOptions {
 }
 
 export const TUS_PATH = '/files';
+
+/** MongoTusStore's driver did not reach the server (its records twin: ERR_STORE_UNAVAILABLE). */
+function unreachable(err: unknown): boolean {
+  return err instanceof MongoNetworkError || err instanceof MongoServerSelectionError;
+}
 
 /** A refusal in the shape @tus/server sends (our JSON error as the body). */
 function refusal(err: HttpError): { status_code: number; body: string } {
@@ -116,7 +123,9 @@ export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions
       let upload: Upload;
       try {
         upload = await datastore.getUpload(uploadId);
-      } catch {
+      } catch (err) {
+        // Not 404 when MongoDB did not answer: told 404, tus-js-client starts the upload over.
+        if (unreachable(err)) throw err;
         throw refusal(new HttpError('notFound', 'Upload not found'));
       }
       if (upload.metadata?.user_id !== session.userId) {
@@ -139,11 +148,10 @@ export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions
       return {};
     },
     onResponseError(_req, err) {
-      if (err instanceof Error && !('status_code' in err)) {
-        ctx.log.error('tus request failed', { err });
-        return refusal(new HttpError('internal'));
-      }
-      return undefined;
+      if (!(err instanceof Error) || 'status_code' in err) return undefined;
+      ctx.log.error('tus request failed', { err });
+      // A store that cannot be reached is 503 (the client retries and resumes), as elsewhere.
+      return refusal(unreachable(err) ? new HttpError('unavailable') : httpErrorFromStore(err));
     },
   });
 }
