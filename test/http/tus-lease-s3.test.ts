@@ -26,7 +26,7 @@ import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { fakeMp4, type Stack, startS3Stack } from './stack.js';
-import { tusCreate, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
+import { tusCreate, tusHead, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
 import { exactlyOneTaker } from './tus-takers.js';
 
 // Stale after 20 s: long enough that a loaded machine never ages a fresh lease past it by chance.
@@ -187,6 +187,8 @@ it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then r
   );
   link.down();
   const stopped = (await w.trickle(u.video, part + 200_000)).answer;
+  // Asked meanwhile, HEAD says 503 too: a 404 would make the client start the upload over.
+  expect((await tusHead(relayed.url, u.sessionId, u.loc)).status).toBe(503);
   link.up();
   expect(stopped.status, stopped.body).toBe(503);
   expect(JSON.parse(stopped.body)).toMatchObject({ error_code: '011' });

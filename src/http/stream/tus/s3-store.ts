@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { type MetadataValue, S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
-import { httpStatus, sweepStaleUploads } from '../../../store/s3-common.js';
+import { httpStatus, s3Error, sweepStaleUploads } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type Lease, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
@@ -63,7 +63,16 @@ class CompletableS3Store extends S3Store {
 
   /** The upload, its `creation_date` moved to its last write (see the class comment). */
   override async getUpload(id: string): Promise<Upload> {
-    const [upload, written] = await Promise.all([super.getUpload(id), this.#lastWrite(id)]);
+    const [found, head] = await Promise.allSettled([super.getUpload(id), this.#lastWrite(id)]);
+    // S3Store reports any failure as "not found"; the HEAD of `.active` tells an S3 that did not
+    // answer (or refused us) apart: ERR_STORE_UNAVAILABLE, so the client is not sent to start over.
+    // (400: a key S3 refuses, so no upload of that id exists.)
+    if (head.status === 'rejected') {
+      if (httpStatus(head.reason) === 400) throw ERRORS.FILE_NOT_FOUND;
+      throw s3Error(head.reason, `bucket ${this.bucket}`);
+    }
+    if (found.status === 'rejected') throw found.reason;
+    const [upload, written] = [found.value, head.value];
     const created = upload.creation_date ? Date.parse(upload.creation_date) : 0;
     if (written !== undefined && written > created) {
       upload.creation_date = new Date(written).toISOString();

@@ -18,6 +18,7 @@ import type { DataStore, Upload } from '@tus/utils';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { Config } from '../../../config.js';
 import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
+import { isStoreError } from '../../../store/errors.js';
 import { type BlobStore, GridFsBlobStore } from '../../../store/index.js';
 import { HttpError } from '../../common/errors.js';
 import { parseUuid } from '../../common/ids.js';
@@ -43,9 +44,13 @@ export interface TusOptions {
 
 export const TUS_PATH = '/files';
 
-/** MongoTusStore's driver did not reach the server (its records twin: ERR_STORE_UNAVAILABLE). */
+/** The upload store did not answer: ERR_STORE_UNAVAILABLE, or MongoTusStore's driver failing. */
 function unreachable(err: unknown): boolean {
-  return err instanceof MongoNetworkError || err instanceof MongoServerSelectionError;
+  return (
+    isStoreError(err, 'ERR_STORE_UNAVAILABLE') ||
+    err instanceof MongoNetworkError ||
+    err instanceof MongoServerSelectionError
+  );
 }
 
 /** A refusal in the shape @tus/server sends (our JSON error as the body). */
@@ -124,7 +129,7 @@ export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions
       try {
         upload = await datastore.getUpload(uploadId);
       } catch (err) {
-        // Not 404 when MongoDB did not answer: told 404, tus-js-client starts the upload over.
+        // Not 404 when the store did not answer: told 404, tus-js-client starts the upload over.
         if (unreachable(err)) throw err;
         throw refusal(new HttpError('notFound', 'Upload not found'));
       }
