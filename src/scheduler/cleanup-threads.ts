@@ -11,11 +11,16 @@
  *   pending call (ERR_WORKER_EXITED) and is replaced; more than `intensity` restarts within
  *   `periodMs` → the supervisor stops both and `failed` resolves with ERR_SUPERVISOR_GAVE_UP
  *   naming the actor (startScheduler escalates it to its own supervisor);
+ * - an execute call with no answer within `executeTimeoutMs` (its tasks were aborted long
+ *   before: a store call in the thread never returns) marks the executor wedged: that
+ *   incarnation is killed and the supervisor starts a fresh one (a restart like any other); the
+ *   batch's leases expire and its records come back;
  * - the threads open their own stores (thread-data.ts); nothing but plain data crosses.
  */
 import { WorkerExitedError } from '../actors/errors.js';
 import {
   ActorStoppedError,
+  AskTimeoutError,
   type ChildInfo,
   type Supervisor,
   spawnThreadActor,
@@ -50,7 +55,10 @@ export interface CleanupThreadsOptions {
   data: ThreadData;
   intensity: number;
   periodMs: number;
-  /** Timeout of an execute call (a whole batch). */
+  /**
+   * Timeout of an execute call (a whole batch), past which the executor is wedged and replaced;
+   * also how long a stop waits for the executor (its pending call is bounded by the same).
+   */
   executeTimeoutMs: number;
   log: Logger;
   /** Called with the tree whenever it may have changed (start, restart, give-up, each claim). */
@@ -125,7 +133,22 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
       return (await current<DispatcherApi>(DISPATCHER)).api.claim(limit);
     },
     release: async (ids) => (await current<DispatcherApi>(DISPATCHER)).api.release(ids),
-    execute: async (batch) => (await current<ExecutorApi>(EXECUTOR)).api.execute(batch),
+    execute: async (batch) => {
+      const executor = await current<ExecutorApi>(EXECUTOR);
+      try {
+        return await executor.api.execute(batch);
+      } catch (err) {
+        if (err instanceof AskTimeoutError && executor.running) {
+          log.error('executor wedged: no answer within its bound, replacing its thread', {
+            timeoutMs: o.executeTimeoutMs,
+            records: batch.length,
+          });
+          // A killed permanent child is restarted by the supervisor (within its intensity).
+          void executor.kill().catch(() => {});
+        }
+        throw err;
+      }
+    },
     tree: () => sup?.children() ?? [],
     failed,
     async stop() {

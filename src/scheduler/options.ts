@@ -20,6 +20,12 @@ export interface SchedulerOptions {
   leaseMs?: number;
   /** A task still running after this is aborted (its pool thread ends) and counts as failed. @default leaseMs / 2 */
   taskTimeoutMs?: number;
+  /**
+   * How long the executor may take past taskTimeoutMs for its store writes around the tasks
+   * (opening its stores on first use, the batch's one failDeletions); an execute call with no
+   * answer by taskTimeoutMs + this is a wedged executor thread, replaced. @default 30000
+   */
+  executeMarginMs?: number;
   /** Attempts before a record is dead-lettered. @default 5 */
   maxAttempts?: number;
   /** Retry backoff: base · 2^(attempts-1), capped, with ±20 % jitter. @default 1000 */
@@ -61,6 +67,9 @@ export type ResolvedSchedulerOptions = Readonly<
 
 export const SCHEDULER_DEFAULTS = Object.freeze({
   leaseMs: 60_000,
+  // A MongoDB write during a failover waits for server selection (5 s, mongo-connect.ts) and may
+  // retry once: 30 s leaves room for that on a loaded machine without hours of a wedged thread.
+  executeMarginMs: 30_000,
   maxAttempts: 5,
   backoffBaseMs: 1000,
   backoffMaxMs: 300_000,
@@ -105,6 +114,10 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
     owner,
     leaseMs,
     taskTimeoutMs,
+    executeMarginMs: positiveInt(
+      'executeMarginMs',
+      o.executeMarginMs ?? SCHEDULER_DEFAULTS.executeMarginMs,
+    ),
     maxAttempts: positiveInt('maxAttempts', o.maxAttempts ?? SCHEDULER_DEFAULTS.maxAttempts),
     backoffBaseMs: positiveInt(
       'backoffBaseMs',

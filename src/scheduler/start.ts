@@ -69,9 +69,6 @@ export function startScheduler(
   const opts = resolveOptions(config, options);
   const log = deps.log ?? createLogger('scheduler');
   const board = deps.board ?? schedulerBoard();
-  // An execute call covers the whole batch: tasks are bounded by taskTimeoutMs, queued tasks by
-  // the pool size; the margin covers the store writes around them.
-  const waves = Math.ceil(opts.batch / opts.poolThreads);
   const threads = startCleanupThreads({
     data: {
       config: { ...config },
@@ -88,7 +85,11 @@ export function startScheduler(
     },
     intensity: opts.restartIntensity,
     periodMs: opts.restartPeriodMs,
-    executeTimeoutMs: waves * opts.taskTimeoutMs + 30_000,
+    // The executor submits every task of a batch at once (splitBatch: at most one per pool
+    // thread, none queued), each aborted taskTimeoutMs after its submission: an execute call is
+    // bounded by that plus the store writes around the tasks (executeMarginMs). No answer by then
+    // means a wedged executor thread (a store call that never returns): it is replaced.
+    executeTimeoutMs: opts.taskTimeoutMs + opts.executeMarginMs,
     log: log.child('video-cleanup'),
     onTree: (tree) => board.setActors(tree),
   });

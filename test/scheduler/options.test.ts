@@ -17,6 +17,7 @@ describe('scheduler options', () => {
     [{ leaseMs: 50 }, /options\.leaseMs/],
     [{ leaseMs: 1000, taskTimeoutMs: 1000 }, /taskTimeoutMs .* below options\.leaseMs/],
     [{ maxAttempts: 0 }, /options\.maxAttempts/],
+    [{ executeMarginMs: 0 }, /options\.executeMarginMs/],
     [{ poolThreads: -1 }, /options\.poolThreads/],
     [{ owner: '' }, /options\.owner/],
     [{ stores: { module: 42 as unknown as string } }, /options\.stores\.module/],
@@ -37,6 +38,7 @@ describe('scheduler options', () => {
   it('takes interval and batch from the configuration, task timeout below the lease', () => {
     const o = resolveOptions({ ...config, schedulerIntervalMs: 1234, schedulerBatch: 7 });
     expect(o).toMatchObject({ intervalMs: 1234, batch: 7, leaseMs: 60_000, taskTimeoutMs: 30_000 });
+    expect(o.executeMarginMs).toBe(30_000);
     expect(o.owner).toMatch(/:\d+:/);
     expect(resolveOptions(config).owner).not.toBe(o.owner);
   });

@@ -2,8 +2,10 @@
  * The scheduler's actors under supervision, on the embedded store (issue 11): an injected claim
  * failure (a store wrapper passed as SchedulerOptions.stores, not a hook) ends rounds with an
  * error and deletions resume; a dispatcher thread that dies is replaced; a deletion task thread
- * that exits mid-task is replaced and its record retried, nothing lost and nothing deleted twice.
+ * that exits mid-task is replaced and its record retried, nothing lost and nothing deleted twice;
+ * an executor wedged on a store write is replaced within taskTimeoutMs + executeMarginMs.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +14,9 @@ import { type Scheduler, startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { workerFile } from '../../src/worker-file.js';
 import {
+  failsHung,
   flakyControl,
+  MODE_FAIL_HANGS,
   MODE_STORE_ERROR,
   MODE_THREAD_EXIT,
 } from '../fixtures/scheduler/flaky-stores.js';
@@ -130,4 +134,32 @@ describe('scheduler supervision (LMDB)', () => {
     expect(stats.deadLettered).toBe(0);
     await checkOnce(s);
   }, 200_000);
+
+  it('an executor wedged on its failDeletions is replaced within its bound; nothing lost', async () => {
+    const s = await setup(3, 2);
+    // A task thread that dies fails its records, so the executor records them (failDeletions)…
+    const marker = join(s.config.dataDir, 'exit-once');
+    await mkdir(marker);
+    process.env.VS_TEST_TASK = JSON.stringify({ log: s.log, exitOnce: marker });
+    // …and that call never returns.
+    const control = flakyControl(1, MODE_FAIL_HANGS);
+    // One thread, batch 8: the bound is 5 s (taskTimeoutMs) + 2 s; a bound counted in waves of
+    // tasks (8 × 5 s + 30 s) would leave the thread wedged past the 40 s wait below.
+    const scheduler = start(s, {
+      batch: 8,
+      executeMarginMs: 2000,
+      stores: { module: flakyModule, data: { control } },
+    });
+    for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
+    await waitFor('the executor hung on failDeletions', () => failsHung(control) >= 1, 150_000);
+    const actor = (i: number) => scheduler.stats().actors[i]!;
+    await waitFor('the wedged executor replaced', () => actor(1).restarts >= 1, 40_000);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 150_000);
+    expect(actor(1)).toMatchObject({ id: 'video-cleanup.executor', state: 'running' });
+    expect(actor(0)).toMatchObject({ id: 'video-cleanup.dispatcher', restarts: 0 });
+    // The wedged call ended its round with an error; the records came back when their leases ran out.
+    expect(scheduler.stats().runners['video-cleanup']!.roundErrors).toBeGreaterThanOrEqual(1);
+    expect(failsHung(control)).toBe(1);
+    await checkOnce(s);
+  }, 250_000);
 });
