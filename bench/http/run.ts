@@ -250,8 +250,9 @@ median of ${ROUNDS} interleaved ${SECONDS} s runs per cell, the same ${FILE_BYTE
 \`HTTP_THREADS=1\`, metrics counted, no access log): limiter token, record lookup (LMDB,
 synchronous, decoded record reused while its bytes are unchanged), the open-file cache (one
 fstat per request), RFC 9110 validators and ranges, small ranges in one write inside the
-handler's cork, large bodies read synchronously in 512 KiB chunks as the socket drains
-(profile: http-profile.md).
+handler's cork, constant response text (status lines, header names, error bodies) handed to
+uWS as bytes encoded once, large bodies read synchronously in 512 KiB chunks as the socket
+drains (profile: http-profile.md).
 "node:http" runs the same lookups, validators and range code on node:http with the store's
 generic path (\`blobs.stat\` + \`blobs.read\` stream piped to the response) — what a plain
 node:http service does. Go is the seed's design (net/http + http.ServeContent, channel limiter,
