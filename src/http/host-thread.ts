@@ -180,7 +180,11 @@ export async function closeThread(
     t.abandon();
     return false;
   }
-  t.control.trySend({ type: 'close', deadlineMs, graceMs });
+  try {
+    t.control.trySend({ type: 'close', deadlineMs, graceMs });
+  } catch {
+    // SendOnClosedError: its port closed, so the thread is ending already; wait for its exit.
+  }
   const exitedWithin = async (ms: number) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));

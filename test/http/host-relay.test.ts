@@ -12,7 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createPortChannel, PortReceiver, PortSender } from '../../src/channels/index.js';
 import type { ThreadCommand } from '../../src/http/host.worker.js';
-import { relaySignIn, type Thread } from '../../src/http/host-thread.js';
+import { closeThread, relaySignIn, type Thread } from '../../src/http/host-thread.js';
 
 const ports: MessagePort[] = [];
 afterEach(() => {
@@ -80,4 +80,17 @@ it('a thread whose channel is closed is skipped without an error; the others are
   expect(() => relaySignIn([from.t, ended.t, live.t], from.t, 'bob')).not.toThrow();
   expect(await next(live.rx)).toEqual(lift('bob'));
   expect(await ended.rx.recv()).toEqual({ value: undefined, ok: false });
+});
+
+it('closing a thread whose port already closed waits for its exit instead of throwing', async () => {
+  const ended = thread();
+  ended.t.control.close();
+  let abandoned = 0;
+  const t = Object.assign(ended.t, {
+    index: 0,
+    exited: Promise.resolve(0),
+    abandon: () => abandoned++,
+  });
+  await expect(closeThread(t, 0)).resolves.toBe(true);
+  expect(abandoned).toBe(0);
 });
