@@ -12,9 +12,10 @@
  *   `periodMs` → the supervisor stops both and `failed` resolves with ERR_SUPERVISOR_GAVE_UP
  *   naming the actor (startScheduler escalates it to its own supervisor);
  * - an execute call with no answer within `executeTimeoutMs` (its tasks were aborted long
- *   before: a store call in the thread never returns) marks the executor wedged: that
- *   incarnation is killed and the supervisor starts a fresh one (a restart like any other); the
- *   batch's leases expire and its records come back;
+ *   before: a store call in the thread never returns) marks the executor wedged, and a claim or
+ *   release with none within `claimTimeoutMs` (a store call that stalls for good) the dispatcher:
+ *   that incarnation is killed and the supervisor starts a fresh one (a restart like any other);
+ *   the leases of what it held expire and its records come back;
  * - the threads open their own stores (thread-data.ts); nothing but plain data crosses.
  */
 import { WorkerExitedError } from '../actors/errors.js';
@@ -33,6 +34,7 @@ import { workerFile } from '../worker-file.js';
 import type { DispatcherApi } from './dispatcher.worker.js';
 import type { BatchReport } from './executor.js';
 import type { ExecutorApi } from './executor.worker.js';
+import { SCHEDULER_DEFAULTS } from './options.js';
 import { DISPATCHER, EXECUTOR } from './stats-board.js';
 import type { ThreadData } from './thread-data.js';
 
@@ -60,6 +62,11 @@ export interface CleanupThreadsOptions {
    * also how long a stop waits for the executor (its pending call is bounded by the same).
    */
   executeTimeoutMs: number;
+  /**
+   * Timeout of a claim or release call, past which the dispatcher is wedged and replaced.
+   * @default SCHEDULER_DEFAULTS.claimTimeoutMs
+   */
+  claimTimeoutMs?: number;
   log: Logger;
   /** Called with the tree whenever it may have changed (start, restart, give-up, each claim). */
   onTree?(tree: ChildInfo[]): void;
@@ -67,6 +74,7 @@ export interface CleanupThreadsOptions {
 
 export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
   const { data, log } = o;
+  const claimTimeoutMs = o.claimTimeoutMs ?? SCHEDULER_DEFAULTS.claimTimeoutMs;
   const spawn = <T>(file: string, name: string, timeoutMs: number) =>
     spawnThreadActor<T>(workerFile(import.meta.url, file), { name, timeoutMs, workerData: data });
   let gaveUp!: (e: unknown) => void;
@@ -77,7 +85,7 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
     children: [
       {
         id: DISPATCHER,
-        start: () => spawn<DispatcherApi>('./dispatcher.worker', DISPATCHER, 30_000),
+        start: () => spawn<DispatcherApi>('./dispatcher.worker', DISPATCHER, claimTimeoutMs),
       },
       {
         id: EXECUTOR,
@@ -127,28 +135,57 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
       publish();
     })
     .catch(() => {});
+  /**
+   * Asks the child's current incarnation; a call with no answer within its ask timeout means the
+   * thread is stuck on something that never returns (no error will come): that incarnation is
+   * killed so the supervisor starts a fresh one, and the call still rejects (the round ends).
+   */
+  async function askOrReplace<T, R>(
+    id: string,
+    timeoutMs: number,
+    call: (api: ThreadActor<T>['api']) => Promise<R>,
+    detail: Record<string, unknown>,
+  ): Promise<R> {
+    const actor = await current<T>(id);
+    try {
+      return await call(actor.api);
+    } catch (err) {
+      if (err instanceof AskTimeoutError && actor.running) {
+        const role = id.slice(id.lastIndexOf('.') + 1); // 'dispatcher' | 'executor'
+        log.error(`${role} wedged: no answer within its bound, replacing its thread`, {
+          actor: id,
+          timeoutMs,
+          ...detail,
+        });
+        // A killed permanent child is restarted by the supervisor (within its intensity).
+        void actor.kill().catch(() => {});
+      }
+      throw err;
+    }
+  }
+
   return {
     claim: async (limit) => {
       publish();
-      return (await current<DispatcherApi>(DISPATCHER)).api.claim(limit);
+      return askOrReplace<DispatcherApi, DeletionRecord[]>(
+        DISPATCHER,
+        claimTimeoutMs,
+        (api) => api.claim(limit),
+        { call: 'claim', limit },
+      );
     },
-    release: async (ids) => (await current<DispatcherApi>(DISPATCHER)).api.release(ids),
-    execute: async (batch) => {
-      const executor = await current<ExecutorApi>(EXECUTOR);
-      try {
-        return await executor.api.execute(batch);
-      } catch (err) {
-        if (err instanceof AskTimeoutError && executor.running) {
-          log.error('executor wedged: no answer within its bound, replacing its thread', {
-            timeoutMs: o.executeTimeoutMs,
-            records: batch.length,
-          });
-          // A killed permanent child is restarted by the supervisor (within its intensity).
-          void executor.kill().catch(() => {});
-        }
-        throw err;
-      }
-    },
+    release: (ids) =>
+      askOrReplace<DispatcherApi, number>(DISPATCHER, claimTimeoutMs, (api) => api.release(ids), {
+        call: 'release',
+        records: ids.length,
+      }),
+    execute: (batch) =>
+      askOrReplace<ExecutorApi, BatchReport>(
+        EXECUTOR,
+        o.executeTimeoutMs,
+        (api) => api.execute(batch),
+        { call: 'execute', records: batch.length },
+      ),
     tree: () => sup?.children() ?? [],
     failed,
     async stop() {

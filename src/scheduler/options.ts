@@ -26,6 +26,14 @@ export interface SchedulerOptions {
    * answer by taskTimeoutMs + this is a wedged executor thread, replaced. @default 30000
    */
   executeMarginMs?: number;
+  /**
+   * A claim or release with no answer from the dispatcher thread within this is a wedged
+   * dispatcher (a store call that stalls for good, e.g. a MongoDB connection that hangs without a
+   * reset: the driver has no socket timeout), replaced. Keep it well above the stores' own
+   * timeouts (MongoDB server selection, 5 s) so a store outage ends rounds with a store error
+   * rather than restarting the thread. @default 30000
+   */
+  claimTimeoutMs?: number;
   /** Attempts before a record is dead-lettered. @default 5 */
   maxAttempts?: number;
   /** Retry backoff: base · 2^(attempts-1), capped, with ±20 % jitter. @default 1000 */
@@ -70,6 +78,8 @@ export const SCHEDULER_DEFAULTS = Object.freeze({
   // A MongoDB write during a failover waits for server selection (5 s, mongo-connect.ts) and may
   // retry once: 30 s leaves room for that on a loaded machine without hours of a wedged thread.
   executeMarginMs: 30_000,
+  // Six times MongoDB's server selection wait: an outage answers with a store error well before.
+  claimTimeoutMs: 30_000,
   maxAttempts: 5,
   backoffBaseMs: 1000,
   backoffMaxMs: 300_000,
@@ -117,6 +127,10 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
     executeMarginMs: positiveInt(
       'executeMarginMs',
       o.executeMarginMs ?? SCHEDULER_DEFAULTS.executeMarginMs,
+    ),
+    claimTimeoutMs: positiveInt(
+      'claimTimeoutMs',
+      o.claimTimeoutMs ?? SCHEDULER_DEFAULTS.claimTimeoutMs,
     ),
     maxAttempts: positiveInt('maxAttempts', o.maxAttempts ?? SCHEDULER_DEFAULTS.maxAttempts),
     backoffBaseMs: positiveInt(

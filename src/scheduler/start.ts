@@ -90,6 +90,7 @@ export function startScheduler(
     // bounded by that plus the store writes around the tasks (executeMarginMs). No answer by then
     // means a wedged executor thread (a store call that never returns): it is replaced.
     executeTimeoutMs: opts.taskTimeoutMs + opts.executeMarginMs,
+    claimTimeoutMs: opts.claimTimeoutMs,
     log: log.child('video-cleanup'),
     onTree: (tree) => board.setActors(tree),
   });

@@ -18,6 +18,7 @@ describe('scheduler options', () => {
     [{ leaseMs: 1000, taskTimeoutMs: 1000 }, /taskTimeoutMs .* below options\.leaseMs/],
     [{ maxAttempts: 0 }, /options\.maxAttempts/],
     [{ executeMarginMs: 0 }, /options\.executeMarginMs/],
+    [{ claimTimeoutMs: 0.5 }, /options\.claimTimeoutMs/],
     [{ poolThreads: -1 }, /options\.poolThreads/],
     [{ owner: '' }, /options\.owner/],
     [{ stores: { module: 42 as unknown as string } }, /options\.stores\.module/],
@@ -39,6 +40,7 @@ describe('scheduler options', () => {
     const o = resolveOptions({ ...config, schedulerIntervalMs: 1234, schedulerBatch: 7 });
     expect(o).toMatchObject({ intervalMs: 1234, batch: 7, leaseMs: 60_000, taskTimeoutMs: 30_000 });
     expect(o.executeMarginMs).toBe(30_000);
+    expect(o.claimTimeoutMs).toBe(30_000);
     expect(o.owner).toMatch(/:\d+:/);
     expect(resolveOptions(config).owner).not.toBe(o.owner);
   });

@@ -3,7 +3,8 @@
  * failure (a store wrapper passed as SchedulerOptions.stores, not a hook) ends rounds with an
  * error and deletions resume; a dispatcher thread that dies is replaced; a deletion task thread
  * that exits mid-task is replaced and its record retried, nothing lost and nothing deleted twice;
- * an executor wedged on a store write is replaced within taskTimeoutMs + executeMarginMs.
+ * an executor wedged on a store write is replaced within taskTimeoutMs + executeMarginMs; a
+ * dispatcher wedged on a claim is replaced after claimTimeoutMs.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,8 +15,9 @@ import { type Scheduler, startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { workerFile } from '../../src/worker-file.js';
 import {
-  failsHung,
+  callsHung,
   flakyControl,
+  MODE_CLAIM_HANGS,
   MODE_FAIL_HANGS,
   MODE_STORE_ERROR,
   MODE_THREAD_EXIT,
@@ -151,7 +153,7 @@ describe('scheduler supervision (LMDB)', () => {
       stores: { module: flakyModule, data: { control } },
     });
     for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
-    await waitFor('the executor hung on failDeletions', () => failsHung(control) >= 1, 150_000);
+    await waitFor('the executor hung on failDeletions', () => callsHung(control) >= 1, 150_000);
     const actor = (i: number) => scheduler.stats().actors[i]!;
     await waitFor('the wedged executor replaced', () => actor(1).restarts >= 1, 40_000);
     await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 150_000);
@@ -159,7 +161,29 @@ describe('scheduler supervision (LMDB)', () => {
     expect(actor(0)).toMatchObject({ id: 'video-cleanup.dispatcher', restarts: 0 });
     // The wedged call ended its round with an error; the records came back when their leases ran out.
     expect(scheduler.stats().runners['video-cleanup']!.roundErrors).toBeGreaterThanOrEqual(1);
-    expect(failsHung(control)).toBe(1);
+    expect(callsHung(control)).toBe(1);
     await checkOnce(s);
   }, 250_000);
+
+  it('a dispatcher wedged on its claims is replaced after claimTimeoutMs; nothing lost', async () => {
+    const s = await setup(4, 2);
+    // The first two claims never return, nor does any later one on the same thread (its store
+    // connection stalled without a reset): each wedges the dispatcher incarnation that made it.
+    const control = flakyControl(2, MODE_CLAIM_HANGS);
+    const scheduler = start(s, {
+      claimTimeoutMs: 4000,
+      stores: { module: flakyModule, data: { control } },
+    });
+    for (const id of s.ids) await s.stores.queue.enqueueDeletion(id);
+    const actor = (i: number) => scheduler.stats().actors[i]!;
+    // Without the kill, the first wedged thread stays the dispatcher: every later claim times
+    // out on it, nothing is deleted and no restart ever comes.
+    await waitFor('both wedged dispatchers replaced', () => actor(0).restarts >= 2, 90_000);
+    await waitFor('every asked video deleted', () => allGone(s.stores, s.ids), 150_000);
+    expect(callsHung(control)).toBe(2);
+    expect(actor(0)).toMatchObject({ id: 'video-cleanup.dispatcher', state: 'running' });
+    expect(actor(1)).toMatchObject({ id: 'video-cleanup.executor', restarts: 0 });
+    expect(scheduler.stats().runners['video-cleanup']!.roundErrors).toBeGreaterThanOrEqual(2);
+    await checkOnce(s);
+  }, 350_000);
 });
