@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requestId } from '../../src/http/common/request-id.js';
-import { statusCode, wire, wireStatus } from '../../src/http/common/wire.js';
+import { statusCode, WireHeaders, wire, wireStatus } from '../../src/http/common/wire.js';
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -40,5 +40,23 @@ describe('statusCode', () => {
     for (const line of ['', '20', 'OK', '099 Low', 'abc def', undefined, 404]) {
       expect(statusCode(line)).toBe(200);
     }
+  });
+});
+
+describe('WireHeaders', () => {
+  it('puts a status line and the whole set in one buffer, whose status code reads back', () => {
+    const h = new WireHeaders({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    const head = h.head(404, () => '404 Not Found');
+    expect(new TextDecoder().decode(head)).toBe(
+      '404 Not Found\r\nContent-Type: application/json\r\nCache-Control: no-store',
+    );
+    expect(statusCode(head)).toBe(404);
+    // Made once per status.
+    expect(h.head(404, () => 'never used')).toBe(head);
+  });
+
+  it('refuses a name or value holding CR or LF', () => {
+    expect(() => new WireHeaders({ 'X-A': 'ok\r\nX-Evil: 1' })).toThrow(RangeError);
+    expect(() => new WireHeaders({ 'X-A\n': 'ok' })).toThrow(RangeError);
   });
 });

@@ -62,9 +62,14 @@ export function statusWire(status: number): ArrayBuffer {
 
 export type Headers = Readonly<Record<string, string>>;
 
-function writeHeaders(res: HttpResponse, headers: Headers | WireHeaders): void {
-  if (headers instanceof WireHeaders) headers.writeTo(res);
-  else for (const k in headers) res.writeHeader(k, headers[k]!);
+/** The status line and headers: a fixed set rides in the status line's one call (wire.ts). */
+function writeHead(res: HttpResponse, status: number, headers: Headers | WireHeaders): void {
+  if (headers instanceof WireHeaders) {
+    res.writeStatus(headers.head(status, statusLine));
+    return;
+  }
+  res.writeStatus(statusWire(status));
+  for (const k in headers) res.writeHeader(k, headers[k]!);
 }
 
 /**
@@ -192,8 +197,7 @@ export class Exchange {
   ): void {
     const res = this.res;
     this.resume();
-    res.writeStatus(statusWire(status));
-    writeHeaders(res, headers);
+    writeHead(res, status, headers);
     if (this.head)
       endWithLength(res, typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     else res.end(body, close);
@@ -203,8 +207,7 @@ export class Exchange {
   sendHeadersOnly(status: number, headers: Headers | WireHeaders, contentLength?: number): boolean {
     const ran = this.cork((res) => {
       this.resume();
-      res.writeStatus(statusWire(status));
-      writeHeaders(res, headers);
+      writeHead(res, status, headers);
       if (contentLength === undefined) res.endWithoutBody();
       else endWithLength(res, contentLength);
     });

@@ -8,8 +8,6 @@
  * Invariant: the buffers are never written after they are made (uWS copies them into its send
  * buffer, so one buffer serves every response).
  */
-
-import type { HttpResponse } from 'uWebSockets.js';
 import { Buffer } from 'node:buffer';
 
 export function wire(text: string): ArrayBuffer {
@@ -20,18 +18,35 @@ export function wire(text: string): ArrayBuffer {
   return out;
 }
 
-/** A fixed header set, written pair by pair from its encoded names and values. */
+/**
+ * A fixed header set, written with the status line: `head` gives a status line with the whole
+ * set after it, encoded once, for one `writeStatus` call. uWS writes the status text verbatim
+ * between "HTTP/1.1 " and CRLF, so "404 Not Found\r\nContent-Type: …" puts the headers on the
+ * wire exactly as writeHeader would, with one addon call instead of one per header. Names and
+ * values are checked for CR and LF, so no set can split a response.
+ */
 export class WireHeaders {
-  readonly #pairs: ArrayBuffer[] = [];
+  readonly #lines: string;
+  readonly #heads = new Map<number, ArrayBuffer>();
 
   constructor(headers: Readonly<Record<string, string>>) {
-    for (const k in headers) this.#pairs.push(wire(k), wire(headers[k]!));
+    let lines = '';
+    for (const k in headers) {
+      const v = headers[k]!;
+      if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) {
+        throw new RangeError(`WireHeaders: header ${JSON.stringify(k)} holds CR or LF`);
+      }
+      lines += `\r\n${k}: ${v}`;
+    }
+    this.#lines = lines;
     Object.freeze(this);
   }
 
-  writeTo(res: HttpResponse): void {
-    const p = this.#pairs;
-    for (let i = 0; i < p.length; i += 2) res.writeHeader(p[i]!, p[i + 1]!);
+  /** `status`'s line (`lineOf(status)`, e.g. "404 Not Found") followed by this set, encoded once. */
+  head(status: number, lineOf: (status: number) => string): ArrayBuffer {
+    let h = this.#heads.get(status);
+    if (h === undefined) this.#heads.set(status, (h = wireStatus(lineOf(status) + this.#lines)));
+    return h;
   }
 }
 

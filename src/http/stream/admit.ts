@@ -4,7 +4,7 @@
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { HttpError } from '../common/errors.js';
-import { type Exchange, endWithLength, exchange, statusWire } from '../common/respond.js';
+import { type Exchange, endWithLength, exchange, statusLine } from '../common/respond.js';
 import { JSON_HEADERS, wire } from '../common/wire.js';
 import type { ServiceContext } from '../context.js';
 import type { StreamRouteOptions } from './options.js';
@@ -33,8 +33,7 @@ export function admitter(
   };
   return (res, kind = 'get') => {
     if (limiter !== undefined && !limiter.tryAcquire()) {
-      res.writeStatus(statusWire(429));
-      JSON_HEADERS.writeTo(res);
+      res.writeStatus(JSON_HEADERS.head(429, statusLine));
       if (kind === 'head') endWithLength(res, BUSY_LENGTH);
       else res.end(BUSY, kind === 'upload');
       return undefined;
