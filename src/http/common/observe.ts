@@ -13,9 +13,10 @@
  * `finish` on end, a completed tryEnd, close, or abort.
  *
  * Invariants:
- * - `X-Request-Id` is written exactly once, right after the status line (or before the first
- *   body write when the handler never wrote a status: 200), so uWS's status-before-headers rule
- *   holds and the header is never written after the response ended.
+ * - `X-Request-Id` is written exactly once: right after the status line and any fixed headers
+ *   written with it (wire.ts's WireHeaders), or before the first body write when the handler
+ *   never wrote a status (200). So uWS's status-before-headers rule holds and the header is never
+ *   written after the response ended.
  * - `finish` runs at most once per request; it allocates nothing but the access line.
  */
 

@@ -47,7 +47,6 @@ function copyHeaders(req: HttpRequest, head: boolean): DownloadRequest {
 }
 
 // Encoded once (wire.ts): the addon copies bytes as they are.
-const JSON_TYPE = JSON_HEADERS;
 const NOT_FOUND = wire(JSON.stringify(new HttpError('notFound', 'Video not found').toJSON()));
 const NO_POSTER = wire(JSON.stringify(new HttpError('notFound', 'Poster not found').toJSON()));
 const BAD_ID = wire(JSON.stringify(new HttpError('badRequest', 'Invalid video id').toJSON()));
@@ -171,7 +170,7 @@ function serve(ctx: ServiceContext, x: Exchange, vid: string, h: DownloadRequest
   blobs.stat(vid).then(
     (info) => {
       if (!x.open) return;
-      if (!info) return void x.send(404, NOT_FOUND, JSON_TYPE);
+      if (!info) return void x.send(404, NOT_FOUND, JSON_HEADERS);
       const p = plan(x, info, httpDate(info.mtime), h);
       if (!p) return;
       const source = blobs.read(vid, { start: p.start, end: p.end }) as unknown as BodySource;
@@ -188,7 +187,7 @@ function serveLocal(
   h: DownloadRequest,
 ): void {
   if (!blob) {
-    x.send(404, NOT_FOUND, JSON_TYPE);
+    x.send(404, NOT_FOUND, JSON_HEADERS);
     return;
   }
   let lent = false;
@@ -222,13 +221,13 @@ export function downloadHandler(
   const decide = (x: Exchange, video: Video | undefined, sid: string, h: DownloadRequest) => {
     const access = servable(video);
     const id = access === 'no' ? undefined : blobOf(video!, kind);
-    if (id === undefined) return void x.send(404, notFound, JSON_TYPE);
+    if (id === undefined) return void x.send(404, notFound, JSON_HEADERS);
     if (access === 'yes') return void serve(ctx, x, id, h);
     sessionFrom(ctx, sid).then(
       (s) => {
         if (!x.open) return;
         if (s?.userId === video!.authorId) serve(ctx, x, id, h);
-        else x.send(404, notFound, JSON_TYPE);
+        else x.send(404, notFound, JSON_HEADERS);
       },
       fail(ctx, x, id),
     );
@@ -244,7 +243,7 @@ export function downloadHandler(
     if (!x) return;
     const vid = parseUuid(rawId);
     if (!vid) {
-      x.send(400, BAD_ID, JSON_TYPE);
+      x.send(400, BAD_ID, JSON_HEADERS);
       return;
     }
     try {
@@ -253,7 +252,7 @@ export function downloadHandler(
         // served, the session only for a private one.
         const video = getVideoNow(vid);
         const access = servable(video);
-        if (access === 'no') return void x.send(404, notFound, JSON_TYPE);
+        if (access === 'no') return void x.send(404, notFound, JSON_HEADERS);
         const sid = access === 'owner' ? options.sessionIdFrom(req) : '';
         decide(x, video, sid, copyHeaders(req, head));
         return;
