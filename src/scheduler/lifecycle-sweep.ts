@@ -76,7 +76,8 @@ export async function sweepOnce(
     }
     // A poster is made from its video's stored bytes, so its video blob exists while the video
     // does; one whose video blob is gone is left over (e.g. written after the deletion task ran).
-    const kept = new Set(videos.map(posterBlobId));
+    // (Hashed only when an old poster was found: one SHA-256 per video blob otherwise wasted.)
+    const kept = posters.length > 0 ? new Set(videos.map(posterBlobId)) : new Set<string>();
     for (const id of posters) {
       if (kept.has(id)) continue;
       await blobs.delete(id);
