@@ -100,8 +100,9 @@ class CompletableS3Store extends S3Store {
     const lease = await lockUpload(this.client, this.bucket, id, this.#lease);
     this.#writing.set(id, lease);
     try {
-      // The stock getUpload: only the offset is checked, so no HEAD of `.active` here.
-      if ((await super.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
+      // Ours, not the stock one: S3Store's getUpload reports any S3 failure as "not found", and a
+      // 404 here would send the client to start the upload over.
+      if ((await this.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
       const end = await super.write(leased(lease, readable), id, offset);
       if (end > offset) {
         await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });
@@ -110,7 +111,9 @@ class CompletableS3Store extends S3Store {
     } catch (err) {
       throw leaseError(lease, err);
     } finally {
-      this.#writing.delete(id);
+      // Only this write's entry: a stalled write that lost its lease may end after another write
+      // on this node took the upload over and registered its own lease under the same id.
+      if (this.#writing.get(id) === lease) this.#writing.delete(id);
       await lease.release();
     }
   }
