@@ -114,8 +114,12 @@ export async function sweepStaleUploads(
             new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
           );
         } catch (e) {
-          if (isNotFound(e)) continue; // aborted meanwhile, by whoever does the rest
-          throw e;
+          if (!isNotFound(e)) throw e;
+          // Aborted meanwhile by another sweeper, which may have died before its clean-up: the
+          // clean-up again (deletes are idempotent), not counted as ours. Once the multipart
+          // upload is gone, no later listing would name this key.
+          await hooks.aborted?.(u.Key);
+          continue;
         }
         aborted++;
         await hooks.aborted?.(u.Key);
