@@ -27,7 +27,7 @@
  *   unless the lease is lost — a refresh never recreates a lease, and one may hang.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { ERROR_CODES } from '../../common/errors.js';
+import { HttpError } from '../../common/errors.js';
 
 export interface LeaseTiming {
   /** The holder refreshes its lease this often. */
@@ -85,7 +85,7 @@ export function uploadLocked(retryAfterMs: number): UploadLocked {
   const retry_after = Math.max(1, Math.ceil(retryAfterMs / 1000));
   const error = `Another request is writing this upload; retry in ${retry_after} s`;
   // The project's error shape, with its conflict code: a write in progress.
-  const body = JSON.stringify({ error, error_code: ERROR_CODES.conflict.code, retry_after });
+  const body = JSON.stringify({ ...new HttpError('conflict', error).toJSON(), retry_after });
   return { status_code: 423, body };
 }
 
@@ -103,9 +103,9 @@ export class LeaseLost extends Error {
       : `The upload's storage did not confirm this write's lease for ${Math.round(silentMs / 1000)} s; ` +
         'the write stopped at the stored offset: ask HEAD and resume';
     super(error);
-    this.status_code = taken ? 409 : 503;
-    const code = taken ? ERROR_CODES.conflict.code : ERROR_CODES.unavailable.code;
-    this.body = JSON.stringify({ error, error_code: code });
+    const answer = new HttpError(taken ? 'conflict' : 'unavailable', error);
+    this.status_code = answer.status as 409 | 503;
+    this.body = JSON.stringify(answer.toJSON());
   }
 }
 
