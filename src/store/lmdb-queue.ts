@@ -12,6 +12,9 @@
  *   transactions across threads and processes, and reads inside the callback see the latest
  *   committed state: the read-check-write of a claim or a fenced complete/renew/fail is atomic.
  *   So two claimers never get the same record, and a non-owner's write is a no-op.
+ * - An id given twice in one batch call acts once, as with MongoDB: reads in the callback also
+ *   see this transaction's own writes, so the second finds the record no longer held (complete
+ *   and release skip it; fail reports 'lost').
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { checkFailures, claimable, newDeletion, toDeletion } from './deletion.js';

@@ -1,7 +1,7 @@
 /**
  * Deletion-queue conformance for the batch calls (heldDeletions, renewDeletions,
- * completeDeletions, failDeletions): one call over records in every state a batch meets — held by the caller,
- * held by another owner, the caller's lease expired and the record taken over, the caller's
+ * completeDeletions, releaseDeletions, failDeletions): one call over records in every state a
+ * batch meets — held by the caller, held by another owner, the caller's lease expired and the record taken over, the caller's
  * lease expired but nobody took it, never claimed, dead, unknown — each fenced exactly as the
  * single call would be, and nothing outside the batch touched.
  */
@@ -142,6 +142,17 @@ export function describeQueueBatches(ctx: Ctx): void {
       expect(next.map((d) => d.videoId)).toEqual([r.lapsed, r.mine, r.mine2]);
       expect(await ctx.queue.releaseDeletions('me', [r.mine, r.theirs])).toBe(0);
       expect(await ctx.queue.getDeletion(r.mine)).toMatchObject({ owner: 'next' });
+    });
+
+    it('releaseDeletions counts an id given twice once, as the distinct records released', async () => {
+      const r = await mixed();
+      const batch = [r.mine, r.mine, r.theirs, r.mine2, r.theirs, r.mine2, r.unknown];
+      expect(await ctx.queue.releaseDeletions('me', batch)).toBe(2);
+      for (const id of [r.mine, r.mine2]) {
+        expect(await ctx.queue.getDeletion(id)).toMatchObject({ owner: undefined, attempts: 0 });
+      }
+      expect(await ctx.queue.getDeletion(r.theirs)).toMatchObject({ owner: 'other' });
+      expect(await ctx.queue.getDeletion(r.lapsed)).toMatchObject({ owner: 'me' });
     });
 
     it('failDeletions records each attempt fenced, outcomes in order', async () => {
