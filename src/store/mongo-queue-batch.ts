@@ -19,16 +19,21 @@ export type DelDoc = Omit<DeletionRecord, 'videoId' | 'owner' | 'leaseUntil' | '
 
 export type Run = <T>(fn: () => Promise<T>) => Promise<T>;
 
-/** The ids of `videoIds` that `owner` holds now (one query). */
-async function heldIds(
+/** The fence of every write after a claim: only the records `owner` holds among `videoIds`. */
+export function fenced(owner: string, videoIds: readonly string[]) {
+  return { _id: { $in: [...videoIds] }, state: 'pending' as const, owner };
+}
+
+/** The ids of `videoIds` that `owner` holds now, each with its lease end (one query). */
+export async function heldLeases(
   dels: Collection<DelDoc>,
   run: Run,
   owner: string,
   videoIds: readonly string[],
-): Promise<Set<string>> {
-  const filter = { _id: { $in: [...videoIds] }, state: 'pending' as const, owner };
-  const docs = await run(() => dels.find(filter, { projection: { _id: 1 } }).toArray());
-  return new Set(docs.map((d) => d._id));
+): Promise<Map<string, number>> {
+  const projection = { _id: 1, leaseUntil: 1 };
+  const docs = await run(() => dels.find(fenced(owner, videoIds), { projection }).toArray());
+  return new Map(docs.map((d) => [d._id, d.leaseUntil ?? 0]));
 }
 
 export async function renewMany(
@@ -41,12 +46,9 @@ export async function renewMany(
 ): Promise<string[]> {
   if (videoIds.length === 0) return [];
   await run(() =>
-    dels.updateMany(
-      { _id: { $in: [...videoIds] }, state: 'pending', owner },
-      { $set: { leaseUntil: now + leaseMs } },
-    ),
+    dels.updateMany(fenced(owner, videoIds), { $set: { leaseUntil: now + leaseMs } }),
   );
-  const held = await heldIds(dels, run, owner, videoIds);
+  const held = await heldLeases(dels, run, owner, videoIds);
   return videoIds.filter((id) => held.has(id));
 }
 
@@ -63,10 +65,10 @@ export async function completeMany(
   videoIds: readonly string[],
 ): Promise<string[]> {
   if (videoIds.length === 0) return [];
-  const held = await heldIds(dels, run, owner, videoIds);
+  const held = await heldLeases(dels, run, owner, videoIds);
   if (held.size === 0) return [];
-  const ids = [...held];
-  const r = await run(() => dels.deleteMany({ _id: { $in: ids }, state: 'pending', owner }));
+  const ids = [...held.keys()];
+  const r = await run(() => dels.deleteMany(fenced(owner, ids)));
   if (r.deletedCount !== held.size) {
     const left = await run(() =>
       dels.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray(),

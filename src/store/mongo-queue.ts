@@ -20,7 +20,14 @@
  */
 import type { Collection } from 'mongodb';
 import { checkFailures, newDeletion, toDeletion } from './deletion.js';
-import { completeMany, type DelDoc, type Run, renewMany } from './mongo-queue-batch.js';
+import {
+  completeMany,
+  type DelDoc,
+  fenced,
+  heldLeases,
+  type Run,
+  renewMany,
+} from './mongo-queue-batch.js';
 import type { DeletionFailure, DeletionRecord, FailOutcome, HeldDeletion } from './types.js';
 import * as v from './validate.js';
 
@@ -150,13 +157,9 @@ export class MongoDeletionQueue {
   async heldDeletions(owner: string, videoIds: readonly string[]): Promise<HeldDeletion[]> {
     v.checkHeldBatch(owner, videoIds);
     if (videoIds.length === 0) return [];
-    const filter = { _id: { $in: [...videoIds] }, state: 'pending' as const, owner };
-    const docs = await this.#run(() =>
-      this.#dels.find(filter, { projection: { _id: 1, leaseUntil: 1 } }).toArray(),
-    );
-    const lease = new Map(docs.map((d) => [d._id, d.leaseUntil ?? 0]));
+    const held = await heldLeases(this.#dels, this.#run, owner, videoIds);
     return videoIds.flatMap((videoId) => {
-      const leaseUntil = lease.get(videoId);
+      const leaseUntil = held.get(videoId);
       return leaseUntil === undefined ? [] : [{ videoId, leaseUntil }];
     });
   }
@@ -171,10 +174,7 @@ export class MongoDeletionQueue {
     v.checkHeldBatch(owner, videoIds);
     if (videoIds.length === 0) return 0;
     const r = await this.#run(() =>
-      this.#dels.updateMany(
-        { _id: { $in: [...videoIds] }, state: 'pending', owner },
-        { $set: { owner: null, leaseUntil: null } },
-      ),
+      this.#dels.updateMany(fenced(owner, videoIds), { $set: { owner: null, leaseUntil: null } }),
     );
     return r.modifiedCount;
   }
