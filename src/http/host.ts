@@ -6,13 +6,12 @@
  * reported. Host and threads talk over port channels only (host-thread.ts; sign-ins: relaySignIn).
  *
  * Supervision (issue 10, item 1): a thread contains its own request crashes (it logs them and
- * keeps serving; each is re-emitted here as 'thread-crash'). A thread that ends anyway is replaced
- * alone — the others keep serving on the shared port — and the limiter tokens it held come back
- * (`reclaimHolder`); a replacement that cannot start is retried with a backoff. More than
- * `restart.intensity` restarts (ends and failed starts) within `restart.periodMs` make the host
- * give up: it closes its surviving threads (their in-flight requests get GIVE_UP_DEADLINE_MS), so
- * the ports are free again, then emits 'crash' (a ThreadCrashError) and its owner decides (the
- * server's supervisor starts a new host on the same ports).
+ * keeps serving; each is re-emitted here as 'thread-crash'). A thread that ends anyway gives its
+ * limiter tokens back (`reclaimHolder`) and is replaced alone (host-restarts.ts: backoff and the
+ * `restart` budget). Over budget, the host gives up: it closes its surviving threads (their
+ * in-flight requests get GIVE_UP_DEADLINE_MS), so the ports are free again, then emits 'crash'
+ * (a ThreadCrashError) and its owner decides (the server's supervisor starts a new host on the
+ * same ports).
  *
  * Watchdog (host-watchdog.ts): a ready thread silent for `config.httpWatchdogMs` is wedged (it
  * keeps its listener, cannot be torn down); the host emits 'wedged' (a ThreadWedgedError), its
@@ -29,10 +28,11 @@ import { reclaimHolder, validateRestartBudget } from '../actors/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
 import type { MetricsJson } from '../metrics/collect.js';
-import { ServiceMissingError, ThreadCrashError } from './common/errors.js';
+import { ServiceMissingError, type ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
+import { ThreadRestarts } from './host-restarts.js';
 import { closeThread, relaySignIn, spawnThread, type Thread } from './host-thread.js';
 import { startWatchdog } from './host-watchdog.js';
 import { SERVICE_MODULES } from './services.js';
@@ -56,11 +56,8 @@ export const HTTP_HOST_DEFAULTS = Object.freeze({
   restart: Object.freeze({ intensity: 20, periodMs: 60_000 }),
 });
 
+export { REPLACE_BACKOFF_MAX_MS, REPLACE_BACKOFF_MS } from './host-restarts.js';
 export { CLOSE_GRACE_MS, LATE_ALIVE_MS } from './host-thread.js';
-
-/** Backoff between tries to start a replacement thread: doubles from the first to the cap. */
-export const REPLACE_BACKOFF_MS = 100;
-export const REPLACE_BACKOFF_MAX_MS = 2_000;
 /** How long the survivors' in-flight requests may run when the host gives up. */
 export const GIVE_UP_DEADLINE_MS = 5_000;
 
@@ -102,7 +99,6 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   let closing: Promise<void> | undefined;
   let gaveUp = false;
   let replacements = 0;
-  const recent: number[] = [];
 
   // The survivors must be gone before 'crash': the owner's next host binds the same ports, and a
   // thread left listening would hold them (and share them, SO_REUSEPORT) forever.
@@ -113,53 +109,20 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     void closeAll(GIVE_UP_DEADLINE_MS, 0).then(() => emitter.emit('crash', err));
   };
 
-  /** Counts one restart (an end, or a replacement that failed to start); true = over budget. */
-  const overBudget = (): boolean => {
-    const now = Date.now();
-    recent.push(now);
-    while (recent[0]! <= now - restart.periodMs) recent.shift();
-    return recent.length > restart.intensity;
-  };
-
-  /**
-   * Starts a thread in `index`'s place. A start that fails (its stores cannot open: the database
-   * is down) is retried after a backoff and counts against the budget like an end: a thread that
-   * can never start makes the host give up within the period, while one waiting out a database
-   * outage (each try takes the store's connect timeout) keeps trying without a restart storm and
-   * without taking the surviving threads down with it.
-   */
-  const replace = (index: number, code: number, failures = 0): void => {
-    if (closing || gaveUp) return;
-    if (overBudget()) {
-      const what = failures ? 'failed to start' : 'ended';
-      giveUp(
-        new ThreadCrashError(index, `${what} ${recent.length} times in ${restart.periodMs} ms`),
-      );
-      return;
-    }
-    start(index).then(
-      () => {
+  const restarts = new ThreadRestarts(
+    restart,
+    {
+      start: (index) => start(index),
+      stopped: () => closing !== undefined || gaveUp,
+      onReplaced: (index, code, failures) => {
         replacements++;
         log.warn('HTTP thread replaced', { thread: index, failures });
         emitter.emit('replaced', { index, code });
       },
-      (err: Error) => {
-        if (closing || gaveUp) return;
-        const retryInMs = Math.min(REPLACE_BACKOFF_MAX_MS, REPLACE_BACKOFF_MS * 2 ** failures);
-        log.error('HTTP thread replacement failed; retrying', {
-          thread: index,
-          err: err.message,
-          retryInMs,
-        });
-        const timer = setTimeout(() => {
-          retries.delete(timer);
-          replace(index, code, failures + 1);
-        }, retryInMs);
-        retries.add(timer);
-      },
-    );
-  };
-  const retries = new Set<NodeJS.Timeout>();
+      onGiveUp: giveUp,
+    },
+    log,
+  );
 
   /** A started thread ended by itself: give its tokens back and start another in its place. */
   const onExit = (t: Thread, code: number) => {
@@ -170,13 +133,12 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     }
     if (t.closing || closing || gaveUp) return;
     log.error('HTTP thread ended; replacing it', { thread: t.index, code });
-    replace(t.index, code);
+    restarts.replace(t.index, code);
   };
 
   const closeAll = (deadlineMs: number, graceMs: number): Promise<void> => {
     closing ??= (async () => {
-      for (const timer of retries) clearTimeout(timer);
-      retries.clear();
+      restarts.stop();
       await Promise.allSettled([...starting]);
       await Promise.all(
         [...threads].map(async (t) => {
