@@ -16,6 +16,8 @@ import type { ServiceName } from '../config.js';
 import type { Logger } from '../log.js';
 import { scrapeChannel, scrapeTransfer, type ThreadScraper } from '../metrics/collect.js';
 import { workerFile } from '../worker-file.js';
+// validate.ts itself, not the api's index: the host loads no handler.
+import { isAccountKey } from './api/validate.js';
 import { HttpFrontError, ThreadCrashError } from './common/errors.js';
 import { type Heartbeats, STALE_MS } from './common/health.js';
 import type { HttpThreadData, ThreadCommand, ThreadEvent } from './host.worker.js';
@@ -57,7 +59,8 @@ export interface Thread {
 
 export interface ThreadHooks {
   onCrash(report: { method?: string; url?: string; message: string }): void;
-  onSignedIn(thread: Thread, accountKey: string): void;
+  /** `accountKey` as the thread sent it: not checked yet (relaySignIn does). */
+  onSignedIn(thread: Thread, accountKey: unknown): void;
   onExit(thread: Thread, code: number): void;
 }
 
@@ -136,8 +139,13 @@ export function spawnThread(
  * never waiting: threads closing, wedged or abandoned are skipped (they serve no more sign-ins, or
  * cannot read); one with no spare credit (all but the one kept for 'close' in flight: it is not
  * reading) or whose channel already closed (it is ending) is skipped too.
+ *
+ * The key comes from a thread, so it is not trusted: one that is not an account key the api makes
+ * (isAccountKey: its shape and length) is relayed to nobody, and false is returned (the host logs
+ * it), so a buggy or compromised thread cannot make the host broadcast arbitrary data.
  */
-export function relaySignIn(threads: Iterable<Thread>, from: Thread, accountKey: string): void {
+export function relaySignIn(threads: Iterable<Thread>, from: Thread, accountKey: unknown): boolean {
+  if (!isAccountKey(accountKey)) return false;
   for (const t of threads) {
     if (t === from || t.closing || t.wedged || t.abandoned) continue;
     if (t.control.length >= t.control.capacity - 1) continue;
@@ -147,6 +155,7 @@ export function relaySignIn(threads: Iterable<Thread>, from: Thread, accountKey:
       // SendOnClosedError: the thread's port closed (it ended; its 'exit' is on its way).
     }
   }
+  return true;
 }
 
 /** How much longer a late thread that still beats (its event loop runs: it is finishing its

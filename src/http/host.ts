@@ -164,7 +164,12 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       { ...base, index, ports: { ...base.ports }, schedulerStats: opts.schedulerStats?.[index] },
       {
         onCrash: (report) => emitter.emit('thread-crash', { index, ...report }),
-        onSignedIn: (thread, accountKey) => relaySignIn(threads, thread, accountKey),
+        onSignedIn: (thread, accountKey) => {
+          if (relaySignIn(threads, thread, accountKey)) return;
+          log.warn('HTTP thread relayed a sign-in with a malformed account key: dropped', {
+            thread: thread.index,
+          });
+        },
         onExit: (thread, code) => onExit(thread, code),
       },
     );

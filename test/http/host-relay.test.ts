@@ -4,6 +4,7 @@
  * 'lift-block' command; the one that signed in, and closing, wedged, abandoned or closed ones,
  * do not, and none of them makes it throw. A thread that does not read gets relays only until one
  * credit is left, so the host's 'close' still finds a credit; relays reach it again once it reads.
+ * A key a thread sends that is not an account key the api makes is relayed to no one.
  *
  * Absence is checked by order, never by waiting: one port delivers in order (the channels' P4),
  * so when a marker 'close' sent after the relay is the first value read, the relay sent nothing.
@@ -11,8 +12,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createPortChannel, PortReceiver, PortSender } from '../../src/channels/index.js';
+import * as v from '../../src/http/api/validate.js';
 import type { ThreadCommand } from '../../src/http/host.worker.js';
 import { closeThread, relaySignIn, type Thread } from '../../src/http/host-thread.js';
+import { foldUserName } from '../../src/store/index.js';
 
 const ports: MessagePort[] = [];
 afterEach(() => {
@@ -80,6 +83,43 @@ it('a thread whose channel is closed is skipped without an error; the others are
   expect(() => relaySignIn([from.t, ended.t, live.t], from.t, 'bob')).not.toThrow();
   expect(await next(live.rx)).toEqual(lift('bob'));
   expect(await ended.rx.recv()).toEqual({ value: undefined, ok: false });
+});
+
+it('a key that is not an account key is relayed to nobody; a well-formed one still is', async () => {
+  const from = thread();
+  const other = thread();
+  const bad: unknown[] = [
+    'x'.repeat(33), // longer than a user name
+    'ab', // shorter
+    'x'.repeat(64 * 1024), // a flood in one event
+    'Alice', // not folded: the api never relays this form
+    '../etc',
+    'bob\n{"type":"close"}',
+    'ünï',
+    '',
+    42,
+    { accountKey: 'alice' },
+    undefined,
+  ];
+  for (const key of bad)
+    expect(relaySignIn([from.t, other.t], from.t, key), String(key)).toBe(false);
+  expect(other.t.control.length).toBe(0);
+  expect(relaySignIn([from.t, other.t], from.t, 'carol_2-x')).toBe(true);
+  expect(other.t.control.trySend(CLOSE)).toBe(true);
+  // In order on one port: the well-formed key's relay comes first, none of the others before it.
+  expect(await next(other.rx)).toEqual(lift('carol_2-x'));
+  expect(await next(other.rx)).toEqual(CLOSE);
+});
+
+it('every key the api makes from a valid user name is relayed', async () => {
+  const from = thread();
+  const other = thread(64);
+  const names = ['abc', 'A'.repeat(32), 'Mixed_Case-09', 'ZZZ', '_-_'];
+  for (const name of names) {
+    expect(v.userName({ user_name: name })).toBe(name);
+    expect(relaySignIn([from.t, other.t], from.t, foldUserName(name)), name).toBe(true);
+  }
+  for (const name of names) expect(await next(other.rx)).toEqual(lift(foldUserName(name)));
 });
 
 it('closing a thread whose port already closed waits for its exit instead of throwing', async () => {

@@ -63,6 +63,20 @@ export function userName(obj: Record<string, unknown>, field = 'user_name'): str
   return v;
 }
 
+/** A user name `userName` accepts, folded (foldUserName): its ASCII letters in lower case. */
+const ACCOUNT_KEY = /^[a-z0-9_-]+$/;
+
+/**
+ * True when `key` is an account key the api makes (the sign-in throttle's key: foldUserName of a
+ * name `userName` accepts). The HTTP host checks each key a thread relays against it
+ * (host-thread.ts relaySignIn): a buggy or compromised thread cannot make it broadcast anything
+ * else to the other threads.
+ */
+export function isAccountKey(key: unknown): key is string {
+  const { min, max } = LIMITS.userName;
+  return typeof key === 'string' && key.length >= min && key.length <= max && ACCOUNT_KEY.test(key);
+}
+
 /**
  * A new password, NFC-normalized so that the same characters typed on another keyboard or system
  * (precomposed "é" or "e" + combining accent) give the same hash. Length counts after that.
