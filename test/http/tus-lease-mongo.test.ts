@@ -11,7 +11,10 @@
  * - two takers of one stale claim, the first one's take-over held until the second took it: the
  *   first gets 423, the second writes;
  * - a node cut off from MongoDB answers HEAD and PATCH with 503 (a 404 would make the client
- *   start over), and the upload completes once the link is back.
+ *   start over), and the upload completes once the link is back. The link goes down while the
+ *   tus store's own command is on the wire (the session lookup before it passed), so the 503
+ *   comes from MongoTusStore's mapping of the driver's failure: HEAD's upload lookup, PATCH's
+ *   chunk insert.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -55,6 +58,11 @@ afterAll(async () => {
   await link?.close();
   await s?.close();
 });
+
+/** Holds the next `command` on `collection` the relay sees (the test then cuts the link). */
+function cutAt(command: string, collection: string) {
+  return link.holdNext((m) => mongoCommand(m) === command && m.includes(collection));
+}
 
 /** The test database, reached through the relay. */
 function relayedUri(): URL {
@@ -171,10 +179,18 @@ it('MongoDB unreachable: HEAD and PATCH answer 503 (not 404 or 500), and the upl
   });
   try {
     const u = await upload(node);
-    link.down();
     // 404 would make tus-js-client start the upload over; 503 makes it retry and resume.
-    expect((await tusHead(node.url, u.sessionId, u.loc)).status).toBe(503);
-    const refused = await tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
+    const head = cutAt('find', 'tus.uploads');
+    const headed = tusHead(node.url, u.sessionId, u.loc);
+    await head.held;
+    link.down();
+    expect((await headed).status).toBe(503);
+    link.up();
+    const insert = cutAt('insert', 'tus.chunks');
+    const patched = tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
+    await insert.held;
+    link.down();
+    const refused = await patched;
     expect(refused.status, refused.body).toBe(503);
     expect(JSON.parse(refused.body)).toMatchObject({ error_code: '011' });
     link.up();

@@ -38,7 +38,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
-import { Binary, type Collection, type Db } from 'mongodb';
+import { Binary, type Collection, type Db, MongoError } from 'mongodb';
+import { mongoError } from '../../../store/mongo-connect.js';
 import { DEFAULT_LEASE } from './lease.js';
 import { type ChunkDoc, claimId, claimOffset, dataId, readChunks } from './mongo-chunk.js';
 
@@ -68,6 +69,8 @@ export interface MongoTusStoreOptions {
   expiryMs?: number;
   /** A chunk left this long by a write that died holds its offset no longer. @default DEFAULT_LEASE.staleMs */
   staleMs?: number;
+  /** The server named in failures. @default the client's `host:port` list */
+  where?: string;
 }
 
 export class MongoTusStore extends DataStore {
@@ -75,6 +78,7 @@ export class MongoTusStore extends DataStore {
   readonly #chunks: Collection<ChunkDoc>;
   readonly #expiryMs: number;
   readonly #staleMs: number;
+  readonly #where: string;
 
   constructor(db: Db, options: MongoTusStoreOptions = {}) {
     super();
@@ -85,6 +89,7 @@ export class MongoTusStore extends DataStore {
     this.#staleMs = options.staleMs ?? DEFAULT_LEASE.staleMs;
     if (!Number.isSafeInteger(this.#staleMs) || this.#staleMs < 1)
       throw new TypeError('options.staleMs must be a positive integer');
+    this.#where = options.where ?? db.client.options.hosts.map(String).join(',');
     this.#uploads = db.collection<UploadDoc>(`${prefix}.uploads`);
     this.#chunks = db.collection<ChunkDoc>(`${prefix}.chunks`);
     this.extensions = [
@@ -101,6 +106,21 @@ export class MongoTusStore extends DataStore {
   }
 
   /**
+   * `op` with a driver failure mapped as every MongoDB store maps it (mongo-connect.ts): a server
+   * that cannot be reached is ERR_STORE_UNAVAILABLE (503: the client retries and resumes, where a
+   * 404 would make it start over). tus's own answers (404, 409, 423) pass as they are.
+   */
+  #db<T>(op: Promise<T>): Promise<T> {
+    return op.catch((err: unknown) => {
+      throw this.#mapped(err);
+    });
+  }
+
+  #mapped(err: unknown): unknown {
+    return err instanceof MongoError ? mongoError(err, this.#where, 'tus upload') : err;
+  }
+
+  /**
    * Removes every upload not written to (or, never written to, created) for the expiry, complete
    * or not (a completed upload still here was refused or never turned into a blob: nothing can
    * resume it). The dates are ISO-8601 UTC strings, so string order is time order. Resolves to
@@ -111,18 +131,20 @@ export class MongoTusStore extends DataStore {
     const cutoff = new Date(now - this.#expiryMs).toISOString();
     let removed = 0;
     for (;;) {
-      const page = await this.#uploads
-        .find(
-          {
-            $or: [
-              { last_write: { $lt: cutoff } },
-              { last_write: { $exists: false }, creation_date: { $lt: cutoff } },
-            ],
-          },
-          { projection: { _id: 1 } },
-        )
-        .limit(EXPIRED_PAGE)
-        .toArray();
+      const page = await this.#db(
+        this.#uploads
+          .find(
+            {
+              $or: [
+                { last_write: { $lt: cutoff } },
+                { last_write: { $exists: false }, creation_date: { $lt: cutoff } },
+              ],
+            },
+            { projection: { _id: 1 } },
+          )
+          .limit(EXPIRED_PAGE)
+          .toArray(),
+      );
       for (const { _id } of page) {
         try {
           await this.remove(_id);
@@ -136,21 +158,23 @@ export class MongoTusStore extends DataStore {
   }
 
   override async create(upload: Upload): Promise<Upload> {
-    await this.#uploads.insertOne({
-      _id: upload.id,
-      ...(upload.size !== undefined && { size: upload.size }),
-      metadata: upload.metadata ?? {},
-      creation_date: upload.creation_date ?? new Date().toISOString(),
-      offset: 0,
-      chunks: [],
-    });
+    await this.#db(
+      this.#uploads.insertOne({
+        _id: upload.id,
+        ...(upload.size !== undefined && { size: upload.size }),
+        metadata: upload.metadata ?? {},
+        creation_date: upload.creation_date ?? new Date().toISOString(),
+        offset: 0,
+        chunks: [],
+      }),
+    );
     upload.offset = 0;
     upload.storage = { type: 'mongodb', path: upload.id };
     return upload;
   }
 
   override async getUpload(id: string): Promise<Upload> {
-    const doc = await this.#uploads.findOne({ _id: id }, NO_CHUNKS);
+    const doc = await this.#db(this.#uploads.findOne({ _id: id }, NO_CHUNKS));
     if (!doc) throw ERRORS.FILE_NOT_FOUND;
     return new Upload({
       id,
@@ -166,13 +190,15 @@ export class MongoTusStore extends DataStore {
   }
 
   override async declareUploadLength(id: string, length: number): Promise<void> {
-    const r = await this.#uploads.updateOne({ _id: id }, { $set: { size: length } });
+    const r = await this.#db(this.#uploads.updateOne({ _id: id }, { $set: { size: length } }));
     if (r.matchedCount === 0) throw ERRORS.FILE_NOT_FOUND;
   }
 
   /** Appends the PATCH body at `offset`; resolves to the new durable offset. */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    const current = await this.#uploads.findOne({ _id: id }, { projection: { offset: 1 } });
+    const current = await this.#db(
+      this.#uploads.findOne({ _id: id }, { projection: { offset: 1 } }),
+    );
     if (!current) throw ERRORS.FILE_NOT_FOUND;
     if (current.offset !== offset) throw ERRORS.INVALID_OFFSET;
     const token = randomBytes(6).toString('hex');
@@ -184,15 +210,19 @@ export class MongoTusStore extends DataStore {
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await claimOffset(this.#uploads, this.#chunks, id, durable, token, this.#staleMs);
+      await this.#db(claimOffset(this.#uploads, this.#chunks, id, durable, token, this.#staleMs));
       const did = dataId(id, durable, token);
-      await this.#chunks.insertOne({ _id: did, data: new Binary(data), token, at: new Date() });
-      const moved = await this.#uploads.updateOne(
-        { _id: id, offset: durable },
-        {
-          $set: { offset: durable + data.length, last_write: new Date().toISOString() },
-          $push: { chunks: did },
-        },
+      await this.#db(
+        this.#chunks.insertOne({ _id: did, data: new Binary(data), token, at: new Date() }),
+      );
+      const moved = await this.#db(
+        this.#uploads.updateOne(
+          { _id: id, offset: durable },
+          {
+            $set: { offset: durable + data.length, last_write: new Date().toISOString() },
+            $push: { chunks: did },
+          },
+        ),
       );
       if (moved.matchedCount === 0) {
         // The upload was removed, or a write that took this one's claim over moved the offset
@@ -225,14 +255,18 @@ export class MongoTusStore extends DataStore {
   }
 
   /** The upload's bytes in order (finish.ts streams them into the blob store). */
-  read(id: string): AsyncGenerator<Buffer> {
-    return readChunks(this.#uploads, this.#chunks, id);
+  async *read(id: string): AsyncGenerator<Buffer> {
+    try {
+      yield* readChunks(this.#uploads, this.#chunks, id);
+    } catch (err) {
+      throw this.#mapped(err);
+    }
   }
 
   /** Deletes the upload, then its chunks (a half-removed upload cannot be resumed). */
   override async remove(id: string): Promise<void> {
-    const r = await this.#uploads.deleteOne({ _id: id });
+    const r = await this.#db(this.#uploads.deleteOne({ _id: id }));
     if (r.deletedCount === 0) throw ERRORS.FILE_NOT_FOUND;
-    await this.#chunks.deleteMany({ _id: { $gte: `${id}/`, $lt: `${id}0` } });
+    await this.#db(this.#chunks.deleteMany({ _id: { $gte: `${id}/`, $lt: `${id}0` } }));
   }
 }

@@ -15,7 +15,6 @@
 import { join } from 'node:path';
 import { Server } from '@tus/server';
 import type { DataStore, Upload } from '@tus/utils';
-import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { Config } from '../../../config.js';
 import { type MediaProber, sharedMediaProber } from '../../../media/index.js';
 import { isStoreError } from '../../../store/errors.js';
@@ -44,13 +43,12 @@ export interface TusOptions {
 
 export const TUS_PATH = '/files';
 
-/** The upload store did not answer: ERR_STORE_UNAVAILABLE, or MongoTusStore's driver failing. */
+/**
+ * The upload store did not answer. Each store maps its own failures to ERR_STORE_UNAVAILABLE
+ * (MongoTusStore through mongo-connect's mongoError, the S3 store through s3-common's s3Error).
+ */
 function unreachable(err: unknown): boolean {
-  return (
-    isStoreError(err, 'ERR_STORE_UNAVAILABLE') ||
-    err instanceof MongoNetworkError ||
-    err instanceof MongoServerSelectionError
-  );
+  return isStoreError(err, 'ERR_STORE_UNAVAILABLE');
 }
 
 /** A refusal in the shape @tus/server sends (our JSON error as the body). */
@@ -156,7 +154,7 @@ export function createTusServer(ctx: ServiceContext, options: Partial<TusOptions
       if (!(err instanceof Error) || 'status_code' in err) return undefined;
       ctx.log.error('tus request failed', { err });
       // A store that cannot be reached is 503 (the client retries and resumes), as elsewhere.
-      return refusal(unreachable(err) ? new HttpError('unavailable') : httpErrorFromStore(err));
+      return refusal(httpErrorFromStore(err));
     },
   });
 }
