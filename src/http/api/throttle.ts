@@ -78,8 +78,9 @@ interface InMemoryBlocks {
  * `deleteInMemoryBlockedAll()` lifts every key's, making each other blocked account cost a store
  * write again. Both our limiters (LmdbRateLimiter, RateLimiterMongo) are its store limiters, which
  * keep the blocks by `getKey(key)` in `_inMemoryBlockedKeys`; a limiter without it (a library
- * change) falls back to lifting all, which stays correct, only dearer
- * (test/hostile/throttle-threads.test.ts fails then: a bystander's counter moves).
+ * change) falls back to lifting all, which stays correct, only dearer. That change does not go
+ * unnoticed: test/http/throttle-lift.test.ts pins the field on both stores' limiters and fails
+ * naming it (and test/hostile/throttle-threads.test.ts sees a bystander's counter move).
  */
 function liftBlock(limiter: RateLimiterAbstract, key: string): void {
   const l = limiter as unknown as InMemoryBlocks & Partial<{ deleteInMemoryBlockedAll(): void }>;
