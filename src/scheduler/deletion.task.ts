@@ -2,16 +2,18 @@
  * The deletion task: runs on a pool thread, several videos per call (the executor splits a
  * batch into tasks, one per pool thread; a task runs its videos in chunks at once).
  *
- * Order in a chunk, each step one call for the whole chunk where the store has one: confirm the
- * leases (heldDeletions, a read; renewDeletions, fenced on owner, for the leases too short to
- * outlive the task — see confirmLeases: the ids still ours go on) → blobs (video and poster; a
- * missing file costs one access(2) on the filesystem store, see deleteBlobs) → comments and
- * video records of the videos whose blobs went (records.deleteVideos: one LMDB transaction) →
- * the deletion records, removed by `completeDeletions`, fenced on owner. Every step is
- * idempotent (a missing blob or record counts as done), so a task cut short (crash, timeout) is
- * simply run again by whoever claims the records next. A video whose blob step failed is left
- * out of the later steps and reported failed; the others go on. A failed record step fails the
- * chunk's videos.
+ * First, once for the whole task, confirm the leases (heldDeletions, a read; renewDeletions,
+ * fenced on owner, for the leases too short to outlive the task — see confirmLeases): only the
+ * ids still ours go on, the others are 'lost' and nothing of theirs is touched. One read for the
+ * task, not one per chunk: the chunks start together anyway, so a read per chunk saw the same
+ * moment at up to CHUNKS_PER_TASK times the cost. Then the confirmed ids in chunks at once,
+ * each step one call for the chunk where the store has one: blobs (video and poster; see
+ * deleteBlobs) → comments and video records of the videos whose blobs went (records.deleteVideos:
+ * one LMDB transaction) → the deletion records, removed by `completeDeletions`, fenced on owner.
+ * Every step is idempotent (a missing blob or record counts as done), so a task cut short (crash,
+ * timeout) is simply run again by whoever claims the records next. A video whose blob step failed
+ * is left out of the later steps and reported failed; the others go on. A failed record step
+ * fails the chunk's videos; a failed lease step, the task's.
  *
  * Why the records go in one call: lmdb-js already commits the transaction callbacks issued
  * together as one, but each call still costs its own callback, promise and checks;
@@ -73,7 +75,7 @@ async function each(
 async function confirmLeases(
   queue: DeletionQueue,
   task: DeletionTask,
-  videoIds: string[],
+  videoIds: readonly string[],
 ): Promise<string[]> {
   const { owner } = task;
   const held = await queue.heldDeletions(owner, videoIds);
@@ -97,35 +99,55 @@ function deleteBlobs(blobs: BlobStore): (id: string) => Promise<unknown> {
 }
 
 /**
- * The task's videos in CHUNKS_PER_TASK chunks run at once (the thread's only concurrency: see
- * TASKS_PER_THREAD), the results in the task's order.
+ * The task's leases confirmed once, then its confirmed videos in CHUNKS_PER_TASK chunks run at
+ * once (the thread's only concurrency: one task per pool thread, see deletion-pool.ts); the
+ * results in the task's order.
  */
 export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]> {
-  const chunks = splitInto(task.videoIds, CHUNKS_PER_TASK);
-  return (await Promise.all(chunks.map((ids) => runChunk(task, ids)))).flat();
+  const start = Date.now();
+  let step = 'open stores';
+  let open: Stores;
+  let held: string[];
+  try {
+    stores ??= openStores(task.config);
+    open = await stores;
+    step = 'lease';
+    held = await confirmLeases(open.queue, task, task.videoIds);
+  } catch (err) {
+    if (step === 'open stores') stores = undefined; // let the next task try again
+    const error = failure(step, err);
+    const end = Date.now();
+    return task.videoIds.map((videoId) => ({ videoId, outcome: 'failed', error, start, end }));
+  }
+  const chunks = splitInto(held, CHUNKS_PER_TASK);
+  const settled = (await Promise.all(chunks.map((ids) => runChunk(open, task.owner, ids)))).flat();
+  const byId = new Map(settled.map((r) => [r.videoId, r]));
+  const end = Date.now();
+  // Not confirmed at the start: another owner has it, and nothing of it was touched.
+  return task.videoIds.map(
+    (videoId): DeletionResult => byId.get(videoId) ?? { videoId, outcome: 'lost', start, end },
+  );
 }
 
-/** One chunk of a task, each step one call for the chunk. */
-async function runChunk(task: DeletionTask, videoIds: string[]): Promise<DeletionResult[]> {
-  const { owner } = task;
+/** One chunk of a task's confirmed videos, each step one call for the chunk. */
+async function runChunk(
+  { records, queue, blobs }: Stores,
+  owner: string,
+  videoIds: string[],
+): Promise<DeletionResult[]> {
   const start = Date.now();
   const failed = new Map<string, Failure>();
   let done = new Set<string>();
-  let step = 'open stores';
+  let step = 'blob';
   try {
-    stores ??= openStores(task.config);
-    const { records, queue, blobs } = await stores;
-    step = 'lease';
-    let ids = await confirmLeases(queue, task, videoIds);
-    ids = await each(ids, 'blob', failed, deleteBlobs(blobs));
+    const ids = await each(videoIds, step, failed, deleteBlobs(blobs));
     step = 'records';
     if (ids.length > 0) await records.deleteVideos(ids);
     step = 'complete';
     // An id held at the start but not completed here was taken over meanwhile: 'lost'.
     done = new Set(await queue.completeDeletions(owner, ids));
   } catch (err) {
-    if (step === 'open stores') stores = undefined; // let the next task try again
-    // A whole-task step failed (store down): every video not settled yet failed with it.
+    // A whole-chunk step failed (store down): every video not settled yet failed with it.
     const why = failure(step, err);
     for (const id of videoIds) if (!done.has(id) && !failed.has(id)) failed.set(id, why);
   }
