@@ -17,21 +17,17 @@ export interface DeletionPool {
   close(): Promise<void>;
 }
 
-/**
- * Tasks per pool thread in a batch (the executor's split): one. A thread runs ONE task at a
- * time anyway: every task carries an abort signal (its timeout), and piscina aborts a task by
- * ending its thread, so it never runs two abortable tasks on one thread (a
- * `concurrentTasksPerWorker` above 1 is ignored for them). The concurrency on a thread is
- * inside the task (CHUNKS_PER_TASK in deletion-types.ts). bench:scheduler, interleaved at load
- * 4–5: 5,317 / 5,531 / 4,342 deletions/s with one task per thread against 4,932 / 5,374 / 3,895
- * with two (4,589 / 4,436 / 4,341 against 4,288 / 4,431 / 4,132 per CPU-s).
- */
-export const TASKS_PER_THREAD = 1;
-
 /** `file`: the deletion task module (SchedulerOptions.taskFile; tests pass their own). */
 export function createDeletionPool(opts: { threads: number; file: WorkerFile }): DeletionPool {
   const pool = createPool<DeletionTask, DeletionResult[]>({
     file: opts.file,
+    // One task per thread, and the executor splits a batch into `threads` tasks (splitBatch).
+    // Every task is abortable (its timeout), and piscina aborts a task by ending its thread, so it
+    // never runs two abortable tasks on one thread (`tasksPerThread` above 1 is ignored for them):
+    // a thread's concurrency is inside its task (CHUNKS_PER_TASK in deletion-types.ts).
+    // bench:scheduler, interleaved at load 4–5: 5,317 / 5,531 / 4,342 deletions/s with one task
+    // per thread against 4,932 / 5,374 / 3,895 with two (4,589 / 4,436 / 4,341 against 4,288 /
+    // 4,431 / 4,132 per CPU-s).
     threads: opts.threads,
     // The executor hands over a whole batch at once; beyond the running ones they queue here.
     maxQueue: 4096,

@@ -20,7 +20,7 @@
 import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/types.js';
-import { type DeletionPool, TASKS_PER_THREAD } from './deletion-pool.js';
+import type { DeletionPool } from './deletion-pool.js';
 import { type DeletionResult, splitInto } from './deletion-types.js';
 import { backoffMs } from './options.js';
 import type { ThreadData } from './thread-data.js';
@@ -44,11 +44,11 @@ export interface ExecutorDeps {
 }
 
 /**
- * The batch in at most poolThreads × TASKS_PER_THREAD tasks of consecutive records (a thread
- * runs one task at a time, the task's chunks at once: see TASKS_PER_THREAD).
+ * The batch in at most poolThreads tasks of consecutive records: one per pool thread, which runs
+ * it alone, its chunks at once (why: createDeletionPool).
  */
 export function splitBatch<T>(batch: readonly T[], poolThreads: number): T[][] {
-  return splitInto(batch, poolThreads * TASKS_PER_THREAD);
+  return splitInto(batch, poolThreads);
 }
 
 async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<DeletionResult[]> {
