@@ -8,10 +8,17 @@
  *   one DATA_DIR): exactly one wins, every other is refused with 423, and a lease created after
  *   the takeover is never removed by a late taker;
  * - a lease left by an earlier release (an empty file, no token) is taken over too;
- * - a writer whose lease file is removed under it mid-PATCH (what a takeover does) stops at its
- *   next heartbeat with 409, keeping what it wrote; the upload resumes from there byte-exact.
+ * - a writer whose lease file is removed under it mid-PATCH (what a takeover does), or replaced by
+ *   another write's lease (a takeover and that taker's create), stops at its next heartbeat with
+ *   409, keeping what it wrote, and leaves the other lease alone; the upload resumes from there
+ *   byte-exact;
+ * - a refresh whose lease loses its name between the refresh's open and its stat (a taker's
+ *   unlink landing there; forced with a FIFO as the lease, whose content the test hands over
+ *   after the unlink) reports the lease lost, not refreshed.
  */
-import { readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { open, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -99,33 +106,69 @@ it('40 takers of one stale lease at once: exactly one writes, the others get 423
   expect((await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length)).status).toBe(204);
 });
 
-it('a writer whose lease is removed under it stops with 409; the upload resumes whole', async () => {
-  // Large enough that the client is still sending when the server answers, however loaded.
-  const video = fakeMp4(1_000_000);
-  const u = await upload(video.length);
-  const first = 100_000;
-  const w = tusOpenPatch(s.url, u.sessionId, u.loc, 0, video.length);
-  await w.send(video.subarray(0, first));
-  // The bytes are in the data file (a HEAD now would make @tus/server end this PATCH early).
-  const data = join(s.dir, 'tus', u.id);
-  await vi.waitFor(async () => expect((await stat(data)).size).toBe(first), {
-    timeout: 60_000,
-    interval: 50,
-  });
-  // The lease goes from under the live writer, as in a takeover: its next refresh finds out.
-  await unlink(u.path);
-  const { answer, sent } = await w.trickle(video, first);
-  expect(answer.status, answer.body).toBe(409);
-  expect(JSON.parse(answer.body)).toMatchObject({ error_code: '007' });
-  // The upload holds a prefix of what was sent (nothing is written once the answer is out).
-  const at = await tusOffset(s.url, u.sessionId, u.loc);
-  expect(at).toBeGreaterThanOrEqual(first);
-  expect(at).toBeLessThanOrEqual(sent);
-  expect((await readFile(data)).equals(video.subarray(0, at))).toBe(true);
-  const rest = video.subarray(at);
-  const done = await tusPatch(s.url, u.sessionId, u.loc, at, rest, rest.length);
-  expect(done.status, done.body).toBe(204);
-  const v = await fetch(`${s.url}/videos/${u.vid}`);
-  expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+it.each([
+  ['removed', false],
+  ["replaced by another write's", true],
+])(
+  'a writer whose lease is %s under it stops with 409; the upload resumes whole',
+  async (_, replaced) => {
+    // Large enough that the client is still sending when the server answers, however loaded.
+    const video = fakeMp4(1_000_000);
+    const u = await upload(video.length);
+    const first = 100_000;
+    const w = tusOpenPatch(s.url, u.sessionId, u.loc, 0, video.length);
+    await w.send(video.subarray(0, first));
+    // The bytes are in the data file (a HEAD now would make @tus/server end this PATCH early).
+    const data = join(s.dir, 'tus', u.id);
+    await vi.waitFor(async () => expect((await stat(data)).size).toBe(first), {
+      timeout: 60_000,
+      interval: 50,
+    });
+    // The lease goes from under the live writer, as in a takeover: its next refresh finds out.
+    // Replaced, the file is there with another token (the taker's create after its takeover).
+    await unlink(u.path);
+    const other = fileLease(join(s.dir, 'tus'), u.id);
+    if (replaced) expect(await other.create()).toBe(true);
+    const theirs = replaced ? await readFile(u.path, 'utf8') : undefined;
+    const { answer, sent } = await w.trickle(video, first);
+    expect(answer.status, answer.body).toBe(409);
+    expect(JSON.parse(answer.body)).toMatchObject({ error_code: '007' });
+    if (replaced) {
+      // The stopped writer's release left the other write's lease as it was; that write ends.
+      expect(await readFile(u.path, 'utf8')).toBe(theirs);
+      await other.remove();
+    }
+    // The upload holds a prefix of what was sent (nothing is written once the answer is out).
+    const at = await tusOffset(s.url, u.sessionId, u.loc);
+    expect(at).toBeGreaterThanOrEqual(first);
+    expect(at).toBeLessThanOrEqual(sent);
+    expect((await readFile(data)).equals(video.subarray(0, at))).toBe(true);
+    const rest = video.subarray(at);
+    const done = await tusPatch(s.url, u.sessionId, u.loc, at, rest, rest.length);
+    expect(done.status, done.body).toBe(204);
+    const v = await fetch(`${s.url}/videos/${u.vid}`);
+    expect(Buffer.from(await v.arrayBuffer()).equals(video)).toBe(true);
+    expect(await leftovers()).toEqual([]);
+  },
+  120_000,
+);
+
+it('a refresh whose lease is unlinked while it has it open reports the lease lost', async () => {
+  const dir = join(s.dir, 'tus');
+  const id = randomBytes(16).toString('hex');
+  const path = join(dir, `${id}.lock`);
+  const ops = fileLease(dir, id);
+  expect(await ops.create()).toBe(true);
+  const token = await readFile(path, 'utf8');
+  // The lease as a FIFO with the same token: the refresh's open waits for the test's writer,
+  // and its read for the token the test sends, so the unlink lands between its open and stat.
+  await unlink(path);
+  execFileSync('mkfifo', ['-m', '600', path]);
+  const refreshed = ops.refresh();
+  const writer = await open(path, 'w'); // opens once the refresh has opened it for reading
+  await unlink(path); // a taker removes the lease under the open refresh
+  await writer.write(token);
+  await writer.close();
+  expect(await refreshed).toBe(false);
   expect(await leftovers()).toEqual([]);
-}, 120_000);
+});
