@@ -1,7 +1,7 @@
 /**
  * Graceful shutdown: close() lets the batch in hand finish within the deadline, starts no new
  * one and gives back the leases of the batch claimed ahead; past the deadline the running tasks
- * are cut off and nothing is written for them.
+ * are cut off and nothing is written for them, and the batch claimed ahead is still given back.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -77,26 +77,41 @@ describe('scheduler close()', () => {
     expect(s.stats().runners['video-cleanup']).toMatchObject({ claimed: 3, done: 3, inFlight: 0 });
   }, 120_000);
 
-  it('cuts running tasks off past the deadline and writes nothing for them', async () => {
-    testTask({ delayMs: 20_000 });
-    const { config, stores, ids } = await setup(2);
+  it('past the deadline cuts the batch in hand off, writes nothing for it, still gives back the batch claimed ahead', async () => {
+    const { config, stores, ids, dataDir } = await setup(6);
+    // Never opened: the batch in hand waits at the gate until the stop cuts it off. A stop that
+    // waited for it instead would wait for its 300 s task timeout, past this test's own.
+    testTask({ gate: join(dataDir, 'gate') });
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
-      { batch: 2, poolThreads: 2, leaseMs: 60_000, taskTimeoutMs: 30_000, taskFile },
+      { batch: 3, poolThreads: 3, leaseMs: 600_000, taskTimeoutMs: 300_000, taskFile },
     );
     cleanups.push(() => s.close(100));
-    await waitFor(
-      'the batch claimed',
-      async () => (await leased(stores, ids, s.owner)).length === 2,
-    );
-    const t0 = Date.now();
+    await waitFor('a batch in hand and one claimed ahead', async () => {
+      const claimed = s.stats().runners['video-cleanup']?.claimed;
+      return claimed === 3 && (await leased(stores, ids, s.owner)).length === 6;
+    });
     expect(await s.close(200)).toBe(false);
-    expect(Date.now() - t0).toBeLessThan(15_000); // far below the 20 s the tasks would take
-    for (const id of ids) {
-      expect(await isIntact(stores, id)).toBe(true);
-      // Still ours until the lease expires: no failure was recorded for a cut-off task.
-      expect(await stores.queue.getDeletion(id)).toMatchObject({ owner: s.owner, attempts: 0 });
+    for (const id of ids) expect(await isIntact(stores, id)).toBe(true);
+    // The batch in hand: still ours until the lease expires, no failure recorded for it.
+    const inHand = await leased(stores, ids, s.owner);
+    expect(inHand).toHaveLength(3);
+    for (const id of inHand) {
+      expect(await stores.queue.getDeletion(id)).toMatchObject({ attempts: 0 });
     }
+    // The batch claimed ahead: given back though the deadline passed, no attempt counted...
+    const ahead = ids.filter((id) => !inHand.includes(id));
+    for (const id of ahead) {
+      expect(await stores.queue.getDeletion(id)).toMatchObject({
+        owner: undefined,
+        leaseUntil: undefined,
+        attempts: 0,
+      });
+    }
+    // ...so another dispatcher claims exactly it at once, 10 minutes before its lease would end.
+    const next = await stores.queue.claimDeletions('other', 6, 60_000);
+    expect(next.map((d) => d.videoId).sort()).toEqual([...ahead].sort());
+    expect(next.map((d) => d.attempts)).toEqual([0, 0, 0]);
   }, 120_000);
 });
