@@ -12,11 +12,16 @@
  * - the lease taken over while the first part is on its way to S3 (held on the wire): the write
  *   cancels that part upload and answers 409; no part lands, and the upload resumes from 0;
  * - a lease released between a PATCH's refused create and its inspection (the HEAD held on the
- *   wire meanwhile): the PATCH creates the lease again and completes.
+ *   wire meanwhile): the PATCH creates the lease again and completes;
+ * - the lease object replaced under a live PATCH by another write's (another token: its ETag
+ *   changed, so the refresh's conditional put gets 412): the writer stops with 409 at once (not
+ *   503 once its window ran out), its release leaves the other lease alone, and the upload
+ *   resumes whole.
  */
 import { randomBytes } from 'node:crypto';
 import {
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
@@ -244,6 +249,33 @@ it('a lease released between the refused create and its inspection: the create i
   expect(Buffer.from(await v.arrayBuffer()).equals(u.video)).toBe(true);
   expect(await leaseGone(u.id)).toBe(true);
 }, 120_000);
+
+it("the lease replaced by another write's under a live PATCH: 409 at its next refresh", async () => {
+  const u = await upload(1_000_000);
+  const first = 100_000;
+  const w = tusOpenPatch(s.url, u.sessionId, u.loc, 0, u.video.length);
+  await w.send(u.video.subarray(0, first));
+  // The writer holds its lease (it takes it before reading the body).
+  await vi.waitFor(async () => expect(await leaseGone(u.id)).toBe(false), {
+    timeout: 60_000,
+    interval: 100,
+  });
+  // Another write's lease in its place (a takeover and that taker's create): a new ETag.
+  await deadLease(u.id);
+  const theirs = await leaseBody(u.id);
+  const { answer } = await w.trickle(u.video, first);
+  expect(answer.status, answer.body).toBe(409);
+  expect(JSON.parse(answer.body)).toMatchObject({ error_code: '007' });
+  // The stopped writer's release (conditioned on its own ETag) left the other lease as it was.
+  expect(await leaseBody(u.id)).toBe(theirs);
+  await s3.client().send(new DeleteObjectCommand({ Bucket: bucket, Key: `${u.id}.lock` }));
+  await completes(u);
+}, 180_000);
+
+async function leaseBody(id: string): Promise<string> {
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: bucket, Key: `${id}.lock` }));
+  return (await out.Body?.transformToString()) ?? '';
+}
 
 /** The multipart upload id @tus/s3-store recorded in the metadata of the upload's `.info`. */
 async function uploadIdOf(id: string): Promise<string> {
