@@ -63,7 +63,8 @@ export interface CleanupThreadsOptions {
    */
   executeTimeoutMs: number;
   /**
-   * Timeout of a claim or release call, past which the dispatcher is wedged and replaced.
+   * Timeout of a claim or release call, past which the dispatcher is wedged and replaced; also
+   * how long a stop waits for the dispatcher (its pending call is bounded by the same).
    * @default SCHEDULER_DEFAULTS.claimTimeoutMs
    */
   claimTimeoutMs?: number;
@@ -86,6 +87,10 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
       {
         id: DISPATCHER,
         start: () => spawn<DispatcherApi>('./dispatcher.worker', DISPATCHER, claimTimeoutMs),
+        // As the executor's: a stop lets the pending call (a claim, or a release giving leases
+        // back) finish within its own bound before the supervisor kills the thread, rather than
+        // the supervisor's 5 s default, which cut a call short that still had time to answer.
+        shutdownMs: claimTimeoutMs,
       },
       {
         id: EXECUTOR,
