@@ -99,7 +99,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let scheduler: Scheduler | undefined;
   const restarts: Record<string, number> = {};
   // The HTTP threads also get SIGTERM's readiness grace before their drain deadline, and a thread
-  // late to close but still beating gets LATE_ALIVE_MS more (host-thread.ts closeThread).
+  // late to close but still beating gets LATE_ALIVE_MS more (host-close.ts closeThread).
   const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000 + LATE_ALIVE_MS;
 
   let escalate!: (error: unknown) => void;

@@ -31,9 +31,10 @@ import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, type ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
+import { closeThread } from './host-close.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
 import { ThreadRestarts } from './host-restarts.js';
-import { closeThread, relaySignIn, spawnThread, type Thread } from './host-thread.js';
+import { relaySignIn, spawnThread, type Thread } from './host-thread.js';
 import { startWatchdog } from './host-watchdog.js';
 import { SERVICE_MODULES } from './services.js';
 
@@ -56,8 +57,8 @@ export const HTTP_HOST_DEFAULTS = Object.freeze({
   restart: Object.freeze({ intensity: 20, periodMs: 60_000 }),
 });
 
+export { CLOSE_GRACE_MS, LATE_ALIVE_MS } from './host-close.js';
 export { REPLACE_BACKOFF_MAX_MS, REPLACE_BACKOFF_MS } from './host-restarts.js';
-export { CLOSE_GRACE_MS, LATE_ALIVE_MS } from './host-thread.js';
 /** How long the survivors' in-flight requests may run when the host gives up. */
 export const GIVE_UP_DEADLINE_MS = 5_000;
 

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   await apps.close(value?.deadlineMs ?? 0);
   stopScrapes.abort();
   // Beat until the stores are closed: a close that waits on a slow database is alive, and the
-  // host gives a late thread that still beats more time (host-thread.ts closeThread).
+  // host gives a late thread that still beats more time (host-close.ts closeThread).
   await stores.close();
   stopBeating();
   await events.send({ type: 'closed' });

@@ -1,5 +1,5 @@
 /**
- * A thread late to close but alive (host-thread.ts closeThread, LATE_ALIVE_MS), through the real
+ * A thread late to close but alive (host-close.ts closeThread, LATE_ALIVE_MS), through the real
  * command (test/fixtures/http/host-crash-cli.ts, LMDB records in its DATA_DIR) over loopback.
  *
  * Another writer holds the LMDB write lock (test/fixtures/http/lmdb-lock.worker.ts: what another

@@ -14,7 +14,8 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { createPortChannel, PortReceiver, PortSender } from '../../src/channels/index.js';
 import * as v from '../../src/http/api/validate.js';
 import type { ThreadCommand } from '../../src/http/host.worker.js';
-import { closeThread, relaySignIn, type Thread } from '../../src/http/host-thread.js';
+import { closeThread } from '../../src/http/host-close.js';
+import { relaySignIn, type Thread } from '../../src/http/host-thread.js';
 import { foldUserName } from '../../src/store/index.js';
 
 const ports: MessagePort[] = [];
