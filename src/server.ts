@@ -56,8 +56,9 @@ export interface StartOptions {
   onListening?(service: string, url: string): void;
   /** Options of the scheduler (its task file, its actor threads' stores, restart intensity). */
   scheduler?: SchedulerOptions;
-  /** Options of the HTTP host: its thread replacement budget, extra route modules per service. */
-  http?: Pick<HttpHostOptions, 'restart' | 'extraMounts'>;
+  /** Options of the HTTP host: its thread replacement budget, extra route modules per service,
+   *  how long a thread late to close is waited for while it beats. */
+  http?: Pick<HttpHostOptions, 'restart' | 'extraMounts' | 'lateAliveMs'>;
   /** The main supervisor's budget: more than `intensity` restarts of its children within
    *  `periodMs` and it gives up (`failed` resolves; the CLI exits 1). @default SERVER_DEFAULTS.restart */
   restart?: { intensity: number; periodMs: number };
@@ -99,8 +100,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let scheduler: Scheduler | undefined;
   const restarts: Record<string, number> = {};
   // The HTTP threads also get SIGTERM's readiness grace before their drain deadline, and a thread
-  // late to close but still beating gets LATE_ALIVE_MS more (host-close.ts closeThread).
-  const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000 + LATE_ALIVE_MS;
+  // late to close but still beating gets up to lateAliveMs more (host-close.ts closeThread).
+  const lateAliveMs = opts.http?.lateAliveMs ?? LATE_ALIVE_MS;
+  const httpShutdownMs = SHUTDOWN_DEADLINE_MS + config.shutdownGraceMs + 5_000 + lateAliveMs;
 
   let escalate!: (error: unknown) => void;
   const escalated = new Promise<unknown>((r) => (escalate = r));

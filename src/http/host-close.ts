@@ -6,29 +6,36 @@
  * read) and left running; the process can then still exit (cli-run.ts ends it by SIGKILL).
  */
 import type { Logger } from '../log.js';
-import { type Heartbeats, STALE_MS } from './common/health.js';
+import { HEARTBEAT_MS, type Heartbeats, STALE_MS } from './common/health.js';
 import type { Thread } from './host-thread.js';
 
 /** How much longer than its deadline a closing thread may take before it is unref'd and left. */
 export const CLOSE_GRACE_MS = 2_000;
 
-/** How much longer a late thread that still beats (its event loop runs: it is finishing its
- *  close, slowly) is waited for before it is abandoned. */
+/** How much longer a late thread that keeps beating (its event loop runs: it is finishing its
+ *  close, slowly) is waited for, at most, before it is abandoned. */
 export const LATE_ALIVE_MS = 15_000;
 
 /** What tells a late thread that is alive (it beats) from a stuck one, and where to say so. */
 export interface LateCheck {
   heartbeats: Heartbeats;
   log: Logger;
+  /** How long a late thread that keeps beating is waited for. @default LATE_ALIVE_MS */
+  aliveMs?: number;
 }
 
 /**
  * Asks `t` to close (drain within `graceMs` + `deadlineMs`) and waits for its exit, at most
- * CLOSE_GRACE_MS longer — or, if its heartbeat (slot index + 1 of `late.heartbeats`) is fresh
- * then, up to LATE_ALIVE_MS more (on a loaded machine, or with a database slow to close, a
- * healthy thread may just be slow; abandoning it would end the process by SIGKILL, see
- * cli-run.ts). A thread that does not exit in time is abandoned; resolves false then. A thread
- * the watchdog found wedged is abandoned at once: it would not read the command.
+ * CLOSE_GRACE_MS longer. Late then, it is waited for while its heartbeat (slot index + 1 of
+ * `late.heartbeats`) stays fresh, up to `late.aliveMs` more: on a loaded machine, or with a
+ * database slow to close, a healthy thread may just be slow, and abandoning it would end the
+ * process by SIGKILL (cli-run.ts). A thread that does not exit in time is abandoned; resolves
+ * false then. A thread the watchdog found wedged is abandoned at once: it would not read the
+ * command.
+ *
+ * The heartbeat is followed over the late wait (followBeats), not checked once when late: a
+ * thread whose loop blocks meanwhile (its beats stop) is abandoned within about STALE_MS, not
+ * after the whole bound; one still beating is waited for to the end of it.
  */
 export async function closeThread(
   t: Thread,
@@ -46,21 +53,51 @@ export async function closeThread(
   } catch {
     // SendOnClosedError: its port closed, so the thread is ending already; wait for its exit.
   }
-  const exitedWithin = async (ms: number) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));
-    const result = await Promise.race([t.exited, timeout]);
-    clearTimeout(timer);
-    return result !== 'late';
-  };
-  if (await exitedWithin(graceMs + deadlineMs + CLOSE_GRACE_MS)) return true;
-  if (late && late.heartbeats.silentMs(t.index + 1) < STALE_MS) {
-    late.log.warn('HTTP thread late to close but still beating: waiting longer', {
-      thread: t.index,
-      moreMs: LATE_ALIVE_MS,
-    });
-    if (await exitedWithin(LATE_ALIVE_MS)) return true;
-  }
+  if (await exitedWithin(t, graceMs + deadlineMs + CLOSE_GRACE_MS)) return true;
+  if (late && (await followBeats(t, late))) return true;
   t.abandon();
   return false;
+}
+
+async function exitedWithin(t: Thread, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));
+  const result = await Promise.race([t.exited, timeout]);
+  clearTimeout(timer);
+  return result !== 'late';
+}
+
+/**
+ * Waits for a late thread's exit while it beats, up to `late.aliveMs`; true if it exited. Checks
+ * its beat every HEARTBEAT_MS: silent for STALE_MS (its loop is blocked: it will not finish its
+ * close) ends the wait at once. A check that itself ran late by more than STALE_MS / 2 (this
+ * thread, or the whole process, was not scheduled) decides nothing, as in host-watchdog.ts: the
+ * thread may have been starved alike, and the next check, on time, sees its fresh beat.
+ */
+async function followBeats(t: Thread, late: LateCheck): Promise<boolean> {
+  const slot = t.index + 1;
+  const aliveMs = late.aliveMs ?? LATE_ALIVE_MS;
+  if (late.heartbeats.silentMs(slot) >= STALE_MS) return false;
+  late.log.warn('HTTP thread late to close but still beating: waiting longer', {
+    thread: t.index,
+    moreMs: aliveMs,
+  });
+  const until = Date.now() + aliveMs;
+  let last = Date.now();
+  for (;;) {
+    const left = until - Date.now();
+    if (left <= 0) return false;
+    if (await exitedWithin(t, Math.min(HEARTBEAT_MS, left))) return true;
+    const now = Date.now();
+    const onTime = now - last <= HEARTBEAT_MS + STALE_MS / 2;
+    last = now;
+    const silentMs = late.heartbeats.silentMs(slot, now);
+    if (onTime && silentMs >= STALE_MS) {
+      late.log.warn('HTTP thread late to close stopped beating: abandoning it', {
+        thread: t.index,
+        silentMs: Math.round(silentMs),
+      });
+      return false;
+    }
+  }
 }

@@ -31,7 +31,7 @@ import type { MetricsJson } from '../metrics/collect.js';
 import { ServiceMissingError, type ThreadCrashError } from './common/errors.js';
 import { Heartbeats } from './common/health.js';
 import type { HttpThreadData } from './host.worker.js';
-import { closeThread } from './host-close.js';
+import { closeThread, LATE_ALIVE_MS } from './host-close.js';
 import { checkPortsFree, hostForUrl } from './host-ports.js';
 import { ThreadRestarts } from './host-restarts.js';
 import { relaySignIn, spawnThread, type Thread } from './host-thread.js';
@@ -51,10 +51,14 @@ export interface HttpHostOptions {
   extraMounts?: Partial<Record<ServiceName, string>>;
   /** Thread replacement budget. @default HTTP_HOST_DEFAULTS.restart */
   restart?: { intensity: number; periodMs: number };
+  /** How long a thread late to close is still waited for while it keeps beating (host-close.ts).
+   *  @default HTTP_HOST_DEFAULTS.lateAliveMs */
+  lateAliveMs?: number;
 }
 
 export const HTTP_HOST_DEFAULTS = Object.freeze({
   restart: Object.freeze({ intensity: 20, periodMs: 60_000 }),
+  lateAliveMs: LATE_ALIVE_MS,
 });
 
 export { CLOSE_GRACE_MS, LATE_ALIVE_MS } from './host-close.js';
@@ -81,6 +85,9 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
   const services = [...config.only];
   for (const s of services) if (!SERVICE_MODULES[s]) throw new ServiceMissingError(s);
   const restart = validateRestartBudget(opts.restart ?? HTTP_HOST_DEFAULTS.restart);
+  const aliveMs = opts.lateAliveMs ?? HTTP_HOST_DEFAULTS.lateAliveMs;
+  if (!(Number.isFinite(aliveMs) && aliveMs >= 0))
+    throw new TypeError('options.lateAliveMs must be a non-negative number');
   const log = createLogger('http-host');
   const emitter = new EventEmitter();
   const heartbeats = new Heartbeats(config.httpThreads);
@@ -143,7 +150,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       await Promise.allSettled([...starting]);
       await Promise.all(
         [...threads].map(async (t) => {
-          if (await closeThread(t, deadlineMs, graceMs, { heartbeats, log })) return;
+          if (await closeThread(t, deadlineMs, graceMs, { heartbeats, log, aliveMs })) return;
           log.error('HTTP thread did not close in time: left running', { thread: t.index });
         }),
       );

@@ -13,12 +13,20 @@
  * did when the thread stopped beating before closing its stores.
  *
  * No timing window: the lock is held until the host has decided, whatever the load.
+ *
+ * The host follows the beat over that wait, not once (host-close.ts followBeats): in the second
+ * case the late thread's loop blocks for good (the fault route wedges it once the test drops
+ * DATA_DIR/wedge-now, after the host said it waits), so its beats stop. The host's bound is an
+ * hour there (HOST_LATE_ALIVE_MS): it must abandon the thread (the process then ends by SIGKILL)
+ * well inside the test's bounds, which a check made only when the thread became late cannot do.
  */
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, expect, it, vi } from 'vitest';
 import { workerFile } from '../../src/worker-file.js';
+import { WEDGE_NOW } from '../fixtures/http/fault-routes.js';
 import { startTestServer } from '../helpers/server.js';
 import { get as ask } from './get.js';
 
@@ -53,6 +61,10 @@ async function holdWriteLock(path: string) {
   return free;
 }
 
+const LATE = 'HTTP thread late to close but still beating: waiting longer';
+const STOPPED = 'HTTP thread late to close stopped beating: abandoning it';
+const LEFT = 'HTTP thread did not close in time: left running';
+
 it('SIGTERM while the store close waits on a write: the host waits for the thread that beats', async () => {
   const s = await startTestServer({
     cli: CLI,
@@ -74,8 +86,6 @@ it('SIGTERM while the store close waits on a write: the host waits for the threa
 
   const ended = once(s.child, 'close'); // after 'exit' and the end of its stdout and stderr
   s.child.kill('SIGTERM');
-  const LATE = 'HTTP thread late to close but still beating: waiting longer';
-  const LEFT = 'HTTP thread did not close in time: left running';
   const decided = await s.waitForLine((l) => l.msg === LATE || l.msg === LEFT, 120_000);
   expect(decided).toMatchObject({ msg: LATE, thread: 0 });
   release();
@@ -86,4 +96,38 @@ it('SIGTERM while the store close waits on a write: the host waits for the threa
   const lines = s.stdout().join('\n');
   expect(lines).not.toContain(LEFT);
   expect(lines).not.toContain('HTTP threads left running');
+}, 300_000);
+
+it('a late thread whose beats stop while the host waits is abandoned, not waited for to the bound', async () => {
+  const HOUR = 3_600_000;
+  const s = await startTestServer({
+    cli: CLI,
+    only: 'stream',
+    env: { HTTP_THREADS: '1', HOST_LATE_ALIVE_MS: String(HOUR) },
+    timeoutMs: 120_000,
+  });
+  cleanups.push(async () => {
+    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    await s.stop();
+  });
+  const stream = s.urls.stream!;
+  await holdWriteLock(join(s.dataDir, 'db')); // released by the cleanup, after the process ended
+  expect(await ask(`${stream}/fault/write?busyMs=${HOUR}&wedgeOnFile=1`)).toMatchObject({
+    status: 200,
+    body: 'queued',
+  });
+
+  const ended = once(s.child, 'close');
+  s.child.kill('SIGTERM');
+  const decided = await s.waitForLine((l) => l.msg === LATE || l.msg === LEFT, 120_000);
+  expect(decided).toMatchObject({ msg: LATE, thread: 0, moreMs: HOUR });
+  // The thread still beats here; from now on its loop blocks for good.
+  await writeFile(join(s.dataDir, WEDGE_NOW), '');
+
+  // Bounded far below the host's hour: only a host that follows the beat gets here.
+  const stopped = await s.waitForLine((l) => l.msg === STOPPED || l.msg === LEFT, 120_000);
+  expect(stopped).toMatchObject({ msg: STOPPED, thread: 0 });
+  expect(await s.waitForLine((l) => l.msg === LEFT, 120_000)).toMatchObject({ thread: 0 });
+  const [code, signal] = await ended; // an abandoned thread: the process ends by SIGKILL
+  expect({ code, signal }, s.stderr()).toEqual({ code: null, signal: 'SIGKILL' });
 }, 300_000);

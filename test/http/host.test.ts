@@ -109,6 +109,14 @@ describe('start-up errors', () => {
     ).rejects.toMatchObject({ code: 'ERR_SERVICE_MISSING', service: 'scheduler' });
   });
 
+  it('a bad lateAliveMs is refused naming the option, before any thread starts', async () => {
+    for (const lateAliveMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(startHttpHost(config, { lateAliveMs })).rejects.toThrow(
+        'options.lateAliveMs must be a non-negative number',
+      );
+    }
+  });
+
   it('a port already taken by another program fails start-up naming the setting', async () => {
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
