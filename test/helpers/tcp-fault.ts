@@ -4,7 +4,8 @@
  * - `down()` resets every open connection and every new one (ECONNRESET) until `up()`;
  * - `holdNext(match)` holds the next client message `match` accepts, and everything after it on
  *   that connection, until `release()`: a request sent but not yet seen by the server. `held`
- *   resolves once one is held, `dropped` once its client gave up on that connection (closed it).
+ *   resolves once one is held, `dropped` once its client gave up on that connection (closed it);
+ * - `watch(see)` shows `see` every client message as it is passed on, until the returned stop.
  *   On the MongoDB wire a message is one framed by its 4-byte
  *   little-endian length; raw, it is what one read returned (an HTTP client's request head
  *   arrives whole in practice).
@@ -23,6 +24,8 @@ export interface FaultyLink {
     dropped: Promise<void>;
     release(): void;
   };
+  /** Calls `see` with each client message as it is passed on to the server; returns a stop. */
+  watch(see: (message: Buffer) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function faultyLink(
   const open = new Set<Socket>();
   let broken = false;
   let hold: Hold | undefined;
+  const watchers = new Set<(message: Buffer) => void>();
 
   /** Forwards client → server message by message, stopping at a held one until released. */
   function relayMessages(client: Socket, server: Socket) {
@@ -76,6 +80,7 @@ export async function faultyLink(
           return;
         }
         buf = buf.subarray(msg.length);
+        for (const see of watchers) see(msg);
         server.write(msg);
       }
     };
@@ -140,6 +145,10 @@ export async function faultyLink(
           for (const w of h.waiting.splice(0)) w();
         },
       };
+    },
+    watch(see) {
+      watchers.add(see);
+      return () => watchers.delete(see);
     },
     async close() {
       for (const s of open) s.destroy();

@@ -17,17 +17,17 @@ import type { Readable } from 'node:stream';
 import { type MetadataValue, S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import type { Config } from '../../../config.js';
-import { httpStatus, s3Error, sweepStaleUploads } from '../../../store/s3-common.js';
+import { StoreUnavailableError } from '../../../store/errors.js';
+import { httpStatus, isNotFound, s3Error, sweepStaleUploads } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type Lease, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 
 /**
  * S3Store whose `remove` also works after completion, and whose `deleteExpired` only touches tus
- * uploads. The stock one first aborts the upload's
- * multipart upload; once completed that answers NoSuchUpload, it throws "not found" and never
- * deletes the assembled object and its `.info` — a full second copy of every video left in the
- * bucket. Here a completed upload's objects are deleted all the same (DeleteObjects is
- * idempotent).
+ * uploads. The stock `remove` first aborts the upload's multipart upload; once completed that
+ * answers NoSuchUpload, it throws "not found" and never deletes the assembled object and its
+ * `.info` — a full second copy of every video left in the bucket. Here a completed upload's
+ * objects are deleted all the same (DeleteObjects is idempotent).
  *
  * Expiry counts from the last write (the tus expiration extension): every write that stored
  * bytes rewrites the empty object `<id>.active`, and `getUpload` reports the later of the
@@ -40,10 +40,13 @@ class CompletableS3Store extends S3Store {
   readonly #lease: LeaseTiming;
   /** The lease of each write in progress through this instance, by upload id. */
   readonly #writing = new Map<string, Lease>();
+  /** Names the bucket in failures. */
+  readonly #where: string;
 
   constructor(options: S3StoreOptions, lease: LeaseTiming) {
     super(options);
     this.#lease = checkLeaseTiming(lease, 'config.tusLease');
+    this.#where = `bucket ${this.bucket}`;
   }
 
   override async remove(id: string): Promise<void> {
@@ -61,23 +64,52 @@ class CompletableS3Store extends S3Store {
     }
   }
 
-  /** The upload, its `creation_date` moved to its last write (see the class comment). */
+  /**
+   * The upload, its `creation_date` moved to its last write (see the class comment): what
+   * @tus/server's HEAD and PATCH handlers age it by (410). The one HEAD of `.active` per request.
+   */
   override async getUpload(id: string): Promise<Upload> {
-    const [found, head] = await Promise.allSettled([super.getUpload(id), this.#lastWrite(id)]);
-    // S3Store reports any failure as "not found"; the HEAD of `.active` tells an S3 that did not
-    // answer (or refused us) apart: ERR_STORE_UNAVAILABLE, so the client is not sent to start over.
-    // (400: a key S3 refuses, so no upload of that id exists.)
-    if (head.status === 'rejected') {
-      if (httpStatus(head.reason) === 400) throw ERRORS.FILE_NOT_FOUND;
-      throw s3Error(head.reason, `bucket ${this.bucket}`);
-    }
+    const [found, head] = await Promise.allSettled([this.#stored(id), this.#lastWrite(id)]);
     if (found.status === 'rejected') throw found.reason;
+    if (head.status === 'rejected') throw head.reason;
     const [upload, written] = [found.value, head.value];
     const created = upload.creation_date ? Date.parse(upload.creation_date) : 0;
     if (written !== undefined && written > created) {
       upload.creation_date = new Date(written).toISOString();
     }
     return upload;
+  }
+
+  /** The upload's metadata alone (one GetObject): what server.ts checks a caller against. */
+  async getUploadMetadata(id: string): Promise<Upload['metadata']> {
+    return (await this.#info(id)).file.metadata;
+  }
+
+  /**
+   * The upload as S3Store reads it (`.info`, parts, `.part`), without its last write. S3Store
+   * reports any failure to read `.info` as "not found", and a 404 sends the client to start the
+   * upload over: then `.info` is read again to tell why (#info) — an S3 that failed is
+   * ERR_STORE_UNAVAILABLE (503: the client retries and resumes), also when it answers now.
+   */
+  async #stored(id: string): Promise<Upload> {
+    try {
+      return await super.getUpload(id);
+    } catch (err) {
+      if (err !== ERRORS.FILE_NOT_FOUND) throw s3Error(err, this.#where);
+      await this.#info(id);
+      throw new StoreUnavailableError(`S3 (${this.#where}) failed to read tus upload ${id}`);
+    }
+  }
+
+  /** The upload's `.info` as S3Store reads it; "not found" only when S3 says there is none. */
+  async #info(id: string) {
+    try {
+      return await this.getMetadata(id);
+    } catch (err) {
+      // 400: a key S3 refuses, so no upload of that id exists either.
+      if (isNotFound(err) || httpStatus(err) === 400) throw ERRORS.FILE_NOT_FOUND;
+      throw s3Error(err, this.#where);
+    }
   }
 
   /** When a write last stored bytes of upload `id` (S3's clock); undefined: never. */
@@ -87,7 +119,7 @@ class CompletableS3Store extends S3Store {
       return head.LastModified?.getTime();
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
-      throw err;
+      throw s3Error(err, this.#where);
     }
   }
 
@@ -100,9 +132,9 @@ class CompletableS3Store extends S3Store {
     const lease = await lockUpload(this.client, this.bucket, id, this.#lease);
     this.#writing.set(id, lease);
     try {
-      // Ours, not the stock one: S3Store's getUpload reports any S3 failure as "not found", and a
-      // 404 here would send the client to start the upload over.
-      if ((await this.getUpload(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
+      // Not the stock getUpload (any S3 failure is "not found": 404 sends the client back to the
+      // start), nor ours: the handler checked the expiry (the `.active` HEAD) before the lock.
+      if ((await this.#stored(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
       const end = await super.write(leased(lease, readable), id, offset);
       if (end > offset) {
         await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });

@@ -1,0 +1,130 @@
+/**
+ * What the S3 tus store (src/http/stream/tus/s3-store.ts) asks S3, seen on the wire: a stack on
+ * the dev SeaweedFS server reached through a loopback relay (test/helpers/tcp-fault.ts) that
+ * shows the test every request, holds one, or cuts the link.
+ * - a PATCH (and a HEAD) asks for the upload's last write (the HEAD of `<id>.active`) once: the
+ *   caller's check reads only the `.info`, the write's offset check under the lease skips it;
+ * - that offset check still tells an S3 that failed from an upload that is gone: the link cut
+ *   while its read of `.info` is on the wire answers 503, not 404 (which would make the client
+ *   start the upload over);
+ * - a key S3 refuses (400: a NUL in it; @tus/server never passes one, the store still may be
+ *   asked) is "no such upload", not "S3 failed".
+ */
+import { randomBytes } from 'node:crypto';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { tusUploadStore } from '../../src/http/stream/tus/index.js';
+import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
+import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
+import { fakeMp4, type Stack, startS3Stack } from './stack.js';
+import { tusCreate, tusHead, tusOffset, tusPatch } from './tus-client.js';
+
+const bucket = `tuswire-${randomBytes(4).toString('hex')}`;
+let s3: DevS3;
+let link: FaultyLink;
+/** The stack under test: its S3 traffic goes through `link`. */
+let s: Stack;
+
+beforeAll(async () => {
+  s3 = await startDevS3();
+  link = await faultyLink('127.0.0.1', Number(new URL(s3.endpoint).port), 'raw');
+  s = await startS3Stack({ ...s3, endpoint: `http://${link.host}` }, bucket, {
+    tusLeaseRefreshMs: 2000,
+    tusLeaseStaleMs: 20_000,
+  });
+}, 600_000);
+afterAll(async () => {
+  link?.up();
+  await s?.close();
+  await link?.close();
+  await s3?.stop();
+});
+
+async function upload(size = 1_000_000) {
+  const u = await s.user();
+  const vid = await s.video(u.userId);
+  const video = fakeMp4(size);
+  const loc = (await tusCreate(s.url, u.sessionId, video.length, vid)).headers.location as string;
+  return { ...u, vid, video, loc, id: loc.split('/').pop() as string };
+}
+
+/** How many requests whose first line matches `line` (a global regex) `run` sent to S3. */
+async function sent(line: RegExp, run: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const stop = link.watch((m) => {
+    n += m.toString('latin1').match(line)?.length ?? 0;
+  });
+  try {
+    await run();
+  } finally {
+    stop();
+  }
+  return n;
+}
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+it("a PATCH and a HEAD each ask for the upload's last write once", async () => {
+  const u = await upload();
+  const active = new RegExp(`^HEAD /${bucket}/${escaped(u.id)}\\.active[ ?]`, 'gm');
+  const half = u.video.subarray(0, 300_000);
+  let patched = 0;
+  const patches = await sent(active, async () => {
+    patched = (await tusPatch(s.url, u.sessionId, u.loc, 0, half, half.length)).status;
+  });
+  expect(patched).toBe(204);
+  expect(patches).toBe(1);
+  let headed = 0;
+  const heads = await sent(active, async () => {
+    headed = (await tusHead(s.url, u.sessionId, u.loc)).status;
+  });
+  expect(headed).toBe(200);
+  expect(heads).toBe(1);
+  expect(await tusOffset(s.url, u.sessionId, u.loc)).toBe(half.length);
+}, 120_000);
+
+it("S3 failing at the write's offset check under the lease: 503, not 404", async () => {
+  const u = await upload();
+  const info = new RegExp(`^GET /${bucket}/${escaped(u.id)}\\.info[ ?]`, 'm');
+  const lock = new RegExp(`^PUT /${bucket}/${escaped(u.id)}\\.lock[ ?]`, 'm');
+  // The first read of `.info` after the lease was taken is the write's offset check.
+  let check: ReturnType<FaultyLink['holdNext']> | undefined;
+  const stop = link.watch((m) => {
+    if (check === undefined && lock.test(m.toString('latin1'))) {
+      check = link.holdNext((next) => info.test(next.toString('latin1')));
+    }
+  });
+  try {
+    const r = tusPatch(s.url, u.sessionId, u.loc, 0, u.video, u.video.length);
+    await vi.waitFor(() => expect(check).toBeDefined(), { timeout: 60_000, interval: 50 });
+    await check?.held;
+    link.down();
+    const refused = await r;
+    expect(refused.status, refused.body).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error_code: '011' });
+  } finally {
+    stop();
+    link.up();
+  }
+  // The lease the cut write could not release, gone as after its stale window; then it resumes.
+  await s3.client().send(new DeleteObjectCommand({ Bucket: bucket, Key: `${u.id}.lock` }));
+  expect(await tusOffset(s.url, u.sessionId, u.loc)).toBe(0);
+  const done = await tusPatch(s.url, u.sessionId, u.loc, 0, u.video, u.video.length);
+  expect(done.status, done.body).toBe(204);
+  const v = await fetch(`${s.url}/videos/${u.vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(u.video)).toBe(true);
+}, 180_000);
+
+it('a key S3 refuses (400) is no such upload, not a failing S3', async () => {
+  const store = tusUploadStore(s.ctx.config, s.ctx.blobs);
+  const id = 'refused\0key';
+  // S3 itself answers 400 there (what the store's branch is for).
+  const head = s3.client().send(new HeadObjectCommand({ Bucket: bucket, Key: `${id}.info` }));
+  await expect(head).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+  await expect(store.getUpload(id)).rejects.toMatchObject({ status_code: 404 });
+  const meta = (store as unknown as { getUploadMetadata(id: string): Promise<unknown> })
+    .getUploadMetadata;
+  await expect(meta.call(store, id)).rejects.toMatchObject({ status_code: 404 });
+});
