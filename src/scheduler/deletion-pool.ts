@@ -29,7 +29,9 @@ export function createDeletionPool(opts: { threads: number; file: WorkerFile }):
     // per thread against 4,932 / 5,374 / 3,895 with two (4,589 / 4,436 / 4,341 against 4,288 /
     // 4,431 / 4,132 per CPU-s).
     threads: opts.threads,
-    // The executor hands over a whole batch at once; beyond the running ones they queue here.
+    // At most `threads` tasks at a time (a batch is one task per thread; the next batch waits
+    // for it), so tasks queue only while a thread starts or replaces one that ended (a crash, an
+    // abort). The bound is a backstop that the executor never reaches.
     maxQueue: 4096,
     idleTimeoutMs: 60_000,
     name: 'deletion',
