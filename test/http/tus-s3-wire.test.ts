@@ -8,10 +8,21 @@
  *   while its read of `.info` is on the wire answers 503, not 404 (which would make the client
  *   start the upload over);
  * - a key S3 refuses (400: a NUL in it; @tus/server never passes one, the store still may be
- *   asked) is "no such upload", not "S3 failed".
+ *   asked) is "no such upload", not "S3 failed";
+ * - the expiry sweep whose abort of an upload finds it aborted meanwhile by another sweeper
+ *   (that one died before its clean-up; the sweep's abort held on the wire meanwhile) still
+ *   removes the upload's objects, and does not count it as its own.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@tus/utils';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
@@ -128,3 +139,33 @@ it('a key S3 refuses (400) is no such upload, not a failing S3', async () => {
     .getUploadMetadata;
   await expect(meta.call(store, id)).rejects.toMatchObject({ status_code: 404 });
 });
+
+it('the sweep finds an upload aborted meanwhile by another sweeper: cleaned up, not counted', async () => {
+  const sweepBucket = `tussweep-${randomBytes(4).toString('hex')}`;
+  const admin = s3.client();
+  await admin.send(new CreateBucketCommand({ Bucket: sweepBucket }));
+  const config = { ...s.ctx.config, s3Bucket: sweepBucket, tusExpiryMs: 1000 };
+  const store = tusUploadStore(config, s.ctx.blobs);
+  const id = randomBytes(16).toString('hex');
+  await store.create(new Upload({ id, size: 300_000, offset: 0, metadata: {} }));
+  const listed = await admin.send(new ListMultipartUploadsCommand({ Bucket: sweepBucket }));
+  const mine = listed.Uploads?.find((x) => x.Key === id);
+  expect(mine?.UploadId).toBeDefined();
+  // Older than the expiry (a bounded wait, then one pass).
+  await vi.waitFor(
+    () => expect(Date.now() - (mine?.Initiated?.getTime() ?? Date.now())).toBeGreaterThan(2000),
+    { timeout: 30_000, interval: 250 },
+  );
+  const abort = new RegExp(`^DELETE /${sweepBucket}/${id}\\?[^ ]*uploadId=`, 'm');
+  const held = link.holdNext((m) => abort.test(m.toString('latin1')));
+  const sweep = store.deleteExpired();
+  await held.held;
+  // Another sweeper aborts it first and dies before deleting the objects beside it.
+  await admin.send(
+    new AbortMultipartUploadCommand({ Bucket: sweepBucket, Key: id, UploadId: mine?.UploadId }),
+  );
+  held.release();
+  expect(await sweep).toBe(0);
+  const left = await admin.send(new ListObjectsV2Command({ Bucket: sweepBucket }));
+  expect((left.Contents ?? []).map((o) => o.Key)).toEqual([]);
+}, 120_000);
