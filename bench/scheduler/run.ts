@@ -223,12 +223,12 @@ ${table}
 ${errors.length ? `\nErrors the server returned during the run (counted, not fatal): ${errors.length}, e.g. \`${errors[0]?.slice(0, 160)}\`\n` : ''}
 How a batch runs: one claim (one LMDB write transaction; three bulk commands on MongoDB), made
 while the previous batch executes (one batch claimed ahead, given back on stop); the batch split
-into one task per pool thread (piscina runs one abortable task per thread), a task's videos in
-8 chunks at once, each chunk: heldDeletions (a read confirming the fresh leases; renewDeletions
-only for a lease too short to outlive the task), the blob unlinks (deleteInPool: an access(2)
-per path, so the usually absent poster pair costs no threadpool hop), one deleteVideos
-(comments and video records, one transaction), one completeDeletions; then one failDeletions
-for the batch's failures, if any.
+into one task per pool thread (piscina runs one abortable task per thread); a task confirms its
+leases once (heldDeletions, a read; renewDeletions only for a lease too short to outlive the
+task), then runs its confirmed videos in 8 chunks at once, each chunk: the blob unlinks
+(deleteInPool: an access(2) per path, so a missing file — the poster pair here, these videos
+have none — costs no threadpool hop), one deleteVideos (comments and video records, one
+transaction), one completeDeletions; then one failDeletions for the batch's failures, if any.
 Where the time goes per deletion: \`tsx bench/scheduler/profile.ts\` (each step in-process,
 wall and CPU µs). Before this round: 105/s at load 20–35 (four write transactions per deletion,
 one video per task). The MongoDB figures are the dev server's (FerretDB on SQLite): every
