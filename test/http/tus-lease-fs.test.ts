@@ -14,14 +14,19 @@
  *   byte-exact;
  * - a refresh whose lease loses its name between the refresh's open and its stat (a taker's
  *   unlink landing there; forced with a FIFO as the lease, whose content the test hands over
- *   after the unlink) reports the lease lost, not refreshed.
+ *   after the unlink) reports the lease lost, not refreshed;
+ * - a taker process that holds the taker's marker of a stale lease (stuck in its re-read of the
+ *   lease: a FIFO) keeps it while alive — the upload answers 423 — and once SIGKILLed the next
+ *   PATCH clears its marker, takes the stale lease over and completes (before: 423 until the
+ *   upload expired).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished, vi } from 'vitest';
 import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
 import { fileLease } from '../../src/http/stream/tus/fs-lease.js';
 import { fakeMp4, type Stack, startStack } from './stack.js';
@@ -29,6 +34,7 @@ import { tusCreate, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
 import { exactlyOneTaker } from './tus-takers.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
+const DYING_TAKER = fileURLToPath(new URL('../fixtures/http/fs-dying-taker.ts', import.meta.url));
 let s: Stack;
 let sample: Buffer;
 // The longest stale window allowed: a loaded machine never ages a fresh lease past it by chance.
@@ -172,3 +178,42 @@ it('a refresh whose lease is unlinked while it has it open reports the lease los
   expect(await refreshed).toBe(false);
   expect(await leftovers()).toEqual([]);
 });
+
+it('a taker process killed holding its marker: refused while alive, its marker cleared once dead', async () => {
+  const u = await upload();
+  const dir = join(s.dir, 'tus');
+  expect(await fileLease(dir, u.id).create()).toBe(true);
+  const token = await readFile(u.path, 'utf8');
+  // The stale lease as a FIFO: the taker's re-read of it (under its marker) waits for a writer.
+  await unlink(u.path);
+  execFileSync('mkfifo', ['-m', '600', u.path]);
+  const args = [DYING_TAKER, dir, u.id, token, String(lease.staleMs)];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: 'ignore' });
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  // Its marker is held once it reads the FIFO: a writer opens without blocking only then.
+  let writer: Awaited<ReturnType<typeof open>> | undefined;
+  await vi.waitFor(
+    async () => {
+      writer = await open(u.path, constants.O_WRONLY | constants.O_NONBLOCK);
+    },
+    { timeout: 120_000, interval: 100 },
+  );
+  onTestFinished(() => writer?.close());
+  // The taker now waits in its read (nothing is written); the lease becomes that stale lease.
+  await unlink(u.path);
+  await writeFile(u.path, token);
+  await ageLease(u.path);
+  expect((await leftovers()).filter((f) => f.endsWith('.taking'))).toHaveLength(1);
+  const held = await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length);
+  expect(held.status, held.body).toBe(423);
+  child.kill('SIGKILL');
+  await exited;
+  const taken = await tusPatch(s.url, u.sessionId, u.loc, 0, sample, sample.length);
+  expect(taken.status, taken.body).toBe(204);
+  const v = await fetch(`${s.url}/videos/${u.vid}`);
+  expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
+  expect(await leftovers()).toEqual([]);
+}, 180_000);

@@ -15,18 +15,17 @@
  *   (O_EXCL: one taker per stale lease); under it the taker re-reads the lease through one file
  *   descriptor and removes it only if it still holds T and is still stale, then drops the marker.
  *   A late taker of T that gets the marker after that finds another token (T is never created
- *   again) or no lease, and removes nothing. A taker that dies holding the marker leaves that
- *   upload locked until it expires (TUS_EXPIRY_MS): a double fault, and nothing is corrupted;
+ *   again) or no lease, and removes nothing. A marker whose holder process died (same host and
+ *   pid namespace, no such pid) is cleared by the next taker, which then takes it (fs-marker.ts);
+ *   one whose holder may be alive never is: that upload stays locked until it expires
+ *   (TUS_EXPIRY_MS), and nothing is corrupted;
  * - the release removes the lease only if it still holds the holder's own token.
  */
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, link, open, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { clearDeadMarker, code, holdMarker } from './fs-marker.js';
 import type { HeldLease, LeaseOps } from './lease.js';
-
-function code(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | null)?.code;
-}
 
 /** The lease file opened for reading; undefined when there is none. */
 async function openLease(path: string): Promise<FileHandle | undefined> {
@@ -73,12 +72,10 @@ export function fileLease(dir: string, id: string): LeaseOps {
       // An empty lease is an earlier release's (no token): it is never created again either.
       const name = /^[0-9a-f]{24}$/.test(stale.version) ? stale.version : 'untokened';
       const marker = join(dir, `${id}.lock.${name}.taking`);
-      try {
-        await (await open(marker, 'wx', 0o600)).close();
-      } catch (err) {
-        if (code(err) === 'EEXIST') return false; // another taker has it
-        throw err;
-      }
+      let held = await holdMarker(marker);
+      // Another taker has it, unless that one died holding it: then this one clears and takes it.
+      if (!held && (await clearDeadMarker(marker))) held = await holdMarker(marker);
+      if (!held) return false;
       try {
         const now = await readLease(path);
         if (now?.version !== stale.version || now.ageMs <= staleMs) return false;
