@@ -22,9 +22,9 @@
  * - the release removes the lease only if it still holds the holder's own token.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, link, open, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clearDeadMarker, code, holdMarker } from './fs-marker.js';
+import { clearDeadMarker, code, createWhole, holdMarker } from './fs-marker.js';
 import type { HeldLease, LeaseOps } from './lease.js';
 
 /** The lease file opened for reading; undefined when there is none. */
@@ -54,19 +54,7 @@ export function fileLease(dir: string, id: string): LeaseOps {
   const path = join(dir, `${id}.lock`);
   const token = randomBytes(12).toString('hex');
   return {
-    async create() {
-      const fresh = join(dir, `${id}.lock.${token}.new`);
-      await writeFile(fresh, token, { mode: 0o600 });
-      try {
-        await link(fresh, path);
-        return true;
-      } catch (err) {
-        if (code(err) === 'EEXIST') return false;
-        throw err;
-      } finally {
-        await unlink(fresh).catch(() => {});
-      }
-    },
+    create: () => createWhole(path, token, token),
     inspect: () => readLease(path),
     async takeOver(stale: HeldLease, staleMs: number) {
       // An empty lease is an earlier release's (no token): it is never created again either.

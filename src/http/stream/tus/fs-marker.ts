@@ -4,9 +4,9 @@
  * holding it.
  *
  * Invariants:
- * - a marker is born whole (written to a private file, then hard-linked: link(2) fails with
- *   EEXIST when one exists), and names its holder: the kernel's boot id, the pid namespace, the
- *   pid, and a random nonce naming this one hold;
+ * - a marker is born whole (createWhole, as the lease is: written to a private file, then
+ *   hard-linked; link(2) fails with EEXIST when one exists), and names its holder: the kernel's
+ *   boot id, the pid namespace, the pid, and a random nonce naming this one hold;
  * - a marker is removed by its holder, or by whoever holds `<marker>.<nonce>.dead` (O_EXCL: one
  *   per hold) after proving the holder dead: same boot and pid namespace as this process, and no
  *   process with that pid (kill(pid, 0) → ESRCH; a zombie still counts as alive). A dead process
@@ -46,8 +46,17 @@ function holder(): Promise<string | undefined> {
 /** Creates `path` naming this process as its holder; false when a marker exists. */
 export async function holdMarker(path: string): Promise<boolean> {
   const nonce = randomBytes(12).toString('hex');
-  const fresh = `${path}.${nonce}.new`;
-  await writeFile(fresh, `${(await holder()) ?? '? ? ?'} ${nonce}`, { mode: 0o600 });
+  return createWhole(path, `${(await holder()) ?? '? ? ?'} ${nonce}`, nonce);
+}
+
+/**
+ * Creates `path` holding `content`, born whole: written to the private `<path>.<unique>.new`,
+ * then hard-linked to `path` (link(2) fails with EEXIST when it exists: one creator wins, and
+ * nobody reads it half-written). False when `path` exists.
+ */
+export async function createWhole(path: string, content: string, unique: string) {
+  const fresh = `${path}.${unique}.new`;
+  await writeFile(fresh, content, { mode: 0o600 });
   try {
     await link(fresh, path);
     return true;
