@@ -64,6 +64,23 @@ function cutAt(command: string, collection: string) {
   return link.holdNext((m) => mongoCommand(m) === command && m.includes(collection));
 }
 
+/** Resolves once `cut` holds its command; fails if the request was answered before that. */
+async function heldBefore(cut: ReturnType<typeof cutAt>, answer: Promise<{ status: number }>) {
+  const early = answer.then((r) => {
+    throw new Error(`answered ${r.status} before its command was held`);
+  });
+  early.catch(() => {});
+  await Promise.race([cut.held, early]);
+}
+
+/** Waits until `node` reaches MongoDB again through the relay (a HEAD of `u` answers 200). */
+async function reconnected(node: Stack, u: { sessionId: string; loc: string }) {
+  await vi.waitFor(
+    async () => expect((await tusHead(node.url, u.sessionId, u.loc)).status).toBe(200),
+    { timeout: 60_000, interval: 250 },
+  );
+}
+
 /** The test database, reached through the relay. */
 function relayedUri(): URL {
   const via = new URL(uri);
@@ -182,22 +199,20 @@ it('MongoDB unreachable: HEAD and PATCH answer 503 (not 404 or 500), and the upl
     // 404 would make tus-js-client start the upload over; 503 makes it retry and resume.
     const head = cutAt('find', 'tus.uploads');
     const headed = tusHead(node.url, u.sessionId, u.loc);
-    await head.held;
+    await heldBefore(head, headed);
     link.down();
     expect((await headed).status).toBe(503);
     link.up();
+    await reconnected(node, u);
     const insert = cutAt('insert', 'tus.chunks');
     const patched = tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
-    await insert.held;
+    await heldBefore(insert, patched);
     link.down();
     const refused = await patched;
     expect(refused.status, refused.body).toBe(503);
     expect(JSON.parse(refused.body)).toMatchObject({ error_code: '011' });
     link.up();
-    await vi.waitFor(
-      async () => expect((await tusHead(node.url, u.sessionId, u.loc)).status).toBe(200),
-      { timeout: 60_000, interval: 250 },
-    );
+    await reconnected(node, u);
     const done = await tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
     expect(done.status, done.body).toBe(204);
     const v = await fetch(`${node.url}/videos/${u.vid}`);
