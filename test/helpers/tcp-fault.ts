@@ -37,6 +37,18 @@ export function mongoCommand(message: Buffer): string | undefined {
   return end < 0 ? undefined : message.toString('latin1', 26, end);
 }
 
+/**
+ * Resolves once `held` (a hold's `held`) does; fails at once if `run`, the work whose request
+ * should be held, ended first (its request was never sent, or did not match).
+ */
+export async function heldBefore(held: Promise<void> | undefined, run: Promise<unknown>) {
+  const early = run.then((r) => {
+    throw new Error(`ended (${JSON.stringify(r)}) before its message was held`);
+  });
+  early.catch(() => {});
+  await Promise.race([held, early]);
+}
+
 interface Hold {
   match: (m: Buffer) => boolean;
   hit: () => void;

@@ -25,7 +25,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { claimId } from '../../src/http/stream/tus/mongo-chunk.js';
 import { MongoTusStore } from '../../src/http/stream/tus/mongo-store.js';
 import { useMongoTestDb } from '../helpers/mongo.js';
-import { type FaultyLink, faultyLink, mongoCommand } from '../helpers/tcp-fault.js';
+import { type FaultyLink, faultyLink, heldBefore, mongoCommand } from '../helpers/tcp-fault.js';
 import { type Stack, startStack } from './stack.js';
 import { tusCreate, tusHead, tusPatch } from './tus-client.js';
 
@@ -62,15 +62,6 @@ afterAll(async () => {
 /** Holds the next `command` on `collection` the relay sees (the test then cuts the link). */
 function cutAt(command: string, collection: string) {
   return link.holdNext((m) => mongoCommand(m) === command && m.includes(collection));
-}
-
-/** Resolves once `cut` holds its command; fails if the request was answered before that. */
-async function heldBefore(cut: ReturnType<typeof cutAt>, answer: Promise<{ status: number }>) {
-  const early = answer.then((r) => {
-    throw new Error(`answered ${r.status} before its command was held`);
-  });
-  early.catch(() => {});
-  await Promise.race([cut.held, early]);
 }
 
 /** Waits until `node` reaches MongoDB again through the relay (a HEAD of `u` answers 200). */
@@ -199,14 +190,14 @@ it('MongoDB unreachable: HEAD and PATCH answer 503 (not 404 or 500), and the upl
     // 404 would make tus-js-client start the upload over; 503 makes it retry and resume.
     const head = cutAt('find', 'tus.uploads');
     const headed = tusHead(node.url, u.sessionId, u.loc);
-    await heldBefore(head, headed);
+    await heldBefore(head.held, headed);
     link.down();
     expect((await headed).status).toBe(503);
     link.up();
     await reconnected(node, u);
     const insert = cutAt('insert', 'tus.chunks');
     const patched = tusPatch(node.url, u.sessionId, u.loc, 0, sample, sample.length);
-    await heldBefore(insert, patched);
+    await heldBefore(insert.held, patched);
     link.down();
     const refused = await patched;
     expect(refused.status, refused.body).toBe(503);

@@ -25,7 +25,7 @@ import {
 import { Upload } from '@tus/utils';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
-import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
+import { type FaultyLink, faultyLink, heldBefore } from '../helpers/tcp-fault.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { fakeMp4, type Stack, startS3Stack } from './stack.js';
 import { tusCreate, tusHead, tusOffset, tusPatch } from './tus-client.js';
@@ -110,7 +110,7 @@ it("S3 failing at the write's offset check under the lease: 503, not 404", async
   try {
     const r = tusPatch(s.url, u.sessionId, u.loc, 0, u.video, u.video.length);
     await vi.waitFor(() => expect(check).toBeDefined(), { timeout: 60_000, interval: 50 });
-    await check?.held;
+    await heldBefore(check?.held, r);
     link.down();
     const refused = await r;
     expect(refused.status, refused.body).toBe(503);
@@ -159,7 +159,7 @@ it('the sweep finds an upload aborted meanwhile by another sweeper: cleaned up, 
   const abort = new RegExp(`^DELETE /${sweepBucket}/${id}\\?[^ ]*uploadId=`, 'm');
   const held = link.holdNext((m) => abort.test(m.toString('latin1')));
   const sweep = store.deleteExpired();
-  await held.held;
+  await heldBefore(held.held, sweep);
   // Another sweeper aborts it first and dies before deleting the objects beside it.
   await admin.send(
     new AbortMultipartUploadCommand({ Bucket: sweepBucket, Key: id, UploadId: mine?.UploadId }),
