@@ -3,7 +3,13 @@
  * one concatenation) and status codes read back from encoded status lines.
  */
 import { describe, expect, it } from 'vitest';
-import { requestId } from '../../src/http/common/request-id.js';
+import {
+  generatedId,
+  idHead,
+  putIdTail,
+  requestId,
+  requestNumber,
+} from '../../src/http/common/request-id.js';
 import { statusCode, WireHeaders, wire, wireStatus } from '../../src/http/common/wire.js';
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -24,6 +30,23 @@ describe('requestId', () => {
     expect(requestId('edge-42:abc.DEF_9')).toBe('edge-42:abc.DEF_9');
     expect(requestId('bad id\r\nX-Evil: 1')).toMatch(UUID_SHAPE);
     expect(requestId('x'.repeat(129))).toMatch(UUID_SHAPE);
+  });
+});
+
+describe('generated ids as bytes (the access log writes them without making the string)', () => {
+  it('idHead + putIdTail spell generatedId, across 4096-id steps and in any order', () => {
+    const first = requestNumber('');
+    const nos = Array.from({ length: 9_000 }, (_, i) => first + i);
+    // Out of order too (async requests end out of order): a block's head is remade, not reused.
+    nos.push(first + 8_999, first, first + 4_096, first + 4_095);
+    const b = new Uint8Array(64);
+    for (const no of nos) {
+      const head = idHead(no);
+      b.set(head, 0);
+      const end = putIdTail(b, head.length, no);
+      expect(Buffer.from(b.subarray(0, end)).toString('latin1')).toBe(generatedId(no));
+    }
+    expect(requestNumber('edge-1')).toBe(-1);
   });
 });
 

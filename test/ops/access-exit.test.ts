@@ -22,7 +22,7 @@ function script(n: number, end: string): string {
     const run = () => {
       const write = accessLogWriter('stream', '/videos/:vid', createLogger('access', undefined, { buffered: true }));
       for (let i = 0; i < ${n}; i++) {
-        write({ reqId: 'exit-' + i, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined }, 0.00125, i === 7);
+        write({ reqId: 'exit-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined, start: 0 }, 0.00125, i === 7);
       }
       ${end}
     };
@@ -50,6 +50,7 @@ async function lines(code: string, inWorker = false): Promise<Record<string, unk
     const { stdout } = await run(process.execPath, ['--import', 'tsx', main], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+      maxBuffer: 64 * 1024 * 1024,
     });
     return parse(stdout);
   } finally {
@@ -85,6 +86,41 @@ describe('access lines at exit', () => {
     expectAll(await lines(script(300, 'process.exit(0);'), true), 300);
   });
 
+  it('lines of any text and size stay whole JSON: escaped and multi-byte users, a user id longer than a batch, generated ids, pino lines between them', async () => {
+    const code = `
+      import { accessLogWriter } from '${ROOT}src/http/common/access-log.ts';
+      import { generatedId, requestNumber } from '${ROOT}src/http/common/request-id.ts';
+      import { createLogger } from '${ROOT}src/log.ts';
+      const other = createLogger('other', undefined, { buffered: true });
+      const write = accessLogWriter('stream', '/videos/:vid', createLogger('access', undefined, { buffered: true }));
+      const users = ['plain', 'q"uote\\\\back', 'grüße-用户-🎬', 'x'.repeat(10_000), undefined];
+      for (let i = 0; i < 5000; i++) {
+        const reqNo = requestNumber('');
+        write({ reqId: generatedId(reqNo), reqNo, method: i % 3 ? 'get' : 'head', status: i % 5 ? 404 : 206, bytes: i * 1_000_003, user: users[i % users.length], start: 0 }, i / 1e5, false);
+        if (i % 1000 === 0) other.info('between', { i });
+        if (i === 2500) other.info('longer than a batch', { blob: 'y'.repeat(9000) });
+      }
+      process.exit(0);`;
+    const all = await lines(code);
+    expect(all).toHaveLength(5000);
+    const users = ['plain', 'q"uote\\back', 'grüße-用户-🎬', 'x'.repeat(10_000), null];
+    const first = Number.parseInt(String(all[0]!.reqId).slice(24), 16);
+    all.forEach((l, i) => {
+      expect(l).toMatchObject({
+        user: users[i % users.length],
+        method: i % 3 ? 'GET' : 'HEAD',
+        status: i % 5 ? 404 : 206,
+        bytes: i * 1_000_003,
+        ms: i / 100,
+        route: '/videos/:vid',
+        service: 'stream',
+      });
+      // Consecutive numbers across 4096-id steps, each spelled as the id's string would be.
+      expect(Number.parseInt(String(l.reqId).slice(24), 16)).toBe(first + i);
+      expect(String(l.reqId).slice(0, 24)).toBe(String(all[0]!.reqId).slice(0, 24));
+    });
+  });
+
   it('a batch whose write failed (stdout closed) leaves the writer whole once stdout works again', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vs-access-broken-'));
     try {
@@ -102,12 +138,12 @@ describe('access lines at exit', () => {
          closeSync(1);
          let failed = 0;
          for (let i = 0; i < 300; i++) {
-           try { write({ reqId: 'lost-' + i, method: 'get', status: 404, bytes: 21, user: undefined }, 0.001, false); }
+           try { write({ reqId: 'lost-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: undefined, start: 0 }, 0.001, false); }
            catch { failed++; }
          }
          if (openSync(${JSON.stringify(out)}, 'w') !== 1) throw new Error('fd 1 not reused');
          for (let i = 0; i < 300; i++) {
-           write({ reqId: 'exit-' + i, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined }, 0.00125, i === 7);
+           write({ reqId: 'exit-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined, start: 0 }, 0.00125, i === 7);
          }
          process.stderr.write('failed=' + failed);
          process.exit(0);`,

@@ -42,7 +42,7 @@ import {
   setHandling,
   type WithRecord,
 } from './request.js';
-import { REQUEST_ID_HEADER, requestId } from './request-id.js';
+import { generatedId, REQUEST_ID_HEADER, requestNumber } from './request-id.js';
 import type { Exchange } from './respond.js';
 import { patchResponses } from './response-hooks.js';
 import { wire } from './wire.js';
@@ -172,8 +172,18 @@ function guardHandler(
 ): Handler {
   return (res, req) => {
     patchResponses(res, crashed);
-    const reqId = route === undefined ? '' : requestId(req.getHeader(ID_KEY));
-    const r = new RequestRecord(method ?? req.getMethod(), req.getUrl(), res, log, route, reqId);
+    const given = route === undefined ? '' : req.getHeader(ID_KEY);
+    const reqNo = route === undefined ? -1 : requestNumber(given);
+    const reqId = reqNo < 0 ? given : generatedId(reqNo);
+    const r = new RequestRecord(
+      method ?? req.getMethod(),
+      req.getUrl(),
+      res,
+      log,
+      route,
+      reqId,
+      reqNo,
+    );
     (res as WithRecord)[RECORD] = r;
     const problem = framingProblem(req);
     if (problem) {

@@ -3,6 +3,7 @@
  * ties its logs to ours), otherwise a fresh one is made. Safe = 1–128 characters of
  * `A–Z a–z 0–9 . _ : -`: nothing that could break a header, a log line or a URL.
  */
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { currentRequest } from '../../log.js';
 
@@ -26,22 +27,60 @@ const PREFIX = randomBytes(10)
 /** The counter's last three hex digits, made once: an id is then one concatenation. */
 const LOW = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, '0'));
 let counter = 0;
-/** PREFIX and the counter's upper 9 hex digits, remade every 4096 ids. */
+/** PREFIX and the upper 9 hex digits of the number `high` stands for, remade every 4096 ids. */
 let high = '';
+let highBlock = -1;
+
+/** -1 when `given` (an `X-Request-Id`, '' when absent) is safe to keep; else a new id's number. */
+export function requestNumber(given: string): number {
+  if (given !== '' && SAFE.test(given)) return -1;
+  counter = (counter + 1) % 2 ** 48;
+  return counter;
+}
+
+function block(no: number): string {
+  const b = Math.floor(no / 4096);
+  if (b !== highBlock) {
+    highBlock = b;
+    high = PREFIX + b.toString(16).padStart(9, '0');
+  }
+  return high;
+}
+
+/** The generated id numbered `no` (from requestNumber). */
+export function generatedId(no: number): string {
+  return block(no) + LOW[no % 4096]!;
+}
 
 /** The id to use for a request whose `X-Request-Id` header is `given` ('' when absent). */
 export function requestId(given: string): string {
-  if (given !== '' && SAFE.test(given)) return given;
-  counter = (counter + 1) % 2 ** 48;
-  const low = counter % 4096;
-  if (low === 0 || high === '') {
-    high =
-      PREFIX +
-      Math.floor(counter / 4096)
-        .toString(16)
-        .padStart(9, '0');
+  const no = requestNumber(given);
+  return no < 0 ? given : generatedId(no);
+}
+
+/** A generated id's first 33 characters as bytes: the same array for 4096 numbers in a row. */
+let headBytes = new Uint8Array(0);
+let headBlock = -1;
+
+/** `no`'s block head (PREFIX and 9 hex digits), as bytes. */
+export function idHead(no: number): Uint8Array {
+  const blk = Math.floor(no / 4096);
+  if (blk !== headBlock) {
+    headBlock = blk;
+    headBytes = new Uint8Array(Buffer.from(PREFIX + blk.toString(16).padStart(9, '0'), 'latin1'));
   }
-  return high + LOW[low]!;
+  return headBytes;
+}
+
+const HEX = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
+
+/** The last 3 hex digits of the generated id numbered `no`. Returns the end. */
+export function putIdTail(b: Uint8Array, at: number, no: number): number {
+  const low = no % 4096;
+  b[at] = HEX[low >> 8]!;
+  b[at + 1] = HEX[(low >> 4) & 15]!;
+  b[at + 2] = HEX[low & 15]!;
+  return at + 3;
 }
 
 /**

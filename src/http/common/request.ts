@@ -55,6 +55,8 @@ export class RequestRecord implements RequestScope {
     readonly log: Logger,
     readonly route: RouteInfo | undefined,
     readonly reqId: string,
+    /** The number `reqId` was generated from (request-id.ts), or -1 when it was given. */
+    readonly reqNo: number,
   ) {
     this.start = route?.timed ? performance.now() : 0;
   }
