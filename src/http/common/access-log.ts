@@ -141,7 +141,7 @@ class Pending {
     this.secs[i] = seconds;
     this.bytes[i] = f.bytes;
     this.status[i] = aborted ? 499 : f.status;
-    this.reqIds[i] = f.reqId;
+    this.reqIds[i] = f.reqNo < 0 ? f.reqId : ''; // a generated id is written from its number
     this.reqNos[i] = f.reqNo;
     this.methods[i] = f.method;
     this.users[i] = f.user;

@@ -42,7 +42,7 @@ import {
   setHandling,
   type WithRecord,
 } from './request.js';
-import { generatedId, REQUEST_ID_HEADER, requestNumber } from './request-id.js';
+import { REQUEST_ID_HEADER, requestNumber } from './request-id.js';
 import type { Exchange } from './respond.js';
 import { patchResponses } from './response-hooks.js';
 import { wire } from './wire.js';
@@ -126,7 +126,10 @@ export function reportCrash(
   try {
     log.error('uncaught error in a request; the thread keeps serving', {
       method: r?.method,
+      // Undefined for a crash after the response ended in its handler (request.ts): the route
+      // and the request id still name the request.
       url: r?.url,
+      route: r?.route?.route,
       err,
       stack: (err as Error)?.stack,
     });
@@ -146,7 +149,10 @@ function run(r: RequestRecord, handler: Handler, res: HttpResponse, req: HttpReq
   setHandling(res);
   try {
     handler(res, req);
+    // The request is valid until this returns: keep its URL if a later crash could report it.
+    if (!r.done) r.url = req.getUrl();
   } catch (err) {
+    r.url = req.getUrl();
     reportCrash(r.log, err, r, true);
   } finally {
     setHandling(undefined);
@@ -174,16 +180,7 @@ function guardHandler(
     patchResponses(res, crashed);
     const given = route === undefined ? '' : req.getHeader(ID_KEY);
     const reqNo = route === undefined ? -1 : requestNumber(given);
-    const reqId = reqNo < 0 ? given : generatedId(reqNo);
-    const r = new RequestRecord(
-      method ?? req.getMethod(),
-      req.getUrl(),
-      res,
-      log,
-      route,
-      reqId,
-      reqNo,
-    );
+    const r = new RequestRecord(method ?? req.getMethod(), res, log, route, given, reqNo);
     (res as WithRecord)[RECORD] = r;
     const problem = framingProblem(req);
     if (problem) {

@@ -15,6 +15,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
 import { currentRequest, type Logger, type RequestScope } from '../../log.js';
 import type { RouteStats } from '../../metrics/http-stats.js';
+import { generatedId } from './request-id.js';
 import type { Exchange } from './respond.js';
 
 /** Per-route observation, computed once at registration (observe.ts). */
@@ -45,20 +46,34 @@ export class RequestRecord implements RequestScope {
   bytes = 0;
   idWritten = false;
   done = false;
+  /**
+   * The URL, for crash reports; read from the request only while it is valid and only when a
+   * report could need it (guard.ts: a handler that threw, or returned before the response
+   * ended). A request answered in its handler never pays for the string.
+   */
+  url: string | undefined = undefined;
   readonly start: number;
+  #reqId: string;
 
   constructor(
     /** Lower case, as uWS reports it. */
     readonly method: string,
-    readonly url: string,
     readonly res: HttpResponse,
     readonly log: Logger,
     readonly route: RouteInfo | undefined,
-    readonly reqId: string,
-    /** The number `reqId` was generated from (request-id.ts), or -1 when it was given. */
+    /** The kept `X-Request-Id` when `reqNo` is -1; '' on unobserved routes. */
+    given: string,
+    /** The number of the id generated for this request (request-id.ts), or -1 when it was given. */
     readonly reqNo: number,
   ) {
+    this.#reqId = reqNo < 0 ? given : ''; // an unsafe given id is replaced
     this.start = route?.timed ? performance.now() : 0;
+  }
+
+  /** The request id: made into a string only when something reads it (a log line, a forward). */
+  get reqId(): string {
+    if (this.reqNo >= 0 && this.#reqId === '') this.#reqId = generatedId(this.reqNo);
+    return this.#reqId;
   }
 }
 
