@@ -14,8 +14,9 @@
  *
  * Invariants:
  * - `X-Request-Id` is written exactly once: right after the status line and any fixed headers
- *   written with it (wire.ts's WireHeaders), or before the first body write when the handler
- *   never wrote a status (200). So uWS's status-before-headers rule holds and the header is never
+ *   written with it (wire.ts's WireHeaders; in the same writeStatus call when the status is wire
+ *   bytes, `statusWithId`), or before the first body write when the handler never wrote a status
+ *   (200). So uWS's status-before-headers rule holds and the header is never
  *   written after the response ended.
  * - `finish` runs at most once per request; it allocates nothing but the access line.
  */
@@ -24,9 +25,11 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log.js';
+import { bytesOf, put, putAscii } from '../../log-bytes.js';
 import { threadMetrics } from '../../metrics/registry.js';
 import { accessLogWriter } from './access-log.js';
 import { methodLabel, type RequestRecord, type RouteInfo } from './request.js';
+import { idHead, putIdTail } from './request-id.js';
 import { wire } from './wire.js';
 
 export interface ObserveOptions {
@@ -66,6 +69,33 @@ export function finish(r: RequestRecord, route: RouteInfo, aborted: boolean): vo
 }
 
 const ID_HEADER = wire('X-Request-Id');
+const ID_LINE = bytesOf('\r\nX-Request-Id: ');
+/** Generated ids are UUID-shaped. */
+const GENERATED_LENGTH = 36;
+
+/**
+ * Where statusWithId writes: one buffer per length, each its own ArrayBuffer (the addon takes a
+ * view's buffer first, one more call). uWS copies what writeStatus is given before it returns, so
+ * the next request of that length may reuse it. Lengths: a status line (with its fixed headers)
+ * and an id (36, or a given id's 1–128), a bounded set.
+ */
+const byLength: (Uint8Array | undefined)[] = [];
+
+/**
+ * A wire status line (and the fixed headers written with it, wire.ts) followed by this request's
+ * X-Request-Id header line, for one `writeStatus` call instead of a status and a header call.
+ * The id is a safe token or a generated UUID-shaped id: nothing in it can end a header line.
+ */
+export function statusWithId(line: Uint8Array, r: RequestRecord): ArrayBuffer {
+  const generated = r.reqNo >= 0;
+  const size = line.length + ID_LINE.length + (generated ? GENERATED_LENGTH : r.reqId.length);
+  let b = byLength[size];
+  if (b === undefined) byLength[size] = b = new Uint8Array(new ArrayBuffer(size));
+  const o = put(b, put(b, 0, line), ID_LINE);
+  if (generated) putIdTail(b, put(b, o, idHead(r.reqNo)), r.reqNo);
+  else putAscii(b, o, r.reqId);
+  return b.buffer as ArrayBuffer;
+}
 
 /** Writes X-Request-Id once (after the status line, or first when none was written). */
 export function writeRequestId(

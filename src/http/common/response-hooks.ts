@@ -13,9 +13,9 @@
  */
 import type { HttpResponse } from 'uWebSockets.js';
 import { withRequest } from '../../log.js';
-import { byteLength, finish, writeRequestId } from './observe.js';
+import { byteLength, finish, statusWithId, writeRequestId } from './observe.js';
 import { RECORD, type RequestRecord, type WithRecord } from './request.js';
-import { statusCode } from './wire.js';
+import { statusCode, wiredStatus } from './wire.js';
 
 type Fn = (...a: unknown[]) => unknown;
 type Proto = Record<string, Fn>;
@@ -48,15 +48,25 @@ export function patchResponses(res: HttpResponse, crashed: Crashed): void {
   };
 
   proto.writeStatus = function (this: WithRecord, status: unknown) {
-    const out = o.writeStatus!.call(this, status);
     const r = this[RECORD];
-    if (r !== undefined) {
-      r.started = true;
-      if (r.route !== undefined && !r.idWritten) {
-        r.status = statusCode(status);
-        writeRequestId(writeHeader, this, r);
-      }
+    if (r?.route === undefined || r.idWritten) {
+      const out = o.writeStatus!.call(this, status);
+      if (r !== undefined) r.started = true;
+      return out;
     }
+    // A wire status line takes the X-Request-Id line with it: one addon call, not two.
+    const wired = wiredStatus(status);
+    if (wired !== undefined) {
+      const out = o.writeStatus!.call(this, statusWithId(wired.bytes, r));
+      r.started = true;
+      r.idWritten = true;
+      r.status = wired.code;
+      return out;
+    }
+    const out = o.writeStatus!.call(this, status);
+    r.started = true;
+    r.status = statusCode(status);
+    writeRequestId(writeHeader, this, r);
     return out;
   };
   const endAs = (res: HttpResponse, n: number, body: unknown, close: unknown) =>

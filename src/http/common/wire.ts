@@ -2,8 +2,8 @@
  * Response text the uWS addon copies on every request, encoded once. A string argument costs the
  * addon a UTF-8 length pass and a copy per call (`v8::String::Utf8Value`: ~4% of the serving
  * thread's time on the 404 workload, perf in bench/results/http-profile.md); bytes are passed
- * through as they are. Only constant text belongs here: a per-request value (a request id) is
- * cheaper passed as the string it already is than encoded into a new buffer.
+ * through as they are. Only constant text belongs here; the request id goes out in the same
+ * writeStatus call as a wire status line (observe.ts, `statusWithId`).
  *
  * Invariant: the buffers are never written after they are made (uWS copies them into its send
  * buffer, so one buffer serves every response).
@@ -53,13 +53,25 @@ export class WireHeaders {
 export const JSON_HEADERS = new WireHeaders({ 'Content-Type': 'application/json' });
 
 const ZERO = 48;
-const STATUS_OF = new WeakMap<object, number>();
+
+/** A status line made by wireStatus: its code, and its bytes as a view made once. */
+export interface WiredStatus {
+  readonly code: number;
+  readonly bytes: Uint8Array;
+}
+
+const WIRED = new WeakMap<object, WiredStatus>();
 
 /** A status line ("404 Not Found") encoded once; `statusCode` reads it back without a decode. */
 export function wireStatus(line: string): ArrayBuffer {
   const out = wire(line);
-  STATUS_OF.set(out, statusCode(line));
+  WIRED.set(out, Object.freeze({ code: statusCode(line), bytes: new Uint8Array(out) }));
   return out;
+}
+
+/** What wireStatus made `line` from; undefined for anything else (text, other bytes). */
+export function wiredStatus(line: unknown): WiredStatus | undefined {
+  return line instanceof ArrayBuffer ? WIRED.get(line) : undefined;
 }
 
 /**
@@ -75,8 +87,8 @@ export function statusCode(line: unknown): number {
     b = line.charCodeAt(1) - ZERO;
     c = line.charCodeAt(2) - ZERO;
   } else if (line instanceof ArrayBuffer || line instanceof Uint8Array) {
-    const known = STATUS_OF.get(line);
-    if (known !== undefined) return known;
+    const known = WIRED.get(line);
+    if (known !== undefined) return known.code;
     const bytes = line instanceof Uint8Array ? line : new Uint8Array(line);
     a = bytes[0]! - ZERO;
     b = bytes[1]! - ZERO;
