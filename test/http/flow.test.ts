@@ -3,6 +3,7 @@
  * a slow reader does not stall others (and still gets every byte through onWritable), the surplus
  * over the limiter's capacity gets exactly 429, and a read error mid-stream closes the response.
  */
+import { randomUUID } from 'node:crypto';
 import { truncate } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -133,6 +134,18 @@ describe('limiter', () => {
       error_code: '010',
     });
     expect(extra[1]!.body.length).toBe(0);
+    // What needs no read is answered without a token: a malformed id, an unknown one.
+    const unknown = `${s.url}/videos/${randomUUID()}`;
+    const free = await Promise.all([
+      request(unknown),
+      request(unknown, { method: 'HEAD' }),
+      request(`${s.url}/videos/not-an-id`),
+    ]);
+    expect(free.map((r) => r.status)).toEqual([404, 404, 400]);
+    expect(JSON.parse(free[0]!.body.toString())).toMatchObject({ error_code: '005' });
+    expect(free[1]!.body.length).toBe(0);
+    expect(free[1]!.headers['content-length']).toBe(String(free[0]!.body.length));
+    expect(s.limiter!.inUse()).toBe(CAPACITY);
     for (const h of held) h.req.destroy();
     await eventually(() => s.limiter!.inUse() === 0, 'token release');
     expect((await request(`${s.url}/videos/${vid}`, { method: 'HEAD' })).status).toBe(200);

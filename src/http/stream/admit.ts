@@ -10,7 +10,6 @@ import type { ServiceContext } from '../context.js';
 import type { StreamRouteOptions } from './options.js';
 
 const BUSY = wire(JSON.stringify(new HttpError('tooManyRequests').toJSON()));
-const BUSY_LENGTH = BUSY.byteLength;
 
 /** How a request is admitted: whether a body must be withheld or the connection dropped. */
 export type AdmitKind = 'get' | 'head' | 'upload';
@@ -33,9 +32,7 @@ export function admitter(
   };
   return (res, kind = 'get') => {
     if (limiter !== undefined && !limiter.tryAcquire()) {
-      res.writeStatus(JSON_HEADERS.head(429, statusLine));
-      if (kind === 'head') endWithLength(res, BUSY_LENGTH);
-      else res.end(BUSY, kind === 'upload');
+      answerNow(res, kind, 429, BUSY);
       return undefined;
     }
     const x = exchange(res, kind === 'head');
@@ -43,4 +40,21 @@ export function admitter(
     x.onClose(release);
     return x;
   };
+}
+
+/**
+ * Answers `status` with a JSON `body` in the synchronous handler (uWS has corked the response),
+ * holding nothing: no limiter token, no Exchange. For answers that need no I/O — a 429, or a
+ * malformed or unknown id found in the embedded store — so a flood of them never takes the
+ * tokens that downloads wait for.
+ */
+export function answerNow(
+  res: HttpResponse,
+  kind: AdmitKind,
+  status: number,
+  body: ArrayBuffer,
+): void {
+  res.writeStatus(JSON_HEADERS.head(status, statusLine));
+  if (kind === 'head') endWithLength(res, body.byteLength);
+  else res.end(body, kind === 'upload');
 }
