@@ -20,8 +20,9 @@
  * Lifecycle: `close()` is idempotent (later callers get the same promise); each thread stops
  * listening, lets in-flight requests finish within the deadline, closes its apps and stores.
  * Threads are never `terminate()`d: terminating a thread that holds uWS handles aborts the whole
- * process; one that does not report back within deadline + CLOSE_GRACE_MS (+ LATE_ALIVE_MS while it
- * still beats) is unref'd and left.
+ * process; one that does not report back within deadline + CLOSE_GRACE_MS (+ up to `lateAliveMs`
+ * while it keeps beating; one whose beats stop for STALE_MS is given up then, host-close.ts) is
+ * unref'd and left.
  */
 import { EventEmitter } from 'node:events';
 import { reclaimHolder, validateRestartBudget } from '../actors/index.js';
