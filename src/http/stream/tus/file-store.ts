@@ -20,12 +20,15 @@
  * modification (every PATCH that stores a byte moves it), so `Upload-Expires` moves forward while
  * the upload progresses and only an abandoned upload expires; `deleteExpired` ages the same way.
  */
+import type { Stats } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, type Upload } from '@tus/utils';
+import { StoreUnavailableError } from '../../../store/errors.js';
 import { fileLease } from './fs-lease.js';
+import { code } from './fs-marker.js';
 import {
   checkLeaseTiming,
   DEFAULT_LEASE,
@@ -60,9 +63,7 @@ export class LockingFileStore extends FileStore {
     if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
     const lease = await takeLease(fileLease(this.#dir, id), this.#lease);
     try {
-      const size = (await stat(join(this.#dir, id)).catch(() => undefined))?.size;
-      if (size === undefined) throw ERRORS.FILE_NOT_FOUND;
-      if (size !== offset) throw ERRORS.INVALID_OFFSET;
+      if ((await this.#stat(id, id)).size !== offset) throw ERRORS.INVALID_OFFSET;
       return await super.write(leased(lease, readable), id, offset);
     } catch (err) {
       throw leaseError(lease, err);
@@ -71,9 +72,27 @@ export class LockingFileStore extends FileStore {
     }
   }
 
-  /** The upload, its `creation_date` moved to its last write (see the header). */
+  /**
+   * The upload, its `creation_date` moved to its last write (see the header). Not found only when
+   * `<id>.json` is absent: @tus/utils' FileKvStore reads every failure as "no such upload" and
+   * FileStore passes a failed stat of the data on raw, and told 404 tus-js-client starts the
+   * upload over; a directory that cannot be read (EMFILE, EIO, ELOOP …) is 503, and it resumes.
+   */
   override async getUpload(id: string): Promise<Upload> {
-    const upload = await super.getUpload(id);
+    if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
+    await this.#stat(id, `${id}.json`);
+    let upload: Upload;
+    try {
+      upload = await super.getUpload(id);
+    } catch (err) {
+      if (err === ERRORS.FILE_NOT_FOUND) {
+        // Present at the first stat: gone since (removed meanwhile) or there but unreadable.
+        await this.#stat(id, `${id}.json`);
+        throw this.#unavailable(id);
+      }
+      if (err === ERRORS.FILE_NO_LONGER_EXISTS || !code(err)) throw err;
+      throw this.#unavailable(id, err);
+    }
     upload.creation_date = await this.#lastActive(id, upload.creation_date);
     return upload;
   }
@@ -101,6 +120,20 @@ export class LockingFileStore extends FileStore {
   override async remove(id: string): Promise<void> {
     await super.remove(id);
     if (SAFE_ID.test(id)) await unlink(join(this.#dir, `${id}.lock`)).catch(() => {});
+  }
+
+  /** `name`'s stat in the directory: not found when it is absent, 503 when stat cannot tell. */
+  async #stat(id: string, name: string): Promise<Stats> {
+    try {
+      return await stat(join(this.#dir, name));
+    } catch (err) {
+      if (code(err) === 'ENOENT') throw ERRORS.FILE_NOT_FOUND;
+      throw this.#unavailable(id, err);
+    }
+  }
+
+  #unavailable(id: string, cause?: unknown): StoreUnavailableError {
+    return new StoreUnavailableError(`tus upload ${id} cannot be read`, { cause });
   }
 
   /** The later of `created` and the data file's modification, as ISO-8601. */
