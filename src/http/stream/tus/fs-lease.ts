@@ -15,10 +15,12 @@
  *   (O_EXCL: one taker per stale lease); under it the taker re-reads the lease through one file
  *   descriptor and removes it only if it still holds T and is still stale, then drops the marker.
  *   A late taker of T that gets the marker after that finds another token (T is never created
- *   again) or no lease, and removes nothing. A marker whose holder process died (same host and
- *   pid namespace, no such pid) is cleared by the next taker, which then takes it (fs-marker.ts);
- *   one whose holder may be alive never is: that upload stays locked until it expires
- *   (TUS_EXPIRY_MS), and nothing is corrupted;
+ *   again) or no lease, and removes nothing. A marker whose holder process died is cleared by the
+ *   next taker, which then takes it (fs-marker.ts), only when that taker runs on the same host
+ *   (boot id) and in the same pid namespace: a marker left by another node on a shared DATA_DIR,
+ *   or by a container since restarted (a new pid namespace), is never judged dead, nor one whose
+ *   holder may be alive; that upload stays locked until it expires (TUS_EXPIRY_MS), and nothing
+ *   is corrupted;
  * - the release removes the lease only if it still holds the holder's own token.
  */
 import { randomBytes } from 'node:crypto';

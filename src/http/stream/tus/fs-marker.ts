@@ -17,8 +17,9 @@
  * - no marker is ever taken from a holder that may be alive: not by age (a taker paused between
  *   its check and its unlink — SIGSTOP, swap, a saturated thread pool — would then remove a lease
  *   created after its check, and two writers would share the upload), not when its identity
- *   cannot be judged (another host or pid namespace on a shared DATA_DIR, an empty marker of an
- *   earlier release, a thread of a live process). Those stay as before: the upload is locked
+ *   cannot be judged (another host or pid namespace on a shared DATA_DIR, or this container's
+ *   own processes before it restarted, since a restart gets a new pid namespace; an empty marker
+ *   of an earlier release; a thread of a live process). Those stay as before: the upload is locked
  *   until it expires (TUS_EXPIRY_MS), nothing is corrupted.
  */
 import { randomBytes } from 'node:crypto';
