@@ -1,15 +1,33 @@
 /**
- * The fs tus store (src/http/stream/tus/file-store.ts) when its directory misbehaves, over
- * loopback on the real DATA_DIR/tus:
+ * The fs tus store (src/http/stream/tus/file-store.ts) when its directory misbehaves, and what an
+ * upload leaves behind there, over loopback on the real DATA_DIR/tus:
  * - `<id>.json` that cannot be read (a symlink loop: ELOOP; a directory in its place: present but
  *   unreadable) is a store that failed, not an upload that is gone: HEAD and PATCH answer 503
  *   (told 404, tus-js-client starts the upload over), and once it is back the upload resumes
- *   byte-exact.
+ *   byte-exact;
+ * - an upload removed (DELETE) or expired (the sweep) leaves no `<id>.lock*` file: neither its
+ *   lease nor the markers a taker that died leaves (`.taking`, `.dead`) nor a create's private
+ *   `.new`; another upload's markers, even one whose name starts with this id, stay;
+ * - a lease or marker create whose write fails part-way (ENOSPC: its private file is a symlink
+ *   to /dev/full) leaves no `.new` file.
  */
-import { mkdir, readFile, rename, rmdir, symlink, unlink } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rmdir,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
+import { createWhole } from '../../src/http/stream/tus/fs-marker.js';
 import { type Stack, startStack } from './stack.js';
 import { tusCreate, tusHead, tusOffset, tusPatch } from './tus-client.js';
 
@@ -32,6 +50,11 @@ async function upload() {
   const vid = await s.video(u.userId);
   const loc = (await tusCreate(s.url, u.sessionId, sample.length, vid)).headers.location as string;
   return { ...u, vid, loc, id: loc.split('/').pop() as string };
+}
+
+/** Every name in DATA_DIR/tus starting with `prefix`. */
+async function named(prefix: string) {
+  return (await readdir(tus)).filter((f) => f.startsWith(prefix)).sort();
 }
 
 it.each([
@@ -66,3 +89,58 @@ it.each([
     expect(Buffer.from(await v.arrayBuffer()).equals(sample)).toBe(true);
   },
 );
+
+/** What writers and takers that died leave beside upload `id`, by hand: lease, markers, `.new`. */
+async function leftBehind(id: string) {
+  const token = 'a'.repeat(24);
+  const names = [
+    `${id}.lock`,
+    `${id}.lock.${token}.new`,
+    `${id}.lock.${token}.taking`,
+    `${id}.lock.${token}.taking.${'b'.repeat(24)}.dead`,
+    `${id}.lock.${token}.taking.${'c'.repeat(24)}.new`,
+  ];
+  for (const n of names) await writeFile(join(tus, n), 'left');
+  return names;
+}
+
+it('an upload removed (DELETE) leaves no lease or marker file; others stay', async () => {
+  const [u, other] = [await upload(), await upload()];
+  await leftBehind(u.id);
+  const theirs = await leftBehind(other.id);
+  // A name that starts with the id but belongs to no lease of it.
+  const lookalike = `${u.id}0.lock.${'d'.repeat(24)}.taking`;
+  await writeFile(join(tus, lookalike), 'left');
+  const del = await fetch(`${s.url}${u.loc}`, {
+    method: 'DELETE',
+    headers: { 'tus-resumable': '1.0.0', 'x-session-id': u.sessionId },
+  });
+  expect(del.status).toBe(204);
+  expect((await tusHead(s.url, u.sessionId, u.loc)).status).toBe(404);
+  expect(await named(`${u.id}.`)).toEqual([]);
+  expect(await named(`${u.id}0`)).toEqual([lookalike]);
+  expect(await named(`${other.id}.lock`)).toEqual([...theirs].sort());
+});
+
+it('an upload expired (the sweep) leaves no lease or marker file', async () => {
+  const u = await upload();
+  await leftBehind(u.id);
+  // Last written long ago, on a store whose uploads expire 1 s after their last write.
+  const past = new Date(Date.now() - 3_600_000);
+  await utimes(join(tus, u.id), past, past);
+  const json = join(tus, `${u.id}.json`);
+  const info = JSON.parse(await readFile(json, 'utf8')) as { creation_date: string };
+  await writeFile(json, JSON.stringify({ ...info, creation_date: past.toISOString() }));
+  const store = new LockingFileStore({ directory: tus, expirationPeriodInMilliseconds: 1000 });
+  expect(await store.deleteExpired()).toBeGreaterThanOrEqual(1);
+  expect(await named(u.id)).toEqual([]);
+});
+
+it("a create whose write fails part-way (ENOSPC) leaves no '.new' file", async () => {
+  const path = join(tus, 'full.lock');
+  const fresh = `${path}.u.new`;
+  await symlink('/dev/full', fresh);
+  await expect(createWhole(path, 'token', 'u')).rejects.toMatchObject({ code: 'ENOSPC' });
+  await expect(lstat(fresh)).rejects.toMatchObject({ code: 'ENOENT' });
+  await expect(lstat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+});

@@ -21,7 +21,7 @@
  * the upload progresses and only an abandoned upload expires; `deleteExpired` ages the same way.
  */
 import type { Stats } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
@@ -117,9 +117,22 @@ export class LockingFileStore extends FileStore {
     return removed;
   }
 
+  /**
+   * Removes the upload, its lease and whatever lease markers are left beside it (fs-lease.ts,
+   * fs-marker.ts: `<id>.lock.<token>.new` of a create that failed, `.taking`/`.dead` of a taker
+   * that died), so nothing of it outlives it. The id is checked safe and matched as an exact
+   * `<id>.lock.` prefix among this directory's names: no path is built from anything else.
+   */
   override async remove(id: string): Promise<void> {
     await super.remove(id);
-    if (SAFE_ID.test(id)) await unlink(join(this.#dir, `${id}.lock`)).catch(() => {});
+    if (!SAFE_ID.test(id)) return;
+    const lock = `${id}.lock`;
+    const names = await readdir(this.#dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name === lock || name.startsWith(`${lock}.`)) {
+        await unlink(join(this.#dir, name)).catch(() => {});
+      }
+    }
   }
 
   /** `name`'s stat in the directory: not found when it is absent, 503 when stat cannot tell. */

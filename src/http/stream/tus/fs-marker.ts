@@ -57,8 +57,9 @@ export async function holdMarker(path: string): Promise<boolean> {
  */
 export async function createWhole(path: string, content: string, unique: string) {
   const fresh = `${path}.${unique}.new`;
-  await writeFile(fresh, content, { mode: 0o600 });
   try {
+    // Inside the try: a write that fails part-way (ENOSPC, EIO) has created the file already.
+    await writeFile(fresh, content, { mode: 0o600 });
     await link(fresh, path);
     return true;
   } catch (err) {
