@@ -67,6 +67,12 @@ export interface SchedulerOptions {
   restartIntensity?: number;
   /** @default 60000 */
   restartPeriodMs?: number;
+  /**
+   * A `close()` past its deadline still waits this long for the batch claimed ahead to be given
+   * back (one dispatcher ask, one store write); past it those records come back when their leases
+   * end. The stop is late already, so the wait is bounded. @default 2000
+   */
+  releaseAfterDeadlineMs?: number;
 }
 
 export type ResolvedSchedulerOptions = Readonly<
@@ -90,6 +96,7 @@ export const SCHEDULER_DEFAULTS = Object.freeze({
   sweepEveryTicks: 1200,
   uploadTtlMs: 86_400_000,
   orphanGraceMs: 3_600_000,
+  releaseAfterDeadlineMs: 2000,
 });
 
 function positiveInt(name: string, v: unknown, min = 1): number {
@@ -165,6 +172,11 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
     restartPeriodMs: positiveInt(
       'restartPeriodMs',
       o.restartPeriodMs ?? SCHEDULER_DEFAULTS.restartPeriodMs,
+    ),
+    releaseAfterDeadlineMs: positiveInt(
+      'releaseAfterDeadlineMs',
+      o.releaseAfterDeadlineMs ?? SCHEDULER_DEFAULTS.releaseAfterDeadlineMs,
+      0,
     ),
   });
 }

@@ -6,8 +6,9 @@
  * Lifecycle: started on return (the actor threads come up in the background; rounds before they
  * are ready end with an error and the next tick retries). `close(deadlineMs)` stops the ticker,
  * lets the batch in hand finish within the deadline, gives back the batch claimed ahead (its
- * records claimable at once), then stops the actor threads (past the deadline they are killed:
- * their tasks die, and the leases expire).
+ * records claimable at once; past the deadline it waits for that at most releaseAfterDeadlineMs),
+ * then stops the actor threads (past the deadline they are killed: their tasks die, and the
+ * leases expire).
  * Idempotent. `failed` resolves if the actor supervisor gave up (restart intensity exceeded):
  * the caller escalates (server.ts: its supervisor; the process exits non-zero in the end). The
  * caller keeps ownership of the stores passed in `deps`.
@@ -138,7 +139,7 @@ export function startScheduler(
       closing ??= (async () => {
         const finished = await ticker.stop(deadlineMs);
         // Past the deadline the wait is bounded: those leases would expire anyway.
-        await releaseAhead(cleanup, log, finished ? undefined : RELEASE_AFTER_DEADLINE_MS);
+        await releaseAhead(cleanup, log, finished ? undefined : opts.releaseAfterDeadlineMs);
         if (finished) await threads.stop();
         else {
           log.warn('rounds still running at the deadline: cutting them off (their leases expire)');
@@ -152,9 +153,6 @@ export function startScheduler(
     },
   };
 }
-
-/** How long a stop past its deadline still waits for the batch claimed ahead to be given back. */
-const RELEASE_AFTER_DEADLINE_MS = 2000;
 
 /** Never throws: a batch not given back is only claimable later, when its leases end. */
 async function releaseAhead(cleanup: VideoCleanup, log: Logger, boundMs?: number): Promise<void> {

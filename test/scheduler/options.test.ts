@@ -19,6 +19,7 @@ describe('scheduler options', () => {
     [{ maxAttempts: 0 }, /options\.maxAttempts/],
     [{ executeMarginMs: 0 }, /options\.executeMarginMs/],
     [{ claimTimeoutMs: 0.5 }, /options\.claimTimeoutMs/],
+    [{ releaseAfterDeadlineMs: -1 }, /options\.releaseAfterDeadlineMs/],
     [{ poolThreads: -1 }, /options\.poolThreads/],
     [{ owner: '' }, /options\.owner/],
     [{ stores: { module: 42 as unknown as string } }, /options\.stores\.module/],
@@ -41,6 +42,7 @@ describe('scheduler options', () => {
     expect(o).toMatchObject({ intervalMs: 1234, batch: 7, leaseMs: 60_000, taskTimeoutMs: 30_000 });
     expect(o.executeMarginMs).toBe(30_000);
     expect(o.claimTimeoutMs).toBe(30_000);
+    expect(o.releaseAfterDeadlineMs).toBe(2000);
     expect(o.owner).toMatch(/:\d+:/);
     expect(resolveOptions(config).owner).not.toBe(o.owner);
   });

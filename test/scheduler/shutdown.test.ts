@@ -47,10 +47,12 @@ describe('scheduler close()', () => {
     const { config, stores, ids, dataDir } = await setup(6);
     const gate = join(dataDir, 'gate');
     testTask({ gate });
+    // The batch in hand waits at the gate for as long as the machine takes to show the batch
+    // claimed ahead: a task timeout far above that keeps it from being aborted meanwhile.
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
-      { batch: 3, poolThreads: 3, taskFile },
+      { batch: 3, poolThreads: 3, leaseMs: 600_000, taskTimeoutMs: 300_000, taskFile },
     );
     cleanups.push(() => s.close(100));
     // The batch in hand waits at the gate; the next one is claimed ahead meanwhile.
@@ -85,7 +87,17 @@ describe('scheduler close()', () => {
     const s = startScheduler(
       config,
       { records: stores.records, queue: stores.queue, log: quiet },
-      { batch: 3, poolThreads: 3, leaseMs: 600_000, taskTimeoutMs: 300_000, taskFile },
+      {
+        batch: 3,
+        poolThreads: 3,
+        leaseMs: 600_000,
+        taskTimeoutMs: 300_000,
+        taskFile,
+        // The give-back (a dispatcher ask and a store write) may take long on a loaded machine:
+        // the test must not hinge on it beating the 2 s default. Without the give-back the
+        // records claimed ahead stay leased and the checks below fail.
+        releaseAfterDeadlineMs: 60_000,
+      },
     );
     cleanups.push(() => s.close(100));
     await waitFor('a batch in hand and one claimed ahead', async () => {
