@@ -3,7 +3,7 @@
  * blob and comments, and a bounded poll on observable state (never a blind sleep).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -80,4 +80,35 @@ export async function waitFor(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Tickets for the tests' deletion task (its `tickets` option, a directory created here): a test
+ * lets a bounded number of tasks through, whatever the machine's speed, then all of them.
+ */
+export async function ticketBooth(dir: string) {
+  await mkdir(dir);
+  return {
+    dir,
+    /**
+     * Hands out a ticket whenever the last one was taken until `check` holds, then takes back the
+     * one not yet taken. At most one ticket is ever out, so past the last failed check at most
+     * one more task starts, besides those already running.
+     */
+    async until(what: string, check: () => Promise<boolean>, timeoutMs?: number): Promise<void> {
+      let n = 0;
+      await waitFor(
+        what,
+        async () => {
+          if (await check()) return true;
+          if ((await readdir(dir)).length === 0) await writeFile(join(dir, `t${n++}`), '');
+          return false;
+        },
+        timeoutMs,
+      );
+      for (const name of await readdir(dir)) await rm(join(dir, name), { force: true });
+    },
+    /** Every task from now on goes through. */
+    openAll: () => writeFile(join(dir, 'all'), ''),
+  };
 }

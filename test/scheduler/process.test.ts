@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulerStats } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import type { TestTaskOptions } from '../fixtures/scheduler/test-deletion.task.js';
-import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+import { isGone, isIntact, seedVideo, tempConfig, ticketBooth, waitFor } from './helpers.js';
 import { type ProcessNode, readExecutionLog, startProcessNode } from './nodes.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -72,17 +72,15 @@ describe('scheduler process', () => {
     const kept: string[] = [];
     for (let i = 0; i < 3; i++) kept.push(await seedVideo(stores));
     for (const id of asked) await stores.queue.enqueueDeletion(id);
-    // Slow tasks so the kill lands inside a batch; short leases so the restart can reclaim.
-    const options = {
-      batch: 4,
-      poolThreads: 1,
-      leaseMs: 4000,
-      taskTimeoutMs: 3000, // far above the 600 ms task: a loaded machine must not time tasks out
-    };
-    const task = { delayMs: 600, log };
+    // Tasks go through one ticket at a time, so the kill lands inside a batch (one waiting for
+    // its ticket) however fast the node runs compared with this test. Leases short enough for
+    // the restart to reclaim soon; a task timeout far above a wait for a ticket.
+    const options = { batch: 4, poolThreads: 1, leaseMs: 10_000, taskTimeoutMs: 8000 };
+    const tickets = await ticketBooth(join(config.dataDir, 'tickets'));
+    const task = { log, tickets: tickets.dir };
 
     const a = await node(config.dataDir, options, task);
-    await waitFor('a batch in flight after some deletions', async () => {
+    await tickets.until('a batch in flight after some deletions', async () => {
       const done = (await readExecutionLog(log)).filter((l) => l.outcome === 'done').length;
       const leased = await leasedBy(stores, asked, a.owner);
       return done >= 1 && leased >= 1;
@@ -95,6 +93,7 @@ describe('scheduler process', () => {
     // name (their lease may have run out meanwhile on a loaded machine; the claim is what counts).
     expect(await leasedBy(stores, asked, a.owner, { expired: true })).toBeGreaterThan(0);
 
+    await tickets.openAll();
     const b = await node(config.dataDir, options, task);
     // A task's log line follows its completion commit, and a thread runs several tasks at once:
     // wait for the line as well as the empty queue before stopping.
