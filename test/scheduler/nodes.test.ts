@@ -7,6 +7,7 @@
  * record there. On the dev server the MongoDB case asserts completeness and reports overlaps
  * without failing on them; with MONGODB_URI naming a real mongod it asserts exclusivity too.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStores } from '../../src/store/index.js';
@@ -32,15 +33,24 @@ describe('several scheduler nodes on one store', () => {
     for (let i = 0; i < 45; i++) asked.push(await seedVideo(stores, 1));
     const kept = await seedVideo(stores, 1);
 
-    const options = { batch: 3, poolThreads: 1 };
-    const task = { delayMs: 10, log };
+    // Tasks wait at a gate until every node holds a claim: a node blocked at the gate holds at
+    // most its batch and the one claimed ahead (6 of 45), so the others are bound to claim too,
+    // however the machine schedules the threads. A task timeout far above that wait.
+    const gate = join(t.config.dataDir, 'gate');
+    const options = { batch: 3, poolThreads: 1, leaseMs: 600_000, taskTimeoutMs: 300_000 };
+    const task = { delayMs: 10, log, gate };
     const nodes = await Promise.all([0, 1, 2].map(() => startThreadNode(t.config, options, task)));
     let stopped = false;
     cleanups.push(async () => {
       if (!stopped) await Promise.all(nodes.map((n) => n.stop()));
     });
-    // Enqueue only once every node runs, so all of them compete for the records.
     for (const id of asked) await stores.queue.enqueueDeletion(id);
+    await waitFor('a claim held by every node', async () => {
+      const owners = new Set<string | undefined>();
+      for (const id of asked) owners.add((await stores.queue.getDeletion(id))?.owner);
+      return nodes.every((n) => owners.has(n.owner));
+    });
+    await writeFile(gate, '');
     await waitFor(
       'the queue drained',
       async () => (await stores.queue.countDeletions()).pending === 0,
@@ -54,7 +64,7 @@ describe('several scheduler nodes on one store', () => {
     const done = lines.filter((l) => l.outcome === 'done');
     // An atomic claim hands each record to exactly one node: each video is done exactly once.
     expect(done.map((l) => l.videoId).sort()).toEqual([...asked].sort());
-    expect(new Set(done.map((l) => l.owner)).size).toBeGreaterThan(1);
+    expect(new Set(done.map((l) => l.owner))).toEqual(new Set(nodes.map((n) => n.owner)));
     const total = stats.reduce((n, s) => n + s.runners['video-cleanup']!.done, 0);
     expect(total).toBe(45);
     for (const id of asked) expect(await isGone(stores, id)).toBe(true);
