@@ -42,10 +42,12 @@ it('purges stale uploads and orphan blobs, and nothing else', async () => {
   const stores = await openStores(t.config);
   cleanups.push(() => stores.close());
   const now = Date.now();
-  const stale = await video(stores, false, now - 120_000); // upload abandoned 2 min ago
+  // Ages far from the 1 h TTL either way: the fresh upload stays younger than it however long
+  // a loaded machine takes to run this test.
+  const stale = await video(stores, false, now - 7_200_000); // upload abandoned 2 h ago
   await blob(stores, stale); // (a partial upload's bytes, had any been committed)
   const fresh = await video(stores, false, now); // an upload in progress
-  const ready = await video(stores, true, now - 120_000);
+  const ready = await video(stores, true, now - 7_200_000);
   await blob(stores, ready);
   await blob(stores, posterBlobId(ready)); // a poster: derived id, never an orphan by itself
   const orphan = randomUUID();
@@ -62,7 +64,7 @@ it('purges stale uploads and orphan blobs, and nothing else', async () => {
       blobs: stores.blobs,
       log: createLogger('test', 100),
     },
-    { poolThreads: 1, sweepEveryTicks: 1, uploadTtlMs: 60_000, orphanGraceMs: 0 },
+    { poolThreads: 1, sweepEveryTicks: 1, uploadTtlMs: 3_600_000, orphanGraceMs: 0 },
   );
   cleanups.push(() => s.close(5000));
   await waitFor(
