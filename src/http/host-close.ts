@@ -79,7 +79,7 @@ async function followBeats(t: Thread, late: LateCheck): Promise<boolean> {
   const aliveMs = late.aliveMs ?? LATE_ALIVE_MS;
   if (late.heartbeats.silentMs(slot) >= STALE_MS) return false;
   late.log.warn('HTTP thread late to close but still beating: waiting longer', {
-    thread: t.index,
+    httpThread: t.index,
     moreMs: aliveMs,
   });
   const until = Date.now() + aliveMs;
@@ -94,7 +94,7 @@ async function followBeats(t: Thread, late: LateCheck): Promise<boolean> {
     const silentMs = late.heartbeats.silentMs(slot, now);
     if (onTime && silentMs >= STALE_MS) {
       late.log.warn('HTTP thread late to close stopped beating: abandoning it', {
-        thread: t.index,
+        httpThread: t.index,
         silentMs: Math.round(silentMs),
       });
       return false;

@@ -70,7 +70,7 @@ export class ThreadRestarts {
         if (this.#hooks.stopped()) return;
         const retryInMs = Math.min(REPLACE_BACKOFF_MAX_MS, REPLACE_BACKOFF_MS * 2 ** failures);
         this.#log.error('HTTP thread replacement failed; retrying', {
-          thread: index,
+          httpThread: index,
           err: err.message,
           retryInMs,
         });

@@ -75,7 +75,7 @@ export function startWatchdog(
         t.wedged = true;
         const silentMs = Math.round(silent);
         log.error('HTTP thread wedged: the process must end', {
-          thread: t.index,
+          httpThread: t.index,
           silentMs,
           deadlineMs: o.deadlineMs,
         });

@@ -125,7 +125,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       stopped: () => closing !== undefined || gaveUp,
       onReplaced: (index, code, failures) => {
         replacements++;
-        log.warn('HTTP thread replaced', { thread: index, failures });
+        log.warn('HTTP thread replaced', { httpThread: index, failures });
         emitter.emit('replaced', { index, code });
       },
       onGiveUp: giveUp,
@@ -138,10 +138,10 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
     threads.delete(t);
     if (opts.limiterShared && t.limiterSlot >= 0) {
       const n = reclaimHolder(opts.limiterShared, t.limiterSlot);
-      if (n > 0) log.warn('returned limiter tokens of an ended thread', { thread: t.index, n });
+      if (n > 0) log.warn('returned limiter tokens of an ended thread', { httpThread: t.index, n });
     }
     if (t.closing || closing || gaveUp) return;
-    log.error('HTTP thread ended; replacing it', { thread: t.index, code });
+    log.error('HTTP thread ended; replacing it', { httpThread: t.index, code });
     restarts.replace(t.index, code);
   };
 
@@ -152,7 +152,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
       await Promise.all(
         [...threads].map(async (t) => {
           if (await closeThread(t, deadlineMs, graceMs, { heartbeats, log, aliveMs })) return;
-          log.error('HTTP thread did not close in time: left running', { thread: t.index });
+          log.error('HTTP thread did not close in time: left running', { httpThread: t.index });
         }),
       );
       stopWatchdog();
@@ -176,7 +176,7 @@ export async function startHttpHost(config: Config, opts: HttpHostOptions = {}):
         onSignedIn: (thread, accountKey) => {
           if (relaySignIn(threads, thread, accountKey)) return;
           log.warn('HTTP thread relayed a sign-in with a malformed account key: dropped', {
-            thread: thread.index,
+            httpThread: thread.index,
           });
         },
         onExit: (thread, code) => onExit(thread, code),

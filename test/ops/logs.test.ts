@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duplicateKeys } from '../helpers/json-keys.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const servers: TestServer[] = [];
@@ -72,6 +73,7 @@ describe('logs', () => {
         parsed = JSON.parse(line);
       }, line).not.toThrow();
       expect(parsed).toMatchObject({ level: expect.any(Number), time: expect.any(Number) });
+      expect(duplicateKeys(line), line).toEqual([]);
     }
     expect(s.stderr()).toBe('');
     const threads = new Set(lines.map((l) => (JSON.parse(l) as { thread: number }).thread));
