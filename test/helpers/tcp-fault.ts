@@ -38,15 +38,16 @@ export function mongoCommand(message: Buffer): string | undefined {
 }
 
 /**
- * Resolves once `held` (a hold's `held`) does; fails at once if `run`, the work whose request
- * should be held, ended first (its request was never sent, or did not match).
+ * Resolves to what `held` (a hold's `held`, or any step `run` should reach) resolves to, once it
+ * does; fails at once if `run`, the work whose request should be held, ended first (its request
+ * was never sent, or did not match). `held` is required: a missing one would pass at once.
  */
-export async function heldBefore(held: Promise<void> | undefined, run: Promise<unknown>) {
+export async function heldBefore<T>(held: Promise<T>, run: Promise<unknown>): Promise<T> {
   const early = run.then((r) => {
     throw new Error(`ended (${JSON.stringify(r)}) before its message was held`);
   });
   early.catch(() => {});
-  await Promise.race([held, early]);
+  return Promise.race([held, early]);
 }
 
 interface Hold {

@@ -100,17 +100,24 @@ it("S3 failing at the write's offset check under the lease: 503, not 404", async
   const u = await upload();
   const info = new RegExp(`^GET /${bucket}/${escaped(u.id)}\\.info[ ?]`, 'm');
   const lock = new RegExp(`^PUT /${bucket}/${escaped(u.id)}\\.lock[ ?]`, 'm');
-  // The first read of `.info` after the lease was taken is the write's offset check.
-  let check: ReturnType<FaultyLink['holdNext']> | undefined;
+  // The first read of `.info` after the lease was taken is the write's offset check: armed
+  // once the lease's PUT is seen.
+  let arm!: (hold: ReturnType<FaultyLink['holdNext']>) => void;
+  const armed = new Promise<ReturnType<FaultyLink['holdNext']>>((resolve) => {
+    arm = resolve;
+  });
+  let seen = false;
   const stop = link.watch((m) => {
-    if (check === undefined && lock.test(m.toString('latin1'))) {
-      check = link.holdNext((next) => info.test(next.toString('latin1')));
+    if (!seen && lock.test(m.toString('latin1'))) {
+      seen = true;
+      arm(link.holdNext((next) => info.test(next.toString('latin1'))));
     }
   });
   try {
     const r = tusPatch(s.url, u.sessionId, u.loc, 0, u.video, u.video.length);
-    await vi.waitFor(() => expect(check).toBeDefined(), { timeout: 60_000, interval: 50 });
-    await heldBefore(check?.held, r);
+    // Both waits fail at once if the PATCH ends first (before its lease PUT, or its check).
+    const check = await heldBefore(armed, r);
+    await heldBefore(check.held, r);
     link.down();
     const refused = await r;
     expect(refused.status, refused.body).toBe(503);
