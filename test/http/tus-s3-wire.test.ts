@@ -17,13 +17,15 @@ import { randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@tus/utils';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { type FaultyLink, faultyLink, heldBefore } from '../helpers/tcp-fault.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
@@ -151,8 +153,11 @@ it('the sweep finds an upload aborted meanwhile by another sweeper: cleaned up, 
   const sweepBucket = `tussweep-${randomBytes(4).toString('hex')}`;
   const admin = s3.client();
   await admin.send(new CreateBucketCommand({ Bucket: sweepBucket }));
+  onTestFinished(() => dropBucket(admin, sweepBucket));
   const config = { ...s.ctx.config, s3Bucket: sweepBucket, tusExpiryMs: 1000 };
   const store = tusUploadStore(config, s.ctx.blobs);
+  // The store's own S3 client (@tus/s3-store keeps it protected; nothing else closes it).
+  onTestFinished(() => (store as unknown as { client: S3Client }).client.destroy());
   const id = randomBytes(16).toString('hex');
   await store.create(new Upload({ id, size: 300_000, offset: 0, metadata: {} }));
   const listed = await admin.send(new ListMultipartUploadsCommand({ Bucket: sweepBucket }));
@@ -176,3 +181,20 @@ it('the sweep finds an upload aborted meanwhile by another sweeper: cleaned up, 
   const left = await admin.send(new ListObjectsV2Command({ Bucket: sweepBucket }));
   expect((left.Contents ?? []).map((o) => o.Key)).toEqual([]);
 }, 120_000);
+
+/** Empties `bucket` (multipart uploads included) and deletes it: a test's own bucket, gone. */
+async function dropBucket(admin: S3Client, bucket: string) {
+  const uploads = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  for (const up of uploads.Uploads ?? []) {
+    await admin.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: up.Key, UploadId: up.UploadId }),
+    );
+  }
+  for (;;) {
+    const page = await admin.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (page.Contents ?? []).map((o) => o.Key);
+    if (keys.length === 0) break;
+    for (const Key of keys) await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+  }
+  await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
