@@ -180,3 +180,28 @@ export function tusOpenPatch(
     },
   };
 }
+
+/**
+ * Sends the rest of `data` as tus-js-client does — HEAD for the offset, PATCH from there, again
+ * on 409/423 (a lease or claim still held) — until the upload is whole (204), for at most
+ * `boundMs`; any other answer fails at once. Timed with performance.now, which a test faking
+ * Date leaves real (vi.waitFor would move a faked Date forward).
+ */
+export async function tusComplete(
+  base: string,
+  sid: string,
+  location: string,
+  data: Buffer,
+  boundMs = 90_000,
+): Promise<void> {
+  const until = performance.now() + boundMs;
+  for (;;) {
+    const at = await tusOffset(base, sid, location);
+    const rest = data.subarray(at);
+    const r = await tusPatch(base, sid, location, at, rest, rest.length);
+    if (r.status === 204) return;
+    if (r.status !== 409 && r.status !== 423) throw new Error(`PATCH → ${r.status}: ${r.body}`);
+    if (performance.now() > until) throw new Error(`still ${r.status} after ${boundMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
