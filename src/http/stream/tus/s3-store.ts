@@ -14,39 +14,33 @@
  */
 import type { ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { type MetadataValue, S3Store, type Options as S3StoreOptions } from '@tus/s3-store';
-import { ERRORS, type Upload } from '@tus/utils';
+import type { MetadataValue, S3Store, Options as S3StoreOptions } from '@tus/s3-store';
+import { ERRORS } from '@tus/utils';
 import type { Config } from '../../../config.js';
-import { StoreUnavailableError } from '../../../store/errors.js';
-import { httpStatus, isNotFound, s3Error, sweepStaleUploads } from '../../../store/s3-common.js';
+import { sweepStaleUploads } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type Lease, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
+import { ReadingS3Store } from './s3-read.js';
 
 /**
  * S3Store whose `remove` also works after completion, and whose `deleteExpired` only touches tus
- * uploads. The stock `remove` first aborts the upload's multipart upload; once completed that
+ * uploads; its reads (and how they tell a failing S3 from an upload that is gone) are
+ * s3-read.ts'. The stock `remove` first aborts the upload's multipart upload; once completed that
  * answers NoSuchUpload, it throws "not found" and never deletes the assembled object and its
  * `.info` — a full second copy of every video left in the bucket. Here a completed upload's
  * objects are deleted all the same (DeleteObjects is idempotent).
  *
- * Expiry counts from the last write (the tus expiration extension): every write that stored
- * bytes rewrites the empty object `<id>.active`, and `getUpload` reports the later of the
- * creation and its LastModified as the `creation_date` @tus/server ages by, so `Upload-Expires`
- * moves forward while the upload progresses; `deleteExpired` spares an upload written to since.
- * (LastModified is S3's clock against this node's: they must agree within a small part of
- * TUS_EXPIRY_MS, hours by default.)
+ * Expiry counts from the last write (s3-read.ts): every write that stored bytes rewrites the
+ * empty object `<id>.active`; `deleteExpired` spares an upload written to since.
  */
-class CompletableS3Store extends S3Store {
+class CompletableS3Store extends ReadingS3Store {
   readonly #lease: LeaseTiming;
   /** The lease of each write in progress through this instance, by upload id. */
   readonly #writing = new Map<string, Lease>();
-  /** Names the bucket in failures. */
-  readonly #where: string;
 
   constructor(options: S3StoreOptions, lease: LeaseTiming) {
     super(options);
     this.#lease = checkLeaseTiming(lease, 'config.tusLease');
-    this.#where = `bucket ${this.bucket}`;
   }
 
   override async remove(id: string): Promise<void> {
@@ -65,65 +59,6 @@ class CompletableS3Store extends S3Store {
   }
 
   /**
-   * The upload, its `creation_date` moved to its last write (see the class comment): what
-   * @tus/server's HEAD and PATCH handlers age it by (410). The one HEAD of `.active` per request.
-   */
-  override async getUpload(id: string): Promise<Upload> {
-    const [found, head] = await Promise.allSettled([this.#stored(id), this.#lastWrite(id)]);
-    if (found.status === 'rejected') throw found.reason;
-    if (head.status === 'rejected') throw head.reason;
-    const [upload, written] = [found.value, head.value];
-    const created = upload.creation_date ? Date.parse(upload.creation_date) : 0;
-    if (written !== undefined && written > created) {
-      upload.creation_date = new Date(written).toISOString();
-    }
-    return upload;
-  }
-
-  /** The upload's metadata alone (one GetObject): what server.ts checks a caller against. */
-  async getUploadMetadata(id: string): Promise<Upload['metadata']> {
-    return (await this.#info(id)).file.metadata;
-  }
-
-  /**
-   * The upload as S3Store reads it (`.info`, parts, `.part`), without its last write. S3Store
-   * reports any failure to read `.info` as "not found", and a 404 sends the client to start the
-   * upload over: then `.info` is read again to tell why (#info) — an S3 that failed is
-   * ERR_STORE_UNAVAILABLE (503: the client retries and resumes), also when it answers now.
-   */
-  async #stored(id: string): Promise<Upload> {
-    try {
-      return await super.getUpload(id);
-    } catch (err) {
-      if (err !== ERRORS.FILE_NOT_FOUND) throw s3Error(err, this.#where);
-      await this.#info(id);
-      throw new StoreUnavailableError(`S3 (${this.#where}) failed to read tus upload ${id}`);
-    }
-  }
-
-  /** The upload's `.info` as S3Store reads it; "not found" only when S3 says there is none. */
-  async #info(id: string) {
-    try {
-      return await this.getMetadata(id);
-    } catch (err) {
-      // 400: a key S3 refuses, so no upload of that id exists either.
-      if (isNotFound(err) || httpStatus(err) === 400) throw ERRORS.FILE_NOT_FOUND;
-      throw s3Error(err, this.#where);
-    }
-  }
-
-  /** When a write last stored bytes of upload `id` (S3's clock); undefined: never. */
-  async #lastWrite(id: string): Promise<number | undefined> {
-    try {
-      const head = await this.client.headObject({ Bucket: this.bucket, Key: `${id}.active` });
-      return head.LastModified?.getTime();
-    } catch (err) {
-      if (httpStatus(err) === 404) return undefined;
-      throw s3Error(err, this.#where);
-    }
-  }
-
-  /**
    * A write under the upload's lock (s3-lock.ts), its offset re-checked under it: @tus/server's
    * locker is per HTTP thread and per node, and two writes at one offset would otherwise both
    * build on the same parts and `.part` object.
@@ -134,7 +69,7 @@ class CompletableS3Store extends S3Store {
     try {
       // Not the stock getUpload (any S3 failure is "not found": 404 sends the client back to the
       // start), nor ours: the handler checked the expiry (the `.active` HEAD) before the lock.
-      if ((await this.#stored(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
+      if ((await this.stored(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
       const end = await super.write(leased(lease, readable), id, offset);
       if (end > offset) {
         await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });
@@ -202,7 +137,7 @@ class CompletableS3Store extends S3Store {
     return sweepStaleUploads(this.client, this.bucket, '', expiry, 'tus expiry', now, {
       pageSize,
       // Not a tus upload, or written to since (its multipart upload ages from its creation).
-      spare: async (id) => id.includes('/') || ((await this.#lastWrite(id)) ?? 0) > now - expiry,
+      spare: async (id) => id.includes('/') || ((await this.lastWrite(id)) ?? 0) > now - expiry,
       aborted: async (id) => {
         await this.client.deleteObjects({
           Bucket: this.bucket,
