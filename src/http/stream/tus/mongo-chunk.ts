@@ -1,6 +1,7 @@
 /**
  * The chunk documents of MongoTusStore (see mongo-store.ts for the layout and the other
- * invariants):
+ * invariants), and the queries on its uploads that go with them (storing a chunk, reading the
+ * bytes back, finding the uploads left idle):
  * - a claim `<id>/<offset>` (no data): inserted by the one write that may store the chunk
  *   starting at that offset — a unique `_id` is atomic on every server, also on FerretDB, whose
  *   conditional updates are not;
@@ -11,7 +12,7 @@
  *   update finds nothing to move.
  */
 import { ERRORS } from '@tus/utils';
-import type { Binary, Collection } from 'mongodb';
+import { Binary, type Collection } from 'mongodb';
 import { uploadLocked } from './lease.js';
 import type { UploadDoc } from './mongo-store.js';
 
@@ -80,6 +81,40 @@ export async function claimOffset(
 }
 
 /**
+ * Stores `data` as the chunk of upload `id` starting at `offset`, for write `token`: claims the
+ * offset (claimOffset), inserts the bytes (acknowledged before the offset moves past them), then
+ * moves the offset past them listing them, in one update conditioned on the offset still being
+ * `offset`. When that matches nothing — the upload was removed, or a write that took this one's
+ * claim over moved the offset first — these bytes are not part of it: they and the claim are
+ * deleted, and it throws INVALID_OFFSET (409).
+ */
+export async function storeChunk(
+  uploads: Collection<UploadDoc>,
+  chunks: Collection<ChunkDoc>,
+  id: string,
+  offset: number,
+  token: string,
+  data: Buffer,
+  staleMs: number,
+): Promise<void> {
+  await claimOffset(uploads, chunks, id, offset, token, staleMs);
+  const did = dataId(id, offset, token);
+  await chunks.insertOne({ _id: did, data: new Binary(data), token, at: new Date() });
+  const moved = await uploads.updateOne(
+    { _id: id, offset },
+    {
+      $set: { offset: offset + data.length, last_write: new Date().toISOString() },
+      $push: { chunks: did },
+    },
+  );
+  if (moved.matchedCount === 0) {
+    await chunks.deleteOne({ _id: did }).catch(() => {});
+    await chunks.deleteOne({ _id: claimId(id, offset), token }).catch(() => {});
+    throw ERRORS.INVALID_OFFSET;
+  }
+}
+
+/**
  * The bytes of upload `id` in order, chunk by chunk, from the ids its `chunks` lists — whatever
  * their format (the earlier `<id>/<offset>/<token>` ids of an upload begun before the upgrade
  * read the same), a few documents per query, so memory stays at a few MiB whatever the size.
@@ -105,4 +140,26 @@ export async function* readChunks(
     }
   }
   if (at !== doc.offset) throw ERRORS.FILE_NO_LONGER_EXISTS;
+}
+
+/**
+ * Up to `limit` ids of uploads not written to (or, never written to, created) since `cutoff`, an
+ * ISO-8601 UTC string: string order is time order.
+ */
+export async function idleSince(
+  uploads: Collection<UploadDoc>,
+  cutoff: string,
+  limit: number,
+): Promise<string[]> {
+  const idle = {
+    $or: [
+      { last_write: { $lt: cutoff } },
+      { last_write: { $exists: false }, creation_date: { $lt: cutoff } },
+    ],
+  };
+  const page = await uploads
+    .find(idle, { projection: { _id: 1 } })
+    .limit(limit)
+    .toArray();
+  return page.map((u) => u._id);
 }

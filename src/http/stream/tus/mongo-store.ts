@@ -38,10 +38,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
-import { Binary, type Collection, type Db, MongoError } from 'mongodb';
+import { type Collection, type Db, MongoError } from 'mongodb';
 import { mongoError } from '../../../store/mongo-connect.js';
 import { DEFAULT_LEASE } from './lease.js';
-import { type ChunkDoc, claimId, claimOffset, dataId, readChunks } from './mongo-chunk.js';
+import { type ChunkDoc, idleSince, readChunks, storeChunk } from './mongo-chunk.js';
 
 /** Bytes per chunk document: far below MongoDB's 16 MiB document limit, few round trips. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -123,31 +123,17 @@ export class MongoTusStore extends DataStore {
   /**
    * Removes every upload not written to (or, never written to, created) for the expiry, complete
    * or not (a completed upload still here was refused or never turned into a blob: nothing can
-   * resume it). The dates are ISO-8601 UTC strings, so string order is time order. Resolves to
-   * how many.
+   * resume it), a page of idleSince at a time. Resolves to how many.
    */
   override async deleteExpired(now = Date.now()): Promise<number> {
     if (this.#expiryMs === 0) return 0;
     const cutoff = new Date(now - this.#expiryMs).toISOString();
     let removed = 0;
     for (;;) {
-      const page = await this.#db(
-        this.#uploads
-          .find(
-            {
-              $or: [
-                { last_write: { $lt: cutoff } },
-                { last_write: { $exists: false }, creation_date: { $lt: cutoff } },
-              ],
-            },
-            { projection: { _id: 1 } },
-          )
-          .limit(EXPIRED_PAGE)
-          .toArray(),
-      );
-      for (const { _id } of page) {
+      const page = await this.#db(idleSince(this.#uploads, cutoff, EXPIRED_PAGE));
+      for (const id of page) {
         try {
-          await this.remove(_id);
+          await this.remove(id);
           removed++;
         } catch (err) {
           if (err !== ERRORS.FILE_NOT_FOUND) throw err; // another node removed it first
@@ -210,27 +196,9 @@ export class MongoTusStore extends DataStore {
       const data = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.#db(claimOffset(this.#uploads, this.#chunks, id, durable, token, this.#staleMs));
-      const did = dataId(id, durable, token);
       await this.#db(
-        this.#chunks.insertOne({ _id: did, data: new Binary(data), token, at: new Date() }),
+        storeChunk(this.#uploads, this.#chunks, id, durable, token, data, this.#staleMs),
       );
-      const moved = await this.#db(
-        this.#uploads.updateOne(
-          { _id: id, offset: durable },
-          {
-            $set: { offset: durable + data.length, last_write: new Date().toISOString() },
-            $push: { chunks: did },
-          },
-        ),
-      );
-      if (moved.matchedCount === 0) {
-        // The upload was removed, or a write that took this one's claim over moved the offset
-        // first: these bytes are not part of it.
-        await this.#chunks.deleteOne({ _id: did }).catch(() => {});
-        await this.#chunks.deleteOne({ _id: claimId(id, durable), token }).catch(() => {});
-        throw ERRORS.INVALID_OFFSET;
-      }
       durable += data.length;
     };
     let failure: unknown;
