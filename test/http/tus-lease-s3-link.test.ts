@@ -5,6 +5,9 @@
  * - S3 unreachable mid-PATCH (the link to it reset): the writer's refreshes fail, and it stops
  *   with 503 before its lease could be seen stale, having committed only the part S3
  *   acknowledged; once S3 is back the upload resumes from there byte-exact;
+ * - the link cut while the first part is on its way (held on the wire, then reset): the part
+ *   upload fails with a network error, and the PATCH answers 503 (it was 500), so the client
+ *   resumes;
  * - the lease taken over while the first part is on its way to S3 (held on the wire): the write
  *   cancels that part upload and answers 409; no part lands, and the upload resumes from 0;
  * - a lease released between a PATCH's refused create and its inspection (the HEAD held on the
@@ -13,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { type FaultyLink, faultyLink } from '../helpers/tcp-fault.js';
+import { type FaultyLink, faultyLink, heldBefore } from '../helpers/tcp-fault.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { type Stack, startS3Stack } from './stack.js';
 import { tusHead, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
@@ -46,7 +49,8 @@ it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then r
   const part = 8 * 1024 * 1024; // s3-store.ts's part size
   const u = await kit.upload(relayed, part + 1024 * 1024);
   const w = tusOpenPatch(relayed.url, u.sessionId, u.loc, 0, u.video.length);
-  await w.send(u.video.subarray(0, part + 200_000));
+  const sent = part + 200_000;
+  await w.send(u.video.subarray(0, sent));
   // The first part is in S3 (uploaded asynchronously: wait for it); the rest is in flight.
   await vi.waitFor(
     async () => {
@@ -60,7 +64,7 @@ it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then r
     { timeout: 60_000, interval: 200 },
   );
   link.down();
-  const stopped = (await w.trickle(u.video, part + 200_000)).answer;
+  const stopped = (await w.trickle(u.video, sent)).answer;
   // Asked meanwhile, HEAD says 503 too: a 404 would make the client start the upload over.
   expect((await tusHead(relayed.url, u.sessionId, u.loc)).status).toBe(503);
   link.up();
@@ -71,7 +75,11 @@ it('S3 unreachable mid-PATCH: the writer stops with 503 at what S3 holds, then r
   await kit.completes(u, relayed);
 }, 240_000);
 
-it('the lease taken while a part is on its way to S3: that part is cancelled, none of it lands', async () => {
+/**
+ * A PATCH of an upload a part and a bit long, its first part (s3-store.ts's 8 MiB) sent to S3
+ * and held on the wire, not yet seen by S3; `sent` bytes of the body are sent so far.
+ */
+async function partOneHeld() {
   const part = 8 * 1024 * 1024;
   const u = await kit.upload(relayed, part + 1024 * 1024);
   const partOne = link.holdNext((m) => {
@@ -79,11 +87,30 @@ it('the lease taken while a part is on its way to S3: that part is cancelled, no
     return head.startsWith(`PUT /${bucket}/${u.id}?`) && /[?&]partNumber=1[& ]/.test(head);
   });
   const w = tusOpenPatch(relayed.url, u.sessionId, u.loc, 0, u.video.length);
-  await w.send(u.video.subarray(0, part + 200_000));
-  await partOne.held; // the first part is sent, S3 has not seen it
+  const sent = part + 200_000;
+  await w.send(u.video.subarray(0, sent));
+  await heldBefore(partOne.held, w.reply);
+  return { u, w, partOne, sent };
+}
+
+it('the link cut while a part is on its way to S3: 503 (not 500), then the upload resumes', async () => {
+  const { u, w, sent } = await partOneHeld();
+  link.down(); // its connection reset: the part upload fails with a network error
+  const { answer } = await w.trickle(u.video, sent);
+  link.up();
+  expect(answer.status, answer.body).toBe(503);
+  expect(JSON.parse(answer.body)).toMatchObject({ error_code: '011' });
+  expect(await tusOffset(relayed.url, u.sessionId, u.loc)).toBe(0);
+  // The lease the cut write could not release, gone as after its stale window; then it resumes.
+  await s3.client().send(new DeleteObjectCommand({ Bucket: bucket, Key: `${u.id}.lock` }));
+  await kit.completes(u, relayed);
+}, 240_000);
+
+it('the lease taken while a part is on its way to S3: that part is cancelled, none of it lands', async () => {
+  const { u, w, partOne, sent } = await partOneHeld();
   // Another write took the lease over (as after a stale window): the next refresh finds out.
   await s3.client().send(new DeleteObjectCommand({ Bucket: bucket, Key: `${u.id}.lock` }));
-  const answered = w.trickle(u.video, part + 200_000);
+  const answered = w.trickle(u.video, sent);
   answered.catch(() => {}); // awaited below, unless the wait fails first
   // The writer cancels the part upload (closes its connection) once it finds the lease lost;
   // only then does the relay let the part go on: a part request still open would land now.

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import type { MetadataValue, S3Store, Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS } from '@tus/utils';
 import type { Config } from '../../../config.js';
-import { sweepStaleUploads } from '../../../store/s3-common.js';
+import { s3Error, sweepStaleUploads } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type Lease, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 import { ReadingS3Store } from './s3-read.js';
@@ -76,7 +76,11 @@ class CompletableS3Store extends ReadingS3Store {
       }
       return end;
     } catch (err) {
-      throw leaseError(lease, err);
+      // A request of the stock write that failed (a part upload reset by an unreachable S3) is
+      // S3's failure, 503: the client retries and resumes (raw, it was 500). tus's own answers
+      // (409, 404: a status_code) pass as they are.
+      const answer = (err as { status_code?: number } | undefined)?.status_code !== undefined;
+      throw leaseError(lease, answer ? err : s3Error(err, this.where));
     } finally {
       // Only this write's entry: a stalled write that lost its lease may end after another write
       // on this node took the upload over and registered its own lease under the same id.
