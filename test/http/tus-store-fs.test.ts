@@ -2,7 +2,8 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStack } from './stack.js';
-import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
+import { describeTusActiveExpiry } from './tus-expiry.case.js';
+import { describeTusResume } from './tus-resume.case.js';
 import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 const target: TusStoreTarget = {

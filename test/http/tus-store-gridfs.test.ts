@@ -4,7 +4,8 @@ import { afterAll } from 'vitest';
 import { dropMongoTestDb, mongoTestUri } from '../helpers/mongo.js';
 import type { Stack } from './stack.js';
 import { startStack } from './stack.js';
-import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
+import { describeTusActiveExpiry } from './tus-expiry.case.js';
+import { describeTusResume } from './tus-resume.case.js';
 import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 const uris = new Map<Stack, string>();

@@ -18,7 +18,8 @@ import { afterAll, expect, it, vi } from 'vitest';
 import { tusUploadStore } from '../../src/http/stream/tus/index.js';
 import { type DevS3, startDevS3 } from '../setup/s3-dev-server.js';
 import { startS3Stack } from './stack.js';
-import { describeTusActiveExpiry, describeTusResume } from './tus-resume.case.js';
+import { describeTusActiveExpiry } from './tus-expiry.case.js';
+import { describeTusResume } from './tus-resume.case.js';
 import { describeTusStore, type TusStoreTarget } from './tus-store.case.js';
 
 let s3: DevS3 | undefined;
