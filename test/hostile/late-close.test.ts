@@ -87,7 +87,7 @@ it('SIGTERM while the store close waits on a write: the host waits for the threa
   const ended = once(s.child, 'close'); // after 'exit' and the end of its stdout and stderr
   s.child.kill('SIGTERM');
   const decided = await s.waitForLine((l) => l.msg === LATE || l.msg === LEFT, 120_000);
-  expect(decided).toMatchObject({ msg: LATE, thread: 0 });
+  expect(decided).toMatchObject({ msg: LATE, httpThread: 0 });
   release();
 
   const [code, signal] = await ended; // bounded by the test's timeout
@@ -120,14 +120,14 @@ it('a late thread whose beats stop while the host waits is abandoned, not waited
   const ended = once(s.child, 'close');
   s.child.kill('SIGTERM');
   const decided = await s.waitForLine((l) => l.msg === LATE || l.msg === LEFT, 120_000);
-  expect(decided).toMatchObject({ msg: LATE, thread: 0, moreMs: HOUR });
+  expect(decided).toMatchObject({ msg: LATE, httpThread: 0, moreMs: HOUR });
   // The thread still beats here; from now on its loop blocks for good.
   await writeFile(join(s.dataDir, WEDGE_NOW), '');
 
   // Bounded far below the host's hour: only a host that follows the beat gets here.
   const stopped = await s.waitForLine((l) => l.msg === STOPPED || l.msg === LEFT, 120_000);
-  expect(stopped).toMatchObject({ msg: STOPPED, thread: 0 });
-  expect(await s.waitForLine((l) => l.msg === LEFT, 120_000)).toMatchObject({ thread: 0 });
+  expect(stopped).toMatchObject({ msg: STOPPED, httpThread: 0 });
+  expect(await s.waitForLine((l) => l.msg === LEFT, 120_000)).toMatchObject({ httpThread: 0 });
   const [code, signal] = await ended; // an abandoned thread: the process ends by SIGKILL
   expect({ code, signal }, s.stderr()).toEqual({ code: null, signal: 'SIGKILL' });
 }, 300_000);
