@@ -7,7 +7,8 @@
  *   byte-exact;
  * - an upload removed (DELETE) or expired (the sweep) leaves no `<id>.lock*` file: neither its
  *   lease nor the markers a taker that died leaves (`.taking`, `.dead`) nor a create's private
- *   `.new`; another upload's markers, even one whose name starts with this id, stay;
+ *   `.new`; another upload's markers, even one whose name starts with this id, stay; one whose
+ *   data file is gone still has its `<id>.json` and markers removed by the sweep;
  * - a lease or marker create whose write fails part-way (ENOSPC: its private file is a symlink
  *   to /dev/full) leaves no `.new` file.
  */
@@ -134,6 +135,21 @@ it('an upload expired (the sweep) leaves no lease or marker file', async () => {
   const store = new LockingFileStore({ directory: tus, expirationPeriodInMilliseconds: 1000 });
   expect(await store.deleteExpired()).toBeGreaterThanOrEqual(1);
   expect(await named(u.id)).toEqual([]);
+});
+
+it('an expired upload whose data file is gone is still removed whole: metadata and markers', async () => {
+  const u = await upload();
+  await leftBehind(u.id);
+  await unlink(join(tus, u.id));
+  const json = join(tus, `${u.id}.json`);
+  const info = JSON.parse(await readFile(json, 'utf8')) as { creation_date: string };
+  const past = new Date(Date.now() - 3_600_000);
+  await writeFile(json, JSON.stringify({ ...info, creation_date: past.toISOString() }));
+  const store = new LockingFileStore({ directory: tus, expirationPeriodInMilliseconds: 1000 });
+  expect(await store.deleteExpired()).toBeGreaterThanOrEqual(1);
+  expect(await named(u.id)).toEqual([]);
+  // Gone now: a second remove is "not found", as for any unknown upload.
+  await expect(store.remove(u.id)).rejects.toMatchObject({ status_code: 404 });
 });
 
 it("a create whose write fails part-way (ENOSPC) leaves no '.new' file", async () => {

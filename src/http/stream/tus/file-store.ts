@@ -103,7 +103,11 @@ export class LockingFileStore extends FileStore {
     if (expiry === 0) return 0;
     const cutoff = Date.now() - expiry;
     let removed = 0;
-    for (const id of (await this.configstore.list?.()) ?? []) {
+    // Every `<id>.json`, not the kv store's list (which names only ids whose data file is there
+    // too): an upload whose data file is gone would never expire.
+    const names = await readdir(this.#dir);
+    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
+    for (const id of ids.filter((i) => SAFE_ID.test(i))) {
       const info = await this.configstore.get(id);
       if (!info?.creation_date) continue;
       if (Date.parse(await this.#lastActive(id, info.creation_date)) >= cutoff) continue;
@@ -124,14 +128,31 @@ export class LockingFileStore extends FileStore {
    * `<id>.lock.` prefix among this directory's names: no path is built from anything else.
    */
   override async remove(id: string): Promise<void> {
-    await super.remove(id);
-    if (!SAFE_ID.test(id)) return;
+    if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
+    // The data and then `<id>.json`, each whether or not the other is there: an upload whose
+    // data file is gone (lost, or a remove that stopped half-way) still has its metadata and
+    // markers removed (FileStore's own remove gave up at the data and left them for good). A
+    // failure other than "absent" is the store's (503), not a missing upload.
+    const data = await this.#unlinkPresent(id, id);
+    const meta = await this.#unlinkPresent(id, `${id}.json`);
+    if (!data && !meta) throw ERRORS.FILE_NOT_FOUND;
     const lock = `${id}.lock`;
     const names = await readdir(this.#dir).catch(() => [] as string[]);
     for (const name of names) {
       if (name === lock || name.startsWith(`${lock}.`)) {
         await unlink(join(this.#dir, name)).catch(() => {});
       }
+    }
+  }
+
+  /** Unlinks `name` in the directory: false when it was absent, 503 when unlink failed otherwise. */
+  async #unlinkPresent(id: string, name: string): Promise<boolean> {
+    try {
+      await unlink(join(this.#dir, name));
+      return true;
+    } catch (err) {
+      if (code(err) === 'ENOENT') return false;
+      throw this.#unavailable(id, err);
     }
   }
 
