@@ -99,6 +99,11 @@ export const SCHEDULER_DEFAULTS = Object.freeze({
   releaseAfterDeadlineMs: 2000,
 });
 
+/** The options whose default is a number in SCHEDULER_DEFAULTS. */
+type DefaultedInt = {
+  [K in keyof typeof SCHEDULER_DEFAULTS]: (typeof SCHEDULER_DEFAULTS)[K] extends number ? K : never;
+}[keyof typeof SCHEDULER_DEFAULTS];
+
 function positiveInt(name: string, v: unknown, min = 1): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new SchedulerOptionError(`options.${name} must be an integer ≥ ${min}, got ${String(v)}`);
@@ -125,59 +130,31 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
   if (o.stores !== undefined && typeof o.stores?.module !== 'string') {
     throw new SchedulerOptionError('options.stores.module must be a module URL string');
   }
+  /** An integer option, its SCHEDULER_DEFAULTS value when unset. */
+  const defaulted = (name: DefaultedInt, min = 1) =>
+    positiveInt(name, o[name] ?? SCHEDULER_DEFAULTS[name], min);
   return Object.freeze({
     intervalMs: positiveInt('intervalMs', o.intervalMs ?? config.schedulerIntervalMs, 1),
     batch: positiveInt('batch', o.batch ?? config.schedulerBatch),
     owner,
     leaseMs,
     taskTimeoutMs,
-    executeMarginMs: positiveInt(
-      'executeMarginMs',
-      o.executeMarginMs ?? SCHEDULER_DEFAULTS.executeMarginMs,
-    ),
-    claimTimeoutMs: positiveInt(
-      'claimTimeoutMs',
-      o.claimTimeoutMs ?? SCHEDULER_DEFAULTS.claimTimeoutMs,
-    ),
-    maxAttempts: positiveInt('maxAttempts', o.maxAttempts ?? SCHEDULER_DEFAULTS.maxAttempts),
-    backoffBaseMs: positiveInt(
-      'backoffBaseMs',
-      o.backoffBaseMs ?? SCHEDULER_DEFAULTS.backoffBaseMs,
-      0,
-    ),
-    backoffMaxMs: positiveInt('backoffMaxMs', o.backoffMaxMs ?? SCHEDULER_DEFAULTS.backoffMaxMs, 0),
+    executeMarginMs: defaulted('executeMarginMs'),
+    claimTimeoutMs: defaulted('claimTimeoutMs'),
+    maxAttempts: defaulted('maxAttempts'),
+    backoffBaseMs: defaulted('backoffBaseMs', 0),
+    backoffMaxMs: defaulted('backoffMaxMs', 0),
     poolThreads: positiveInt('poolThreads', o.poolThreads ?? Math.min(4, availableParallelism())),
-    sessionPurgeEveryTicks: positiveInt(
-      'sessionPurgeEveryTicks',
-      o.sessionPurgeEveryTicks ?? SCHEDULER_DEFAULTS.sessionPurgeEveryTicks,
-    ),
+    sessionPurgeEveryTicks: defaulted('sessionPurgeEveryTicks'),
     runAtStart: o.runAtStart ?? SCHEDULER_DEFAULTS.runAtStart,
     taskFile: o.taskFile ?? workerFile(import.meta.url, './deletion.task'),
     stores: o.stores,
-    sweepEveryTicks: positiveInt(
-      'sweepEveryTicks',
-      o.sweepEveryTicks ?? SCHEDULER_DEFAULTS.sweepEveryTicks,
-    ),
-    uploadTtlMs: positiveInt('uploadTtlMs', o.uploadTtlMs ?? SCHEDULER_DEFAULTS.uploadTtlMs, 0),
-    orphanGraceMs: positiveInt(
-      'orphanGraceMs',
-      o.orphanGraceMs ?? SCHEDULER_DEFAULTS.orphanGraceMs,
-      0,
-    ),
-    restartIntensity: positiveInt(
-      'restartIntensity',
-      o.restartIntensity ?? SCHEDULER_DEFAULTS.restartIntensity,
-      0,
-    ),
-    restartPeriodMs: positiveInt(
-      'restartPeriodMs',
-      o.restartPeriodMs ?? SCHEDULER_DEFAULTS.restartPeriodMs,
-    ),
-    releaseAfterDeadlineMs: positiveInt(
-      'releaseAfterDeadlineMs',
-      o.releaseAfterDeadlineMs ?? SCHEDULER_DEFAULTS.releaseAfterDeadlineMs,
-      0,
-    ),
+    sweepEveryTicks: defaulted('sweepEveryTicks'),
+    uploadTtlMs: defaulted('uploadTtlMs', 0),
+    orphanGraceMs: defaulted('orphanGraceMs', 0),
+    restartIntensity: defaulted('restartIntensity', 0),
+    restartPeriodMs: defaulted('restartPeriodMs'),
+    releaseAfterDeadlineMs: defaulted('releaseAfterDeadlineMs', 0),
   });
 }
 
