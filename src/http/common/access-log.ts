@@ -185,7 +185,7 @@ class Pending {
       const u = this.users[i];
       const user = u === undefined ? undefined : JSON.stringify(u);
       const reqId = this.reqIds[i]!;
-      const need = pre.length + reqId.length + FIXED + (user ? user.length * 3 : 0);
+      const need = pre.length + (no < 0 ? reqId.length : 3) + FIXED + (user ? user.length * 3 : 0);
       const long = need > sink.max ? Buffer.allocUnsafe(need) : undefined;
       const b = long ?? sink.bytes;
       let o = put(b, long ? 0 : sink.room(need), pre);

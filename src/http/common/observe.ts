@@ -29,7 +29,7 @@ import { bytesOf, put, putAscii } from '../../log-bytes.js';
 import { threadMetrics } from '../../metrics/registry.js';
 import { accessLogWriter } from './access-log.js';
 import { methodLabel, type RequestRecord, type RouteInfo } from './request.js';
-import { idHead, putIdTail } from './request-id.js';
+import { GENERATED_ID_LENGTH, idHead, putIdTail } from './request-id.js';
 import { wire } from './wire.js';
 
 export interface ObserveOptions {
@@ -70,8 +70,6 @@ export function finish(r: RequestRecord, route: RouteInfo, aborted: boolean): vo
 
 const ID_HEADER = wire('X-Request-Id');
 const ID_LINE = bytesOf('\r\nX-Request-Id: ');
-/** Generated ids are UUID-shaped. */
-const GENERATED_LENGTH = 36;
 
 /**
  * Where statusWithId writes: one buffer per length, each its own ArrayBuffer (the addon takes a
@@ -88,7 +86,7 @@ const byLength: (Uint8Array | undefined)[] = [];
  */
 export function statusWithId(line: Uint8Array, r: RequestRecord): ArrayBuffer {
   const generated = r.reqNo >= 0;
-  const size = line.length + ID_LINE.length + (generated ? GENERATED_LENGTH : r.reqId.length);
+  const size = line.length + ID_LINE.length + (generated ? GENERATED_ID_LENGTH : r.reqId.length);
   let b = byLength[size];
   if (b === undefined) byLength[size] = b = new Uint8Array(new ArrayBuffer(size));
   const o = put(b, put(b, 0, line), ID_LINE);

@@ -26,10 +26,16 @@ const PREFIX = randomBytes(10)
   .replace(/^(.{8})(.{4})(.{4})(.{4})$/, '$1-$2-$3-$4-');
 /** The counter's last three hex digits, made once: an id is then one concatenation. */
 const LOW = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, '0'));
+/** A generated id's length: PREFIX, 9 hex digits of its block of 4096, 3 of its place in it. */
+export const GENERATED_ID_LENGTH = PREFIX.length + 12;
 let counter = 0;
-/** PREFIX and the upper 9 hex digits of the number `high` stands for, remade every 4096 ids. */
-let high = '';
-let highBlock = -1;
+/**
+ * The block (number ÷ 4096) last asked for, and its head: PREFIX and the block's 9 hex digits,
+ * as text and as bytes (the bytes made when first asked for).
+ */
+let headBlock = -1;
+let head = '';
+let headBytes: Uint8Array | undefined;
 
 /** -1 when `given` (an `X-Request-Id`, '' when absent) is safe to keep; else a new id's number. */
 export function requestNumber(given: string): number {
@@ -38,18 +44,19 @@ export function requestNumber(given: string): number {
   return counter;
 }
 
-function block(no: number): string {
+function headOf(no: number): string {
   const b = Math.floor(no / 4096);
-  if (b !== highBlock) {
-    highBlock = b;
-    high = PREFIX + b.toString(16).padStart(9, '0');
+  if (b !== headBlock) {
+    headBlock = b;
+    head = PREFIX + b.toString(16).padStart(9, '0');
+    headBytes = undefined;
   }
-  return high;
+  return head;
 }
 
 /** The generated id numbered `no` (from requestNumber). */
 export function generatedId(no: number): string {
-  return block(no) + LOW[no % 4096]!;
+  return headOf(no) + LOW[no % 4096]!;
 }
 
 /** The id to use for a request whose `X-Request-Id` header is `given` ('' when absent). */
@@ -58,17 +65,10 @@ export function requestId(given: string): string {
   return no < 0 ? given : generatedId(no);
 }
 
-/** A generated id's first 33 characters as bytes: the same array for 4096 numbers in a row. */
-let headBytes = new Uint8Array(0);
-let headBlock = -1;
-
-/** `no`'s block head (PREFIX and 9 hex digits), as bytes. */
+/** `no`'s first 33 characters (PREFIX and its block's 9 hex digits), as bytes. */
 export function idHead(no: number): Uint8Array {
-  const blk = Math.floor(no / 4096);
-  if (blk !== headBlock) {
-    headBlock = blk;
-    headBytes = new Uint8Array(Buffer.from(PREFIX + blk.toString(16).padStart(9, '0'), 'latin1'));
-  }
+  const text = headOf(no);
+  headBytes ??= new Uint8Array(Buffer.from(text, 'latin1'));
   return headBytes;
 }
 
