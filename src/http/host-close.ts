@@ -53,8 +53,10 @@ export async function closeThread(
   } catch {
     // SendOnClosedError: its port closed, so the thread is ending already; wait for its exit.
   }
-  if (await exitedWithin(t, graceMs + deadlineMs + CLOSE_GRACE_MS)) return true;
-  if (late && (await followBeats(t, late))) return true;
+  const armedAt = Date.now();
+  const waitMs = graceMs + deadlineMs + CLOSE_GRACE_MS;
+  if (await exitedWithin(t, waitMs)) return true;
+  if (late && (await followBeats(t, late, armedAt, waitMs))) return true;
   t.abandon();
   return false;
 }
@@ -69,35 +71,50 @@ async function exitedWithin(t: Thread, ms: number): Promise<boolean> {
 
 /**
  * Waits for a late thread's exit while it beats, up to `late.aliveMs`; true if it exited. Checks
- * its beat every HEARTBEAT_MS: silent for STALE_MS (its loop is blocked: it will not finish its
- * close) ends the wait at once. A check that itself ran late by more than STALE_MS / 2 (this
- * thread, or the whole process, was not scheduled) decides nothing, as in host-watchdog.ts: the
- * thread may have been starved alike, and the next check, on time, sees its fresh beat.
+ * its beat now (the wait for its exit, armed at `armedAt` for `waitedMs`, just ended) and then
+ * every HEARTBEAT_MS: silent for STALE_MS (its loop is blocked: it will not finish its close)
+ * ends the wait at once. A check that itself ran late by more than STALE_MS / 2 — the first one
+ * included: the host's own loop may have been stalled (a long GC, a starved process) right when
+ * the thread became late — decides nothing, as in host-watchdog.ts: the thread may have been
+ * starved alike, and the next check, on time, sees its fresh beat.
  */
-async function followBeats(t: Thread, late: LateCheck): Promise<boolean> {
+async function followBeats(
+  t: Thread,
+  late: LateCheck,
+  armedAt: number,
+  waitedMs: number,
+): Promise<boolean> {
   const slot = t.index + 1;
   const aliveMs = late.aliveMs ?? LATE_ALIVE_MS;
-  if (late.heartbeats.silentMs(slot) >= STALE_MS) return false;
-  late.log.warn('HTTP thread late to close but still beating: waiting longer', {
-    httpThread: t.index,
-    moreMs: aliveMs,
-  });
   const until = Date.now() + aliveMs;
-  let last = Date.now();
+  let said = false; // that it still beats
+  let since = armedAt;
+  let expected = waitedMs;
   for (;;) {
-    const left = until - Date.now();
-    if (left <= 0) return false;
-    if (await exitedWithin(t, Math.min(HEARTBEAT_MS, left))) return true;
     const now = Date.now();
-    const onTime = now - last <= HEARTBEAT_MS + STALE_MS / 2;
-    last = now;
-    const silentMs = late.heartbeats.silentMs(slot, now);
-    if (onTime && silentMs >= STALE_MS) {
-      late.log.warn('HTTP thread late to close stopped beating: abandoning it', {
-        httpThread: t.index,
-        silentMs: Math.round(silentMs),
-      });
-      return false;
+    if (now - since <= expected + STALE_MS / 2) {
+      const silentMs = late.heartbeats.silentMs(slot, now);
+      if (silentMs >= STALE_MS) {
+        if (said) {
+          late.log.warn('HTTP thread late to close stopped beating: abandoning it', {
+            httpThread: t.index,
+            silentMs: Math.round(silentMs),
+          });
+        }
+        return false;
+      }
+      if (!said) {
+        said = true;
+        late.log.warn('HTTP thread late to close but still beating: waiting longer', {
+          httpThread: t.index,
+          moreMs: aliveMs,
+        });
+      }
     }
+    const left = until - now;
+    if (left <= 0) return false;
+    since = now;
+    expected = Math.min(HEARTBEAT_MS, left);
+    if (await exitedWithin(t, expected)) return true;
   }
 }
