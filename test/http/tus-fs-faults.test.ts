@@ -7,8 +7,10 @@
  *   byte-exact;
  * - an upload removed (DELETE) or expired (the sweep) leaves no `<id>.lock*` file: neither its
  *   lease nor the markers a taker that died leaves (`.taking`, `.dead`) nor a create's private
- *   `.new`; another upload's markers, even one whose name starts with this id, stay; one whose
- *   data file is gone still has its `<id>.json` and markers removed by the sweep;
+ *   `.new`, in `<id>.locks/`; those of the layout before (beside the lease, `<id>.lock.<…>`) go
+ *   with an expired upload, and at the next sweep after a DELETE; another upload's markers, even
+ *   one whose name starts with this id, stay; one whose data file is gone still has its
+ *   `<id>.json` and markers removed by the sweep;
  * - a lease or marker create whose write fails part-way (ENOSPC: its private file is a symlink
  *   to /dev/full) leaves no `.new` file.
  */
@@ -91,41 +93,72 @@ it.each([
   },
 );
 
-/** What writers and takers that died leave beside upload `id`, by hand: lease, markers, `.new`. */
-async function leftBehind(id: string) {
-  const token = 'a'.repeat(24);
+/**
+ * What writers and takers that died leave of upload `id`, by hand: its lease, and the markers and
+ * private `.new` files in `<id>.locks/` — or, in the layout before, beside the lease as
+ * `<id>.lock.<…>` (`before`). Returns the names relative to DATA_DIR/tus.
+ */
+async function leftBehind(id: string, before = false) {
+  const token = (before ? 'a' : 'e').repeat(24);
+  const dir = before ? `${id}.lock.` : `${id}.locks/`;
+  if (!before) await mkdir(join(tus, `${id}.locks`), { recursive: true });
   const names = [
     `${id}.lock`,
-    `${id}.lock.${token}.new`,
-    `${id}.lock.${token}.taking`,
-    `${id}.lock.${token}.taking.${'b'.repeat(24)}.dead`,
-    `${id}.lock.${token}.taking.${'c'.repeat(24)}.new`,
+    `${dir}${token}.new`,
+    `${dir}${token}.taking`,
+    `${dir}${token}.taking.${'b'.repeat(24)}.dead`,
+    `${dir}${token}.taking.${'c'.repeat(24)}.new`,
   ];
   for (const n of names) await writeFile(join(tus, n), 'left');
   return names;
 }
 
-it('an upload removed (DELETE) leaves no lease or marker file; others stay', async () => {
-  const [u, other] = [await upload(), await upload()];
+/** Every name in DATA_DIR/tus starting with `prefix`, and in the `<…>.locks` among them. */
+async function deep(prefix: string) {
+  const out: string[] = [];
+  for (const name of await named(prefix)) {
+    out.push(name);
+    if (name.endsWith('.locks'))
+      out.push(...(await readdir(join(tus, name))).map((f) => `${name}/${f}`));
+  }
+  return out.sort();
+}
+
+const DELETE = { method: 'DELETE', headers: { 'tus-resumable': '1.0.0' } };
+
+it('an upload removed (DELETE) leaves no lease or marker file; those from before go at the next sweep', async () => {
+  const [u, old, other] = [await upload(), await upload(), await upload()];
   await leftBehind(u.id);
-  const theirs = await leftBehind(other.id);
+  await leftBehind(old.id, true);
+  const theirs = [...(await leftBehind(other.id)), `${other.id}.locks`];
   // A name that starts with the id but belongs to no lease of it.
-  const lookalike = `${u.id}0.lock.${'d'.repeat(24)}.taking`;
+  const lookalike = `${old.id}0.lock.${'d'.repeat(24)}.taking`;
   await writeFile(join(tus, lookalike), 'left');
-  const del = await fetch(`${s.url}${u.loc}`, {
-    method: 'DELETE',
-    headers: { 'tus-resumable': '1.0.0', 'x-session-id': u.sessionId },
-  });
-  expect(del.status).toBe(204);
-  expect((await tusHead(s.url, u.sessionId, u.loc)).status).toBe(404);
-  expect(await named(`${u.id}.`)).toEqual([]);
-  expect(await named(`${u.id}0`)).toEqual([lookalike]);
-  expect(await named(`${other.id}.lock`)).toEqual([...theirs].sort());
+  for (const x of [u, old]) {
+    const del = await fetch(`${s.url}${x.loc}`, {
+      ...DELETE,
+      headers: { ...DELETE.headers, 'x-session-id': x.sessionId },
+    });
+    expect(del.status).toBe(204);
+    expect((await tusHead(s.url, x.sessionId, x.loc)).status).toBe(404);
+  }
+  // Its own at once; those of the layout before (found only by a listing) at the next sweep,
+  // expiry or not, with the look-alike (it belongs to no upload).
+  expect(await deep(`${u.id}.`)).toEqual([]);
+  expect(await deep(`${old.id}.`)).not.toEqual([]);
+  expect(await named(`${old.id}0`)).toEqual([lookalike]);
+  await new LockingFileStore({ directory: tus }).deleteExpired();
+  expect(await deep(`${old.id}.`)).toEqual([]);
+  expect(await named(`${old.id}0`)).toEqual([]);
+  expect(await deep(`${other.id}.lock`)).toEqual([...theirs].sort());
 });
 
-it('an upload expired (the sweep) leaves no lease or marker file', async () => {
+it.each([
+  ['', false],
+  [' (markers in the layout before)', true],
+])('an upload expired (the sweep) leaves no lease or marker file%s', async (_, before) => {
   const u = await upload();
-  await leftBehind(u.id);
+  await leftBehind(u.id, before);
   // Last written long ago, on a store whose uploads expire 1 s after their last write.
   const past = new Date(Date.now() - 3_600_000);
   await utimes(join(tus, u.id), past, past);
@@ -140,6 +173,7 @@ it('an upload expired (the sweep) leaves no lease or marker file', async () => {
 it('an expired upload whose data file is gone is still removed whole: metadata and markers', async () => {
   const u = await upload();
   await leftBehind(u.id);
+  await leftBehind(u.id, true);
   await unlink(join(tus, u.id));
   const json = join(tus, `${u.id}.json`);
   const info = JSON.parse(await readFile(json, 'utf8')) as { creation_date: string };
@@ -154,9 +188,9 @@ it('an expired upload whose data file is gone is still removed whole: metadata a
 
 it("a create whose write fails part-way (ENOSPC) leaves no '.new' file", async () => {
   const path = join(tus, 'full.lock');
-  const fresh = `${path}.u.new`;
+  const fresh = join(tus, 'full.locks.u.new');
   await symlink('/dev/full', fresh);
-  await expect(createWhole(path, 'token', 'u')).rejects.toMatchObject({ code: 'ENOSPC' });
+  await expect(createWhole(path, 'token', fresh)).rejects.toMatchObject({ code: 'ENOSPC' });
   await expect(lstat(fresh)).rejects.toMatchObject({ code: 'ENOENT' });
   await expect(lstat(path)).rejects.toMatchObject({ code: 'ENOENT' });
 });

@@ -63,8 +63,16 @@ async function ageLease(path: string) {
   await utimes(path, past, past);
 }
 
+/** Lease and marker files left: `<id>.lock*` files, and the files in each `<id>.locks`. */
 async function leftovers() {
-  return (await readdir(join(s.dir, 'tus'))).filter((f) => f.includes('.lock'));
+  const tus = join(s.dir, 'tus');
+  const out: string[] = [];
+  for (const e of await readdir(tus, { withFileTypes: true })) {
+    if (!e.name.includes('.lock')) continue;
+    if (!e.isDirectory()) out.push(e.name);
+    else out.push(...(await readdir(join(tus, e.name))).map((f) => `${e.name}/${f}`));
+  }
+  return out;
 }
 
 it("a dead writer's lease: 423 + Retry-After while fresh, taken over once stale", async () => {

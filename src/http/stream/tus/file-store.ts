@@ -21,13 +21,14 @@
  * the upload progresses and only an abandoned upload expires; `deleteExpired` ages the same way.
  */
 import type { Stats } from 'node:fs';
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, type Upload } from '@tus/utils';
 import { StoreUnavailableError } from '../../../store/errors.js';
-import { fileLease } from './fs-lease.js';
+import { fileLease, markerDir } from './fs-lease.js';
+import { drop, dropIfGone, leftoversById } from './fs-leftovers.js';
 import { code } from './fs-marker.js';
 import {
   checkLeaseTiming,
@@ -40,21 +41,6 @@ import {
 
 /** tus ids are generated hex names; anything else never names a file here. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** A lease or marker name: `<id>.lock` or `<id>.lock.<anything>`, the id before the first dot. */
-const MARKER = /^([A-Za-z0-9_-]{1,128})\.lock(?:\.|$)/;
-
-/** The lease and marker names among `names`, by upload id. */
-function markersById(names: readonly string[]): Map<string, string[]> {
-  const byId = new Map<string, string[]>();
-  for (const name of names) {
-    const id = MARKER.exec(name)?.[1];
-    if (id === undefined) continue;
-    const list = byId.get(id);
-    if (list) list.push(name);
-    else byId.set(id, [name]);
-  }
-  return byId;
-}
 
 export interface LockingFileStoreOptions {
   directory: string;
@@ -76,7 +62,10 @@ export class LockingFileStore extends FileStore {
 
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
-    const lease = await takeLease(fileLease(this.#dir, id), this.#lease);
+    const lease = await takeLease(fileLease(this.#dir, id), this.#lease).catch((err) => {
+      // Its directory of markers went between their create's mkdir and its write: removed.
+      throw code(err) === 'ENOENT' ? ERRORS.FILE_NOT_FOUND : err;
+    });
     try {
       if ((await this.#stat(id, id)).size !== offset) throw ERRORS.INVALID_OFFSET;
       return await super.write(leased(lease, readable), id, offset);
@@ -114,56 +103,49 @@ export class LockingFileStore extends FileStore {
 
   /**
    * Removes every upload not written to for the expiry period; resolves to how many. The
-   * directory is read once per sweep and that one listing also names each upload's markers, so
-   * a sweep over n uploads reads n names, not n² (a flood of created-but-abandoned uploads is
-   * what a hostile client leaves). A marker created after the listing belongs to an operation
-   * still running, which removes its own; an expired upload takes no more writes (410).
+   * directory is read once per sweep, and that one listing also names what uploads left beside
+   * them in the layout before `<id>.locks` (fs-leftovers.ts): a sweep over n uploads reads n
+   * names, not n² (a flood of created-but-abandoned uploads is what a hostile client leaves).
+   * Leftovers of uploads already gone are removed too, expiry or not (0 = never).
    */
   override async deleteExpired(): Promise<number> {
+    const names = await readdir(this.#dir);
+    const leftovers = leftoversById(names);
+    const infos = new Set(names.filter((n) => n.endsWith('.json')));
+    for (const [id, left] of leftovers) {
+      if (!infos.has(`${id}.json`)) await dropIfGone(this.#dir, id, left);
+    }
     const expiry = this.getExpiration();
     if (expiry === 0) return 0;
     const cutoff = Date.now() - expiry;
     let removed = 0;
     // Every `<id>.json`, not the kv store's list (which names only ids whose data file is there
     // too): an upload whose data file is gone would never expire.
-    const names = await readdir(this.#dir);
-    const markers = markersById(names);
-    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
+    const ids = [...infos].map((n) => n.slice(0, -'.json'.length));
     for (const id of ids.filter((i) => SAFE_ID.test(i))) {
       const info = await this.configstore.get(id);
       if (!info?.creation_date) continue;
       if (Date.parse(await this.#lastActive(id, info.creation_date)) >= cutoff) continue;
       try {
-        await this.#removeWith(id, markers.get(id) ?? []);
+        await this.remove(id);
         removed++;
       } catch (err) {
         if (err !== ERRORS.FILE_NOT_FOUND) throw err; // another sweep removed it first
+        continue;
       }
+      await drop(this.#dir, leftovers.get(id) ?? []);
     }
     return removed;
   }
 
   /**
-   * Removes the upload, its lease and whatever lease markers are left beside it (fs-lease.ts,
-   * fs-marker.ts: `<id>.lock.<token>.new` of a create that failed, `.taking`/`.dead` of a taker
-   * that died), so nothing of it outlives it. The markers' names hold random tokens, so they are
-   * found in a listing of the directory: one per call here (a DELETE, a completed upload), one
-   * per sweep for all its removals (deleteExpired).
+   * Removes the upload, its lease `<id>.lock` and its directory of markers `<id>.locks`
+   * (fs-lease.ts: whatever a create that failed or a taker that died left is in there), so
+   * nothing of it outlives it, at a cost that does not grow with the number of uploads: no
+   * listing. The id is checked safe: no path is built from anything else.
    */
   override async remove(id: string): Promise<void> {
     if (!SAFE_ID.test(id)) throw ERRORS.FILE_NOT_FOUND;
-    await this.#removeWith(id, async () => {
-      const names = await readdir(this.#dir).catch(() => [] as string[]);
-      return markersById(names).get(id) ?? [];
-    });
-  }
-
-  /**
-   * Removes upload `id` (checked safe), then its lease and `markers` — names of this directory
-   * matched as `<id>.lock` or an exact `<id>.lock.` prefix (markersById): no path is built from
-   * anything else. A function is called only once the upload is found.
-   */
-  async #removeWith(id: string, markers: string[] | (() => Promise<string[]>)): Promise<void> {
     // The data and then `<id>.json`, each whether or not the other is there: an upload whose
     // data file is gone (lost, or a remove that stopped half-way) still has its metadata and
     // markers removed (FileStore's own remove gave up at the data and left them for good). A
@@ -171,11 +153,8 @@ export class LockingFileStore extends FileStore {
     const data = await this.#unlinkPresent(id, id);
     const meta = await this.#unlinkPresent(id, `${id}.json`);
     if (!data && !meta) throw ERRORS.FILE_NOT_FOUND;
-    const names = typeof markers === 'function' ? await markers() : markers;
-    // The lease by its name too: one created after the listing (a write that was under way).
-    for (const name of new Set([`${id}.lock`, ...names])) {
-      await unlink(join(this.#dir, name)).catch(() => {});
-    }
+    await unlink(join(this.#dir, `${id}.lock`)).catch(() => {});
+    await rm(markerDir(this.#dir, id), { recursive: true, force: true }).catch(() => {});
   }
 
   /** Unlinks `name` in the directory: false when it was absent, 503 when unlink failed otherwise. */

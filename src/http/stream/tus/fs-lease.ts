@@ -1,9 +1,15 @@
 /**
- * The write lease of lease.ts for uploads under one directory (file-store.ts): `<id>.lock`.
+ * The write lease of lease.ts for uploads under one directory (file-store.ts): `<id>.lock`, and
+ * beside it the directory `<id>.locks` of the upload's markers and private files (created by the
+ * first write or takeover): what a writer or taker that died leaves is in there, so removing the
+ * upload removes that one directory and never searches the whole upload directory for them.
+ * (Before, they sat beside the lease as `<id>.lock.<…>`; the sweep still collects those,
+ * fs-leftovers.ts. Processes of both layouts must not share a directory at once: their takers
+ * would not see each other's markers.)
  *
  * Invariants:
  * - a lease is born whole: its content, a random token (its version), is written to a private
- *   file `<id>.lock.<token>.new` that is then hard-linked to `<id>.lock` — link(2) fails with
+ *   file `<id>.locks/<token>.new` that is then hard-linked to `<id>.lock` — link(2) fails with
  *   EEXIST when a lease exists, so among every thread and process on the directory exactly one
  *   create succeeds, and nobody ever reads a lease without its token;
  * - its mtime is its heartbeat; its age is measured on the same host's clock that wrote it (a
@@ -11,7 +17,7 @@
  *   token and moves its mtime through that one descriptor, so it only ever touches its own: a
  *   lease of another token, none, or its own with no name left (removed under it by a taker or by
  *   hand) reports the lease lost, and another write's lease is never refreshed by this one;
- * - taking over the stale lease of token T needs the exclusive marker `<id>.lock.<T>.taking`
+ * - taking over the stale lease of token T needs the exclusive marker `<id>.locks/<T>.taking`
  *   (O_EXCL: one taker per stale lease); under it the taker re-reads the lease through one file
  *   descriptor and removes it only if it still holds T and is still stale, then drops the marker.
  *   A late taker of T that gets the marker after that finds another token (T is never created
@@ -24,7 +30,7 @@
  * - the release removes the lease only if it still holds the holder's own token.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clearDeadMarker, code, createWhole, holdMarker } from './fs-marker.js';
 import type { HeldLease, LeaseOps } from './lease.js';
@@ -51,17 +57,27 @@ async function readLease(path: string): Promise<HeldLease | undefined> {
   }
 }
 
+/** The directory of upload `id`'s lease markers and private files, beside its lease. */
+export function markerDir(dir: string, id: string): string {
+  return join(dir, `${id}.locks`);
+}
+
 /** The lease operations for upload `id` in `dir` (the id is checked safe by the caller). */
 export function fileLease(dir: string, id: string): LeaseOps {
   const path = join(dir, `${id}.lock`);
+  const markers = markerDir(dir, id);
   const token = randomBytes(12).toString('hex');
   return {
-    create: () => createWhole(path, token, token),
+    async create() {
+      await mkdir(markers, { recursive: true, mode: 0o700 });
+      return createWhole(path, token, join(markers, `${token}.new`));
+    },
     inspect: () => readLease(path),
     async takeOver(stale: HeldLease, staleMs: number) {
       // An empty lease is an earlier release's (no token): it is never created again either.
       const name = /^[0-9a-f]{24}$/.test(stale.version) ? stale.version : 'untokened';
-      const marker = join(dir, `${id}.lock.${name}.taking`);
+      const marker = join(markers, `${name}.taking`);
+      await mkdir(markers, { recursive: true, mode: 0o700 });
       let held = await holdMarker(marker);
       // Another taker has it, unless that one died holding it: then this one clears and takes it.
       if (!held && (await clearDeadMarker(marker))) held = await holdMarker(marker);

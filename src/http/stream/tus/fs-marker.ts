@@ -1,5 +1,5 @@
 /**
- * The taker's marker of fs-lease.ts: `<id>.lock.<stale token>.taking`, held by the one taker of
+ * The taker's marker of fs-lease.ts: `<id>.locks/<stale token>.taking`, held by the one taker of
  * that stale lease while it re-reads and removes it, and what happens when that taker dies
  * holding it.
  *
@@ -47,16 +47,16 @@ function holder(): Promise<string | undefined> {
 /** Creates `path` naming this process as its holder; false when a marker exists. */
 export async function holdMarker(path: string): Promise<boolean> {
   const nonce = randomBytes(12).toString('hex');
-  return createWhole(path, `${(await holder()) ?? '? ? ?'} ${nonce}`, nonce);
+  return createWhole(path, `${(await holder()) ?? '? ? ?'} ${nonce}`, `${path}.${nonce}.new`);
 }
 
 /**
- * Creates `path` holding `content`, born whole: written to the private `<path>.<unique>.new`,
- * then hard-linked to `path` (link(2) fails with EEXIST when it exists: one creator wins, and
- * nobody reads it half-written). False when `path` exists.
+ * Creates `path` holding `content`, born whole: written to the private file `fresh` (a name
+ * unique to this call, on the same filesystem), then hard-linked to `path` (link(2) fails with
+ * EEXIST when it exists: one creator wins, and nobody reads it half-written). False when `path`
+ * exists.
  */
-export async function createWhole(path: string, content: string, unique: string) {
-  const fresh = `${path}.${unique}.new`;
+export async function createWhole(path: string, content: string, fresh: string) {
   try {
     // Inside the try: a write that fails part-way (ENOSPC, EIO) has created the file already.
     await writeFile(fresh, content, { mode: 0o600 });
