@@ -33,6 +33,7 @@ import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
 import { createWhole } from '../../src/http/stream/tus/fs-marker.js';
 import { type Stack, startStack } from './stack.js';
 import { tusCreate, tusHead, tusOffset, tusPatch } from './tus-client.js';
+import { namesDeep } from './tus-fs-names.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
 let s: Stack;
@@ -114,15 +115,7 @@ async function leftBehind(id: string, before = false) {
 }
 
 /** Every name in DATA_DIR/tus starting with `prefix`, and in the `<…>.locks` among them. */
-async function deep(prefix: string) {
-  const out: string[] = [];
-  for (const name of await named(prefix)) {
-    out.push(name);
-    if (name.endsWith('.locks'))
-      out.push(...(await readdir(join(tus, name))).map((f) => `${name}/${f}`));
-  }
-  return out.sort();
-}
+const deep = (prefix: string) => namesDeep(tus, (n) => n.startsWith(prefix));
 
 const DELETE = { method: 'DELETE', headers: { 'tus-resumable': '1.0.0' } };
 

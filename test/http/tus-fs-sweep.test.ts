@@ -13,13 +13,14 @@
  *   with an expired one) stay.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Upload } from '@tus/utils';
 import { expect, it, onTestFinished, vi } from 'vitest';
 import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
+import { namesDeep } from './tus-fs-names.js';
 
 const reads = vi.hoisted(() => ({
   dirs: [] as string[],
@@ -82,15 +83,7 @@ async function storeIn(dir: string, ids: string[], created: Date, markers?: 'now
 }
 
 /** Every name in `dir`, and in its `<id>.locks` directories. */
-async function everything(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(dir)) {
-    out.push(name);
-    if (name.endsWith('.locks'))
-      out.push(...(await readdir(join(dir, name))).map((f) => `${name}/${f}`));
-  }
-  return out.sort();
-}
+const everything = (dir: string) => namesDeep(dir);
 
 it('a sweep over 200 expired uploads reads the directory once and removes each whole', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tus-sweep-'));

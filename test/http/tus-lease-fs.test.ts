@@ -23,7 +23,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it, onTestFinished, vi } from 'vitest';
@@ -31,6 +31,7 @@ import { LockingFileStore } from '../../src/http/stream/tus/file-store.js';
 import { fileLease } from '../../src/http/stream/tus/fs-lease.js';
 import { fakeMp4, type Stack, startStack } from './stack.js';
 import { tusCreate, tusOffset, tusOpenPatch, tusPatch } from './tus-client.js';
+import { namesDeep } from './tus-fs-names.js';
 import { exactlyOneTaker } from './tus-takers.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/sample.webm', import.meta.url));
@@ -65,14 +66,8 @@ async function ageLease(path: string) {
 
 /** Lease and marker files left: `<id>.lock*` files, and the files in each `<id>.locks`. */
 async function leftovers() {
-  const tus = join(s.dir, 'tus');
-  const out: string[] = [];
-  for (const e of await readdir(tus, { withFileTypes: true })) {
-    if (!e.name.includes('.lock')) continue;
-    if (!e.isDirectory()) out.push(e.name);
-    else out.push(...(await readdir(join(tus, e.name))).map((f) => `${e.name}/${f}`));
-  }
-  return out;
+  const names = await namesDeep(join(s.dir, 'tus'), (n) => n.includes('.lock'));
+  return names.filter((n) => !n.endsWith('.locks'));
 }
 
 it("a dead writer's lease: 423 + Retry-After while fresh, taken over once stale", async () => {
