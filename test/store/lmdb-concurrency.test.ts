@@ -19,6 +19,23 @@ import { workerFile } from '../../src/worker-file.js';
 
 const CLAIMER = fileURLToPath(new URL('./fixtures/claimer.ts', import.meta.url));
 
+/**
+ * Ends a held-reader thread the only safe way: it closes its store and exits by itself (the
+ * message queues behind any id still in flight). Never worker.terminate() a thread that may be
+ * inside an lmdb-js call: terminate() marks the thread's env as stopping at once, from this
+ * thread, and a native method of lmdb-js called in that window (Txn.abort in store.close(),
+ * Txn.renew, Env.stat...) cannot unwrap its object; node-addon-api then aborts the whole
+ * process (FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw). The old cleanup raced
+ * terminate() against the close requested just before; a fresh-clone CI run died of it.
+ */
+async function closeReader(w: Worker): Promise<number> {
+  if (w.threadId === -1) return -1; // already exited
+  const exited = once(w, 'exit') as Promise<[number]>;
+  w.postMessage(null);
+  const [code] = await exited;
+  return code;
+}
+
 describe('LMDB claims across threads and processes', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
@@ -44,9 +61,11 @@ describe('LMDB claims across threads and processes', () => {
         execArgv: wf.execArgv,
         workerData: { dir, owner: `thread-${i}` },
       });
+      // Only a failed test gets here before the thread ended itself (see closeReader).
       cleanups.push(() => w.terminate());
       return w;
     });
+    const exits = workers.map((w) => once(w, 'exit') as Promise<[number]>);
     const procs: ChildProcess[] = Array.from({ length: 3 }, (_, i) => {
       const p = spawn(process.execPath, ['--import', 'tsx', CLAIMER, dir, `proc-${i}`], {
         stdio: ['pipe', 'pipe', 'inherit'],
@@ -79,6 +98,8 @@ describe('LMDB claims across threads and processes', () => {
       })(),
     ];
     const got = await Promise.all(results);
+    // Each thread closed its store before it answered, then ended by itself.
+    expect((await Promise.all(exits)).map(([code]) => code)).toEqual([0, 0, 0]);
     const flat = got.flat();
     expect(flat.length).toBe(N); // nothing twice...
     expect(new Set(flat)).toEqual(all); // ...and everything once
@@ -93,7 +114,7 @@ describe('LMDB claims across threads and processes', () => {
     cleanups.push(() => store.close());
     const wf = workerFile(import.meta.url, './fixtures/held-reader');
     const w = new Worker(wf.url, { execArgv: wf.execArgv, workerData: { dir, owner: 'me' } });
-    cleanups.push(() => w.terminate());
+    cleanups.push(() => closeReader(w));
     expect((await once(w, 'message'))[0]).toBe('ready');
     // The reader's snapshot predates each claim; without a fresh one it missed ~15 % of them
     // (the deletion task then renews those leases needlessly).
@@ -107,6 +128,6 @@ describe('LMDB claims across threads and processes', () => {
       if (held[0] !== id) missed.push(id);
     }
     expect(missed).toEqual([]);
-    w.postMessage(null);
+    expect(await closeReader(w)).toBe(0); // closed its store and ended by itself
   }, 120_000);
 });
