@@ -196,9 +196,14 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
     async stop() {
       const s = await ready.catch(() => undefined);
       if (!s) return;
-      // Close the pool first so its task threads finish their tasks rather than being cut off.
+      // Close the pool first so its task threads finish their tasks rather than being cut off;
+      // each thread closes its stores before the supervisor terminates it (ThreadStores.close).
       await (s
         .child<ThreadActor<ExecutorApi>>(EXECUTOR)
+        ?.api.close()
+        .catch(() => {}) ?? undefined);
+      await (s
+        .child<ThreadActor<DispatcherApi>>(DISPATCHER)
         ?.api.close()
         .catch(() => {}) ?? undefined);
       await s.stop();

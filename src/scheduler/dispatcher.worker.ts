@@ -1,4 +1,7 @@
-/** The dispatcher actor's thread: `claim(limit)` and `release(ids)` on its own deletion queue. */
+/**
+ * The dispatcher actor's thread: `claim(limit)` and `release(ids)` on its own deletion queue;
+ * `close()` closes that store before the thread is terminated (see ThreadStores.close).
+ */
 import { workerData } from 'node:worker_threads';
 import { exposeThreadActor } from '../actors/index.js';
 import { claimBatch, releaseBatch } from './dispatcher.js';
@@ -9,8 +12,9 @@ const data = workerData as ThreadData;
 const stores = lazyStores(data);
 
 const api = {
-  claim: letItCrash(async (limit: number) => claimBatch((await stores()).queue, data, limit)),
-  release: letItCrash(async (ids: string[]) => releaseBatch((await stores()).queue, data, ids)),
+  claim: letItCrash(async (limit: number) => claimBatch((await stores.get()).queue, data, limit)),
+  release: letItCrash(async (ids: string[]) => releaseBatch((await stores.get()).queue, data, ids)),
+  close: () => stores.close(),
 };
 export type DispatcherApi = typeof api;
 

@@ -18,11 +18,17 @@ const log = createLogger('scheduler').child('video-cleanup');
 
 const api = {
   execute: letItCrash(async (batch: DeletionRecord[]) => {
-    const { queue } = await stores();
+    const { queue } = await stores.get();
     return executeBatch({ queue, pool, data, log }, batch);
   }),
-  /** Lets running tasks finish, then ends the pool threads (before the thread is terminated). */
-  close: () => pool.close(),
+  /**
+   * Before the thread is terminated: lets running tasks finish, ends the pool threads, then
+   * closes this thread's stores (see ThreadStores.close).
+   */
+  close: async () => {
+    await pool.close();
+    await stores.close();
+  },
 };
 export type ExecutorApi = typeof api;
 

@@ -8,6 +8,7 @@
  * passes a store wrapper (an injected claim failure) without a hook in the production code.
  */
 import type { Config } from '../config.js';
+import { StoreClosedError } from '../store/errors.js';
 import type { Stores } from '../store/index.js';
 import type { WorkerFile } from '../worker-file.js';
 
@@ -44,22 +45,44 @@ export function workerFileOf(f: PlainWorkerFile): WorkerFile {
 
 type Opener = (config: Config, data: unknown) => Promise<Stores>;
 
-/**
- * The thread's stores, opened on first use and kept for the thread's life. A failed open is
- * forgotten, so the next call tries again (the database may be back).
- */
-export function lazyStores(data: ThreadData): () => Promise<Stores> {
+export interface ThreadStores {
+  /** The thread's stores, opened on first use and kept for the thread's life. */
+  get(): Promise<Stores>;
+  /**
+   * Closes them if they were opened (idempotent; never throws). The thread's owner calls it
+   * before the thread is terminated: worker.terminate() while an lmdb-js native method runs
+   * aborts the whole process (node-addon-api cannot throw into a stopping thread), and an open
+   * LMDB store may still run one (a write completing, a read transaction renewed). A closed
+   * store runs none, so the terminate that follows is safe.
+   */
+  close(): Promise<void>;
+}
+
+/** A failed open is forgotten, so the next get() tries again (the database may be back). */
+export function lazyStores(data: ThreadData): ThreadStores {
   let opening: Promise<Stores> | undefined;
-  return () => {
-    opening ??= (async () => {
-      const mod = (await import(data.storesModule ?? '../store/index.js')) as {
-        openStores: Opener;
-      };
-      return mod.openStores(data.config, data.storesData);
-    })();
-    opening.catch(() => {
-      opening = undefined;
-    });
-    return opening;
+  let closing: Promise<void> | undefined;
+  return {
+    get() {
+      if (closing) return Promise.reject(new StoreClosedError()); // a store error: no crash
+      opening ??= (async () => {
+        const mod = (await import(data.storesModule ?? '../store/index.js')) as {
+          openStores: Opener;
+        };
+        return mod.openStores(data.config, data.storesData);
+      })();
+      opening.catch(() => {
+        opening = undefined;
+      });
+      return opening;
+    },
+    close() {
+      const opened = opening;
+      closing ??= (async () => {
+        const stores = await opened?.catch(() => undefined);
+        await stores?.close().catch(() => {});
+      })();
+      return closing;
+    },
   };
 }

@@ -2,14 +2,17 @@
  * Graceful shutdown: close() lets the batch in hand finish within the deadline, starts no new
  * one and gives back the leases of the batch claimed ahead; past the deadline the running tasks
  * are cut off and nothing is written for them, and the batch claimed ahead is still given back.
+ * Each actor thread closes its stores before it is ended.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { workerFile } from '../../src/worker-file.js';
+import { countControl, counted } from '../fixtures/scheduler/counted-stores.js';
 import type { TestTaskOptions } from '../fixtures/scheduler/test-deletion.task.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 
@@ -125,5 +128,31 @@ describe('scheduler close()', () => {
     const next = await stores.queue.claimDeletions('other', 6, 60_000);
     expect(next.map((d) => d.videoId).sort()).toEqual([...ahead].sort());
     expect(next.map((d) => d.attempts)).toEqual([0, 0, 0]);
+  }, 120_000);
+
+  it('each actor thread closes the stores it opened before its thread is ended', async () => {
+    // worker.terminate() while an lmdb-js native method runs aborts the whole process; a thread
+    // whose stores are closed runs none, so its terminate is safe (ThreadStores.close).
+    const { config, stores, ids } = await setup(2);
+    testTask({});
+    const control = countControl();
+    const module = pathToFileURL(
+      join(import.meta.dirname, '../fixtures/scheduler/counted-stores.ts'),
+    );
+    const s = startScheduler(
+      config,
+      { records: stores.records, queue: stores.queue, log: quiet },
+      { batch: 2, poolThreads: 1, taskFile, stores: { module: module.href, data: { control } } },
+    );
+    cleanups.push(() => s.close(100));
+    await waitFor('both videos deleted', async () => {
+      for (const id of ids) if (!(await isGone(stores, id))) return false;
+      return true;
+    });
+    const { opened } = counted(control);
+    expect(opened).toBeGreaterThanOrEqual(2); // the dispatcher's and the executor's
+    expect(counted(control).closed).toBe(0);
+    expect(await s.close(60_000)).toBe(true);
+    expect(counted(control)).toEqual({ opened, closed: opened });
   }, 120_000);
 });
