@@ -153,6 +153,6 @@ describe('scheduler close()', () => {
     expect(opened).toBeGreaterThanOrEqual(2); // the dispatcher's and the executor's
     expect(counted(control).closed).toBe(0);
     expect(await s.close(60_000)).toBe(true);
-    expect(counted(control)).toEqual({ opened, closed: opened });
+    expect(counted(control)).toMatchObject({ opened, closed: opened });
   }, 120_000);
 });
