@@ -5,6 +5,15 @@
  *
  * Invariants: see lmdb-records.ts (one `transaction()` callback per multi-key write; callbacks
  * never throw; reads inside a callback see the latest committed state).
+ *
+ * Threads: a worker thread that opened an environment closes it (and waits for the close)
+ * before anyone calls worker.terminate() on it, or ends by itself. terminate() marks the
+ * thread's env as stopping at once, from the other thread; an lmdb-js native method running
+ * there before V8 interrupts it (Txn.abort in close(), Txn.renew, Env.stat, write calls) then
+ * cannot unwrap its object, and node-addon-api aborts the whole process ("FATAL ERROR:
+ * Error::ThrowAsJavaScriptException napi_throw"). No state of ours avoids it: only not
+ * terminating a thread that may be inside lmdb-js does (ThreadStores.close in
+ * src/scheduler/thread-data.ts; closeReader in test/store/lmdb-concurrency.test.ts).
  */
 import { type Database, type Key, open, type RootDatabase } from 'lmdb';
 import { StoreClosedError, StoreUnavailableError } from './errors.js';
