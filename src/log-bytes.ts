@@ -21,34 +21,50 @@ export function putAscii(b: Uint8Array, at: number, s: string): number {
   return at + s.length;
 }
 
+/** How many decimal digits a non-negative integer below 2^53 has. */
+export function uintLength(n: number): number {
+  if (n > 0x7fffffff) {
+    let d = 10;
+    for (let x = Math.floor(n / 1e10); x >= 1; x = Math.floor(x / 10)) d++;
+    return d;
+  }
+  return n < 10
+    ? 1
+    : n < 100
+      ? 2
+      : n < 1e3
+        ? 3
+        : n < 1e4
+          ? 4
+          : n < 1e5
+            ? 5
+            : n < 1e6
+              ? 6
+              : n < 1e7
+                ? 7
+                : n < 1e8
+                  ? 8
+                  : n < 1e9
+                    ? 9
+                    : 10;
+}
+
 /**
  * A non-negative integer (below 2^53) in decimal. Below 2^31 in int32 arithmetic (a division by a
- * constant becomes a multiplication); the time (13 digits, once per millisecond) in doubles.
+ * constant becomes a multiplication); larger ones (a time, a big file's bytes) in doubles.
  */
 export function putUint(b: Uint8Array, at: number, n: number): number {
-  if (n > 0x7fffffff) return putLarge(b, at, n);
+  const end = at + uintLength(n);
+  if (n > 0x7fffffff) {
+    let x = n;
+    for (let i = end - 1; i >= at; i--) {
+      const q = Math.floor(x / 10);
+      b[i] = 48 + (x - q * 10);
+      x = q;
+    }
+    return end;
+  }
   let x = n | 0;
-  const end =
-    at +
-    (x < 10
-      ? 1
-      : x < 100
-        ? 2
-        : x < 1e3
-          ? 3
-          : x < 1e4
-            ? 4
-            : x < 1e5
-              ? 5
-              : x < 1e6
-                ? 6
-                : x < 1e7
-                  ? 7
-                  : x < 1e8
-                    ? 8
-                    : x < 1e9
-                      ? 9
-                      : 10);
   for (let i = end - 1; i > at; i--) {
     const q = (x / 10) | 0;
     b[i] = 48 + (x - q * 10);
@@ -58,23 +74,18 @@ export function putUint(b: Uint8Array, at: number, n: number): number {
   return end;
 }
 
-function putLarge(b: Uint8Array, at: number, n: number): number {
-  let end = at + 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) end++;
-  let x = n;
-  for (let i = end - 1; i >= at; i--) {
-    const q = Math.floor(x / 10);
-    b[i] = 48 + (x - q * 10);
-    x = q;
-  }
-  return end;
+/** How many bytes putCentis writes for `centis`. */
+export function centisLength(centis: number): number {
+  return uintLength(Math.floor(centis / 100)) + 3;
 }
 
-/** Seconds as milliseconds with two decimals ("1.20" for 1.2 ms: the same JSON number). */
-export function putMs(b: Uint8Array, at: number, seconds: number): number {
-  const h = Math.round(seconds * 1e5);
-  const whole = Math.floor(h / 100);
-  const f = (h - whole * 100) | 0;
+/**
+ * `centis` hundredths (a non-negative integer) as a decimal with two places: 120 → "1.20", the
+ * JSON number 1.2. The access line's milliseconds.
+ */
+export function putCentis(b: Uint8Array, at: number, centis: number): number {
+  const whole = Math.floor(centis / 100);
+  const f = (centis - whole * 100) | 0;
   const o = putUint(b, at, whole);
   const tens = (f / 10) | 0;
   b[o] = 46; // '.'

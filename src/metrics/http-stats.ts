@@ -19,6 +19,7 @@ export const DURATION_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 interface Count {
+  /** As uWS reports it (lower case); labelled in upper case when scraped. */
   method: string;
   status: number;
   n: number;
@@ -95,7 +96,12 @@ export class HttpStats {
         () =>
           routes.flatMap((r) =>
             r.counts.map((c) => ({
-              labels: { service: r.service, route: r.route, method: c.method, status: c.status },
+              labels: {
+                service: r.service,
+                route: r.route,
+                method: c.method.toUpperCase(),
+                status: c.status,
+              },
               value: c.n,
             })),
           ),

@@ -22,7 +22,7 @@ function script(n: number, end: string): string {
     const run = () => {
       const write = accessLogWriter('stream', '/videos/:vid', createLogger('access', undefined, { buffered: true }));
       for (let i = 0; i < ${n}; i++) {
-        write({ reqId: 'exit-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined, start: 0 }, 0.00125, i === 7);
+        write({ reqId: 'exit-' + i, reqNo: -1, method: 'get', status: i === 7 ? 499 : 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined, start: 0, end: 1.25 });
       }
       ${end}
     };
@@ -96,7 +96,7 @@ describe('access lines at exit', () => {
       const users = ['plain', 'q"uote\\\\back', 'grüße-用户-🎬', 'x'.repeat(10_000), undefined];
       for (let i = 0; i < 5000; i++) {
         const reqNo = requestNumber('');
-        write({ reqId: generatedId(reqNo), reqNo, method: i % 3 ? 'get' : 'head', status: i % 5 ? 404 : 206, bytes: i * 1_000_003, user: users[i % users.length], start: 0 }, i / 1e5, false);
+        write({ reqId: generatedId(reqNo), reqNo, method: i % 3 ? 'get' : 'head', status: i % 5 ? 404 : 206, bytes: i * 1_000_003, user: users[i % users.length], start: 0, end: i / 100 });
         if (i % 1000 === 0) other.info('between', { i });
         if (i === 2500) other.info('longer than a batch', { blob: 'y'.repeat(9000) });
       }
@@ -121,6 +121,61 @@ describe('access lines at exit', () => {
     });
   });
 
+  it('a flood of one kind across milliseconds, ids, sizes and durations of changing length: every line says its own fields', async () => {
+    // Lines of one kind patch the kind's last line in place (access-log.ts, Shape): the time once
+    // per millisecond, the id, bytes and duration, each field sometimes changing length.
+    const code = `
+      import { performance } from 'node:perf_hooks';
+      import { accessLogWriter } from '${ROOT}src/http/common/access-log.ts';
+      import { createLogger } from '${ROOT}src/log.ts';
+      const write = accessLogWriter('stream', '/videos/:vid', createLogger('access', undefined, { buffered: true }));
+      const wall = [];
+      for (let i = 0; i < 20000; i++) {
+        const end = performance.now();
+        wall.push(Date.now());
+        const bytes = i % 500 < 250 ? 20 + (i % 7) : i % 500 < 400 ? 4096 + (i % 3) : 7 * 2 ** 31 + i;
+        const centis = i % 300 < 200 ? 1 + (i % 5) : i % 300 < 290 ? 1234 + (i % 9) : 99999 - (i % 4);
+        write({ reqId: 'id-' + (i % 1500 < 1000 ? i : 'x'.repeat(i % 97)), reqNo: -1, method: 'get',
+          status: i % 11 === 5 ? 499 : 404, bytes, user: i % 13 === 3 ? 'u' + i : undefined,
+          start: end - centis / 100, end });
+      }
+      process.stderr.write(JSON.stringify(wall));
+      process.exit(0);`;
+    const dir = await mkdtemp(join(tmpdir(), 'vs-access-flood-'));
+    try {
+      await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+      const main = join(dir, 'main.mts');
+      await writeFile(main, code);
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main], {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const wall = JSON.parse(stderr) as number[];
+      const all = parse(stdout);
+      expect(all).toHaveLength(20000);
+      expect(new Set(wall).size).toBeGreaterThan(1); // the flood spans milliseconds
+      all.forEach((l, i) => {
+        const want: Record<string, unknown> = {
+          reqId: `id-${i % 1500 < 1000 ? i : 'x'.repeat(i % 97)}`,
+          status: i % 11 === 5 ? 499 : 404,
+          bytes: i % 500 < 250 ? 20 + (i % 7) : i % 500 < 400 ? 4096 + (i % 3) : 7 * 2 ** 31 + i,
+          ms:
+            (i % 300 < 200 ? 1 + (i % 5) : i % 300 < 290 ? 1234 + (i % 9) : 99999 - (i % 4)) / 100,
+          user: i % 13 === 3 ? `u${i}` : null,
+          method: 'GET',
+        };
+        if (i % 11 === 5) want.aborted = true;
+        expect(l).toMatchObject(want);
+        if (i % 11 !== 5) expect(l).not.toHaveProperty('aborted');
+        // The wall clock at the request's end, read per batch: within a millisecond or two.
+        expect(Math.abs((l.time as number) - wall[i]!)).toBeLessThanOrEqual(2);
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a batch whose write failed (stdout closed) leaves the writer whole once stdout works again', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vs-access-broken-'));
     try {
@@ -138,12 +193,12 @@ describe('access lines at exit', () => {
          closeSync(1);
          let failed = 0;
          for (let i = 0; i < 300; i++) {
-           try { write({ reqId: 'lost-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: undefined, start: 0 }, 0.001, false); }
+           try { write({ reqId: 'lost-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: undefined, start: 0, end: 1 }); }
            catch { failed++; }
          }
          if (openSync(${JSON.stringify(out)}, 'w') !== 1) throw new Error('fd 1 not reused');
          for (let i = 0; i < 300; i++) {
-           write({ reqId: 'exit-' + i, reqNo: -1, method: 'get', status: 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined, start: 0 }, 0.00125, i === 7);
+           write({ reqId: 'exit-' + i, reqNo: -1, method: 'get', status: i === 7 ? 499 : 404, bytes: 21, user: i % 2 ? 'u-' + i : undefined, start: 0, end: 1.25 });
          }
          process.stderr.write('failed=' + failed);
          process.exit(0);`,

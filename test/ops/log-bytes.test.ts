@@ -4,7 +4,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesOf, put, putAscii, putMs, putUint } from '../../src/log-bytes.js';
+import {
+  bytesOf,
+  centisLength,
+  put,
+  putAscii,
+  putCentis,
+  putUint,
+  uintLength,
+} from '../../src/log-bytes.js';
 
 const text = (b: Uint8Array, from: number, to: number) =>
   Buffer.from(b.subarray(from, to)).toString('utf8');
@@ -13,30 +21,41 @@ describe('log bytes', () => {
   it('putUint spells every integer below 2^53 as String does, at any offset', () => {
     const b = new Uint8Array(64).fill(120);
     const edges = [0, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 1796036641713, 2 ** 53 - 1];
-    for (const n of edges) expect(text(b, 5, putUint(b, 5, n))).toBe(String(n));
+    for (const n of edges) {
+      expect(text(b, 5, putUint(b, 5, n))).toBe(String(n));
+      expect(uintLength(n)).toBe(String(n).length);
+    }
+    // Every power of ten and its neighbours: where a length changes.
+    for (let p = 1; p < 2 ** 53; p *= 10) {
+      for (const n of [p - 1, p, p + 1]) expect(uintLength(n)).toBe(String(n).length);
+    }
     fc.assert(
       fc.property(fc.maxSafeNat(), fc.nat(30), (n, at) => {
         const end = putUint(b, at, n);
         expect(text(b, at, end)).toBe(String(n));
+        expect(end - at).toBe(uintLength(n));
       }),
     );
   });
 
-  it('putMs writes seconds as milliseconds with two decimals: the JSON number of the rounded value', () => {
+  it('putCentis writes hundredths as a decimal with two places: the JSON number of centis / 100', () => {
     const b = new Uint8Array(64);
-    for (const [s, want] of [
+    for (const [c, want] of [
       [0, '0.00'],
-      [0.00001, '0.01'],
-      [0.0012, '1.20'],
-      [0.123456, '123.46'],
-      [3600, '3600000.00'],
-      [30 * 86400, '2592000000.00'],
-    ] as const)
-      expect(text(b, 0, putMs(b, 0, s))).toBe(want);
+      [1, '0.01'],
+      [120, '1.20'],
+      [12346, '123.46'],
+      [360000000, '3600000.00'],
+      [259200000000, '2592000000.00'],
+    ] as const) {
+      expect(text(b, 0, putCentis(b, 0, c))).toBe(want);
+      expect(centisLength(c)).toBe(want.length);
+    }
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1e7, noNaN: true }), (s) => {
-        const written = Number(text(b, 0, putMs(b, 0, s)));
-        expect(written).toBe(Math.round(s * 1e5) / 100);
+      fc.property(fc.nat({ max: 1e12 }), (c) => {
+        const end = putCentis(b, 0, c);
+        expect(Number(text(b, 0, end))).toBe(c / 100);
+        expect(end).toBe(centisLength(c));
       }),
     );
   });

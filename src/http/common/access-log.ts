@@ -3,11 +3,12 @@
  * "method":…,"route":…,"status":…,"reqId":…,"bytes":…,"ms":…,"user":…,"msg":"request"}` —
  * the fields pino gives every other line, built by hand because it is written once per
  * request: pino's generic serializer measured ~2.5× JSON.stringify and, with one line per 404,
- * most of the cost of observing a request (bench/results/http-ops.md). A request's fields are
- * recorded when it ends and its line is made with up to DRAIN_LINES others, at most DRAIN_MS
- * later (`Pending`); lines go to the thread's buffered destination (src/log-buffer.ts: whole
- * lines, batched writes). At thread or process exit both are drained; a SIGKILL loses at most
- * DRAIN_MS + FLUSH_MS of access lines.
+ * most of the cost of observing a request (bench/results/http-ops.md). A finished request is
+ * kept by reference and its line made with up to DRAIN_LINES others, at most DRAIN_MS later
+ * (`Pending`). Lines of one kind (route, method, status) share all but a few bytes, so each
+ * line is its kind's previous line patched in place and copied (`Shape`). Lines go to the
+ * thread's buffered destination (src/log-buffer.ts: whole lines, batched writes). At thread or
+ * process exit both are drained; a SIGKILL loses at most DRAIN_MS + FLUSH_MS of access lines.
  *
  * Escaping: reqId is a validated safe token or a UUID, the method an HTTP token (neither can hold
  * `"` or `\`); service and route are escaped once per route; the user id through JSON.stringify.
@@ -18,27 +19,35 @@ import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { bufferedSink, type Logger } from '../../log.js';
 import type { LineBuffer } from '../../log-buffer.js';
-import { bytesOf, put, putAscii, putMs, putUint } from '../../log-bytes.js';
+import {
+  bytesOf,
+  centisLength,
+  put,
+  putAscii,
+  putCentis,
+  putUint,
+  uintLength,
+} from '../../log-bytes.js';
 import { methodLabel } from './request.js';
-import { idHead, putIdTail } from './request-id.js';
+import { GENERATED_ID_LENGTH, idHead, putIdTail } from './request-id.js';
 
-/** What an access line reports of a request (a RequestRecord, request.ts). */
+/**
+ * What an access line reports of a request (a RequestRecord, request.ts). The writer keeps it by
+ * reference until its line is made (at most DRAIN_MS later): it must not change after it is given.
+ */
 export interface AccessFields {
   readonly reqId: string;
   /** A generated id's number (request-id.ts), written from bytes made once; -1: `reqId` was given. */
   readonly reqNo: number;
   /** Lower case, as uWS reports it. */
   readonly method: string;
+  /** 499 exactly when the client went away first (as the metrics count it): the line says so. */
   readonly status: number;
   readonly bytes: number;
   readonly user: string | undefined;
-  /** performance.now() when the request started (its end is `start` + the duration). */
+  /** performance.now() when the request started and when its response ended. */
   readonly start: number;
-}
-
-/** Milliseconds with two decimals, as a JSON number. */
-function ms(seconds: number): number {
-  return Math.round(seconds * 1e5) / 100;
+  readonly end: number;
 }
 
 /** A writer of one route's access lines, or undefined when the access log is off or filtered. */
@@ -46,38 +55,43 @@ export function accessLogWriter(
   service: string,
   route: string,
   log: Logger,
-): ((f: AccessFields, seconds: number, aborted: boolean) => void) | undefined {
+): ((f: AccessFields) => void) | undefined {
   const sink = bufferedSink('info');
   if (sink === null) return undefined; // LOG_LEVEL above info
   if (sink === undefined) {
-    return (f, seconds, aborted) =>
+    return (f) =>
       log.info('request', {
         reqId: f.reqId,
         service,
         method: methodLabel(f.method),
         route,
-        status: aborted ? 499 : f.status,
+        status: f.status,
         bytes: f.bytes,
-        ms: ms(seconds),
+        ms: Math.round((f.end - f.start) * 100) / 100,
         user: f.user ?? null,
-        ...(aborted ? { aborted: true } : {}),
+        ...(f.status === ABORTED_STATUS ? { aborted: true } : {}),
       });
   }
   const at: Place = {
     where: `"service":${JSON.stringify(service)},"method":"`,
     route: `","route":${JSON.stringify(route)},"status":`,
-    middles: new Map(),
+    shapes: new Map(),
+    last: undefined,
   };
   const lines = (pending ??= new Pending(sink));
-  return (f, seconds, aborted) => lines.add(at, f, seconds, aborted);
+  return (f) => lines.add(at, f);
 }
 
-/** A route's constant parts of the line, JSON-escaped once; encoded once per method. */
+const ABORTED_STATUS = 499;
+
+/** A route's constant parts of the line, JSON-escaped once, and its lines' shapes. */
 interface Place {
   where: string;
   route: string;
-  /** where + method + route + status + `,"reqId":"`, as bytes, by method and status. */
-  middles: Map<string, Uint8Array>;
+  /** By method and status. */
+  shapes: Map<string, Shape>;
+  /** The shape of this route's last line: a flood of one kind finds it without a lookup. */
+  last: Shape | undefined;
 }
 
 /** Requests recorded before their lines are made (DRAIN_LINES at most, or DRAIN_MS). */
@@ -95,36 +109,139 @@ const USER = bytesOf(',"user":');
 const NULL = bytesOf('null');
 const ABORTED = bytesOf(',"aborted":true');
 const END = bytesOf(',"msg":"request"}\n');
-/** The common ending: no user, not aborted. */
+/** The ending of a line with no user, not aborted; a line with either replaces it. */
 const ANONYMOUS_END = bytesOf(',"user":null,"msg":"request"}\n');
-/** Every constant part but the prefix and middle, and room for the two numbers. */
-const FIXED =
-  BYTES.length + MS.length + USER.length + NULL.length + ABORTED.length + END.length + 2 * 24;
+
+/** Where the time's digits start; a time of 13 digits (the years 2001–2286) is patched there. */
+const TIME_AT = HEAD.length;
+const isTime13 = (t: number) => t >= 1e12 && t < 1e13;
+
+/** The suffix after the id: `","bytes":B,"ms":M,"user":null,"msg":"request"}\n`. */
+function suffixLength(bytes: number, centis: number): number {
+  return BYTES.length + uintLength(bytes) + MS.length + centisLength(centis) + ANONYMOUS_END.length;
+}
+
+function putSuffix(b: Uint8Array, at: number, bytes: number, centis: number): number {
+  const o = putCentis(b, put(b, putUint(b, put(b, at, BYTES), bytes), MS), centis);
+  return put(b, o, ANONYMOUS_END);
+}
+
+/** Where a shape's line is made whole (a kind's first line, or a field that changed length). */
+let scratch = new Uint8Array(1024);
 
 /**
- * The fields of finished requests, kept in flat arrays until DRAIN_LINES of them (or DRAIN_MS)
- * and then written as lines in one loop, byte by byte into the buffered destination: no string
- * is made per line (a template string per line measured ~0.5 µs of CPU with its UTF-8 encoding
- * and the garbage it leaves; bench/results/http-ops.md).
+ * The last line of one kind (route, method, status) without a user: consecutive lines of a kind
+ * differ in a few bytes (the time once per millisecond, the id, sometimes bytes or duration), so
+ * each line patches those in place and is copied whole into the batch. A field whose length
+ * changed remakes the line.
+ */
+class Shape {
+  line: Uint8Array = new Uint8Array(0);
+  /** What `line` says; -1: nothing yet (the first line remakes it). */
+  time = -1;
+  idLen = -1;
+  /** The generated id's head in `line` (idHead's bytes, compared by identity), if any. */
+  head: Uint8Array | undefined = undefined;
+  bytes = -1;
+  centis = -1;
+  /** Offsets in `line`: the id, the suffix after it, the anonymous ending. */
+  idAt = 0;
+  tailAt = 0;
+  endAt = 0;
+
+  constructor(
+    readonly method: string,
+    readonly status: number,
+    /** where + method + route + status + `,"reqId":"`. */
+    readonly middle: Uint8Array,
+  ) {}
+
+  /** Patches `line` to a request's fields (see the class); returns it. */
+  update(t: number, no: number, id: string, bytes: number, centis: number): Uint8Array {
+    const idLen = no < 0 ? id.length : GENERATED_ID_LENGTH;
+    const suffixChanged = bytes !== this.bytes || centis !== this.centis;
+    if (
+      idLen !== this.idLen ||
+      !isTime13(t) ||
+      !isTime13(this.time) ||
+      (suffixChanged && suffixLength(bytes, centis) !== this.line.length - this.tailAt)
+    ) {
+      return this.remake(t, no, id, bytes, centis);
+    }
+    const line = this.line;
+    if (t !== this.time) {
+      putUint(line, TIME_AT, t);
+      this.time = t;
+    }
+    if (no < 0) putAscii(line, this.idAt, id);
+    else {
+      const head = idHead(no);
+      if (head !== this.head) {
+        put(line, this.idAt, head);
+        this.head = head;
+      }
+      putIdTail(line, this.idAt + head.length, no);
+    }
+    if (suffixChanged) {
+      putSuffix(line, this.tailAt, bytes, centis);
+      this.bytes = bytes;
+      this.centis = centis;
+    }
+    return line;
+  }
+
+  remake(t: number, no: number, id: string, bytes: number, centis: number): Uint8Array {
+    const need =
+      HEAD.length +
+      24 +
+      MID.length +
+      this.middle.length +
+      GENERATED_ID_LENGTH +
+      id.length +
+      suffixLength(bytes, centis);
+    if (need > scratch.length) scratch = new Uint8Array(need * 2);
+    const b = scratch;
+    let o = put(b, put(b, putUint(b, put(b, 0, HEAD), t), MID), this.middle);
+    this.idAt = o;
+    if (no < 0) {
+      this.head = undefined;
+      o = putAscii(b, o, id);
+    } else {
+      this.head = idHead(no);
+      o = putIdTail(b, put(b, o, this.head), no);
+    }
+    this.tailAt = o;
+    o = putSuffix(b, o, bytes, centis);
+    this.endAt = o - ANONYMOUS_END.length;
+    this.line = b.slice(0, o);
+    this.time = t;
+    this.idLen = no < 0 ? id.length : GENERATED_ID_LENGTH;
+    this.bytes = bytes;
+    this.centis = centis;
+    return this.line;
+  }
+}
+
+/** The shape of `method` + `status` lines on the route `at`, made once. */
+function shapeOf(at: Place, method: string, status: number): Shape {
+  const key = `${method} ${status}`;
+  let s = at.shapes.get(key);
+  if (s === undefined) {
+    const middle = bytesOf(`${at.where}${methodLabel(method)}${at.route}${status},"reqId":"`);
+    at.shapes.set(key, (s = new Shape(method, status, middle)));
+  }
+  return s;
+}
+
+/**
+ * Finished requests, kept by reference until DRAIN_LINES of them (or DRAIN_MS) and then written
+ * as lines in one loop into the buffered destination: no string is made per line and no field is
+ * copied when a request finishes (bench/results/http-ops.md).
  */
 class Pending {
-  /** Each request's end on the performance.now() clock: one wall-clock read per batch. */
-  readonly ends = new Float64Array(DRAIN_LINES);
-  readonly secs = new Float64Array(DRAIN_LINES);
-  readonly bytes = new Float64Array(DRAIN_LINES);
-  /** 499 exactly for an aborted request (as the metrics count it): the line then says so. */
-  readonly status = new Uint16Array(DRAIN_LINES);
-  readonly reqIds: string[] = new Array(DRAIN_LINES).fill('');
-  readonly reqNos = new Float64Array(DRAIN_LINES);
-  readonly methods: string[] = new Array(DRAIN_LINES).fill('');
-  readonly users: (string | undefined)[] = new Array(DRAIN_LINES).fill(undefined);
+  readonly fields: (AccessFields | undefined)[] = new Array(DRAIN_LINES).fill(undefined);
   readonly places: (Place | undefined)[] = new Array(DRAIN_LINES).fill(undefined);
   n = 0;
-  /**
-   * HEAD, the time, MID, the route's middle and a generated id's head: what lines share in a
-   * flood of one kind of request within one millisecond (and 4096 generated ids).
-   */
-  prefix = new Uint8Array(512);
 
   constructor(readonly sink: LineBuffer) {
     setInterval(() => this.drain(), DRAIN_MS).unref();
@@ -135,95 +252,63 @@ class Pending {
     });
   }
 
-  add(at: Place, f: AccessFields, seconds: number, aborted: boolean): void {
+  add(at: Place, f: AccessFields): void {
     const i = this.n;
-    this.ends[i] = f.start + seconds * 1000;
-    this.secs[i] = seconds;
-    this.bytes[i] = f.bytes;
-    this.status[i] = aborted ? 499 : f.status;
-    this.reqIds[i] = f.reqNo < 0 ? f.reqId : ''; // a generated id is written from its number
-    this.reqNos[i] = f.reqNo;
-    this.methods[i] = f.method;
-    this.users[i] = f.user;
+    this.fields[i] = f;
     this.places[i] = at;
     if (++this.n === DRAIN_LINES) this.drain();
   }
 
   drain(): void {
-    const sink = this.sink;
     // Emptied before any line is written: a write that throws (a closed or broken stdout) loses
     // the rest of this batch, never the indices — `add` keeps filling from 0, not past the arrays.
     const n = this.n;
     this.n = 0;
     const clock = Date.now() - performance.now();
-    let time = -1;
-    let place: Place | undefined;
-    let method = '';
-    let code = 0;
-    let middle: Uint8Array | undefined;
-    let head: Uint8Array | undefined;
-    let pre: Uint8Array = this.prefix.subarray(0, 0);
     for (let i = 0; i < n; i++) {
-      const t = Math.round(clock + this.ends[i]!);
+      const f = this.fields[i]!;
       const at = this.places[i]!;
-      const m = this.methods[i]!;
-      const status = this.status[i]!;
-      const no = this.reqNos[i]!;
-      const idHeadNow = no < 0 ? undefined : idHead(no);
-      if (at !== place || m !== method || status !== code) {
-        place = at;
-        method = m;
-        code = status;
-        middle = middleOf(at, m, status);
-        time = -1;
-      }
-      if (t !== time || idHeadNow !== head) {
-        time = t;
-        head = idHeadNow;
-        pre = this.makePrefix(t, middle!, head);
-      }
-      const u = this.users[i];
-      const user = u === undefined ? undefined : JSON.stringify(u);
-      const reqId = this.reqIds[i]!;
-      const need = pre.length + (no < 0 ? reqId.length : 3) + FIXED + (user ? user.length * 3 : 0);
-      const long = need > sink.max ? Buffer.allocUnsafe(need) : undefined;
-      const b = long ?? sink.bytes;
-      let o = put(b, long ? 0 : sink.room(need), pre);
-      o = put(b, no < 0 ? putAscii(b, o, reqId) : putIdTail(b, o, no), BYTES);
-      o = putMs(b, put(b, putUint(b, o, this.bytes[i]!), MS), this.secs[i]!);
-      if (user === undefined && status !== 499) o = put(b, o, ANONYMOUS_END);
-      else {
-        o = put(b, o, USER);
-        o = user === undefined ? put(b, o, NULL) : o + b.write(user, o, 'utf8');
-        if (status === 499) o = put(b, o, ABORTED);
-        o = put(b, o, END);
-      }
-      if (long) sink.writeLong(long.subarray(0, o));
-      else sink.used = o;
-      this.reqIds[i] = '';
-      this.users[i] = undefined;
+      this.fields[i] = undefined;
+      this.places[i] = undefined;
+      this.write(at, f, clock);
     }
   }
 
-  /** HEAD, `time`, MID, `middle` and the id's `head` (none for a given id) in `prefix`. */
-  makePrefix(time: number, middle: Uint8Array, head: Uint8Array | undefined): Uint8Array {
-    const size = HEAD.length + 24 + MID.length + middle.length + (head?.length ?? 0);
-    if (size > this.prefix.length) this.prefix = new Uint8Array(size * 2);
-    const p = this.prefix;
-    let o = put(p, putUint(p, put(p, 0, HEAD), time), MID);
-    o = put(p, o, middle);
-    if (head) o = put(p, o, head);
-    return p.subarray(0, o);
+  /** One line: its shape patched and copied, then a user's or an abort's ending if any. */
+  write(at: Place, f: AccessFields, clock: number): void {
+    const status = f.status;
+    let s = at.last;
+    if (s === undefined || s.method !== f.method || s.status !== status) {
+      at.last = s = shapeOf(at, f.method, status);
+    }
+    const no = f.reqNo;
+    const line = s.update(
+      Math.round(clock + f.end),
+      no,
+      no < 0 ? f.reqId : '',
+      f.bytes,
+      Math.round((f.end - f.start) * 100),
+    );
+    const sink = this.sink;
+    const u = f.user;
+    if (u === undefined && status !== ABORTED_STATUS) {
+      const o = sink.room(line.length);
+      sink.bytes.set(line, o);
+      sink.used = o + line.length;
+      return;
+    }
+    const user = u === undefined ? undefined : JSON.stringify(u);
+    const need =
+      s.endAt + USER.length + (user ? user.length * 3 : NULL.length) + ABORTED.length + END.length;
+    const long = need > sink.max ? Buffer.allocUnsafe(need) : undefined;
+    const b = long ?? sink.bytes;
+    const start = long ? 0 : sink.room(need);
+    b.set(line, start); // need ≥ line.length: what follows endAt is rewritten
+    let o = put(b, start + s.endAt, USER);
+    o = user === undefined ? put(b, o, NULL) : o + b.write(user, o, 'utf8');
+    if (status === ABORTED_STATUS) o = put(b, o, ABORTED);
+    o = put(b, o, END);
+    if (long) sink.writeLong(long.subarray(0, o));
+    else sink.used = o;
   }
-}
-
-/** The route's middle for `method` and `status`, made once. */
-function middleOf(at: Place, method: string, status: number): Uint8Array {
-  const key = `${method} ${status}`;
-  let mid = at.middles.get(key);
-  if (mid === undefined) {
-    mid = bytesOf(`${at.where}${methodLabel(method)}${at.route}${status},"reqId":"`);
-    at.middles.set(key, mid);
-  }
-  return mid;
 }

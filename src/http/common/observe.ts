@@ -28,7 +28,7 @@ import type { Logger } from '../../log.js';
 import { bytesOf, put, putAscii } from '../../log-bytes.js';
 import { threadMetrics } from '../../metrics/registry.js';
 import { accessLogWriter } from './access-log.js';
-import { methodLabel, type RequestRecord, type RouteInfo } from './request.js';
+import type { RequestRecord, RouteInfo } from './request.js';
 import { GENERATED_ID_LENGTH, idHead, putIdTail } from './request-id.js';
 import { wire } from './wire.js';
 
@@ -58,14 +58,19 @@ export function routeInfo(app: TemplatedApp, pattern: string): RouteInfo | undef
   return { service: o.service, route: pattern, access, stats, timed: !!(access || stats) };
 }
 
-/** Records the finished request once: metrics, then the access line. */
+/**
+ * Records the finished request once: its end (status 499 when the client went away first), its
+ * metrics, and its access line (made later, in a batch: access-log.ts keeps the record).
+ */
 export function finish(r: RequestRecord, route: RouteInfo, aborted: boolean): void {
   if (r.done) return;
   r.done = true;
   if (!route.timed) return;
-  const seconds = (performance.now() - r.start) / 1000;
-  route.stats?.record(methodLabel(r.method), aborted ? 499 : r.status, r.bytes, seconds);
-  route.access?.(r, seconds, aborted);
+  const end = performance.now();
+  r.end = end;
+  if (aborted) r.status = 499;
+  route.stats?.record(r.method, r.status, r.bytes, (end - r.start) / 1000);
+  route.access?.(r);
 }
 
 const ID_HEADER = wire('X-Request-Id');

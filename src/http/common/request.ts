@@ -23,7 +23,7 @@ export interface RouteInfo {
   service: string;
   route: string;
   /** Undefined when the access log is off. */
-  access: ((r: RequestRecord, seconds: number, aborted: boolean) => void) | undefined;
+  access: ((r: RequestRecord) => void) | undefined;
   /** Undefined when metrics are off. */
   stats: RouteStats | undefined;
   /** Either is on: the request's duration is measured. */
@@ -41,11 +41,17 @@ export class RequestRecord implements RequestScope {
   started = false;
   /** Filled in once the session is known (session.ts). */
   user: string | undefined = undefined;
-  /** Observation: status, body bytes, X-Request-Id written, finished (access line + metrics). */
+  /**
+   * Observation: status (499 once finished by an abort), body bytes, X-Request-Id written,
+   * finished (access line + metrics) and when. Nothing changes once `done`: the access log keeps
+   * the record until its line is made.
+   */
   status = 200;
   bytes = 0;
   idWritten = false;
   done = false;
+  /** performance.now() when the response ended (set by `finish` on timed routes). */
+  end = 0;
   /**
    * The URL, for crash reports; read from the request only while it is valid and only when a
    * report could need it (guard.ts: a handler that threw, or returned before the response
