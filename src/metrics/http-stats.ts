@@ -70,13 +70,17 @@ function metric(
   help: string,
   type: JsonMetric['type'],
   values: () => Value[],
+  before: ReadonlySet<() => void>,
 ): JsonMetric {
   return {
     name,
     help,
     type,
     aggregator: 'sum',
-    get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
+    get: async () => {
+      for (const run of before) run();
+      return { name, help, type, aggregator: 'sum', values: values() };
+    },
     reset: () => {},
   };
 }
@@ -84,61 +88,64 @@ function metric(
 /** The thread's route stats, and their three metrics registered on `registry`. */
 export class HttpStats {
   readonly #routes: RouteStats[] = [];
+  /** What must run before the stats are read (observe.ts: requests ended in this turn). */
+  readonly #beforeRead = new Set<() => void>();
 
   constructor(registry: Registry) {
     const routes = this.#routes;
-    const reg = (m: JsonMetric) => registry.registerMetric(m as never);
+    const before = this.#beforeRead;
+    const reg = (name: string, help: string, type: JsonMetric['type'], values: () => Value[]) =>
+      registry.registerMetric(metric(name, help, type, values, before) as never);
     reg(
-      metric(
-        'http_requests_total',
-        'HTTP requests answered, by service, route pattern, method and status',
-        'counter',
-        () =>
-          routes.flatMap((r) =>
-            r.counts.map((c) => ({
-              labels: {
-                service: r.service,
-                route: r.route,
-                method: c.method.toUpperCase(),
-                status: c.status,
-              },
-              value: c.n,
-            })),
-          ),
-      ),
+      'http_requests_total',
+      'HTTP requests answered, by service, route pattern, method and status',
+      'counter',
+      () =>
+        routes.flatMap((r) =>
+          r.counts.map((c) => ({
+            labels: {
+              service: r.service,
+              route: r.route,
+              method: c.method.toUpperCase(),
+              status: c.status,
+            },
+            value: c.n,
+          })),
+        ),
     );
     reg(
-      metric(
-        'http_response_bytes_total',
-        'Response body bytes sent (as declared by the response length)',
-        'counter',
-        () =>
-          routes
-            .filter((r) => r.count > 0)
-            .map((r) => ({ labels: { service: r.service, route: r.route }, value: r.bytes })),
-      ),
-    );
-    const name = 'http_request_duration_seconds';
-    reg(
-      metric(name, 'Time from the request to the end of its response', 'histogram', () =>
+      'http_response_bytes_total',
+      'Response body bytes sent (as declared by the response length)',
+      'counter',
+      () =>
         routes
           .filter((r) => r.count > 0)
-          .flatMap((r) => {
-            const labels = { service: r.service, route: r.route };
-            let acc = 0;
-            const out: Value[] = DURATION_BUCKETS.map((le, i) => {
-              acc += r.buckets[i]!;
-              return { labels: { le, ...labels }, value: acc, metricName: `${name}_bucket` };
-            });
-            out.push(
-              { labels: { le: '+Inf', ...labels }, value: r.count, metricName: `${name}_bucket` },
-              { labels, value: r.sum, metricName: `${name}_sum` },
-              { labels, value: r.count, metricName: `${name}_count` },
-            );
-            return out;
-          }),
-      ),
+          .map((r) => ({ labels: { service: r.service, route: r.route }, value: r.bytes })),
     );
+    const name = 'http_request_duration_seconds';
+    reg(name, 'Time from the request to the end of its response', 'histogram', () =>
+      routes
+        .filter((r) => r.count > 0)
+        .flatMap((r) => {
+          const labels = { service: r.service, route: r.route };
+          let acc = 0;
+          const out: Value[] = DURATION_BUCKETS.map((le, i) => {
+            acc += r.buckets[i]!;
+            return { labels: { le, ...labels }, value: acc, metricName: `${name}_bucket` };
+          });
+          out.push(
+            { labels: { le: '+Inf', ...labels }, value: r.count, metricName: `${name}_bucket` },
+            { labels, value: r.sum, metricName: `${name}_sum` },
+            { labels, value: r.count, metricName: `${name}_count` },
+          );
+          return out;
+        }),
+    );
+  }
+
+  /** Runs `fn` before every read of these stats (once per distinct function). */
+  beforeRead(fn: () => void): void {
+    this.#beforeRead.add(fn);
   }
 
   /** The stats of one route of one service (call at registration, keep the result). */

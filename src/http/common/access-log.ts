@@ -3,12 +3,10 @@
  * "method":…,"route":…,"status":…,"reqId":…,"bytes":…,"ms":…,"user":…,"msg":"request"}` —
  * the fields pino gives every other line, built by hand because it is written once per
  * request: pino's generic serializer measured ~2.5× JSON.stringify and, with one line per 404,
- * most of the cost of observing a request (bench/results/http-ops.md). A finished request is
- * kept by reference and its line made with up to DRAIN_LINES others, at most DRAIN_MS later
- * (`Pending`). Lines of one kind (route, method, status) share all but a few bytes, so each
- * line is its kind's previous line patched in place and copied (`Shape`). Lines go to the
- * thread's buffered destination (src/log-buffer.ts: whole lines, batched writes). At thread or
- * process exit both are drained; a SIGKILL loses at most DRAIN_MS + FLUSH_MS of access lines.
+ * most of the cost of observing a request (bench/results/http-ops.md). Lines of one kind (route,
+ * method, status) share all but a few bytes, so each line is its kind's previous line patched in
+ * place and copied (`Shape`). Lines go to the thread's buffered destination (src/log-buffer.ts:
+ * whole lines, batched writes, flushed at exit); a SIGKILL loses at most FLUSH_MS of them.
  *
  * Escaping: reqId is a validated safe token or a UUID, the method an HTTP token (neither can hold
  * `"` or `\`); service and route are escaped once per route; the user id through JSON.stringify.
@@ -31,10 +29,7 @@ import {
 import { methodLabel } from './request.js';
 import { GENERATED_ID_LENGTH, idHead, putIdTail } from './request-id.js';
 
-/**
- * What an access line reports of a request (a RequestRecord, request.ts). The writer keeps it by
- * reference until its line is made (at most DRAIN_MS later): it must not change after it is given.
- */
+/** What an access line reports of a request (a RequestRecord, request.ts). */
 export interface AccessFields {
   readonly reqId: string;
   /** A generated id's number (request-id.ts), written from bytes made once; -1: `reqId` was given. */
@@ -78,8 +73,8 @@ export function accessLogWriter(
     shapes: new Map(),
     last: undefined,
   };
-  const lines = (pending ??= new Pending(sink));
-  return (f) => lines.add(at, f);
+  const out = (lines ??= new Lines(sink));
+  return (f) => out.write(at, f);
 }
 
 const ABORTED_STATUS = 499;
@@ -94,12 +89,11 @@ interface Place {
   last: Shape | undefined;
 }
 
-/** Requests recorded before their lines are made (DRAIN_LINES at most, or DRAIN_MS). */
-const DRAIN_LINES = 256;
-const DRAIN_MS = 50;
+/** How long one reading of the wall clock's offset from performance.now() is used. */
+const WALL_MS = 50;
 
-/** This thread's recorded requests (one per thread: each thread has its own module instance). */
-let pending: Pending | undefined;
+/** This thread's line writer (one per thread: each thread has its own module instance). */
+let lines: Lines | undefined;
 
 const HEAD = bytesOf('{"level":30,"time":');
 const MID = bytesOf(`,"pid":${process.pid},"thread":${threadId},"scope":"access",`);
@@ -234,48 +228,24 @@ function shapeOf(at: Place, method: string, status: number): Shape {
 }
 
 /**
- * Finished requests, kept by reference until DRAIN_LINES of them (or DRAIN_MS) and then written
- * as lines in one loop into the buffered destination: no string is made per line and no field is
- * copied when a request finishes (bench/results/http-ops.md).
+ * Writes lines into the thread's buffered destination as requests are observed (observe.ts: in
+ * a batch at the end of the event loop's turn, while the records are still in cache), byte by
+ * byte: no string is made per line (bench/results/http-ops.md).
  */
-class Pending {
-  readonly fields: (AccessFields | undefined)[] = new Array(DRAIN_LINES).fill(undefined);
-  readonly places: (Place | undefined)[] = new Array(DRAIN_LINES).fill(undefined);
-  n = 0;
+class Lines {
+  /** Date.now() − performance.now(), read at most every WALL_MS (of request ends). */
+  wall = 0;
+  wallAt = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly sink: LineBuffer) {
-    setInterval(() => this.drain(), DRAIN_MS).unref();
-    // Registered after the buffer's own exit flush: drain, then flush what the drain wrote.
-    process.on('exit', () => {
-      this.drain();
-      sink.flush();
-    });
-  }
-
-  add(at: Place, f: AccessFields): void {
-    const i = this.n;
-    this.fields[i] = f;
-    this.places[i] = at;
-    if (++this.n === DRAIN_LINES) this.drain();
-  }
-
-  drain(): void {
-    // Emptied before any line is written: a write that throws (a closed or broken stdout) loses
-    // the rest of this batch, never the indices — `add` keeps filling from 0, not past the arrays.
-    const n = this.n;
-    this.n = 0;
-    const clock = Date.now() - performance.now();
-    for (let i = 0; i < n; i++) {
-      const f = this.fields[i]!;
-      const at = this.places[i]!;
-      this.fields[i] = undefined;
-      this.places[i] = undefined;
-      this.write(at, f, clock);
-    }
-  }
+  constructor(readonly sink: LineBuffer) {}
 
   /** One line: its shape patched and copied, then a user's or an abort's ending if any. */
-  write(at: Place, f: AccessFields, clock: number): void {
+  write(at: Place, f: AccessFields): void {
+    const end = f.end;
+    if (end - this.wallAt > WALL_MS || end < this.wallAt) {
+      this.wall = Date.now() - performance.now();
+      this.wallAt = end;
+    }
     const status = f.status;
     let s = at.last;
     if (s === undefined || s.method !== f.method || s.status !== status) {
@@ -283,11 +253,11 @@ class Pending {
     }
     const no = f.reqNo;
     const line = s.update(
-      Math.round(clock + f.end),
+      Math.round(this.wall + end),
       no,
       no < 0 ? f.reqId : '',
       f.bytes,
-      Math.round((f.end - f.start) * 100),
+      Math.round((end - f.start) * 100),
     );
     const sink = this.sink;
     const u = f.user;

@@ -33,7 +33,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { type Logger, withRequest } from '../../log.js';
 import { ERROR_CODES, HttpError } from './errors.js';
 import { framingProblem } from './framing.js';
-import { routeInfo } from './observe.js';
+import { requestStart, routeInfo } from './observe.js';
 import {
   currentRecord,
   RECORD,
@@ -180,7 +180,8 @@ function guardHandler(
     patchResponses(res, crashed);
     const given = route === undefined ? '' : req.getHeader(ID_KEY);
     const reqNo = route === undefined ? -1 : requestNumber(given);
-    const r = new RequestRecord(method ?? req.getMethod(), res, log, route, given, reqNo);
+    const start = route?.timed ? requestStart() : 0;
+    const r = new RequestRecord(method ?? req.getMethod(), res, log, route, given, reqNo, start);
     (res as WithRecord)[RECORD] = r;
     const problem = framingProblem(req);
     if (problem) {

@@ -54,23 +54,94 @@ export function routeInfo(app: TemplatedApp, pattern: string): RouteInfo | undef
   const o = observed.get(app);
   if (o === undefined) return undefined;
   const access = o.accessLog ? accessLogWriter(o.service, pattern, o.log) : undefined;
-  const stats = o.metrics ? threadMetrics().http.route(o.service, pattern) : undefined;
+  const http = o.metrics ? threadMetrics().http : undefined;
+  http?.beforeRead(observeEnded);
+  const stats = http?.route(o.service, pattern);
   return { service: o.service, route: pattern, access, stats, timed: !!(access || stats) };
 }
 
 /**
- * Records the finished request once: its end (status 499 when the client went away first), its
- * metrics, and its access line (made later, in a batch: access-log.ts keeps the record).
+ * Request durations on the event loop's turn, as nginx and HAProxy time theirs: the clock is read
+ * when a turn first handles a request (every request handled in that turn starts then) and once
+ * at the turn's end (setImmediate: libuv's check phase, after uWS has handled every ready socket
+ * and sent what their handlers wrote), which ends every request whose response ended inside its
+ * handler in that turn. A response ended later (a download, an upload, a store call) reads the
+ * clock when it ends. So a request's duration covers the wait behind requests handled before it
+ * in its turn, and may exceed its own by those handled after it: at most the turn's length (µs
+ * under load; a handler that blocks the loop is waited for by every request of its turn).
+ * Why: a clock read costs ~0.1–0.25 µs on the request path (cold after the kernel's socket
+ * work); two per 404 were most of what the access log and metrics cost (bench/results/
+ * http-ops.md). Under load a turn handles several requests, so most requests read no clock.
+ *
+ * Invariant: a record is observed (metrics, access line) once, with its end set; records ended
+ * in a turn are observed by that turn's end, before a scrape reads the metrics, and at exit.
+ */
+let turnStart = -1;
+let armed = false;
+/** Records whose response ended inside their handler this turn: their end is the turn's end. */
+const endedInTurn: RequestRecord[] = [];
+
+/** The start of a request handled now (its handler is running: libuv's poll phase). */
+export function requestStart(): number {
+  if (turnStart < 0) {
+    turnStart = performance.now();
+    arm();
+  }
+  return turnStart;
+}
+
+function arm(): void {
+  if (armed) return;
+  armed = true;
+  setImmediate(endTurn);
+}
+
+function endTurn(): void {
+  armed = false;
+  turnStart = -1;
+  observeEnded();
+}
+
+/** Ends and observes the records ended in this turn (the turn's end, a scrape, exit). */
+export function observeEnded(): void {
+  const n = endedInTurn.length;
+  if (n === 0) return;
+  const end = performance.now();
+  try {
+    for (let i = 0; i < n; i++) {
+      const r = endedInTurn[i]!;
+      r.end = end;
+      record(r, r.route!);
+    }
+  } finally {
+    // Emptied even when an access line's write throws (a broken stdout): never observed twice.
+    endedInTurn.length = 0;
+  }
+}
+// First among exit listeners: the log buffer's own exit flush (log-buffer.ts) writes their lines.
+process.prependListener('exit', observeEnded);
+
+function record(r: RequestRecord, route: RouteInfo): void {
+  route.stats?.record(r.method, r.status, r.bytes, (r.end - r.start) / 1000);
+  route.access?.(r);
+}
+
+/**
+ * Records the finished request once: status 499 when the client went away first; its end (the
+ * turn's end when its handler ended it, see above) and then its metrics and access line.
  */
 export function finish(r: RequestRecord, route: RouteInfo, aborted: boolean): void {
   if (r.done) return;
   r.done = true;
   if (!route.timed) return;
-  const end = performance.now();
-  r.end = end;
   if (aborted) r.status = 499;
-  route.stats?.record(r.method, r.status, r.bytes, (end - r.start) / 1000);
-  route.access?.(r);
+  if (r.inHandler) {
+    endedInTurn.push(r);
+    arm(); // armed already by its start, in this same handler
+    return;
+  }
+  r.end = performance.now();
+  record(r, route);
 }
 
 const ID_HEADER = wire('X-Request-Id');

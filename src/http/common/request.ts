@@ -12,7 +12,6 @@
  */
 
 import type { HttpResponse } from 'uWebSockets.js';
-import { performance } from 'node:perf_hooks';
 import { currentRequest, type Logger, type RequestScope } from '../../log.js';
 import type { RouteStats } from '../../metrics/http-stats.js';
 import { generatedId } from './request-id.js';
@@ -50,7 +49,7 @@ export class RequestRecord implements RequestScope {
   bytes = 0;
   idWritten = false;
   done = false;
-  /** performance.now() when the response ended (set by `finish` on timed routes). */
+  /** performance.now() when the response ended (observe.ts `finish`, on timed routes). */
   end = 0;
   /**
    * The URL, for crash reports; read from the request only while it is valid and only when a
@@ -58,7 +57,6 @@ export class RequestRecord implements RequestScope {
    * ended). A request answered in its handler never pays for the string.
    */
   url: string | undefined = undefined;
-  readonly start: number;
   #reqId: string;
 
   constructor(
@@ -71,9 +69,10 @@ export class RequestRecord implements RequestScope {
     given: string,
     /** The number of the id generated for this request (request-id.ts), or -1 when it was given. */
     readonly reqNo: number,
+    /** performance.now() when it started, on timed routes (observe.ts `requestStart`); else 0. */
+    readonly start: number,
   ) {
     this.#reqId = reqNo < 0 ? given : ''; // an unsafe given id is replaced
-    this.start = route?.timed ? performance.now() : 0;
   }
 
   /** The request id: made into a string only when something reads it (a log line, a forward). */
