@@ -3,16 +3,16 @@
  * one concatenation) and status codes read back from encoded status lines.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  generatedId,
-  idHead,
-  putIdTail,
-  requestId,
-  requestNumber,
-} from '../../src/http/common/request-id.js';
+import { generatedId, idHead, putIdTail, requestNumber } from '../../src/http/common/request-id.js';
 import { statusCode, WireHeaders, wire, wireStatus } from '../../src/http/common/wire.js';
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The id a request gets for its `X-Request-Id` header `given`, as RequestRecord.reqId makes it. */
+function requestId(given: string): string {
+  const no = requestNumber(given);
+  return no < 0 ? given : generatedId(no);
+}
 
 describe('requestId', () => {
   it('generates distinct UUID-shaped ids, counting on across the 4096-id steps', () => {

@@ -59,12 +59,6 @@ export function generatedId(no: number): string {
   return headOf(no) + LOW[no % 4096]!;
 }
 
-/** The id to use for a request whose `X-Request-Id` header is `given` ('' when absent). */
-export function requestId(given: string): string {
-  const no = requestNumber(given);
-  return no < 0 ? given : generatedId(no);
-}
-
 /** `no`'s first 33 characters (PREFIX and its block's 9 hex digits), as bytes. */
 export function idHead(no: number): Uint8Array {
   const text = headOf(no);

@@ -42,8 +42,8 @@ export class RequestRecord implements RequestScope {
   user: string | undefined = undefined;
   /**
    * Observation: status (499 once finished by an abort), body bytes, X-Request-Id written,
-   * finished (access line + metrics) and when. Nothing changes once `done`: the access log keeps
-   * the record until its line is made.
+   * finished (access line + metrics) and when. Nothing changes once `done`: observe.ts may keep
+   * the record until its turn ends, when its metrics and access line are made.
    */
   status = 200;
   bytes = 0;
