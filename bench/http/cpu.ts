@@ -7,7 +7,9 @@
  * benchmark's own main thread is idle while wrk runs, so that overcounts them slightly — never
  * in their favour. Child processes (Go, nginx master + workers) are read from /proc.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** Clock ticks per second of /proc's utime/stime (USER_HZ: 100 on Linux). */
 const HZ = 100;
@@ -37,6 +39,27 @@ function children(pid: number): number[] {
 /** Cumulative CPU seconds (user + system) of `pid` and its child processes. */
 export function processTreeCpu(pid: number): number {
   return procSeconds(pid) + children(pid).reduce((s, c) => s + processTreeCpu(c), 0);
+}
+
+/**
+ * Whether this machine can pin a server and its load generator to separate cores (taskset from
+ * util-linux, at least 2 cores). Unpinned, the scheduler moves them about and a 2 s round's
+ * per-CPU-second figure swings by ±3–4 % (bench/results/http-ops.md).
+ */
+export function canPin(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins every thread of `pid` and of its child processes (nginx's workers) to `cpu`. */
+export function pinTree(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+  for (const c of children(pid)) pinTree(c, cpu);
 }
 
 /** Cumulative CPU seconds of this process (every thread). */

@@ -1,10 +1,13 @@
 /**
  * Issue 14's cost check: the real `video-server start --only stream` (one HTTP thread) with
  * metrics and the access log ON (METRICS_PORT set, ACCESS_LOG=on, LOG_LEVEL=info, stdout to a
- * file as a log shipper would read it) vs OFF (METRICS_PORT=0, ACCESS_LOG=off). Request ids are
- * on in both (they cannot be turned off). wrk drives the 404 workload (the cheapest request, so
- * the largest relative cost) and the 1-byte range; rounds are interleaved and medians compared,
- * wall clock and per CPU-second of the server process. Goal: ≤ 5% on the 404 workload.
+ * file as a log shipper would read it) vs OFF (METRICS_PORT=0, ACCESS_LOG=off), plus one server
+ * with each alone to split the cost. Request ids are on in all (they cannot be turned off). wrk
+ * drives the 404 workload (the cheapest request, so the largest relative cost) and the 1-byte
+ * range; rounds are interleaved, and each round's cost is paired against the OFF server's run in
+ * that same round, so drift between rounds cancels; the tables give medians. Where the machine
+ * allows (cpu.ts `canPin`), every server runs on core 1 and wrk on core 0: unpinned, 2 s rounds
+ * swung ±3–4 points. Goal: ≤ 5% on the 404 workload.
  *
  * `npm run bench:http` runs it last (one line in run.ts); alone: `npx tsx bench/http/ops.ts`.
  * Writes bench/results/http-ops.md.
@@ -16,18 +19,28 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../../test/helpers/ports.js';
 import { machine } from '../channels/machine.js';
+import { canPin, pinTree } from './cpu.js';
 import { benchFixture } from './fixture.js';
 import { nginxTarget, type ServerProcess, serverProcess, type Target } from './targets.js';
 import { wrk } from './wrk.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const PIN = canPin();
+/** Where the servers and wrk run when pinned. */
+const SERVER_CPU = 1;
+const WRK_CPU = 0;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** (off − on) ÷ off as a percentage. */
-const cost = (on: number, off: number) => `${(((off - on) / off) * 100).toFixed(1)}%`;
+interface Runs {
+  /** Per target, per round: requests/s and requests per CPU-second of the server. */
+  wall: Map<string, number[]>;
+  perCpu: Map<string, number[]>;
+  loads: string[];
+}
 
 /**
  * ROUNDS rounds of `wl` against every target, the order alternating each round so drift favours
@@ -37,7 +50,7 @@ async function interleaved(
   tmp: string,
   targets: readonly Target[],
   wl: { path: () => string; lua: string },
-): Promise<{ wall: Map<string, number[]>; perCpu: Map<string, number[]>; loads: string[] }> {
+): Promise<Runs> {
   const wall = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   const perCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   const loads: string[] = [];
@@ -49,6 +62,7 @@ async function interleaved(
         lua: wl.lua,
         connections: 32,
         seconds: SECONDS,
+        ...(PIN ? { cpu: WRK_CPU } : {}),
       });
       wall.get(t.name)!.push(r.rps);
       perCpu.get(t.name)!.push(r.requests / (t.cpu() - c0));
@@ -58,10 +72,24 @@ async function interleaved(
   return { wall, perCpu, loads };
 }
 
+/** The median over rounds of (off − on) ÷ off, each round's `on` against that round's `off`. */
+function pairedCost(rates: Map<string, number[]>, on: string, off: string): number {
+  const a = rates.get(on)!;
+  const b = rates.get(off)!;
+  return median(a.map((x, i) => (b[i]! - x) / b[i]!));
+}
+
+/** The median over rounds of the extra CPU per request of `on` over `off`, in ns. */
+function extraNs(perCpu: Map<string, number[]>, on: string, off: string): number {
+  const a = perCpu.get(on)!;
+  const b = perCpu.get(off)!;
+  return median(a.map((x, i) => (1 / x - 1 / b[i]!) * 1e9));
+}
+
 export async function opsCost(): Promise<void> {
   const { tmp, config, vid } = await benchFixture();
   // A port free a moment ago, not a random one that another process may hold.
-  const metricsPort = String((await freePorts(1))[0]);
+  const [metricsPort, metricsPort2] = (await freePorts(2)).map(String);
   const servers: ServerProcess[] = [];
   const workloads = [
     { name: 'GET unknown id (404)', path: () => `/videos/${randomUUID()}`, lua: '' },
@@ -88,6 +116,12 @@ export async function opsCost(): Promise<void> {
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '0',
       }),
+      await serverProcess('metrics only', tmp, config.dataDir, {
+        METRICS_PORT: metricsPort2,
+        ACCESS_LOG: 'off',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '0',
+      }),
       await serverProcess('ops off', tmp, config.dataDir, {
         METRICS_PORT: '0',
         ACCESS_LOG: 'off',
@@ -96,16 +130,14 @@ export async function opsCost(): Promise<void> {
       }),
     );
     for (const s of servers) {
+      if (PIN) pinTree(s.child.pid!, SERVER_CPU);
       await wrk(tmp, { url: `${s.url}/videos/${vid}`, lua: '', connections: 4, seconds: 1 });
     }
     for (const wl of workloads) {
       const { wall, perCpu, loads } = await interleaved(tmp, servers, wl);
-      const on = median(wall.get('ops on')!);
-      const off = median(wall.get('ops off')!);
-      const cOn = median(perCpu.get('ops on')!);
-      const cOff = median(perCpu.get('ops off')!);
-      const cLog = median(perCpu.get('access log only')!);
-      const row = `| ${wl.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} | ${Math.round(cOn)} | ${Math.round(cOff)} | ${cost(cOn, cOff)} | ${cost(cLog, cOff)} | ${loads.join(', ')} |`;
+      const m = (runs: Map<string, number[]>, name: string) => Math.round(median(runs.get(name)!));
+      const cpuCost = (name: string) => pct(pairedCost(perCpu, name, 'ops off'));
+      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
     }
@@ -115,10 +147,10 @@ export async function opsCost(): Promise<void> {
       await nginxTarget(videos, tmp, join(tmp, 'nginx-access.log')),
       await nginxTarget(videos, tmp),
     );
+    if (PIN) for (const t of nginx) pinTree(t.pid!, SERVER_CPU);
     const { perCpu } = await interleaved(tmp, nginx, workloads[0]!);
-    const on = median(perCpu.get(nginx[0]!.name)!);
-    const off = median(perCpu.get(nginx[1]!.name)!);
-    nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(on)} | ${Math.round(off)} | ${cost(on, off)} |`;
+    const [logged, plain] = [nginx[0]!.name, nginx[1]!.name];
+    nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(median(perCpu.get(logged)!))} | ${Math.round(median(perCpu.get(plain)!))} | ${pct(pairedCost(perCpu, logged, plain))} | ${Math.round(extraNs(perCpu, logged, plain))} |`;
     console.log(nginxRow);
   } finally {
     for (const t of nginx) await t.stop();
@@ -131,24 +163,29 @@ export async function opsCost(): Promise<void> {
   const md = `# Cost of metrics + access log (issue 14)
 
 \`npm run bench:http\` (last step) or \`npx tsx bench/http/ops.ts\`: the real server
-(\`video-server start --only stream\`, one HTTP thread) twice — **on**: METRICS_PORT set,
-ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off.
-Request ids are on in all. A third server with the access log but no metrics splits the cost. wrk, 1 thread, 32 connections, median of ${ROUNDS} interleaved
-${SECONDS} s runs per cell (the order alternates each round). Cost = (off − on) ÷ off; goal ≤ 5%
-on the 404 workload. Per CPU-second = requests ÷ CPU time of the server process in that run.
+(\`video-server start --only stream\`, one HTTP thread) four times — **on**: METRICS_PORT set,
+ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off; and each
+of the two alone. Request ids are on in all. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved
+${SECONDS} s runs per server (the order alternates each round); ${
+    PIN
+      ? `every server on core ${SERVER_CPU}, wrk on core ${WRK_CPU} (taskset)`
+      : '**unpinned** (no taskset or one core: expect ±3–4 points of noise)'
+  }. Cost = (off − on) ÷ off, each round's run against the off server's run in the same
+round, median over rounds; goal ≤ 5% on the 404 workload. Per CPU-second = requests ÷ CPU time
+of the server process in that run; extra CPU = on's CPU per request minus off's (median).
 
-| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | access log alone (CPU) | load (1 min) per round |
-|---|---|---|---|---|---|---|---|---|
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | extra CPU per request (ns) | access log alone (CPU) | metrics alone (CPU) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-nginx's own access log on the same 404 (one worker; a JSON line of the same fields,
-\`buffer=64k flush=100ms\`; \`log_not_found off\` in both), per CPU-second of nginx:
+nginx's own access log on the same 404 (one worker${PIN ? `, on core ${SERVER_CPU}` : ''}; a JSON line of the
+same fields, \`buffer=64k flush=100ms\`; \`log_not_found off\` in both), per CPU-second of nginx:
 
-| workload | logged req per CPU-s | unlogged req per CPU-s | cost (CPU) |
-|---|---|---|---|
+| workload | logged req per CPU-s | unlogged req per CPU-s | cost (CPU) | extra CPU per request (ns) |
+|---|---|---|---|---|
 ${nginxRow}
 
-Machine (the load average below says how busy it was; wrk shares the 2 cores, so expect noise):
+Machine (the load average below says how busy it was):
 
 ${machine()}
 `;

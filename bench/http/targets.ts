@@ -24,6 +24,8 @@ export interface Target {
   url: string;
   /** Cumulative CPU seconds of the process serving this target (see cpu.ts). */
   cpu(): number;
+  /** The serving process, when it is a child process (Go, nginx's master). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -218,6 +220,7 @@ ${temp}
   return {
     name: accessLog ? 'nginx logged' : 'nginx',
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     cpu: () => processTreeCpu(child.pid!),
     stop: async () => {
       child.kill('SIGQUIT');

@@ -16,6 +16,8 @@ export interface WrkRun {
   threads?: number;
   /** Per-request timeout (wrk's default is 2 s; slow stores need more). */
   timeoutSeconds?: number;
+  /** Run wrk on this core only (taskset; see cpu.ts `canPin`). */
+  cpu?: number;
 }
 
 /** A row of a benchmark table: what wrk sends and how the row is reported. */
@@ -48,7 +50,7 @@ const UNITS: Record<string, number> = {
 export async function wrk(dir: string, r: WrkRun): Promise<WrkResult> {
   const script = join(dir, `wrk-${Math.random().toString(16).slice(2)}.lua`);
   await writeFile(script, r.lua);
-  const { stdout } = await run('wrk', [
+  const args = [
     `-t${r.threads ?? 1}`,
     `-c${r.connections}`,
     `-d${r.seconds}s`,
@@ -56,7 +58,11 @@ export async function wrk(dir: string, r: WrkRun): Promise<WrkResult> {
     '-s',
     script,
     r.url,
-  ]);
+  ];
+  const { stdout } =
+    r.cpu === undefined
+      ? await run('wrk', args)
+      : await run('taskset', ['-c', String(r.cpu), 'wrk', ...args]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
   const t = /Transfer\/sec:\s+([\d.]+)([KMGT]?B)/.exec(stdout);
   const bytesPerSec = t ? Number(t[1]) * (UNITS[t[2]!] ?? 1) : Number.NaN;
