@@ -6,11 +6,17 @@
  * The host passes its own execArgv to its threads, so --cpu-prof on this process would not
  * reach them: this script wraps worker_threads.Worker (bench-only, before the host is loaded)
  * to add --cpu-prof to every thread it starts.
+ *
+ * The host is the compiled one (`dist/`, built first), as `npm start` runs it: loaded from
+ * sources, its threads would run tsx's loader too, and the profile would show its hooks.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { machine } from '../channels/machine.js';
 import { benchFixture } from './fixture.js';
 import { wrk } from './wrk.js';
@@ -31,9 +37,17 @@ wt.Worker = class extends Original {
   }
 };
 syncBuiltinESMExports();
-const { uwsTarget } = await import('./targets.js');
-
-const target = await uwsTarget('uWS', config, undefined);
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+await promisify(execFile)('npm', ['run', '-s', 'build'], { cwd: ROOT });
+const { startHttpHost } = (await import(
+  pathToFileURL(join(ROOT, 'dist/http/host.js')).href
+)) as typeof import('../../src/http/host.js');
+const host = await startHttpHost({
+  ...config,
+  only: ['stream'],
+  httpThreads: 1,
+  ports: { ...config.ports, stream: 0 },
+});
 const runs = [
   { name: '1-byte range', path: `/videos/${vid}`, lua: 'wrk.headers["Range"] = "bytes=0-0"\n' },
   { name: 'unknown id (404)', path: `/videos/${randomUUID()}`, lua: '' },
@@ -41,14 +55,14 @@ const runs = [
 const rates: string[] = [];
 for (const r of runs) {
   const res = await wrk(tmp, {
-    url: `${target.url}${r.path}`,
+    url: `${host.urls.stream!}${r.path}`,
     lua: r.lua,
     connections: 32,
     seconds: SECONDS,
   });
   rates.push(`- ${r.name}: ${Math.round(res.rps).toLocaleString('en-US')} req/s while profiled`);
 }
-await target.stop();
+await host.close(1000);
 
 interface Node {
   id: number;
@@ -69,7 +83,7 @@ if (!best) throw new Error('no profile written');
 const self = new Map<string, number>();
 let total = 0;
 for (const n of best.nodes) {
-  const url = n.callFrame.url.replace(/^.*\/(node_modules|src)\//, '$1/');
+  const url = n.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/');
   const key = `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
   self.set(key, (self.get(key) ?? 0) + (n.hitCount ?? 0));
   total += n.hitCount ?? 0;
