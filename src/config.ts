@@ -17,6 +17,7 @@ import {
   parseLogFormat,
   parseLogLevel,
 } from './log.js';
+import { STALL_MS } from './log-write.js';
 
 export const SERVICES = ['web', 'api', 'stream', 'scheduler'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -85,6 +86,12 @@ export interface Config {
   logLevel: LogLevel;
   /** `json` lines, or `pretty` (pino-pretty) for a terminal. @default json */
   logFormat: LogFormat;
+  /**
+   * How long a log write waits for a stdout reader that takes nothing (a full pipe) before lines
+   * are dropped and counted (src/log-write.ts; read from the environment by every thread).
+   * @default 1000
+   */
+  logStallMs: number;
   /** One access log line per HTTP request. @default true (`ACCESS_LOG=off` disables) */
   accessLog: boolean;
   /** Prometheus `/metrics` port, bound to `host`; 0 = no metrics endpoint. @default 9464 */
@@ -344,6 +351,10 @@ const SETTINGS: Setting[] = [
     },
   },
   {
+    env: 'LOG_STALL_MS',
+    apply: (c, raw, n) => void (c.logStallMs = int(n, raw, 0, 600_000)),
+  },
+  {
     env: 'ACCESS_LOG',
     apply: (c, raw, n) => {
       if (raw !== 'on' && raw !== 'off') bad(n, `must be on or off, got "${raw}"`);
@@ -427,6 +438,7 @@ export function defaultConfig(): Config {
     schedulerToken: undefined,
     logLevel: 'info',
     logFormat: 'json',
+    logStallMs: STALL_MS,
     accessLog: true,
     metricsPort: 9464,
     shutdownGraceMs: 2000,

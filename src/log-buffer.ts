@@ -10,28 +10,16 @@
  * - The buffer is flushed every FLUSH_MS (an unref'd timer), when it would exceed PIPE_BUF, and
  *   synchronously at thread/process exit. A SIGKILL loses at most FLUSH_MS of access lines —
  *   the price of not paying one system call per request.
- * - EAGAIN (a non-blocking pipe that is full) waits 1 ms and retries: a slow reader slows the
- *   writer instead of losing lines.
+ * - Writes go through log-write.ts's `writeLines`: a slow reader (EAGAIN) slows the writer
+ *   instead of losing lines; a reader that takes nothing for STALL_MS (1 s), or a broken fd
+ *   (EPIPE), has its batches dropped and counted, never retried in a loop; nothing here throws.
  */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { writeLines } from './log-write.js';
 
 export const PIPE_BUF = 4096;
 export const FILE_BATCH = 64 * 1024;
 export const FLUSH_MS = 100;
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-function writeAll(fd: number, data: Uint8Array): void {
-  let off = 0;
-  while (off < data.length) {
-    try {
-      off += writeSync(fd, data, off);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(pause, 0, 0, 1);
-    }
-  }
-}
 
 export class LineBuffer {
   /** Whole lines not yet written: bytes [0, used). Writers that format bytes fill it directly. */
@@ -61,7 +49,7 @@ export class LineBuffer {
     const n = line.length * 3 <= this.max ? line.length * 3 : Buffer.byteLength(line);
     if (n > this.max) {
       this.flush();
-      writeAll(this.#fd, Buffer.from(line)); // longer than a batch: alone, still whole
+      writeLines(this.#fd, Buffer.from(line)); // longer than a batch: alone, still whole
       return true;
     }
     const at = this.room(n);
@@ -81,14 +69,13 @@ export class LineBuffer {
   /** Writes one line of more than `max` bytes alone (whole, after what is buffered). */
   writeLong(line: Uint8Array): void {
     this.flush();
-    writeAll(this.#fd, line);
+    writeLines(this.#fd, line);
   }
 
   flush(): void {
     const n = this.used;
     if (n === 0) return;
-    // Emptied first: a write that throws (a closed stdout) loses this batch, never the buffer.
     this.used = 0;
-    writeAll(this.#fd, this.bytes.subarray(0, n));
+    writeLines(this.#fd, this.bytes.subarray(0, n));
   }
 }

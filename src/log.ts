@@ -3,7 +3,8 @@
  *
  * Invariants:
  * - Each thread owns one pino root writing to fd 1 through a synchronous destination, and every
- *   line reaches the fd in a single write(2). Threads never share a buffer, so lines from different
+ *   line reaches the fd in a single write(2). Both destinations write through log-write.ts: a
+ *   broken or stalled stdout drops and counts lines, never throws, never blocks past STALL_MS. Threads never share a buffer, so lines from different
  *   threads never interleave mid-line (pipes keep writes up to PIPE_BUF = 4 KiB atomic; a longer
  *   line may only be split by the reader, never merged).
  * - Levels come from `LOG_LEVEL` (debug | info | warn | error | silent, default info) and the
@@ -17,9 +18,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import pino from 'pino';
 import { LineBuffer } from './log-buffer.js';
+import { LineWriter } from './log-write.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -86,6 +88,17 @@ function mixin(): Record<string, unknown> {
 
 /** Per thread: the synchronous root, and the buffered one (log-buffer.ts) for the access log. */
 const roots: { sync?: pino.Logger; buffered?: pino.Logger } = {};
+
+if (isMainThread) {
+  // Opening them makes a pipe's fd non-blocking (libuv; the first Worker would do it anyway): a
+  // full pipe then answers EAGAIN, which log-write.ts bounds, instead of blocking write(2) for good.
+  // What is written through them (console calls, Node's warnings, and every worker thread's
+  // console output, forwarded here) is dropped once the reader is gone: without a listener, one
+  // EPIPE is an uncaught 'error' that ends the process (test/ops/log-destination.test.ts).
+  const drop = () => {};
+  process.stdout.on('error', drop);
+  process.stderr.on('error', drop);
+}
 let sharedBuffer: LineBuffer | undefined;
 
 function prettyStream(): pino.DestinationStream | undefined {
@@ -107,7 +120,7 @@ function rootLogger(buffered: boolean): pino.Logger {
   const wantPretty = parseLogFormat(process.env.LOG_FORMAT) === 'pretty';
   const pretty = wantPretty ? prettyStream() : undefined;
   if (buffered) sharedBuffer ??= new LineBuffer(1);
-  const dest = pretty ?? (buffered ? sharedBuffer! : pino.destination({ dest: 1, sync: true }));
+  const dest = pretty ?? (buffered ? sharedBuffer! : new LineWriter(1));
   const root = pino(
     {
       level,

@@ -45,6 +45,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HTTP_WATCHDOG_MS: 'soon' })).toThrow(/HTTP_WATCHDOG_MS/);
   });
 
+  it('reads the log stall bound: how long a log write waits for a stdout that takes nothing', () => {
+    expect(loadConfig({}, []).logStallMs).toBe(1000);
+    expect(loadConfig({ LOG_STALL_MS: '0' }, []).logStallMs).toBe(0);
+    expect(loadConfig({ LOG_STALL_MS: '120000' }, []).logStallMs).toBe(120_000);
+    expect(() => loadConfig({ LOG_STALL_MS: '-1' })).toThrow(/LOG_STALL_MS/);
+    expect(() => loadConfig({ LOG_STALL_MS: '600001' })).toThrow(/LOG_STALL_MS/);
+  });
+
   it('reads the tus lease timing: stale at least 3 × refresh, at most 30 s', () => {
     const d = loadConfig({}, []);
     expect([d.tusLeaseRefreshMs, d.tusLeaseStaleMs]).toEqual([2000, 10_000]);

@@ -1,0 +1,151 @@
+/**
+ * Writing whole log lines to a destination that may break or stall: fd 1 is usually a pipe to a
+ * log shipper (docker, systemd, vector) that can die (EPIPE) or stop reading (the pipe fills:
+ * EAGAIN). Every log write in a thread (the access log's batches, log-buffer.ts, and pino's lines,
+ * log.ts) goes through `writeLines`, so a thread sees one state per fd.
+ *
+ * Invariants:
+ * - `writeLines` never throws and never blocks the thread for long: a log destination's fault must
+ *   not end a request, a turn's observation (metrics), or the process.
+ * - A slow reader loses nothing: EAGAIN waits 1 ms and retries for as long as the fd takes some
+ *   bytes at least every LOG_STALL_MS (default STALL_MS, 1 s): backpressure, as docker's default
+ *   blocking mode and journald apply it. A reader that takes nothing for that long is *stalled*:
+ *   that batch is dropped, and from then on each batch gets one attempt and no wait, until one is
+ *   written. So a stalled reader costs the thread one wait of LOG_STALL_MS, then one write(2) per
+ *   batch (docker's non-blocking mode drops the same way once its buffer is full).
+ * - Any other error (EPIPE: the reader is gone; EBADF) drops the batch at once; nothing retries
+ *   it, so a dead fd costs one write(2) per batch, never a loop.
+ * - Nothing is lost silently: dropped lines are counted per fd, and the next write the fd takes is
+ *   preceded by one warn line saying how many and why (a dead pipe never takes one: the count is
+ *   then only in this thread's memory).
+ * - Only whole lines: a batch of ≤ PIPE_BUF bytes on a pipe is written whole or not at all; a
+ *   longer one (a long line) cut short by a drop is ended with a newline before the next write,
+ *   so the lines after it stay whole.
+ * - Why EAGAIN can be seen at all: Node makes fd 1 and 2 non-blocking when the main thread opens
+ *   process.stdout/stderr on a pipe (libuv), which log.ts does first; a blocking fd would block
+ *   in write(2) with no bound.
+ */
+import { Buffer } from 'node:buffer';
+import { writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
+
+/** How long a write waits for a reader that takes no byte before its batch is dropped: the
+ *  default of LOG_STALL_MS. */
+export const STALL_MS = 1000;
+
+/** LOG_STALL_MS as every thread inherits it (config.ts refuses a bad value at start-up). */
+const stallMs = ((raw) => {
+  const ms = Number(raw);
+  return raw && Number.isInteger(ms) && ms >= 0 ? ms : STALL_MS;
+})(process.env.LOG_STALL_MS);
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+const NEWLINE = new Uint8Array([10]);
+
+interface FdState {
+  /** A reader that took nothing for stallMs, and nothing since: one attempt per batch. */
+  stalled: boolean;
+  /** Lines dropped since the fd last took a write, and the last reason. */
+  dropped: number;
+  reason: string;
+  /** The last write stopped mid-line: end it before writing anything else. */
+  cut: boolean;
+}
+
+const states = new Map<number, FdState>();
+
+function stateOf(fd: number): FdState {
+  let s = states.get(fd);
+  if (s === undefined) states.set(fd, (s = { stalled: false, dropped: 0, reason: '', cut: false }));
+  return s;
+}
+
+/** Writes `data` (whole lines) to `fd`, or drops and counts it (see the invariants). */
+export function writeLines(fd: number, data: Uint8Array): void {
+  const s = stateOf(fd);
+  if (s.cut) {
+    if (put(fd, NEWLINE, s) === 0) {
+      drop(s, data, 0);
+      return;
+    }
+    s.cut = false;
+  }
+  if (s.dropped > 0) {
+    // Short and alone: on a pipe it is written whole or not at all.
+    const notice = noticeOf(s);
+    const n = put(fd, notice, s);
+    if (n < notice.length) {
+      s.cut = n > 0;
+      drop(s, data, 0);
+      return;
+    }
+    s.dropped = 0;
+  }
+  const written = put(fd, data, s);
+  if (written < data.length) drop(s, data, written);
+}
+
+/**
+ * Writes what it can of `data`: EAGAIN waits while the reader takes some bytes at least every
+ * stallMs (unless the fd is stalled already). Returns the bytes written; when fewer than
+ * `data.length`, `s.reason` says why.
+ */
+function put(fd: number, data: Uint8Array, s: FdState): number {
+  let off = 0;
+  let since = -1;
+  while (off < data.length) {
+    try {
+      off += writeSync(fd, data, off);
+      since = -1;
+      s.stalled = false;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code !== 'EAGAIN') {
+        s.reason = code;
+        return off;
+      }
+      if (s.stalled) return off;
+      const now = performance.now();
+      if (since < 0) since = now;
+      if (now - since >= stallMs) {
+        s.stalled = true;
+        s.reason = 'stalled';
+        return off;
+      }
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+  return off;
+}
+
+/** Drops `data` from `off` on: its lines are counted; a line cut short is ended later. */
+function drop(s: FdState, data: Uint8Array, off: number): void {
+  if (off > 0 && data[off - 1] !== 10) s.cut = true;
+  for (let i = off; i < data.length; i++) if (data[i] === 10) s.dropped++;
+}
+
+/** The warn line about dropped lines, written before the fd's next lines. */
+function noticeOf(s: FdState): Uint8Array {
+  const line = JSON.stringify({
+    level: 40,
+    time: Date.now(),
+    pid: process.pid,
+    thread: threadId,
+    scope: 'log',
+    dropped: s.dropped,
+    reason: s.reason,
+    msg: 'log lines dropped: the log destination did not take them',
+  });
+  return Buffer.from(`${line}\n`);
+}
+
+/** pino's destination interface over `writeLines`: one serialized line per call. */
+export class LineWriter {
+  constructor(readonly fd: number) {}
+
+  write(line: string): boolean {
+    writeLines(this.fd, Buffer.from(line));
+    return true;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The real `video-server start` (src/cli.ts through tsx, as test/helpers/server.ts starts it) with
+ * stdout and stderr on real pipes (FIFOs, what docker and containerd hand a container), each read
+ * by its own `cat` process: the log shipper. A test kills a reader (its pipe breaks: EPIPE), or
+ * stops it with SIGSTOP (the pipe fills: EAGAIN) and resumes it with SIGCONT.
+ *
+ * What the server wrote is what the readers passed on. /proc/<pid>/io's `syscw` counts the
+ * process's write(2)-family calls (responses go out with send(2), which it does not count), so a
+ * test can bound how often the server writes to its log without timing anything.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** One pipe's reader: a `cat` of the FIFO into a file (so nothing downstream slows it). */
+export interface PipeReader {
+  /** The whole lines the reader has passed on so far. */
+  lines(): string[];
+  readonly process: ChildProcess;
+  /** SIGKILL and wait for exit: the pipe has no reader left. Idempotent. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the reader holds the pipe open but reads nothing. */
+  stall(): void;
+  /** SIGCONT. */
+  resume(): void;
+}
+
+export interface PipedServer {
+  readonly urls: Record<string, string>;
+  readonly child: ChildProcess;
+  readonly out: PipeReader;
+  readonly err: PipeReader;
+  /** write(2)-family calls the process made so far (/proc/<pid>/io `syscw`). */
+  writeCalls(): number;
+  /** Resident memory in KiB (/proc/<pid>/status `VmRSS`). */
+  rssKiB(): number;
+  /** Every stdout line parsed as JSON (lines that are not JSON are kept as `{ text }`). */
+  json(): Record<string, unknown>[];
+  /** SIGTERM (SIGCONT first: a stopped reader must not hold the exit up) and wait. Idempotent. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function fifoReader(path: string): Promise<{ reader: PipeReader; fd: number }> {
+  execFileSync('mkfifo', [path]);
+  const copy = openSync(`${path}.log`, 'w');
+  const cat = spawn('cat', [path], { stdio: ['ignore', copy, 'inherit'] });
+  closeSync(copy);
+  // Opening a FIFO for writing waits for its reader: cat opens it as it starts.
+  const fd = openSync(path, 'w');
+  const lines = () => {
+    const text = readFileSync(`${path}.log`, 'utf8');
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .slice(0, -1);
+  };
+  const exited = new Promise<void>((res) => cat.once('exit', () => res()));
+  const signal = (s: NodeJS.Signals) => {
+    if (cat.exitCode === null && cat.signalCode === null) cat.kill(s);
+  };
+  const reader: PipeReader = {
+    lines,
+    process: cat,
+    kill: () => {
+      signal('SIGKILL');
+      return exited;
+    },
+    stall: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
+  return { reader, fd };
+}
+
+export interface PipedServerOptions {
+  env?: Record<string, string>;
+  /** Passed as `--only`. @default 'web,api,stream' (no scheduler rounds writing in the background) */
+  only?: string;
+  /** A module run (through tsx) instead of src/cli.ts with the same arguments: a fixture that
+   *  calls runCli with its own start options (test/fixtures/). */
+  cli?: string;
+}
+
+export async function startPipedServer(opts: PipedServerOptions = {}): Promise<PipedServer> {
+  const only = opts.only ?? 'web,api,stream';
+  const dir = await mkdtemp(join(tmpdir(), 'vs-piped-'));
+  const out = await fifoReader(join(dir, 'stdout'));
+  const err = await fifoReader(join(dir, 'stderr'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts'), 'start', '--only', only],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATA_DIR: join(dir, 'data'),
+        WEB_PORT: '0',
+        API_PORT: '0',
+        STREAM_PORT: '0',
+        SCHEDULER_PORT: '0',
+        HTTP_THREADS: '1',
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        METRICS_PORT: '0',
+        SHUTDOWN_GRACE_MS: '0',
+        ...opts.env,
+      },
+      stdio: ['ignore', out.fd, err.fd],
+    },
+  );
+  // The child has its own copies; the readers must see end-of-file when the server exits.
+  closeSync(out.fd);
+  closeSync(err.fd);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once('exit', (code, signal) => res({ code, signal })),
+  );
+  let stopping: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      out.reader.resume();
+      err.reader.resume();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const how = await exited;
+      await out.reader.kill();
+      await err.reader.kill();
+      await rm(dir, { recursive: true, force: true });
+      return how;
+    })();
+    return stopping;
+  };
+  const json = () =>
+    out.reader.lines().map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { text: l };
+      }
+    });
+  const urls: Record<string, string> = {};
+  const services = only.split(',');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('not listening after 60 s')), 60_000);
+      const check = setInterval(() => {
+        for (const o of json()) {
+          const { service, url, msg } = o as { service?: string; url?: string; msg?: string };
+          if (service && url && msg === `${service} listening on ${url}`) urls[service] = url;
+        }
+        if (services.every((s) => urls[s])) {
+          clearTimeout(timer);
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+      void exited.then((how) => {
+        clearTimeout(timer);
+        clearInterval(check);
+        reject(new Error(`server exited (${JSON.stringify(how)}) before listening`));
+      });
+    });
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}\n${err.reader.lines().join('\n')}`);
+  }
+  const proc = (file: string) => readFileSync(`/proc/${child.pid}/${file}`, 'utf8');
+  return {
+    urls,
+    child,
+    out: out.reader,
+    err: err.reader,
+    writeCalls: () => Number(/syscw: (\d+)/.exec(proc('io'))![1]),
+    rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(proc('status'))![1]),
+    json,
+    stop,
+  };
+}
