@@ -187,6 +187,11 @@ export async function siteFlow(context: BrowserContext, o: FlowOptions): Promise
   );
   assert.equal(await page.locator('#comment-list b').count(), 0);
   assert.equal(await page.isVisible('#comment-error'), false, 'the earlier error is gone');
+  // The comment the page drew reads as the server draws it on the next visit (author, date).
+  const drawn = await page.textContent('#comment-list .comment-head');
+  await page.reload();
+  assert.equal(await page.textContent('#comment-list .comment-head'), drawn);
+  assert.match(drawn ?? '', /[A-Z][a-z]{2} \d{1,2}, \d{4}$/);
   await shot(page, o.artifacts, '05-watch-playing');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, o.artifacts, '05b-watch-phone');

@@ -23,6 +23,14 @@ $('copy-link').addEventListener('click', async () => {
   }
 });
 
+/** The server's date filter (view-filters.ts formatDate): "Nov 30, 2026", in UTC. */
+const DAY = new Intl.DateTimeFormat('en-US', {
+  month: 'short',
+  day: 'numeric',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
 function renderComments(comments) {
   const list = $('comment-list');
   list.replaceChildren();
@@ -31,7 +39,7 @@ function renderComments(comments) {
     li.innerHTML =
       '<div class="comment-head"><strong></strong><span class="muted"></span></div><p class="comment-body"></p>';
     li.querySelector('strong').textContent = c.author;
-    li.querySelector('.muted').textContent = new Date(c.ctime).toLocaleDateString();
+    li.querySelector('.muted').textContent = DAY.format(new Date(c.ctime));
     li.querySelector('.comment-body').textContent = c.content;
     list.append(li);
   }
