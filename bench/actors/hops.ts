@@ -73,7 +73,8 @@ try {
       videoIds: [d.videoId],
       owner: 'bench',
       leaseMs: 600_000,
-      minLeaseUntil: Date.now() + 300_000, // as the executor sets it (lease 600 s, timeout 0)
+      deadline: Date.now() + 300_000,
+      minLeaseUntil: Date.now() + 450_000, // as the executor sets it (lease 600 s, timeout 300 s)
     });
   }
   const deletionUs = ((performance.now() - t0) * 1000) / k;

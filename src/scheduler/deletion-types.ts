@@ -31,10 +31,16 @@ export interface DeletionTask {
   readonly owner: string;
   readonly leaseMs: number;
   /**
+   * Epoch ms (submission + taskTimeoutMs): the task starts no store call from then on and answers,
+   * its unsettled videos failed with ERR_TASK_DEADLINE. The pool ends the thread only later
+   * (abortGraceMs in options.ts), if the task could not answer.
+   */
+  readonly deadline: number;
+  /**
    * Epoch ms: a lease ending before this is renewed at the task's start, one ending later is
-   * only confirmed (a read). The executor sets it to the task's abort time (submission +
-   * taskTimeoutMs) plus half the margin the options keep between abort and lease end
-   * ((leaseMs − taskTimeoutMs) / 2), so no confirmed lease can run out while the task runs.
+   * only confirmed (a read). The executor sets it to the deadline plus half the margin the
+   * options keep between deadline and lease end ((leaseMs − taskTimeoutMs) / 2), past the
+   * pool's abort (a quarter), so no confirmed lease can run out while the task runs.
    */
   readonly minLeaseUntil: number;
 }

@@ -22,31 +22,72 @@
  * there, as before: deleting a video whose deletion record another owner took over is the same
  * idempotent work that owner does; only `completeDeletions` is fenced.
  *
+ * The deadline (task.deadline, taskTimeoutMs after submission): the task checks it before every
+ * store call and starts none after it. If the task's work has not settled by then, it stops
+ * waiting, closes the thread's stores (lmdb-js's close waits for the write in flight, and any
+ * later call throws instead of entering the native code) and answers: every video not settled
+ * yet failed with ERR_TASK_DEADLINE, retried through the normal backoff. Why not let the pool
+ * end the thread at the deadline, as before: ending a thread inside an lmdb-js native call
+ * aborts the whole process (src/store/lmdb-env.ts), and a task spends much of its time in such
+ * calls. The pool's abort stays as a backstop, abortGraceMs later (options.ts), for a thread
+ * whose event loop is blocked — the one case the task cannot answer. The next task on the thread
+ * opens the stores again.
+ *
  * Never throws: each result says done / lost / failed, with `{code, message}` for a failure, so
  * a failed step is data, not an exception (defineTask still guards the thread boundary). Each
  * pool thread opens its own stores from the plain-data config on first use and keeps them for
- * the thread's life. Tests wrap `runDeletions` in a task file of their own (a delay, a log, a
- * thread that exits mid-task) and pass it as SchedulerOptions.taskFile.
+ * the thread's life (or until a deadline closes them). Tests wrap `runDeletions` in a task file
+ * of their own (a delay, a log, a thread that exits mid-task, a slow store through its `open`
+ * parameter) and pass it as SchedulerOptions.taskFile.
  */
 import { defineTask } from '../actors/pool-task.js';
+import type { Config } from '../config.js';
 import { serializeError } from '../errors.js';
-import { openStores, posterBlobId } from '../store/index.js';
+import { openStores, posterBlobId, type Stores } from '../store/index.js';
 import type { BlobStore, DeletionQueue } from '../store/types.js';
 import {
   CHUNKS_PER_TASK,
+  type DeletionOutcome,
   type DeletionResult,
   type DeletionTask,
   splitInto,
 } from './deletion-types.js';
+import { TaskDeadlineError } from './errors.js';
 
-type Stores = Awaited<ReturnType<typeof openStores>>;
+/** How a task opens its thread's stores: openStores, or a test's wrapper of it. */
+export type OpenStores = (config: Config) => Promise<Stores>;
+
+/** This thread's stores: opened by the first task, kept until a deadline closes them. */
 let stores: Promise<Stores> | undefined;
 
 type Failure = { code: string; message: string };
+type Settled = { outcome: DeletionOutcome; error?: Failure; start: number; end: number };
 
 function failure(step: string, err: unknown): Failure {
   const message = `${step}: ${err instanceof Error ? err.message : String(err)}`;
   return { code: serializeError(err).code, message };
+}
+
+/** One run of a task: what settled so far, and whether its deadline stopped it. */
+class Run {
+  readonly settled = new Map<string, Settled>();
+  /** The ids whose lease was confirmed, once known. */
+  held: ReadonlySet<string> | undefined;
+  stopped = false;
+  constructor(readonly task: DeletionTask) {}
+
+  /** A step's failure; once stopped, the deadline's (the close it made fails the calls in flight). */
+  failure(step: string, err: unknown): Failure {
+    return failure(step, this.stopped ? new TaskDeadlineError(this.task.deadline) : err);
+  }
+
+  /** Before every store call: none starts at or after the deadline. */
+  check(): void {
+    if (this.stopped || Date.now() >= this.task.deadline) {
+      this.stopped = true;
+      throw new TaskDeadlineError(this.task.deadline);
+    }
+  }
 }
 
 /** Runs `fn` on every id at once; the ids whose call rejected land in `failed` with the step. */
@@ -72,20 +113,18 @@ async function each(
  * did not show as ours (a read may be a moment old), goes through renewDeletions, the fenced
  * write. A read showing our lease ending at T is safe even if old: nobody claims before T.
  */
-async function confirmLeases(
-  queue: DeletionQueue,
-  task: DeletionTask,
-  videoIds: readonly string[],
-): Promise<string[]> {
-  const { owner } = task;
+async function confirmLeases(queue: DeletionQueue, run: Run): Promise<Set<string>> {
+  const { owner, videoIds } = run.task;
+  run.check();
   const held = await queue.heldDeletions(owner, videoIds);
   const ok = new Set<string>();
-  for (const h of held) if (h.leaseUntil >= task.minLeaseUntil) ok.add(h.videoId);
+  for (const h of held) if (h.leaseUntil >= run.task.minLeaseUntil) ok.add(h.videoId);
   const rest = videoIds.filter((id) => !ok.has(id));
   if (rest.length > 0) {
-    for (const id of await queue.renewDeletions(owner, rest, task.leaseMs)) ok.add(id);
+    run.check();
+    for (const id of await queue.renewDeletions(owner, rest, run.task.leaseMs)) ok.add(id);
   }
-  return videoIds.filter((id) => ok.has(id));
+  return ok;
 }
 
 /**
@@ -99,67 +138,107 @@ function deleteBlobs(blobs: BlobStore): (id: string) => Promise<unknown> {
   return (id) => Promise.all([del(id), del(posterBlobId(id))]);
 }
 
+/** The thread's stores, opened on first use; a failed open is forgotten (the next task retries). */
+async function threadStores(config: Config, open: OpenStores): Promise<Stores> {
+  const opening = (stores ??= open(config));
+  try {
+    return await opening;
+  } catch (err) {
+    if (stores === opening) stores = undefined;
+    throw err;
+  }
+}
+
+/** At a deadline: no lmdb-js call may still run on this thread once the task has answered. */
+async function closeThreadStores(): Promise<void> {
+  const opening = stores;
+  stores = undefined;
+  const open = await opening?.catch(() => undefined);
+  await open?.close().catch(() => {});
+}
+
 /**
  * The task's leases confirmed once, then its confirmed videos in CHUNKS_PER_TASK chunks run at
  * once (the thread's only concurrency: one task per pool thread, see deletion-pool.ts); the
- * results in the task's order.
+ * results in the task's order, by the task's deadline (see the header). `open`: how the thread
+ * opens its stores (a test task passes a wrapper).
  */
-export async function runDeletions(task: DeletionTask): Promise<DeletionResult[]> {
+export async function runDeletions(
+  task: DeletionTask,
+  open: OpenStores = openStores,
+): Promise<DeletionResult[]> {
   const start = Date.now();
-  let step = 'open stores';
-  let open: Stores;
-  let held: string[];
-  try {
-    stores ??= openStores(task.config);
-    open = await stores;
-    step = 'lease';
-    held = await confirmLeases(open.queue, task, task.videoIds);
-  } catch (err) {
-    if (step === 'open stores') stores = undefined; // let the next task try again
-    const error = failure(step, err);
-    const end = Date.now();
-    return task.videoIds.map((videoId) => ({ videoId, outcome: 'failed', error, start, end }));
+  const run = new Run(task);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, task.deadline - start), 'deadline');
+  });
+  const first = await Promise.race([work(run, open, start), deadline]);
+  clearTimeout(timer);
+  if (first === 'deadline') {
+    run.stopped = true;
+    await closeThreadStores();
+    // Let the steps whose call the close waited for record their outcome first.
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  const chunks = splitInto(held, CHUNKS_PER_TASK);
-  const settled = (await Promise.all(chunks.map((ids) => runChunk(open, task.owner, ids)))).flat();
-  const byId = new Map(settled.map((r) => [r.videoId, r]));
   const end = Date.now();
-  // Not confirmed at the start: another owner has it, and nothing of it was touched.
-  return task.videoIds.map(
-    (videoId): DeletionResult => byId.get(videoId) ?? { videoId, outcome: 'lost', start, end },
-  );
+  const late = failure('deadline', new TaskDeadlineError(task.deadline));
+  return task.videoIds.map((videoId): DeletionResult => {
+    const settled = run.settled.get(videoId);
+    if (settled) return { videoId, ...settled };
+    // Not confirmed at the start: another owner has it, and nothing of it was touched.
+    if (run.held && !run.held.has(videoId)) return { videoId, outcome: 'lost', start, end };
+    return { videoId, outcome: 'failed', error: late, start, end }; // stopped by the deadline
+  });
 }
 
-/** One chunk of a task's confirmed videos, each step one call for the chunk. */
-async function runChunk(
-  { records, queue, blobs }: Stores,
-  owner: string,
-  videoIds: string[],
-): Promise<DeletionResult[]> {
+/** Never rejects: a failed step settles its videos as failed. */
+async function work(run: Run, open: OpenStores, start: number): Promise<void> {
+  let step = 'open stores';
+  let opened: Stores;
+  try {
+    run.check();
+    opened = await threadStores(run.task.config, open);
+    step = 'lease';
+    run.held = await confirmLeases(opened.queue, run);
+  } catch (err) {
+    const error = run.failure(step, err);
+    const end = Date.now();
+    for (const id of run.task.videoIds)
+      run.settled.set(id, { outcome: 'failed', error, start, end });
+    return;
+  }
+  const chunks = splitInto([...run.held], CHUNKS_PER_TASK);
+  await Promise.all(chunks.map((ids) => runChunk(opened, run, ids)));
+}
+
+/** One chunk of a task's confirmed videos, each step one call for the chunk; settles each. */
+async function runChunk({ records, queue, blobs }: Stores, run: Run, videoIds: string[]) {
   const start = Date.now();
   const failed = new Map<string, Failure>();
   let done = new Set<string>();
   let step = 'blob';
   try {
+    run.check();
     const ids = await each(videoIds, step, failed, deleteBlobs(blobs));
     step = 'records';
+    run.check();
     if (ids.length > 0) await records.deleteVideos(ids);
     step = 'complete';
+    run.check();
     // An id held at the start but not completed here was taken over meanwhile: 'lost'.
-    done = new Set(await queue.completeDeletions(owner, ids));
+    done = new Set(await queue.completeDeletions(run.task.owner, ids));
   } catch (err) {
-    // A whole-chunk step failed (store down): every video not settled yet failed with it.
-    const why = failure(step, err);
+    // A whole-chunk step failed (store down, deadline): every video not settled yet failed with it.
+    const why = run.failure(step, err);
     for (const id of videoIds) if (!done.has(id) && !failed.has(id)) failed.set(id, why);
   }
   const end = Date.now();
-  return videoIds.map((videoId): DeletionResult => {
-    if (done.has(videoId)) return { videoId, outcome: 'done', start, end };
+  for (const videoId of videoIds) {
     const error = failed.get(videoId);
-    return error
-      ? { videoId, outcome: 'failed', error, start, end }
-      : { videoId, outcome: 'lost', start, end };
-  });
+    const outcome = done.has(videoId) ? 'done' : error ? 'failed' : 'lost';
+    run.settled.set(videoId, error ? { outcome, error, start, end } : { outcome, start, end });
+  }
 }
 
-export default defineTask(runDeletions);
+export default defineTask((task: DeletionTask) => runDeletions(task));

@@ -6,7 +6,7 @@
  */
 import { defineErrors, VideoServerError } from '../errors.js';
 
-export type SchedulerErrorCode = 'ERR_SCHEDULER_OPTION' | 'ERR_RUNNER_CLOSED';
+export type SchedulerErrorCode = 'ERR_SCHEDULER_OPTION' | 'ERR_RUNNER_CLOSED' | 'ERR_TASK_DEADLINE';
 
 export class SchedulerError extends VideoServerError {
   declare readonly code: SchedulerErrorCode;
@@ -29,7 +29,19 @@ export class RunnerClosedError extends SchedulerError {
   }
 }
 
+/**
+ * A deletion task reached its deadline (taskTimeoutMs after its submission) before this video
+ * settled: the task stopped by itself, starting no store call after it; the video is retried.
+ */
+export class TaskDeadlineError extends SchedulerError {
+  constructor(deadline: number) {
+    const at = new Date(deadline).toISOString();
+    super('ERR_TASK_DEADLINE', `the task reached its deadline (${at}, taskTimeoutMs) first`);
+  }
+}
+
 defineErrors('scheduler', {
   ERR_SCHEDULER_OPTION: SchedulerOptionError,
   ERR_RUNNER_CLOSED: RunnerClosedError,
+  ERR_TASK_DEADLINE: TaskDeadlineError,
 });

@@ -9,9 +9,14 @@
  *   scheduled with backoff), dead-lettered or lost;
  * - every write here (failDeletions) is fenced on this node's owner id, so a record re-claimed
  *   by another node after our lease is never written by us;
- * - a task that outlives taskTimeoutMs (< leaseMs) is aborted, so no task runs past its lease:
- *   the task renews every lease that would end before minLeaseUntil (abort time + half the
- *   margin) and only confirms, with a read, the ones that end later (a fresh claim's);
+ * - a task stops by itself at its deadline (taskTimeoutMs < leaseMs after submission) and is
+ *   aborted — its pool thread ended — only if it has not answered abortGraceMs later, so no task
+ *   runs past its lease: the task renews every lease that would end before minLeaseUntil
+ *   (deadline + half the margin to leaseMs, past the abort) and only confirms, with a read, the
+ *   ones that end later (a fresh claim's);
+ * - the abort is a backstop, not the timeout: ending a thread inside an lmdb-js call aborts the
+ *   whole process (src/store/lmdb-env.ts), and the task closes its stores before it answers at
+ *   its deadline, so only a thread whose event loop is blocked is ever ended mid-task;
  *   a pool thread that dies mid-task is replaced by the pool and the task's records retried
  *   (every step of a deletion is idempotent, so the retry starts over safely);
  * - a failDeletions that fails (store down) counts its records in `storeErrors`: their leases
@@ -22,7 +27,7 @@ import type { Logger } from '../log.js';
 import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/types.js';
 import type { DeletionPool } from './deletion-pool.js';
 import { type DeletionResult, splitInto } from './deletion-types.js';
-import { backoffMs } from './options.js';
+import { abortGraceMs, backoffMs } from './options.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface BatchReport {
@@ -54,6 +59,7 @@ export function splitBatch<T>(batch: readonly T[], poolThreads: number): T[][] {
 async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<DeletionResult[]> {
   const { pool, data } = deps;
   const videoIds = recs.map((r) => r.videoId);
+  const now = Date.now();
   try {
     return await pool.run(
       {
@@ -61,14 +67,15 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
         videoIds,
         owner: data.owner,
         leaseMs: data.leaseMs,
-        // Aborted by now + taskTimeoutMs; half of the remaining margin to leaseMs on top.
-        minLeaseUntil: Date.now() + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
+        deadline: now + data.taskTimeoutMs,
+        // Half of the margin from the deadline to leaseMs on top (the abort is at a quarter).
+        minLeaseUntil: now + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
       },
-      AbortSignal.timeout(data.taskTimeoutMs),
+      AbortSignal.timeout(data.taskTimeoutMs + abortGraceMs(data)),
     );
   } catch (err) {
-    // The pool thread died or the task timed out: its deletions may be half done, which is
-    // fine — every step is idempotent and the retry starts over.
+    // The pool thread died, or missed its deadline by abortGraceMs and was ended: its deletions
+    // may be half done, which is fine — every step is idempotent and the retry starts over.
     const now = Date.now();
     const error = serializeError(err);
     return videoIds.map((videoId) => ({ videoId, outcome: 'failed', error, start: now, end: now }));

@@ -10,6 +10,7 @@ export {
   SchedulerError,
   type SchedulerErrorCode,
   SchedulerOptionError,
+  TaskDeadlineError,
 } from './errors.js';
 export type { BatchReport } from './executor.js';
 export { SCHEDULER_DEFAULTS, type SchedulerOptions } from './options.js';

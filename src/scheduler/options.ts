@@ -18,7 +18,12 @@ export interface SchedulerOptions {
   owner?: string;
   /** How long a claim is held; renewed while its task runs. @default 60000 */
   leaseMs?: number;
-  /** A task still running after this is aborted (its pool thread ends) and counts as failed. @default leaseMs / 2 */
+  /**
+   * A deletion task's deadline: it stops by itself this long after its submission (no store call
+   * started after it) and its unfinished videos count as failed (ERR_TASK_DEADLINE), retried. Its
+   * pool thread is ended only if it has not answered (leaseMs − taskTimeoutMs) / 4 later.
+   * @default leaseMs / 2
+   */
   taskTimeoutMs?: number;
   /**
    * How long the executor may take past taskTimeoutMs for its store writes around the tasks
@@ -156,6 +161,16 @@ export function resolveOptions(config: Config, o: SchedulerOptions = {}): Resolv
     restartPeriodMs: defaulted('restartPeriodMs'),
     releaseAfterDeadlineMs: defaulted('releaseAfterDeadlineMs', 0),
   });
+}
+
+/**
+ * How long past its deadline (taskTimeoutMs after submission) a deletion task may still run before
+ * the pool ends its thread (the backstop). The task stops by itself at its deadline; the
+ * backstop is for a thread that cannot (its event loop blocked). A quarter of the margin between
+ * taskTimeoutMs and leaseMs: the task's leases outlive it by another quarter (minLeaseUntil).
+ */
+export function abortGraceMs(o: { leaseMs: number; taskTimeoutMs: number }): number {
+  return Math.max(1, Math.floor((o.leaseMs - o.taskTimeoutMs) / 4));
 }
 
 /** Exponential backoff with ±20 % jitter so failed records of one batch do not retry in lockstep. */

@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '../log.js';
 import type { BlobStore, DeletionQueue, RecordStore } from '../store/types.js';
 import { startCleanupThreads } from './cleanup-threads.js';
 import { lifecycleSweep } from './lifecycle-sweep.js';
-import { resolveOptions, type SchedulerOptions } from './options.js';
+import { abortGraceMs, resolveOptions, type SchedulerOptions } from './options.js';
 import { sessionPurge } from './session-purge.js';
 import type { ActorRow, RunnerCounters, StatsBoard } from './stats.js';
 import { schedulerBoard } from './stats-board.js';
@@ -87,10 +87,11 @@ export function startScheduler(
     intensity: opts.restartIntensity,
     periodMs: opts.restartPeriodMs,
     // The executor submits every task of a batch at once (splitBatch: at most one per pool
-    // thread, none queued), each aborted taskTimeoutMs after its submission: an execute call is
-    // bounded by that plus the store writes around the tasks (executeMarginMs). No answer by then
-    // means a wedged executor thread (a store call that never returns): it is replaced.
-    executeTimeoutMs: opts.taskTimeoutMs + opts.executeMarginMs,
+    // thread, none queued), each stopping at taskTimeoutMs after its submission and aborted
+    // abortGraceMs later at the latest: an execute call is bounded by that plus the store writes
+    // around the tasks (executeMarginMs). No answer by then means a wedged executor thread (a
+    // store call that never returns): it is replaced.
+    executeTimeoutMs: opts.taskTimeoutMs + abortGraceMs(opts) + opts.executeMarginMs,
     claimTimeoutMs: opts.claimTimeoutMs,
     log: log.child('video-cleanup'),
     onTree: (tree) => board.setActors(tree),

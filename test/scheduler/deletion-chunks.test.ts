@@ -56,6 +56,7 @@ describe('runDeletions: chunks', () => {
       videoIds: task,
       owner: 'me',
       leaseMs: 60_000,
+      deadline: Date.now() + 30_000,
       minLeaseUntil: Date.now() + 45_000,
     });
     expect(held.mock.calls).toEqual([['me', task]]);

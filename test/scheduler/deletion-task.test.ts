@@ -55,6 +55,7 @@ describe('runDeletions: leases', () => {
       videoIds: [fresh, short, shortOk, taken],
       owner: 'me',
       leaseMs: 60_000,
+      deadline: start + 30_000,
       minLeaseUntil: start + 45_000,
     });
     expect(results.map((r) => [r.videoId, r.outcome])).toEqual([

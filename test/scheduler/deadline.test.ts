@@ -1,0 +1,92 @@
+/**
+ * A deletion task past its deadline stops by itself; its pool thread is not ended (issue: a
+ * task's timeout must never abort the process). The fault is real lmdb-js work: the test task's
+ * records.deleteVideos spins in lmdb-js reads (hundreds of native calls per event-loop turn) past
+ * taskTimeoutMs, once. Before the cooperative deadline, the pool aborted the task at
+ * taskTimeoutMs by ending its thread, inside one of those calls almost surely, and node-addon-api
+ * aborted the whole process (this test's fork: vitest reports it as a failure). Now the task
+ * closes its stores at its deadline (the spinning call then rejects), answers its videos failed
+ * with ERR_TASK_DEADLINE, and they are retried and deleted — on the same pool thread, which
+ * counts the aborts: a thread ended mid-task writes no line, and its replacement has a new id.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { openStores } from '../../src/store/index.js';
+import { workerFile } from '../../src/worker-file.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+import { readExecutionLog } from './nodes.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const taskFile = workerFile(import.meta.url, '../fixtures/scheduler/test-deletion.task');
+
+describe('a deletion task at its deadline', () => {
+  it('stops inside a slow lmdb-js call without its thread being ended; the videos are retried and deleted', async () => {
+    const t = await tempConfig({ SCHEDULER_INTERVAL_MS: '50' });
+    cleanups.push(t.cleanup);
+    const stores = await openStores(t.config);
+    cleanups.push(() => stores.close());
+    const log = join(t.config.dataDir, 'executions.jsonl');
+    const spin = join(t.config.dataDir, 'spin-once');
+    await mkdir(spin);
+    // The task threads copy the environment when they start.
+    process.env.VS_TEST_TASK = JSON.stringify({ log, spinOnce: spin });
+    cleanups.push(async () => {
+      delete process.env.VS_TEST_TASK;
+    });
+    const ids = [await seedVideo(stores), await seedVideo(stores), await seedVideo(stores)];
+    const keep = await seedVideo(stores);
+    for (const id of ids) await stores.queue.enqueueDeletion(id);
+
+    // One pool thread, so every task's line names the same thread unless it was ended. The
+    // backstop abort comes (60 000 − 3000) / 4 ms past the deadline: far beyond any scheduling
+    // delay of the task's own answer, even on a loaded machine.
+    const scheduler = startScheduler(
+      t.config,
+      { records: stores.records, log: createLogger('test', 100) },
+      {
+        batch: 3,
+        poolThreads: 1,
+        taskFile,
+        leaseMs: 60_000,
+        taskTimeoutMs: 3000,
+        backoffBaseMs: 20,
+        backoffMaxMs: 100,
+        maxAttempts: 20,
+      },
+    );
+    cleanups.push(() => scheduler.close(10_000));
+
+    for (const id of ids) await waitFor(`video ${id} gone`, () => isGone(stores, id), 120_000);
+    expect(await isIntact(stores, keep)).toBe(true);
+    const doneLines = async () => (await readExecutionLog(log)).filter((l) => l.outcome === 'done');
+    await waitFor('a done line per video', async () => (await doneLines()).length >= ids.length);
+
+    const lines = await readExecutionLog(log);
+    // The spinning call happened, and its task answered at its deadline: its videos failed with
+    // ERR_TASK_DEADLINE (a chunk of the task: every video of the spinning chunk).
+    const late = lines.filter((l) => l.outcome === 'failed');
+    expect(late.length).toBeGreaterThan(0);
+    for (const l of late) expect(l.code).toBe('ERR_TASK_DEADLINE');
+    // Each video failed at most through the deadline, then was retried and done exactly once.
+    const done = lines.filter((l) => l.outcome === 'done');
+    expect(done.map((l) => l.videoId).sort()).toEqual([...ids].sort());
+    for (const l of late) {
+      const retry = done.find((d) => d.videoId === l.videoId);
+      expect(retry && retry.start >= l.end).toBe(true);
+    }
+    // No abort: every task ran on the one pool thread, never replaced.
+    expect(new Set(lines.map((l) => l.thread)).size).toBe(1);
+    const counters = () => scheduler.stats().runners['video-cleanup']!;
+    await waitFor('the runner counted the retried deletions', () => counters().done >= ids.length);
+    expect(counters().failed).toBe(late.length);
+    expect(counters().deadLettered).toBe(0);
+    expect(scheduler.stats().actors.map((a) => a.restarts)).toEqual([0, 0]);
+  }, 180_000);
+});
