@@ -143,6 +143,23 @@ describe('log destination faults', () => {
     expect(await s.stop()).toEqual({ code: 0, signal: null });
   });
 
+  it('SIGTERM while stdout’s reader is stalled and its pipe full: every thread’s last lines are bounded too, and the process exits 0', {
+    timeout: 180_000,
+  }, async () => {
+    const s = await start({ LOG_STALL_MS: '3000' });
+    await traffic(s, 'warm', 20);
+    await vi.waitFor(() => expect(accessLines(s, 'warm')).toHaveLength(20), { timeout: 30_000 });
+    s.out.stall();
+    await traffic(s, 'stalled', 1500); // the pipe is full: the writer has dropped lines
+    const exited = new Promise<unknown>((res) =>
+      s.child.once('exit', (code, signal) => res({ code, signal })),
+    );
+    // The shutdown logs from the main thread ('shutting down', pino) and each thread flushes its
+    // access lines at exit: with no bound on a full pipe the process would never end.
+    s.child.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+  });
+
   it('a reader that falls behind but keeps reading loses nothing: the writer waits for it (LOG_STALL_MS), it does not drop', {
     timeout: 180_000,
   }, async () => {
