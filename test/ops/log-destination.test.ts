@@ -64,6 +64,14 @@ function dropNotices(s: PipedServer): Record<string, unknown>[] {
   return s.json().filter((l) => l.scope === 'log' && typeof l.dropped === 'number');
 }
 
+/** A server whose stdout reader has passed on the access lines of 20 first requests. */
+async function startWarm(env: Record<string, string>): Promise<PipedServer & { metrics: string }> {
+  const s = await start(env);
+  await traffic(s, 'warm', 20);
+  await vi.waitFor(() => expect(accessLines(s, 'warm')).toHaveLength(20), { timeout: 30_000 });
+  return s;
+}
+
 async function requestsCounted(s: { metrics: string }): Promise<number> {
   return total(await scrape(s.metrics), 'http_requests_total', { status: '404' });
 }
@@ -73,9 +81,7 @@ describe('log destination faults', () => {
     timeout: 180_000,
   }, async () => {
     // No stall bound in play: a reader slowed by a loaded machine must not drop the first lines.
-    const s = await start({ LOG_STALL_MS: '60000' });
-    await traffic(s, 'before', 60);
-    await vi.waitFor(() => expect(accessLines(s, 'before')).toHaveLength(60), { timeout: 30_000 });
+    const s = await startWarm({ LOG_STALL_MS: '60000' });
 
     await s.out.kill();
     const writesBefore = s.writeCalls();
@@ -86,7 +92,7 @@ describe('log destination faults', () => {
     // One write(2) per batch of access lines at most (a batch holds several lines); a writer that
     // retried the dead pipe would make thousands per batch, or never return.
     expect(writes).toBeLessThan(N);
-    await vi.waitFor(async () => expect(await requestsCounted(s)).toBe(60 + N), {
+    await vi.waitFor(async () => expect(await requestsCounted(s)).toBe(20 + N), {
       timeout: 30_000,
     });
     expect(s.child.exitCode).toBeNull();
@@ -100,9 +106,7 @@ describe('log destination faults', () => {
   }, async () => {
     // A stall bound a reader that runs is never near, even on a loaded machine; the stopped one
     // passes it once per thread.
-    const s = await start({ LOG_STALL_MS: '3000' });
-    await traffic(s, 'warm', 20);
-    await vi.waitFor(() => expect(accessLines(s, 'warm')).toHaveLength(20), { timeout: 30_000 });
+    const s = await startWarm({ LOG_STALL_MS: '3000' });
 
     s.out.stall();
     // Far more than the pipe holds (64 KiB, ~250 access lines): without a bound the HTTP thread
@@ -146,9 +150,7 @@ describe('log destination faults', () => {
   it('SIGTERM while stdout’s reader is stalled and its pipe full: every thread’s last lines are bounded too, and the process exits 0', {
     timeout: 180_000,
   }, async () => {
-    const s = await start({ LOG_STALL_MS: '3000' });
-    await traffic(s, 'warm', 20);
-    await vi.waitFor(() => expect(accessLines(s, 'warm')).toHaveLength(20), { timeout: 30_000 });
+    const s = await startWarm({ LOG_STALL_MS: '3000' });
     s.out.stall();
     await traffic(s, 'stalled', 1500); // the pipe is full: the writer has dropped lines
     const exited = new Promise<unknown>((res) =>
@@ -164,9 +166,7 @@ describe('log destination faults', () => {
     timeout: 180_000,
   }, async () => {
     // A stall bound no loaded machine reaches: the reader is slow here, never stalled.
-    const s = await start({ LOG_STALL_MS: '120000' });
-    await traffic(s, 'warm', 20);
-    await vi.waitFor(() => expect(accessLines(s, 'warm')).toHaveLength(20), { timeout: 30_000 });
+    const s = await startWarm({ LOG_STALL_MS: '120000' });
 
     s.out.stall();
     const writes = s.writeCalls();
