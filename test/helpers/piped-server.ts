@@ -1,8 +1,9 @@
 /**
  * The real `video-server start` (src/cli.ts through tsx, as test/helpers/server.ts starts it) with
  * stdout and stderr on real pipes (FIFOs, what docker and containerd hand a container), each read
- * by its own `cat` process: the log shipper. A test kills a reader (its pipe breaks: EPIPE), or
- * stops it with SIGSTOP (the pipe fills: EAGAIN) and resumes it with SIGCONT.
+ * by its own `cat` process, or on unix stream sockets (what systemd connects to journald) read by
+ * this process: the log shipper. A test kills a reader (writes get EPIPE), or stalls it (SIGSTOP,
+ * a paused socket: the pipe fills, EAGAIN) and resumes it.
  *
  * What the server wrote is what the readers passed on. /proc/<pid>/io's `syscw` counts the
  * process's write(2)-family calls (responses go out with send(2), which it does not count), so a
@@ -11,22 +12,24 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** One pipe's reader: a `cat` of the FIFO into a file (so nothing downstream slows it). */
+/**
+ * One stream's reader: a `cat` of the FIFO into a file (so nothing downstream slows it), or, for
+ * `stdio: 'socket'`, this process's end of a unix stream socket (systemd hands journald's so).
+ */
 export interface PipeReader {
   /** The whole lines the reader has passed on so far. */
   lines(): string[];
-  readonly process: ChildProcess;
-  /** SIGKILL and wait for exit: the pipe has no reader left. Idempotent. */
+  /** The reader goes away (SIGKILL, or the socket closed): writes get EPIPE. Idempotent. */
   kill(): Promise<void>;
-  /** SIGSTOP: the reader holds the pipe open but reads nothing. */
+  /** The reader holds the stream open but reads nothing (SIGSTOP, or a paused socket). */
   stall(): void;
-  /** SIGCONT. */
   resume(): void;
 }
 
@@ -65,7 +68,6 @@ async function fifoReader(path: string): Promise<{ reader: PipeReader; fd: numbe
   };
   const reader: PipeReader = {
     lines,
-    process: cat,
     kill: () => {
       signal('SIGKILL');
       return exited;
@@ -76,7 +78,39 @@ async function fifoReader(path: string): Promise<{ reader: PipeReader; fd: numbe
   return { reader, fd };
 }
 
+/** A unix stream socket's two ends: the server's (`end`, for spawn) and the reader's. */
+async function socketReader(path: string): Promise<{ reader: PipeReader; end: Socket }> {
+  const listener = createServer();
+  await new Promise<void>((res) => listener.listen(path, res));
+  const accepted = new Promise<Socket>((res) => listener.once('connection', res));
+  const end = connect(path);
+  await new Promise<void>((res) => end.once('connect', res));
+  const socket = await accepted;
+  listener.close();
+  let text = '';
+  socket.setEncoding('utf8').on('data', (d: string) => {
+    text += d;
+  });
+  const closed = new Promise<void>((res) => socket.once('close', () => res()));
+  const reader: PipeReader = {
+    lines: () =>
+      text
+        .slice(0, text.lastIndexOf('\n') + 1)
+        .split('\n')
+        .slice(0, -1),
+    kill: () => {
+      socket.destroy();
+      return closed;
+    },
+    stall: () => void socket.pause(),
+    resume: () => void socket.resume(),
+  };
+  return { reader, end };
+}
+
 export interface PipedServerOptions {
+  /** What stdout and stderr are: FIFOs read by `cat` (docker), or unix sockets (journald). */
+  stdio?: 'fifo' | 'socket';
   env?: Record<string, string>;
   /** Passed as `--only`. @default 'web,api,stream' (no scheduler rounds writing in the background) */
   only?: string;
@@ -88,8 +122,13 @@ export interface PipedServerOptions {
 export async function startPipedServer(opts: PipedServerOptions = {}): Promise<PipedServer> {
   const only = opts.only ?? 'web,api,stream';
   const dir = await mkdtemp(join(tmpdir(), 'vs-piped-'));
-  const out = await fifoReader(join(dir, 'stdout'));
-  const err = await fifoReader(join(dir, 'stderr'));
+  const open = async (name: string) => {
+    if (opts.stdio !== 'socket') return fifoReader(join(dir, name));
+    const { reader, end } = await socketReader(join(dir, name));
+    return { reader, fd: end };
+  };
+  const out = await open('stdout');
+  const err = await open('stderr');
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts'), 'start', '--only', only],
@@ -113,8 +152,10 @@ export async function startPipedServer(opts: PipedServerOptions = {}): Promise<P
     },
   );
   // The child has its own copies; the readers must see end-of-file when the server exits.
-  closeSync(out.fd);
-  closeSync(err.fd);
+  for (const { fd } of [out, err]) {
+    if (typeof fd === 'number') closeSync(fd);
+    else fd.destroy();
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     child.once('exit', (code, signal) => res({ code, signal })),
   );

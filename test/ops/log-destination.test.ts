@@ -1,156 +1,106 @@
 /**
- * The log destination breaks under a running server: stdout (and stderr) are real pipes read by
- * a log shipper (test/helpers/piped-server.ts) that dies or stalls mid-traffic. The server must
+ * The log destination breaks under a running server: stdout (and stderr) are real pipes (FIFOs, as
+ * docker hands them) or unix stream sockets (as systemd connects journald) whose reader, the log
+ * shipper (test/helpers/piped-server.ts), dies or stalls mid-traffic. The server must
  * keep answering on every port, stay live and ready, keep counting requests in its metrics, and
  * neither exit nor retry a dead pipe forever (counted in write calls, not timed).
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { type PipedServer, startPipedServer } from '../helpers/piped-server.js';
-import { freePort, scrape, total } from './prom.js';
-
-const servers: PipedServer[] = [];
-afterAll(async () => {
-  for (const s of servers) await s.stop();
-});
+import { describe, expect, it, vi } from 'vitest';
+import {
+  accessLines,
+  dropNotices,
+  healthy,
+  requestsCounted,
+  start,
+  startWarm,
+  traffic,
+} from './log-traffic.js';
 
 const STDIO_CLI = fileURLToPath(new URL('../fixtures/http/stdio-cli.ts', import.meta.url));
 
-async function start(
-  env: Record<string, string> = {},
-  cli?: string,
-): Promise<PipedServer & { metrics: string }> {
-  const port = await freePort();
-  const s = await startPipedServer({ env: { METRICS_PORT: String(port), ...env }, cli });
-  servers.push(s);
-  return Object.assign(s, { metrics: `http://127.0.0.1:${port}` });
-}
-
-const PORTS = ['stream', 'api', 'web'] as const;
-
-/** `n` requests for missing paths (404 on every port, one access line each), `wave` at a time. */
-async function traffic(s: PipedServer, tag: string, n: number, wave = 16): Promise<void> {
-  for (let i = 0; i < n; i += wave) {
-    const statuses = await Promise.all(
-      Array.from({ length: Math.min(wave, n - i) }, async (_, j) => {
-        const res = await fetch(`${s.urls[PORTS[(i + j) % 3]!]}/missing`, {
-          headers: { 'x-request-id': `${tag}-${i + j}` },
-        });
-        await res.arrayBuffer();
-        return res.status;
-      }),
-    );
-    expect(statuses.every((x) => x === 404)).toBe(true);
-  }
-}
-
-async function healthy(s: PipedServer): Promise<void> {
-  for (const p of PORTS) {
-    for (const probe of ['live', 'ready']) {
-      const res = await fetch(`${s.urls[p]}/health/${probe}`);
-      await res.arrayBuffer();
-      expect(res.status, `${p} /health/${probe}`).toBe(200);
-    }
-  }
-}
-
-/** The access lines a reader passed on, by their requests' tag (`X-Request-Id: <tag>-<i>`). */
-function accessLines(s: PipedServer, tag: string): Record<string, unknown>[] {
-  return s.json().filter((l) => l.msg === 'request' && String(l.reqId).startsWith(`${tag}-`));
-}
-
-/** The warn lines saying how many lines a thread dropped (src/log-write.ts). */
-function dropNotices(s: PipedServer): Record<string, unknown>[] {
-  return s.json().filter((l) => l.scope === 'log' && typeof l.dropped === 'number');
-}
-
-/** A server whose stdout reader has passed on the access lines of 20 first requests. */
-async function startWarm(env: Record<string, string>): Promise<PipedServer & { metrics: string }> {
-  const s = await start(env);
-  await traffic(s, 'warm', 20);
-  await vi.waitFor(() => expect(accessLines(s, 'warm')).toHaveLength(20), { timeout: 30_000 });
-  return s;
-}
-
-async function requestsCounted(s: { metrics: string }): Promise<number> {
-  return total(await scrape(s.metrics), 'http_requests_total', { status: '404' });
-}
-
 describe('log destination faults', () => {
-  it('stdout’s reader dies mid-traffic (EPIPE): every port keeps answering, live and ready, metrics count every request, the process stays up, and a dead pipe is not retried', {
-    timeout: 180_000,
-  }, async () => {
-    // No stall bound in play: a reader slowed by a loaded machine must not drop the first lines.
-    const s = await startWarm({ LOG_STALL_MS: '60000' });
+  describe.each(['fifo', 'socket'] as const)('stdout a %s', (stdio) => {
+    it('stdout’s reader dies mid-traffic (EPIPE): every port keeps answering, live and ready, metrics count every request, the process stays up, and a dead pipe is not retried', {
+      timeout: 180_000,
+    }, async () => {
+      // No stall bound in play: a reader slowed by a loaded machine must not drop the first lines.
+      const s = await startWarm({ stdio, env: { LOG_STALL_MS: '60000' } });
 
-    await s.out.kill();
-    const writesBefore = s.writeCalls();
-    const N = 1200;
-    await traffic(s, 'after', N);
-    await healthy(s);
-    const writes = s.writeCalls() - writesBefore;
-    // One write(2) per batch of access lines at most (a batch holds several lines); a writer that
-    // retried the dead pipe would make thousands per batch, or never return.
-    expect(writes).toBeLessThan(N);
-    await vi.waitFor(async () => expect(await requestsCounted(s)).toBe(20 + N), {
-      timeout: 30_000,
+      await s.out.kill();
+      const writesBefore = s.writeCalls();
+      const N = 1200;
+      await traffic(s, 'after', N);
+      await healthy(s);
+      const writes = s.writeCalls() - writesBefore;
+      // One write(2) per batch of access lines at most (a batch holds several lines); a writer that
+      // retried the dead pipe would make thousands per batch, or never return.
+      expect(writes).toBeLessThan(N);
+      await vi.waitFor(async () => expect(await requestsCounted(s)).toBe(20 + N), {
+        timeout: 30_000,
+      });
+      expect(s.child.exitCode).toBeNull();
+      expect(s.child.signalCode).toBeNull();
+      // A graceful stop still works (and its own log lines, unwritable, do not fail it).
+      expect(await s.stop()).toEqual({ code: 0, signal: null });
     });
-    expect(s.child.exitCode).toBeNull();
-    expect(s.child.signalCode).toBeNull();
-    // A graceful stop still works (and its own log lines, unwritable, do not fail it).
-    expect(await s.stop()).toEqual({ code: 0, signal: null });
-  });
 
-  it('stdout’s reader stalls, then resumes: the server keeps answering, drops and counts what the pipe would not take, says so once the reader is back, and then loses nothing', {
-    timeout: 180_000,
-  }, async () => {
-    // A stall bound a reader that runs is never near, even on a loaded machine; the stopped one
-    // passes it once per thread.
-    const s = await startWarm({ LOG_STALL_MS: '3000' });
+    it('stdout’s reader stalls, then resumes: the server keeps answering, drops and counts what the pipe would not take, says so once the reader is back, and then loses nothing', {
+      timeout: 180_000,
+    }, async () => {
+      // A stall bound a reader that runs is never near, even on a loaded machine; the stopped one
+      // passes it once per thread.
+      const s = await startWarm({ stdio, env: { LOG_STALL_MS: '3000' } });
 
-    s.out.stall();
-    // Far more than the pipe holds (64 KiB, ~250 access lines): without a bound the HTTP thread
-    // waits on the full pipe for as long as the reader sleeps, and these requests never end.
-    const N = 1500;
-    await traffic(s, 'stalled', N);
-    await healthy(s);
-    expect(await requestsCounted(s)).toBe(20 + N);
+      s.out.stall();
+      // Far more than the pipe holds (a FIFO 64 KiB, a unix socket ~200 KiB: ~250–700 access lines): without a bound the HTTP thread
+      // waits on the full pipe for as long as the reader sleeps, and these requests never end.
+      const N = 1500;
+      await traffic(s, 'stalled', N);
+      await healthy(s);
+      expect(await requestsCounted(s)).toBe(20 + N);
 
-    s.out.resume();
-    // The reader is back once a write gets through: the first is the notice of what was dropped.
-    // (Until then each batch gets one try: one sent while the reader was still catching up may
-    // be dropped too, and counted.)
-    let probes = 0;
-    await vi.waitFor(
-      async () => {
-        await traffic(s, 'probe', 1);
-        probes++;
-        expect(dropNotices(s).length).toBeGreaterThan(0);
-      },
-      { timeout: 60_000, interval: 100 },
-    );
-    const M = 100;
-    await traffic(s, 'resumed', M);
-    await vi.waitFor(() => expect(accessLines(s, 'resumed')).toHaveLength(M), { timeout: 30_000 });
-    const notices = dropNotices(s);
-    expect(notices.every((n) => n.reason === 'stalled' && n.level === 40)).toBe(true);
-    const dropped = notices.reduce((n, l) => n + (l.dropped as number), 0);
-    expect(dropped).toBeGreaterThan(0);
-    // Nothing lost silently: every access line since the stall either arrived or is counted.
-    const arrived = accessLines(s, 'stalled').length + accessLines(s, 'probe').length;
-    expect(arrived + dropped).toBe(N + probes);
-    const all = s.out.lines();
-    const firstResumed = all.findIndex((l) => l.includes('"reqId":"resumed-'));
-    const lastNotice = all.findLastIndex((l) => l.includes('"scope":"log"'));
-    expect(lastNotice).toBeLessThan(firstResumed);
-    expect(s.child.exitCode).toBeNull();
-    expect(await s.stop()).toEqual({ code: 0, signal: null });
+      s.out.resume();
+      // The reader is back once a write gets through: the first is the notice of what was dropped.
+      // (Until then each batch gets one try: one sent while the reader was still catching up may
+      // be dropped too, and counted.)
+      let probes = 0;
+      await vi.waitFor(
+        async () => {
+          await traffic(s, 'probe', 1);
+          probes++;
+          expect(dropNotices(s).length).toBeGreaterThan(0);
+        },
+        { timeout: 60_000, interval: 100 },
+      );
+      const M = 100;
+      await traffic(s, 'resumed', M);
+      await vi.waitFor(() => expect(accessLines(s, 'resumed')).toHaveLength(M), {
+        timeout: 30_000,
+      });
+      // Lines stay whole: a FIFO takes a batch (≤ PIPE_BUF) whole or not at all. (A stream socket
+      // may take part of one; a line cut by a drop there is ended before the next: log-write.ts.)
+      if (stdio === 'fifo') expect(s.json().filter((l) => 'text' in l)).toEqual([]);
+      const notices = dropNotices(s);
+      expect(notices.every((n) => n.reason === 'stalled' && n.level === 40)).toBe(true);
+      const dropped = notices.reduce((n, l) => n + (l.dropped as number), 0);
+      expect(dropped).toBeGreaterThan(0);
+      // Nothing lost silently: every access line since the stall either arrived or is counted.
+      const arrived = accessLines(s, 'stalled').length + accessLines(s, 'probe').length;
+      expect(arrived + dropped).toBe(N + probes);
+      const all = s.out.lines();
+      const firstResumed = all.findIndex((l) => l.includes('"reqId":"resumed-'));
+      const lastNotice = all.findLastIndex((l) => l.includes('"scope":"log"'));
+      expect(lastNotice).toBeLessThan(firstResumed);
+      expect(s.child.exitCode).toBeNull();
+      expect(await s.stop()).toEqual({ code: 0, signal: null });
+    });
   });
 
   it('SIGTERM while stdout’s reader is stalled and its pipe full: every thread’s last lines are bounded too, and the process exits 0', {
     timeout: 180_000,
   }, async () => {
-    const s = await startWarm({ LOG_STALL_MS: '3000' });
+    const s = await startWarm({ env: { LOG_STALL_MS: '3000' } });
     s.out.stall();
     await traffic(s, 'stalled', 1500); // the pipe is full: the writer has dropped lines
     const exited = new Promise<unknown>((res) =>
@@ -166,7 +116,7 @@ describe('log destination faults', () => {
     timeout: 180_000,
   }, async () => {
     // A stall bound no loaded machine reaches: the reader is slow here, never stalled.
-    const s = await startWarm({ LOG_STALL_MS: '120000' });
+    const s = await startWarm({ env: { LOG_STALL_MS: '120000' } });
 
     s.out.stall();
     const writes = s.writeCalls();
@@ -191,7 +141,7 @@ describe('log destination faults', () => {
   it('stdout and stderr both lose their readers: console calls and Node warnings from a thread (through the main thread’s stdio streams) do not end the process', {
     timeout: 180_000,
   }, async () => {
-    const s = await start({ LOG_STALL_MS: '60000' }, STDIO_CLI);
+    const s = await start({ env: { LOG_STALL_MS: '60000' }, cli: STDIO_CLI });
     const stdio = async (path: string) => {
       const res = await fetch(`${s.urls.stream}${path}`);
       return `${res.status} ${await res.text()}`;
