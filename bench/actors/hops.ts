@@ -20,6 +20,7 @@ import { createLogger } from '../../src/log.js';
 import { startCleanupThreads } from '../../src/scheduler/cleanup-threads.js';
 import { runDeletions } from '../../src/scheduler/deletion.task.js';
 import { startScheduler } from '../../src/scheduler/index.js';
+import { taskSignals } from '../../src/scheduler/task-signals.js';
 import { plainFile } from '../../src/scheduler/thread-data.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { workerFile } from '../../src/worker-file.js';
@@ -97,6 +98,7 @@ try {
       taskFile: plainFile(workerFile(import.meta.url, '../../src/scheduler/deletion.task')),
       storesModule: undefined,
       storesData: undefined,
+      signals: taskSignals(),
     },
     intensity: 5,
     periodMs: 60_000,

@@ -36,6 +36,7 @@ import type { BatchReport } from './executor.js';
 import type { ExecutorApi } from './executor.worker.js';
 import { SCHEDULER_DEFAULTS } from './options.js';
 import { DISPATCHER, EXECUTOR } from './stats-board.js';
+import { stopTasks } from './task-signals.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface CleanupThreads {
@@ -49,7 +50,10 @@ export interface CleanupThreads {
   readonly failed: Promise<unknown>;
   /** Lets the batch in hand finish (executor's pool closes), then ends both threads. */
   stop(): Promise<void>;
-  /** Ends both threads now: running tasks die with them; their leases expire. */
+  /**
+   * Ends both threads now, after the running deletion tasks stopped (bounded: stopTasks); their
+   * records are left to their leases.
+   */
   kill(): Promise<void>;
 }
 
@@ -211,6 +215,7 @@ export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
     async kill() {
       const s = await ready.catch(() => undefined);
       if (!s) return;
+      await stopTasks(data.signals, log);
       const children = [DISPATCHER, EXECUTOR].map((id) => s.child<ThreadActor<unknown>>(id));
       const stopping = s.stop(); // first: the supervisor must not restart what we kill
       await Promise.all(children.map((c) => c?.kill().catch(() => {})));

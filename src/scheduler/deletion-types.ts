@@ -43,6 +43,12 @@ export interface DeletionTask {
    * pool's abort (a quarter), so no confirmed lease can run out while the task runs.
    */
   readonly minLeaseUntil: number;
+  /**
+   * The scheduler's task signals (task-signals.ts): the task stops as at its deadline once
+   * STOP_SLOT is set, and counts itself in RUNNING_SLOT until it has answered. Absent: only the
+   * deadline.
+   */
+  readonly signals?: SharedArrayBuffer;
 }
 
 export type DeletionOutcome = 'done' | 'lost' | 'failed';

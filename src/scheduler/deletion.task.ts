@@ -31,7 +31,9 @@
  * aborts the whole process (src/store/lmdb-env.ts), and a task spends much of its time in such
  * calls. The pool's abort stays as a backstop, abortGraceMs later (options.ts), for a thread
  * whose event loop is blocked — the one case the task cannot answer. The next task on the thread
- * opens the stores again.
+ * opens the stores again. A stop that cuts the scheduler's rounds off (task.signals' STOP_SLOT,
+ * set by CleanupThreads.kill) ends the task the same way, and the stop waits for the tasks
+ * counted in RUNNING_SLOT before it ends any thread.
  *
  * Never throws: each result says done / lost / failed, with `{code, message}` for a failure, so
  * a failed step is data, not an exception (defineTask still guards the thread boundary). Each
@@ -42,53 +44,22 @@
  */
 import { defineTask } from '../actors/pool-task.js';
 import type { Config } from '../config.js';
-import { serializeError } from '../errors.js';
 import { openStores, posterBlobId, type Stores } from '../store/index.js';
 import type { BlobStore, DeletionQueue } from '../store/types.js';
+import { type Failure, failure, Run } from './deletion-run.js';
 import {
   CHUNKS_PER_TASK,
-  type DeletionOutcome,
   type DeletionResult,
   type DeletionTask,
   splitInto,
 } from './deletion-types.js';
-import { TaskDeadlineError } from './errors.js';
+import { RUNNING_SLOT } from './task-signals.js';
 
 /** How a task opens its thread's stores: openStores, or a test's wrapper of it. */
 export type OpenStores = (config: Config) => Promise<Stores>;
 
 /** This thread's stores: opened by the first task, kept until a deadline closes them. */
 let stores: Promise<Stores> | undefined;
-
-type Failure = { code: string; message: string };
-type Settled = { outcome: DeletionOutcome; error?: Failure; start: number; end: number };
-
-function failure(step: string, err: unknown): Failure {
-  const message = `${step}: ${err instanceof Error ? err.message : String(err)}`;
-  return { code: serializeError(err).code, message };
-}
-
-/** One run of a task: what settled so far, and whether its deadline stopped it. */
-class Run {
-  readonly settled = new Map<string, Settled>();
-  /** The ids whose lease was confirmed, once known. */
-  held: ReadonlySet<string> | undefined;
-  stopped = false;
-  constructor(readonly task: DeletionTask) {}
-
-  /** A step's failure; once stopped, the deadline's (the close it made fails the calls in flight). */
-  failure(step: string, err: unknown): Failure {
-    return failure(step, this.stopped ? new TaskDeadlineError(this.task.deadline) : err);
-  }
-
-  /** Before every store call: none starts at or after the deadline. */
-  check(): void {
-    if (this.stopped || Date.now() >= this.task.deadline) {
-      this.stopped = true;
-      throw new TaskDeadlineError(this.task.deadline);
-    }
-  }
-}
 
 /** Runs `fn` on every id at once; the ids whose call rejected land in `failed` with the step. */
 async function each(
@@ -169,20 +140,29 @@ export async function runDeletions(
 ): Promise<DeletionResult[]> {
   const start = Date.now();
   const run = new Run(task);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, task.deadline - start), 'deadline');
-  });
-  const first = await Promise.race([work(run, open, start), deadline]);
-  clearTimeout(timer);
-  if (first === 'deadline') {
-    run.stopped = true;
-    await closeThreadStores();
-    // Let the steps whose call the close waited for record their outcome first.
-    await new Promise((resolve) => setImmediate(resolve));
+  const signals = task.signals && new Int32Array(task.signals);
+  if (signals) Atomics.add(signals, RUNNING_SLOT, 1);
+  const due = run.whenDue();
+  try {
+    const first = await Promise.race([work(run, open, start), due.promise]);
+    if (first === 'due') {
+      run.stopped = true;
+      await closeThreadStores();
+      // Let the steps whose call the close waited for record their outcome first.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return results(run, start);
+  } finally {
+    due.cancel();
+    if (signals) Atomics.sub(signals, RUNNING_SLOT, 1);
   }
+}
+
+/** The task's results in its order: as settled, else lost (not confirmed) or stopped. */
+function results(run: Run, start: number): DeletionResult[] {
+  const { task } = run;
   const end = Date.now();
-  const late = failure('deadline', new TaskDeadlineError(task.deadline));
+  const late = failure('deadline', run.stopError());
   return task.videoIds.map((videoId): DeletionResult => {
     const settled = run.settled.get(videoId);
     if (settled) return { videoId, ...settled };

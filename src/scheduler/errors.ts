@@ -31,12 +31,18 @@ export class RunnerClosedError extends SchedulerError {
 
 /**
  * A deletion task reached its deadline (taskTimeoutMs after its submission) before this video
- * settled: the task stopped by itself, starting no store call after it; the video is retried.
+ * settled, or a stop cut the scheduler's rounds off: the task stopped by itself, starting no store
+ * call after it; the video is retried (after a stop: once its lease ends).
  */
 export class TaskDeadlineError extends SchedulerError {
-  constructor(deadline: number) {
+  constructor(deadline: number, stopping = false) {
     const at = new Date(deadline).toISOString();
-    super('ERR_TASK_DEADLINE', `the task reached its deadline (${at}, taskTimeoutMs) first`);
+    super(
+      'ERR_TASK_DEADLINE',
+      stopping
+        ? 'the scheduler stopped past its deadline first'
+        : `the task reached its deadline (${at}, taskTimeoutMs) first`,
+    );
   }
 }
 

@@ -17,6 +17,8 @@
  * - the abort is a backstop, not the timeout: ending a thread inside an lmdb-js call aborts the
  *   whole process (src/store/lmdb-env.ts), and the task closes its stores before it answers at
  *   its deadline, so only a thread whose event loop is blocked is ever ended mid-task;
+ * - once a stop cut the rounds off (task-signals.ts) no failure is recorded: the thread is about
+ *   to be ended, and a store write in flight then would abort the process; the leases expire;
  *   a pool thread that dies mid-task is replaced by the pool and the task's records retried
  *   (every step of a deletion is idempotent, so the retry starts over safely);
  * - a failDeletions that fails (store down) counts its records in `storeErrors`: their leases
@@ -28,6 +30,7 @@ import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/ty
 import type { DeletionPool } from './deletion-pool.js';
 import { type DeletionResult, splitInto } from './deletion-types.js';
 import { abortGraceMs, backoffMs } from './options.js';
+import { isStopping } from './task-signals.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface BatchReport {
@@ -70,6 +73,7 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
         deadline: now + data.taskTimeoutMs,
         // Half of the margin from the deadline to leaseMs on top (the abort is at a quarter).
         minLeaseUntil: now + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
+        signals: data.signals,
       },
       AbortSignal.timeout(data.taskTimeoutMs + abortGraceMs(data)),
     );
@@ -116,7 +120,15 @@ export async function executeBatch(
       failures.push({ videoId: res.videoId, error, retryAt });
     }
   }
-  if (failures.length > 0) await recordFailures(deps, failures, attempts, report);
+  if (failures.length === 0) return report;
+  if (isStopping(data.signals)) {
+    // A stop cut the round off and is about to end this thread: no store write starts now (one
+    // in flight when the thread ends could abort the process); the leases expire instead.
+    report.lost += failures.length;
+    log.warn('stopping: failed deletions left to their leases', { count: failures.length });
+    return report;
+  }
+  await recordFailures(deps, failures, attempts, report);
   return report;
 }
 

@@ -7,8 +7,8 @@
  * are ready end with an error and the next tick retries). `close(deadlineMs)` stops the ticker,
  * lets the batch in hand finish within the deadline, gives back the batch claimed ahead (its
  * records claimable at once; past the deadline it waits for that at most releaseAfterDeadlineMs),
- * then stops the actor threads (past the deadline they are killed: their tasks die, and the
- * leases expire).
+ * then stops the actor threads (past the deadline they are killed once their running deletion
+ * tasks stopped by themselves — task-signals.ts, at most TASKS_STOP_MS — and the leases expire).
  * Idempotent. `failed` resolves if the actor supervisor gave up (restart intensity exceeded):
  * the caller escalates (server.ts: its supervisor; the process exits non-zero in the end). The
  * caller keeps ownership of the stores passed in `deps`.
@@ -22,6 +22,7 @@ import { abortGraceMs, resolveOptions, type SchedulerOptions } from './options.j
 import { sessionPurge } from './session-purge.js';
 import type { ActorRow, RunnerCounters, StatsBoard } from './stats.js';
 import { schedulerBoard } from './stats-board.js';
+import { taskSignals } from './task-signals.js';
 import { plainFile } from './thread-data.js';
 import { Ticker } from './ticker.js';
 import { type VideoCleanup, videoCleanup } from './video-cleanup.js';
@@ -83,6 +84,7 @@ export function startScheduler(
       taskFile: plainFile(opts.taskFile),
       storesModule: opts.stores?.module,
       storesData: opts.stores?.data,
+      signals: taskSignals(),
     },
     intensity: opts.restartIntensity,
     periodMs: opts.restartPeriodMs,

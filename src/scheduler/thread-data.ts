@@ -33,6 +33,8 @@ export interface ThreadData {
   /** A module exporting `openStores(config, data)`; undefined = src/store's openStores. */
   readonly storesModule: string | undefined;
   readonly storesData: unknown;
+  /** The deletion tasks' stop flag and running count (taskSignals() in deletion-types.ts). */
+  readonly signals: SharedArrayBuffer;
 }
 
 export function plainFile(f: WorkerFile): PlainWorkerFile {

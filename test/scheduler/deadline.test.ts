@@ -9,6 +9,7 @@
  * with ERR_TASK_DEADLINE, and they are retried and deleted — on the same pool thread, which
  * counts the aborts: a thread ended mid-task writes no line, and its replacement has a new id.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,5 +89,44 @@ describe('a deletion task at its deadline', () => {
     expect(counters().failed).toBe(late.length);
     expect(counters().deadLettered).toBe(0);
     expect(scheduler.stats().actors.map((a) => a.restarts)).toEqual([0, 0]);
+    expect(existsSync(join(spin, 'closed-under-spin'))).toBe(true); // the task closed its stores
+  }, 180_000);
+
+  it('a stop past its deadline stops the task inside a slow lmdb-js call before ending its thread', async () => {
+    const t = await tempConfig({ SCHEDULER_INTERVAL_MS: '50' });
+    cleanups.push(t.cleanup);
+    const stores = await openStores(t.config);
+    cleanups.push(() => stores.close());
+    const spin = join(t.config.dataDir, 'spin-once');
+    await mkdir(spin);
+    process.env.VS_TEST_TASK = JSON.stringify({ spinOnce: spin });
+    cleanups.push(async () => {
+      delete process.env.VS_TEST_TASK;
+    });
+    const ids = [await seedVideo(stores), await seedVideo(stores), await seedVideo(stores)];
+    for (const id of ids) await stores.queue.enqueueDeletion(id);
+    // The task's own deadline is far off: only the stop can end the spinning call.
+    const scheduler = startScheduler(
+      t.config,
+      { records: stores.records, queue: stores.queue, log: createLogger('test', 100) },
+      { batch: 3, poolThreads: 1, taskFile, leaseMs: 600_000, taskTimeoutMs: 300_000 },
+    );
+    cleanups.push(() => scheduler.close(100));
+    await waitFor('a task spinning in lmdb-js', () => existsSync(join(spin, 'spun')));
+    // Past its deadline: the stop cuts the round off. Before this change it ended the executor
+    // thread and its pool thread with it, inside the spin: the whole process aborted.
+    expect(await scheduler.close(100)).toBe(false);
+    expect(existsSync(join(spin, 'closed-under-spin'))).toBe(true);
+    // The spinning video: its record is still there (the spin is its records step), its
+    // deletion record still ours and no failure written for it: it comes back after its lease.
+    const left: string[] = [];
+    for (const id of ids) if (!(await isGone(stores, id))) left.push(id);
+    expect(left.length).toBeGreaterThan(0);
+    for (const id of left) {
+      expect(await stores.queue.getDeletion(id)).toMatchObject({
+        owner: scheduler.owner,
+        attempts: 0,
+      });
+    }
   }, 180_000);
 });

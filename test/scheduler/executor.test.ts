@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { executeBatch, splitBatch } from '../../src/scheduler/executor.js';
 import type { DeletionResult, DeletionTask } from '../../src/scheduler/index.js';
+import { taskSignals } from '../../src/scheduler/task-signals.js';
 import type { ThreadData } from '../../src/scheduler/thread-data.js';
 import { openStores } from '../../src/store/index.js';
 import type { DeletionQueue } from '../../src/store/types.js';
@@ -90,6 +91,7 @@ describe('executeBatch', () => {
       backoffBaseMs: 1000,
       backoffMaxMs: 300_000,
       poolThreads: 4,
+      signals: taskSignals(),
     } as ThreadData;
     const report = await executeBatch({ queue, pool, data, log: createLogger('test', 100) }, batch);
 
