@@ -3,10 +3,12 @@
  *
  * Invariants:
  * - Each thread owns one pino root writing to fd 1 through a synchronous destination, and every
- *   line reaches the fd in a single write(2). Both destinations write through log-write.ts: a
- *   broken or stalled stdout drops and counts lines, never throws, never blocks past STALL_MS. Threads never share a buffer, so lines from different
+ *   line reaches the fd in a single write(2). Threads never share a buffer, so lines from different
  *   threads never interleave mid-line (pipes keep writes up to PIPE_BUF = 4 KiB atomic; a longer
  *   line may only be split by the reader, never merged).
+ * - Both destinations (this one and the access log's batches) write through log-write.ts: a broken
+ *   or stalled stdout has lines dropped and counted; a write never throws, and waits for a full
+ *   pipe at most LOG_STALL_MS before it gives up.
  * - Levels come from `LOG_LEVEL` (debug | info | warn | error | silent, default info) and the
  *   format from `LOG_FORMAT` (json | pretty). Both are read from the environment, which worker
  *   threads inherit, so every thread agrees. `pretty` needs the optional `pino-pretty`; without it
