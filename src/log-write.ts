@@ -55,6 +55,14 @@ interface FdState {
 
 const states = new Map<number, FdState>();
 
+/** Lines this thread dropped since it started, by reason (the metric log_lines_dropped_total). */
+const droppedTotals = new Map<string, number>();
+
+/** This thread's dropped lines so far, by reason (EPIPE, stalled, …). */
+export function droppedLines(): ReadonlyMap<string, number> {
+  return droppedTotals;
+}
+
 function stateOf(fd: number): FdState {
   let s = states.get(fd);
   if (s === undefined) states.set(fd, (s = { stalled: false, dropped: 0, reason: '', cut: false }));
@@ -122,7 +130,10 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
 /** Drops `data` from `off` on: its lines are counted; a line cut short is ended later. */
 function drop(s: FdState, data: Uint8Array, off: number): void {
   if (off > 0 && data[off - 1] !== 10) s.cut = true;
-  for (let i = off; i < data.length; i++) if (data[i] === 10) s.dropped++;
+  let n = 0;
+  for (let i = off; i < data.length; i++) if (data[i] === 10) n++;
+  s.dropped += n;
+  droppedTotals.set(s.reason, (droppedTotals.get(s.reason) ?? 0) + n);
 }
 
 /** The warn line about dropped lines, written before the fd's next lines. */

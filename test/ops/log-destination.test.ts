@@ -10,6 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   accessLines,
   dropNotices,
+  droppedCounted,
   healthy,
   requestsCounted,
   start,
@@ -39,6 +40,12 @@ describe('log destination faults', () => {
       await vi.waitFor(async () => expect(await requestsCounted(s)).toBe(20 + N), {
         timeout: 30_000,
       });
+      // A dead pipe never takes the notice: the metric is where the drops show (each batch is
+      // counted when its write fails: within the buffer's flush interval).
+      await vi.waitFor(
+        async () => expect(await droppedCounted(s, 'EPIPE')).toBeGreaterThanOrEqual(N),
+        { timeout: 30_000 },
+      );
       expect(s.child.exitCode).toBeNull();
       expect(s.child.signalCode).toBeNull();
       // A graceful stop still works (and its own log lines, unwritable, do not fail it).
@@ -85,6 +92,9 @@ describe('log destination faults', () => {
       expect(notices.every((n) => n.reason === 'stalled' && n.level === 40)).toBe(true);
       const dropped = notices.reduce((n, l) => n + (l.dropped as number), 0);
       expect(dropped).toBeGreaterThan(0);
+      // The metric counts the same drops (the threads here are the main and HTTP threads; none
+      // has dropped since its notice: the reader takes every write again).
+      expect(await droppedCounted(s, 'stalled')).toBe(dropped);
       // Nothing lost silently: every access line since the stall either arrived or is counted.
       const arrived = accessLines(s, 'stalled').length + accessLines(s, 'probe').length;
       expect(arrived + dropped).toBe(N + probes);

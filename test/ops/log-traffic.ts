@@ -72,6 +72,11 @@ export function dropNotices(s: PipedServer): Record<string, unknown>[] {
   return s.json().filter((l) => l.scope === 'log' && typeof l.dropped === 'number');
 }
 
+/** log_lines_dropped_total{reason} summed over the threads, as a scrape reports it. */
+export async function droppedCounted(s: ObservedServer, reason: string): Promise<number> {
+  return total(await scrape(s.metrics), 'log_lines_dropped_total', { reason });
+}
+
 export async function requestsCounted(s: ObservedServer): Promise<number> {
   return total(await scrape(s.metrics), 'http_requests_total', { status: '404' });
 }

@@ -114,7 +114,8 @@ export function observeEnded(): void {
       record(r, r.route!);
     }
   } finally {
-    // Emptied even when an access line's write throws (a broken stdout): never observed twice.
+    // Emptied even if a record's observation throws (log-write.ts drops, it does not throw): never
+    // observed twice.
     endedInTurn.length = 0;
   }
 }
