@@ -18,7 +18,8 @@
  *   whole process (src/store/lmdb-env.ts), and the task closes its stores before it answers at
  *   its deadline, so only a thread whose event loop is blocked is ever ended mid-task;
  * - once a stop cut the rounds off (task-signals.ts) no failure is recorded: the thread is about
- *   to be ended, and a store write in flight then would abort the process; the leases expire;
+ *   to be ended, and a store write in flight then would abort the process; the leases expire (a
+ *   write already started holds the stop off until it is done: unlessStopping);
  *   a pool thread that dies mid-task is replaced by the pool and the task's records retried
  *   (every step of a deletion is idempotent, so the retry starts over safely);
  * - a failDeletions that fails (store down) counts its records in `storeErrors`: their leases
@@ -30,7 +31,7 @@ import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/ty
 import type { DeletionPool } from './deletion-pool.js';
 import { type DeletionResult, splitInto } from './deletion-types.js';
 import { abortGraceMs, backoffMs } from './options.js';
-import { isStopping } from './task-signals.js';
+import { unlessStopping } from './task-signals.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface BatchReport {
@@ -121,14 +122,16 @@ export async function executeBatch(
     }
   }
   if (failures.length === 0) return report;
-  if (isStopping(data.signals)) {
-    // A stop cut the round off and is about to end this thread: no store write starts now (one
-    // in flight when the thread ends could abort the process); the leases expire instead.
-    report.lost += failures.length;
+  // A stop that cut the round off is about to end this thread: no store write starts then (one
+  // in flight when the thread ends could abort the process), and one started holds the stop off.
+  const recorded = await unlessStopping(data.signals, false, async () => {
+    await recordFailures(deps, failures, attempts, report);
+    return true;
+  });
+  if (!recorded) {
+    report.lost += failures.length; // their leases expire
     log.warn('stopping: failed deletions left to their leases', { count: failures.length });
-    return report;
   }
-  await recordFailures(deps, failures, attempts, report);
   return report;
 }
 

@@ -5,9 +5,12 @@
  *   STOP_SLOT     1 once a stop cuts the rounds off (CleanupThreads.kill → stopTasks): every task
  *                 stops as at its deadline — no store call started after it, its thread's stores
  *                 closed, an answer — and the executor writes nothing more;
- *   RUNNING_SLOT  tasks inside runDeletions, so the stop ends no thread before they answered.
+ *   RUNNING_SLOT  tasks inside runDeletions and actor-thread store calls in flight
+ *                 (unlessStopping), so the stop ends no thread before they are done. A thread
+ *                 ended while counted (a backstop abort, a wedged actor's kill) leaves its count:
+ *                 a later stop then waits its full bound, TASKS_STOP_MS.
  * Why: ending a thread inside an lmdb-js native call aborts the whole process
- * (src/store/lmdb-env.ts), and kill() ended the pool threads with the executor thread.
+ * (src/store/lmdb-env.ts), and kill() ended the actor threads and the pool threads with them.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../log.js';
@@ -46,5 +49,26 @@ export async function stopTasks(signals: SharedArrayBuffer, log: Logger): Promis
       return;
     }
     await delay(10);
+  }
+}
+
+/**
+ * Runs `fn` (an actor thread's store call) counted in RUNNING_SLOT, unless a stop began: then
+ * `fn` does not start and `stopped` is returned. The count is taken before the flag is read, and
+ * the stop sets the flag before it reads the count (Atomics are sequentially consistent): either
+ * the call sees the stop, or the stop sees the call and waits for it.
+ */
+export async function unlessStopping<T, S>(
+  signals: SharedArrayBuffer,
+  stopped: S,
+  fn: () => Promise<T>,
+): Promise<T | S> {
+  const slots = new Int32Array(signals);
+  Atomics.add(slots, RUNNING_SLOT, 1);
+  try {
+    if (Atomics.load(slots, STOP_SLOT) === 1) return stopped;
+    return await fn();
+  } finally {
+    Atomics.sub(slots, RUNNING_SLOT, 1);
   }
 }

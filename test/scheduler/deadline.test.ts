@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/scheduler/index.js';
@@ -26,6 +27,9 @@ afterEach(async () => {
 });
 
 const taskFile = workerFile(import.meta.url, '../fixtures/scheduler/test-deletion.task');
+const spinStores = pathToFileURL(
+  join(import.meta.dirname, '../fixtures/scheduler/spin-stores.ts'),
+).href;
 
 /** Three videos asked for deletion (and one kept), the test task spinning once in lmdb-js. */
 async function setup() {
@@ -128,5 +132,40 @@ describe('a deletion task at its deadline', () => {
       });
     }
     expect(ids).toEqual(expect.arrayContaining(await spun()));
+  }, 180_000);
+
+  it("a stop past its deadline waits for the executor's store write in flight before ending its thread", async () => {
+    const t = await tempConfig({ SCHEDULER_INTERVAL_MS: '50' });
+    cleanups.push(t.cleanup);
+    const stores = await openStores(t.config);
+    cleanups.push(() => stores.close());
+    // A deletion whose blob step fails for real (a non-empty directory where its blob would be),
+    // so the executor records the failure: through the spinning failDeletions.
+    const bad = await seedVideo(stores);
+    await stores.blobs.delete(bad);
+    await mkdir(join(t.config.dataDir, 'videos', bad, 'x'), { recursive: true });
+    await stores.queue.enqueueDeletion(bad);
+    const dir = join(t.config.dataDir, 'spin');
+    await mkdir(dir);
+    const scheduler = startScheduler(
+      t.config,
+      { records: stores.records, queue: stores.queue, log: createLogger('test', 100) },
+      {
+        batch: 1,
+        poolThreads: 1,
+        leaseMs: 600_000,
+        taskTimeoutMs: 300_000,
+        stores: { module: spinStores, data: { dir } },
+      },
+    );
+    cleanups.push(() => scheduler.close(100));
+    await waitFor('the executor spinning in its failDeletions', () =>
+      existsSync(join(dir, 'spin-started')),
+    );
+    // Past its deadline. Before, the stop ended the executor thread at once, inside the spin:
+    // the whole process aborted. Now it waits for the write, which completes.
+    expect(await scheduler.close(100)).toBe(false);
+    expect(existsSync(join(dir, 'spin-ended'))).toBe(true);
+    expect(await stores.queue.getDeletion(bad)).toMatchObject({ attempts: 1 });
   }, 180_000);
 });
