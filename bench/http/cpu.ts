@@ -56,10 +56,10 @@ export function canPin(): boolean {
   }
 }
 
-/** Pins every thread of `pid` and of its child processes (nginx's workers) to `cpu`. */
-export function pinTree(pid: number, cpu: number): void {
-  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-  for (const c of children(pid)) pinTree(c, cpu);
+/** Pins every thread of `pid` and of its child processes (nginx's workers) to `cpus` (a list). */
+export function pinTree(pid: number, cpus: number | string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' });
+  for (const c of children(pid)) pinTree(c, cpus);
 }
 
 /** Cumulative CPU seconds of this process (every thread). */

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../../test/helpers/ports.js';
@@ -102,6 +102,9 @@ export async function opsCost(): Promise<void> {
   const rows: string[] = [];
   let nginxRow = '';
   const nginx: Target[] = [];
+  // This process reads the piped server's stdout (its log shipper): on wrk's core, not the
+  // servers'. Its children (the servers, pinned again once started; wrk) inherit it.
+  if (PIN) pinTree(process.pid, WRK_CPU);
   try {
     servers.push(
       await serverProcess('ops on', tmp, config.dataDir, {
@@ -116,6 +119,13 @@ export async function opsCost(): Promise<void> {
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '0',
       }),
+      await serverProcess(
+        'access log to a pipe',
+        tmp,
+        config.dataDir,
+        { METRICS_PORT: '0', ACCESS_LOG: 'on', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0' },
+        'pipe',
+      ),
       await serverProcess('metrics only', tmp, config.dataDir, {
         METRICS_PORT: metricsPort2,
         ACCESS_LOG: 'off',
@@ -137,7 +147,7 @@ export async function opsCost(): Promise<void> {
       const { wall, perCpu, loads } = await interleaved(tmp, servers, wl);
       const m = (runs: Map<string, number[]>, name: string) => Math.round(median(runs.get(name)!));
       const cpuCost = (name: string) => pct(pairedCost(perCpu, name, 'ops off'));
-      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
+      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('access log to a pipe')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
     }
@@ -153,6 +163,7 @@ export async function opsCost(): Promise<void> {
     nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(median(perCpu.get(logged)!))} | ${Math.round(median(perCpu.get(plain)!))} | ${pct(pairedCost(perCpu, logged, plain))} | ${Math.round(extraNs(perCpu, logged, plain))} |`;
     console.log(nginxRow);
   } finally {
+    if (PIN) pinTree(process.pid, `0-${availableParallelism() - 1}`);
     for (const t of nginx) await t.stop();
     for (const s of servers) await s.stop();
     // Its size, not its text: at ~60 k lines/s a quiet run writes more than a string can hold.
@@ -163,9 +174,10 @@ export async function opsCost(): Promise<void> {
   const md = `# Cost of metrics + access log (issue 14)
 
 \`npm run bench:http\` (last step) or \`npx tsx bench/http/ops.ts\`: the real server
-(\`video-server start --only stream\`, one HTTP thread) four times — **on**: METRICS_PORT set,
-ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off; and each
-of the two alone. Request ids are on in all. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved
+(\`video-server start --only stream\`, one HTTP thread) five times — **on**: METRICS_PORT set,
+ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off; each
+of the two alone; and the access log alone with stdout a pipe that this process reads and
+discards (docker's and Kubernetes' case; the reader on wrk's core when pinned). Request ids are on in all. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved
 ${SECONDS} s runs per server (the order alternates each round); ${
     PIN
       ? `every server on core ${SERVER_CPU}, wrk on core ${WRK_CPU} (taskset)`
@@ -174,8 +186,8 @@ ${SECONDS} s runs per server (the order alternates each round); ${
 round, median over rounds; goal ≤ 5% on the 404 workload. Per CPU-second = requests ÷ CPU time
 of the server process in that run; extra CPU = on's CPU per request minus off's (median).
 
-| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | extra CPU per request (ns) | access log alone (CPU) | metrics alone (CPU) | load (1 min) per round |
-|---|---|---|---|---|---|---|---|---|---|---|
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | extra CPU per request (ns) | access log alone (CPU) | access log alone, stdout a pipe (CPU) | metrics alone (CPU) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 nginx's own access log on the same 404 (one worker${PIN ? `, on core ${SERVER_CPU}` : ''}; a JSON line of the

@@ -63,7 +63,7 @@ let built: Promise<unknown> | undefined;
 
 export interface ServerProcess extends Target {
   child: ChildProcess;
-  /** Where its stdout (the JSON log) goes. */
+  /** Where its stdout (the JSON log) goes (empty when stdout is a pipe). */
   logFile: string;
 }
 
@@ -81,6 +81,11 @@ export async function serverProcess(
   tmp: string,
   dataDir: string,
   env: Record<string, string>,
+  /**
+   * Where its stdout goes: a file, or a pipe this process reads and discards (as docker and
+   * Kubernetes hand stdout to their log shipper). @default 'file'
+   */
+  stdout: 'file' | 'pipe' = 'file',
 ): Promise<ServerProcess> {
   await (built ??= run('npm', ['run', '-s', 'build'], { cwd: ROOT }));
   const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
@@ -88,12 +93,18 @@ export async function serverProcess(
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'start', '--only', 'stream'], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
-    stdio: ['ignore', out.fd, 'inherit'],
+    stdio: ['ignore', stdout === 'pipe' ? 'pipe' : out.fd, 'inherit'],
   });
   await out.close();
+  // From a pipe: the start-up lines are kept until the url is read, then everything is dropped.
+  let piped = '';
+  const onData = (b: Buffer) => {
+    piped += b.toString();
+  };
+  child.stdout?.on('data', onData);
   const until = Date.now() + 60_000;
   for (;;) {
-    const text = await readFile(logFile, 'utf8');
+    const text = stdout === 'pipe' ? piped : await readFile(logFile, 'utf8');
     const m = /"service":"stream","url":"([^"]+)"/.exec(text);
     const stop = () =>
       new Promise<void>((r) => {
@@ -102,6 +113,7 @@ export async function serverProcess(
         child.kill('SIGTERM');
       });
     if (m) {
+      child.stdout?.off('data', onData).resume();
       return { name, url: m[1]!, child, logFile, cpu: () => processTreeCpu(child.pid!), stop };
     }
     if (child.exitCode !== null) throw new Error(`${name} exited:\n${text}`);
