@@ -8,11 +8,21 @@
  * - `writeLines` never throws and never blocks the thread for long: a log destination's fault must
  *   not end a request, a turn's observation (metrics), or the process.
  * - A slow reader loses nothing: EAGAIN waits 1 ms and retries for as long as the fd takes some
- *   bytes at least every LOG_STALL_MS (default STALL_MS, 1 s): backpressure, as docker's default
- *   blocking mode and journald apply it. A reader that takes nothing for that long is *stalled*:
- *   that batch is dropped, and from then on each batch gets one attempt and no wait, until one is
- *   written. So a stalled reader costs the thread one wait of LOG_STALL_MS, then one write(2) per
- *   batch (docker's non-blocking mode drops the same way once its buffer is full).
+ *   bytes at least every LOG_STALL_MS (default STALL_MS, 1 s), and the whole batch within
+ *   BATCH_STALLS × LOG_STALL_MS (4 s): backpressure, as docker's default blocking mode and
+ *   journald apply it. A reader that takes nothing for LOG_STALL_MS is *stalled*: that batch is
+ *   dropped, and from then on each batch gets one attempt and no wait, until the fd takes a write.
+ *   So a stalled reader costs the thread one wait of LOG_STALL_MS, then one write(2) per batch
+ *   (docker's non-blocking mode drops the same way once its buffer is full).
+ * - No batch holds its thread longer than BATCH_STALLS × LOG_STALL_MS in all: a reader that keeps
+ *   taking a few bytes but not the batch within that (a trickle: a page of a pipe every 0.9 s)
+ *   is *slow*: the rest of the batch is dropped and counted (reason `slow`) and the fd is treated
+ *   as stalled. Why a multiple of the stall bound and not a minimum rate: what the bound protects
+ *   is the thread (an HTTP thread answers nothing while it waits), and LOG_STALL_MS already says
+ *   how long an operator lets a log write hold it; four of them leave a reader that keeps up
+ *   with the log (it takes a 64 KiB batch in milliseconds) far from the bound even on a loaded
+ *   machine, and hold the thread seconds, not hours. A batch that outgrows the reader (a long
+ *   line on a slow pipe) is the one that pays.
  * - Any other error (EPIPE: the reader is gone; EBADF) drops the batch at once; nothing retries
  *   it, so a dead fd costs one write(2) per batch, never a loop.
  * - Nothing is lost silently: dropped lines are counted per fd, and the next write the fd takes is
@@ -34,11 +44,15 @@ import { threadId } from 'node:worker_threads';
  *  default of LOG_STALL_MS. */
 export const STALL_MS = 1000;
 
+/** A batch holds its thread at most this many LOG_STALL_MS in all (see the invariants). */
+export const BATCH_STALLS = 4;
+
 /** LOG_STALL_MS as every thread inherits it (config.ts refuses a bad value at start-up). */
 const stallMs = ((raw) => {
   const ms = Number(raw);
   return raw && Number.isInteger(ms) && ms >= 0 ? ms : STALL_MS;
 })(process.env.LOG_STALL_MS);
+const batchMs = stallMs * BATCH_STALLS;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const NEWLINE = new Uint8Array([10]);
@@ -96,12 +110,13 @@ export function writeLines(fd: number, data: Uint8Array): void {
 
 /**
  * Writes what it can of `data`: EAGAIN waits while the reader takes some bytes at least every
- * stallMs (unless the fd is stalled already). Returns the bytes written; when fewer than
- * `data.length`, `s.reason` says why.
+ * stallMs, for batchMs in all (unless the fd is stalled already). Returns the bytes written; when
+ * fewer than `data.length`, `s.reason` says why.
  */
 function put(fd: number, data: Uint8Array, s: FdState): number {
   let off = 0;
-  let since = -1;
+  let since = -1; // the first EAGAIN since the fd last took bytes
+  let first = -1; // the first EAGAIN of this batch
   while (off < data.length) {
     try {
       off += writeSync(fd, data, off);
@@ -116,9 +131,11 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
       if (s.stalled) return off;
       const now = performance.now();
       if (since < 0) since = now;
-      if (now - since >= stallMs) {
+      if (first < 0) first = now;
+      const verdict = now - since >= stallMs ? 'stalled' : now - first >= batchMs ? 'slow' : '';
+      if (verdict) {
         s.stalled = true;
-        s.reason = 'stalled';
+        s.reason = verdict;
         return off;
       }
       Atomics.wait(pause, 0, 0, 1);

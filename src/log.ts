@@ -8,7 +8,7 @@
  *   line may only be split by the reader, never merged).
  * - Both destinations (this one and the access log's batches) write through log-write.ts: a broken
  *   or stalled stdout has lines dropped and counted; a write never throws, and waits for a full
- *   pipe at most LOG_STALL_MS before it gives up.
+ *   pipe at most LOG_STALL_MS with nothing taken, and 4 × that in all, before it gives up.
  * - Levels come from `LOG_LEVEL` (debug | info | warn | error | silent, default info) and the
  *   format from `LOG_FORMAT` (json | pretty). Both are read from the environment, which worker
  *   threads inherit, so every thread agrees. `pretty` needs the optional `pino-pretty`; without it
