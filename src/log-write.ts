@@ -26,8 +26,14 @@
  * - Any other error (EPIPE: the reader is gone; EBADF) drops the batch at once; nothing retries
  *   it, so a dead fd costs one write(2) per batch, never a loop.
  * - Nothing is lost silently: dropped lines are counted per fd, and the next write the fd takes is
- *   preceded by one warn line saying how many and why (a dead pipe never takes one: the count is
- *   then only in this thread's memory).
+ *   preceded by one warn line saying how many and why. A dead pipe never takes one, so every drop
+ *   is also added to the process-wide totals (`droppedLines`, the metric): one shared counter per
+ *   reason that every thread adds to (Atomics) — the HTTP threads, the scheduler's actor threads
+ *   and their pools alike, whoever created them. The buffer is handed down as environment data
+ *   (worker_threads.setEnvironmentData), which Node gives every Worker a copy of at its start, so
+ *   no thread-creating code has to pass it on, and a thread's drops count from its first line.
+ *   Reasons are a fixed set (REASONS) so the metric's labels stay bounded: an error code outside
+ *   it is counted as `other` (its notice still names it).
  * - Only whole lines: a batch of ≤ PIPE_BUF bytes on a pipe is written whole or not at all; a
  *   longer one (a long line) cut short by a drop is ended with a newline before the next write,
  *   so the lines after it stay whole.
@@ -38,7 +44,12 @@
 import { Buffer } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { threadId } from 'node:worker_threads';
+import {
+  getEnvironmentData,
+  isMainThread,
+  setEnvironmentData,
+  threadId,
+} from 'node:worker_threads';
 
 /** How long a write waits for a reader that takes no byte before its batch is dropped: the
  *  default of LOG_STALL_MS. */
@@ -69,12 +80,42 @@ interface FdState {
 
 const states = new Map<number, FdState>();
 
-/** Lines this thread dropped since it started, by reason (the metric log_lines_dropped_total). */
-const droppedTotals = new Map<string, number>();
+/** The reasons the process-wide totals keep apart; any other is counted as `other`. */
+export const REASONS = Object.freeze([
+  'EPIPE',
+  'stalled',
+  'slow',
+  'EBADF',
+  'ECONNRESET',
+  'ENOTCONN',
+  'ENOSPC',
+  'EDQUOT',
+  'EFBIG',
+  'EIO',
+  'EINVAL',
+  'other',
+] as const);
+const OTHER = REASONS.length - 1;
 
-/** This thread's dropped lines so far, by reason (EPIPE, stalled, …). */
+/** The process's dropped lines, one slot per reason, shared by every thread (see invariants). */
+const droppedTotals = ((key) => {
+  const inherited = isMainThread ? undefined : getEnvironmentData(key);
+  if (inherited instanceof SharedArrayBuffer) return new BigInt64Array(inherited);
+  // The main thread, before it starts any Worker (log.ts is among the first modules it loads).
+  // A thread started without it (by code that ran first) counts for itself and its own threads.
+  const buffer = new SharedArrayBuffer(REASONS.length * BigInt64Array.BYTES_PER_ELEMENT);
+  setEnvironmentData(key, buffer);
+  return new BigInt64Array(buffer);
+})('video-server:log-lines-dropped');
+
+/** Every thread's dropped lines so far, by reason (EPIPE, stalled, slow, …; nonzero ones). */
 export function droppedLines(): ReadonlyMap<string, number> {
-  return droppedTotals;
+  const out = new Map<string, number>();
+  REASONS.forEach((reason, i) => {
+    const n = Atomics.load(droppedTotals, i);
+    if (n > 0n) out.set(reason, Number(n));
+  });
+  return out;
 }
 
 function stateOf(fd: number): FdState {
@@ -150,7 +191,9 @@ function drop(s: FdState, data: Uint8Array, off: number): void {
   let n = 0;
   for (let i = off; i < data.length; i++) if (data[i] === 10) n++;
   s.dropped += n;
-  droppedTotals.set(s.reason, (droppedTotals.get(s.reason) ?? 0) + n);
+  if (n === 0) return;
+  const slot = (REASONS as readonly string[]).indexOf(s.reason);
+  Atomics.add(droppedTotals, slot < 0 ? OTHER : slot, BigInt(n));
 }
 
 /** The warn line about dropped lines, written before the fd's next lines. */

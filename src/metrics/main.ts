@@ -1,11 +1,14 @@
 /**
  * The main thread's metrics: process metrics (prom-client's defaults), and gauges/counters read at
  * scrape time from what the main thread owns — the limiter actor, the scheduler's stats board,
- * the deletion queue, the supervisor's restarts. Reading at scrape time keeps these off every hot
- * path: nothing is counted twice, the owners keep their own counters.
+ * the deletion queue, the supervisor's restarts — and the log lines every thread dropped (the
+ * process-wide totals of log-write.ts: defined here only, so the sum over threads' registries
+ * cannot count them once per thread). Reading at scrape time keeps these off every hot path:
+ * nothing is counted twice, the owners keep their own counters.
  */
 import { Counter, collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 import type { LimiterStats } from '../actors/index.js';
+import { droppedLines } from '../log-write.js';
 import type { SchedulerStats } from '../scheduler/index.js';
 
 /** Where the values come from; each may be absent (that service does not run here). */
@@ -84,6 +87,16 @@ export function defineMainMetrics(registry: Registry, src: MainSources): void {
     'Failed deletion attempts (retried, or dead-lettered at the last attempt)',
     (r) => r.failed + r.deadLettered,
   );
+  new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines the log destination did not take (a dead, stalled or trickling reader; src/log-write.ts), every thread, by reason',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of droppedLines()) this.inc({ reason }, n);
+    },
+  });
   new Counter({
     name: 'actor_restarts_total',
     help: 'Restarts of supervised children (limiter, scheduler, http)',

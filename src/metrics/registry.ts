@@ -12,7 +12,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { droppedLines } from '../log-write.js';
 import { HttpStats } from './http-stats.js';
 
 const STORE_BUCKETS = Object.freeze([
@@ -45,17 +44,6 @@ function define(): ThreadMetrics {
       this.set({ thread: t, stat: 'p99' }, lag.percentile(99) / 1e9);
       this.set({ thread: t, stat: 'max' }, lag.max / 1e9);
       lag.reset();
-    },
-  });
-  new Counter({
-    name: 'log_lines_dropped_total',
-    help: 'Log lines the log destination did not take (a dead or stalled reader; src/log-write.ts), by reason',
-    labelNames: ['reason'],
-    registers,
-    collect() {
-      // The writer keeps the totals (no metrics code on its path): set them here, at scrape time.
-      this.reset();
-      for (const [reason, n] of droppedLines()) this.inc({ reason }, n);
     },
   });
   return {
