@@ -1,0 +1,146 @@
+/**
+ * The scheduler's supervisor gives up while the executor works: the dispatcher thread dies (past
+ * a restart intensity of 0) while the deletion pool is deep in a batch of 2000 videos with blobs
+ * (dies-mid-batch-stores.ts waits until some are deleted and one records.deleteVideos call is
+ * inside lmdb-js: the tests' task's spinOnce, a slow store call of native calls, so a store call
+ * is in flight for sure). The process is the real command body (give-up-cli.ts). Ending a thread
+ * inside an lmdb-js native call aborts the whole process (src/store/lmdb-env.ts): a give-up that
+ * ends the actor threads at once dies of SIGABRT here (tried: ThreadActor.stop() terminating
+ * without waiting, 3 of 3 runs). It must exit 1, naming the actor, and lose nothing: the data
+ * dir reopened after the exit shows every video asked for wholly deleted or still queued for
+ * deletion, the others intact, and a later scheduler deletes the rest.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { openStores, type Stores } from '../../src/store/index.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/scheduler/give-up-cli.ts', import.meta.url));
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const ASKED = 2000;
+const KEPT = 5;
+const LEASE_MS = 10_000;
+
+/** Seeds the videos (a blob and one comment each) and queues ASKED of them for deletion. */
+async function seed(stores: Stores) {
+  const asked: string[] = [];
+  const kept: string[] = [];
+  // 50 at a time: their store writes share LMDB commits.
+  for (let i = 0; i < ASKED; i += 50) {
+    asked.push(...(await Promise.all(Array.from({ length: 50 }, () => seedVideo(stores, 1)))));
+  }
+  for (let i = 0; i < KEPT; i++) kept.push(await seedVideo(stores, 1));
+  for (const id of asked) await stores.queue.enqueueDeletion(id);
+  return { asked, kept };
+}
+
+it('the dispatcher dies past its intensity while the pool writes a large batch: exit 1, no abort, nothing lost', async () => {
+  const t = await tempConfig();
+  cleanups.push(t.cleanup);
+  const dir = t.config.dataDir;
+  const marks = join(dir, 'marks');
+  await mkdir(marks);
+  const before = await openStores(t.config);
+  const { asked, kept } = await seed(before).finally(() => before.close());
+
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    env: {
+      ...process.env,
+      DATA_DIR: dir,
+      SCHEDULER_PORT: '0',
+      METRICS_PORT: '0',
+      SCHEDULER_INTERVAL_MS: '100',
+      LOG_LEVEL: 'info',
+      SCHEDULER_TOKEN: 'test-token-for-the-give-up-test',
+      VS_TEST_TASK: JSON.stringify({ spinOnce: marks }),
+      VS_GIVE_UP: JSON.stringify({ dir: marks, batch: ASKED, leaseMs: LEASE_MS }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  // An abort (a thread ended inside lmdb-js) is signal SIGABRT with code null.
+  expect({ code, signal }, out).toEqual({ code: 1, signal: null });
+
+  // The dispatcher died once the batch was partly done (the hand-off this test is about).
+  const died = JSON.parse(await readFile(join(marks, 'dispatcher-died'), 'utf8')) as {
+    claimed: number;
+    gone: number;
+    spinning: boolean;
+  };
+  expect(died.spinning).toBe(true);
+  expect(died.gone).toBeGreaterThan(0);
+  const lines = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.filter((l) => l.msg === 'actor thread replaced')).toEqual([]);
+  const gaveUp = lines.find((l) => l.msg === 'restart intensity exceeded: supervisor gives up');
+  expect(gaveUp, out).toMatchObject({ actor: 'video-cleanup.dispatcher', intensity: 0 });
+  const exit = lines.find((l) => l.msg === 'a service kept crashing, exiting');
+  expect(JSON.stringify(exit)).toContain('video-cleanup.dispatcher');
+
+  // Reopened after the exit: each video asked for is wholly gone, or still queued for deletion
+  // (a later run deletes it: every step is idempotent); the others are intact.
+  const stores = await openStores(t.config);
+  cleanups.push(() => stores.close());
+  let gone = 0;
+  for (const id of asked) {
+    if (await isGone(stores, id)) {
+      gone++;
+      continue;
+    }
+    expect(await stores.queue.getDeletion(id), id).toBeDefined();
+    // Its record and comment went in one transaction, or not at all (its blob goes first).
+    const [video, comments] = await Promise.all([
+      stores.records.getVideo(id),
+      stores.records.listComments(id),
+    ]);
+    expect(comments.length, id).toBe(video ? 1 : 0);
+  }
+  expect(gone).toBeGreaterThan(0);
+  for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
+  // The spinning call ended because its stores were closed under it — not by its thread being
+  // ended — and never deleted its videos' records: they wait for the later run.
+  expect(existsSync(join(marks, 'closed-under-spin'))).toBe(true);
+  const spun = (await readFile(join(marks, 'spun', 'ids'), 'utf8')).split('\n').filter(Boolean);
+  expect(spun.length).toBeGreaterThan(0);
+  for (const id of spun) {
+    expect(await stores.records.getVideo(id), id).toBeDefined();
+    expect(await stores.queue.getDeletion(id), id).toBeDefined();
+  }
+
+  // A later scheduler deletes the rest (their leases, if any, end within LEASE_MS).
+  const later = startScheduler(
+    t.config,
+    { records: stores.records, log: createLogger('test', 100) },
+    { batch: 500, poolThreads: 2 },
+  );
+  cleanups.push(() => later.close(10_000));
+  await waitFor(
+    'every video asked for deleted',
+    async () => {
+      for (const id of asked) if (!(await isGone(stores, id))) return false;
+      return true;
+    },
+    120_000,
+    200,
+  );
+  for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
+}, 240_000);
