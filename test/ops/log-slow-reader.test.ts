@@ -3,11 +3,12 @@
  * fd 1 a FIFO (as docker hands it) read by another process a chunk at a time with a pause after
  * each. One that trickles (a page of the pipe every few tens of ms: never stalled, but far too slow
  * for the batch) must not hold the writing thread past the batch bound (BATCH_STALLS ×
- * LOG_STALL_MS): the thread gets free, the rest of the batch is dropped and counted as `slow`.
- * One that is slow but steady (takes the batch well within the bound) loses nothing.
+ * LOG_STALL_MS): the thread gets free, the rest of the batch is dropped and counted as `slow`, and
+ * once the reader catches up the warn notice says so. One that is slow but steady (takes the
+ * batch well within the bound) loses nothing.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,39 +21,52 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-/** The writer: LINES lines of ~1 KiB in one batch, then the process's drops (stderr), and exit. */
+/**
+ * The writer: LINES lines of ~1 KiB in one batch; then the process's drops (stderr); then, from
+ * "go" (stdin) until "stop", a short `{probe: i}` line every 20 ms — the first the reader has room
+ * for comes after the notice of what was dropped (a probe tried before is dropped and counted).
+ */
 const WRITER = `
   import '${ROOT}src/log.ts'; // the main thread makes fd 1 non-blocking (log.ts)
+  import { createInterface } from 'node:readline';
   import { droppedLines, writeLines } from '${ROOT}src/log-write.ts';
   const pad = 'x'.repeat(1000);
   const lines = [];
   for (let n = 0; n < Number(process.env.LINES); n++) lines.push(JSON.stringify({ n, pad }) + '\\n');
   writeLines(1, Buffer.from(lines.join('')));
   process.stderr.write(JSON.stringify(Object.fromEntries(droppedLines())) + '\\n');
+  const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  await input.next(); // go
+  let probe = 0;
+  const next = setInterval(() => writeLines(1, Buffer.from(JSON.stringify({ probe: probe++ }) + '\\n')), 20);
+  await input.next(); // stop
+  clearInterval(next);
   process.exit(0);
 `;
 
-/** The reader: CHUNK bytes per read(2), PAUSE_MS after each, into a file, until end-of-file. */
+/**
+ * The reader: CHUNK bytes per read(2) and PAUSE_MS after each, passed on to stdout, until
+ * end-of-file; once the file FAST exists, 64 KiB per read and no pause (it catches up).
+ */
 const READER = `
   const fs = require('node:fs');
-  const [fifo, file, chunk, pauseMs] = process.argv.slice(1);
+  const [fifo, fast, chunk, pauseMs] = process.argv.slice(1);
   const from = fs.openSync(fifo, 'r');
-  const to = fs.openSync(file, 'w');
-  const buf = Buffer.alloc(Number(chunk));
+  const buf = Buffer.alloc(64 * 1024);
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let n; (n = fs.readSync(from, buf, 0, buf.length, null)) > 0; ) {
-    fs.writeSync(to, buf, 0, n);
-    Atomics.wait(pause, 0, 0, Number(pauseMs));
+  for (let n; ; ) {
+    const quick = fs.existsSync(fast);
+    if ((n = fs.readSync(from, buf, 0, quick ? buf.length : Number(chunk), null)) === 0) break;
+    fs.writeSync(1, buf, 0, n);
+    if (!quick) Atomics.wait(pause, 0, 0, Number(pauseMs));
   }
 `;
 
 interface Run {
-  /** The writer's droppedLines(), once its batch call returned. */
+  /** The writer's droppedLines() once its batch call returned. */
   dropped: Record<string, number>;
-  /** The whole lines the reader got, parsed. */
-  lines: { n: number }[];
-  /** What follows the last newline (a line cut short by a drop). */
-  tail: string;
+  /** Every line the reader passed on (a line cut by a drop is ended before the next write). */
+  lines: string[];
 }
 
 const exitOf = (p: ChildProcess) =>
@@ -66,11 +80,14 @@ async function run(lines: number, chunk: number, pauseMs: number): Promise<Run> 
   await writeFile(join(dir, 'package.json'), '{"type":"module"}');
   await writeFile(join(dir, 'writer.mts'), WRITER);
   const fifo = join(dir, 'stdout');
+  const fast = join(dir, 'fast');
   execFileSync('mkfifo', [fifo]);
   const reader = spawn(
     process.execPath,
-    ['-e', READER, fifo, join(dir, 'read'), String(chunk), String(pauseMs)],
-    { stdio: 'inherit' },
+    ['-e', READER, fifo, fast, String(chunk), String(pauseMs)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   cleanups.push(async () => {
     reader.kill('SIGKILL');
@@ -80,15 +97,25 @@ async function run(lines: number, chunk: number, pauseMs: number): Promise<Run> 
   const writer = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.mts')], {
     cwd: ROOT,
     env: { ...process.env, LINES: String(lines), LOG_STALL_MS: '5000' },
-    stdio: ['ignore', fd, 'pipe'],
+    stdio: ['pipe', fd, 'pipe'],
   });
   closeSync(fd); // the reader sees end-of-file when the writer is gone
   cleanups.push(async () => {
     writer.kill('SIGKILL');
     await exitOf(writer);
   });
+
+  let text = '';
+  const read = new Promise<void>((res) => {
+    reader.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      // A probe arrived whole: the writer has got through again.
+      if (/^\{"probe":\d+\}$/m.test(text) && writer.stdin!.writable) writer.stdin!.end('stop\n');
+    });
+    reader.stdout!.once('close', res);
+  });
   let err = '';
-  const report = new Promise<Record<string, number>>((resolve, reject) => {
+  const dropped = await new Promise<Record<string, number>>((resolve, reject) => {
     writer.stderr!.setEncoding('utf8').on('data', (d: string) => {
       err += d;
       const line = err.split('\n').find((l) => l.startsWith('{'));
@@ -101,24 +128,17 @@ async function run(lines: number, chunk: number, pauseMs: number): Promise<Run> 
       120_000,
     ).unref();
   });
-  const dropped = await report;
+  writeFileSync(fast, '');
+  writer.stdin!.write('go\n');
   await exitOf(writer);
-  await exitOf(reader); // what was in the pipe is read out, then end-of-file
-  const text = readFileSync(join(dir, 'read'), 'utf8');
+  await read; // the reader passes on what is left in the pipe, then sees end-of-file
   const end = text.lastIndexOf('\n') + 1;
-  return {
-    dropped,
-    lines: text
-      .slice(0, end)
-      .split('\n')
-      .slice(0, -1)
-      .map((l) => JSON.parse(l) as { n: number }),
-    tail: text.slice(end),
-  };
+  expect(text.slice(end)).toBe(''); // the writer ended every line it began
+  return { dropped, lines: text.slice(0, end).split('\n').slice(0, -1) };
 }
 
 describe('log-write to a reader that keeps reading, slowly', () => {
-  it('a trickling reader (a few bytes at a time, never stalled) does not hold the thread past the batch bound: the rest is dropped and counted as slow, nothing lost silently', {
+  it('a trickling reader (a few bytes at a time, never stalled) does not hold the thread past the batch bound: the rest is dropped and counted as slow, and the notice says so', {
     timeout: 180_000,
   }, async () => {
     // 16 MiB in one batch; the reader takes 1 KiB per 20 ms (a pipe page every ~80 ms, far
@@ -129,12 +149,21 @@ describe('log-write to a reader that keeps reading, slowly', () => {
     expect(Object.keys(r.dropped)).toEqual(['slow']);
     const dropped = r.dropped.slow!;
     expect(dropped).toBeGreaterThan(0);
-    expect(r.lines.length).toBeGreaterThan(0); // it was read, not stalled
-    // The lines that arrived are the first ones, whole and in order; the rest are counted.
-    expect(r.lines.map((l) => l.n)).toEqual(Array.from({ length: r.lines.length }, (_, i) => i));
-    expect(r.lines.length + dropped).toBe(LINES);
-    // A line cut mid-way is counted dropped (log-write ends it before its next write).
-    if (r.tail) expect(r.tail.startsWith(`{"n":${r.lines.length},`)).toBe(true);
+    // The lines that arrived are the first ones, whole and in order (it was read, not stalled);
+    // the rest is counted: nothing lost silently. A line cut by the drop (counted) was ended
+    // with a newline before the next write.
+    const arrived = LINES - dropped;
+    expect(arrived).toBeGreaterThan(0);
+    expect(r.lines.slice(0, arrived)).toEqual(
+      Array.from({ length: arrived }, (_, n) => JSON.stringify({ n, pad: 'x'.repeat(1000) })),
+    );
+    let at = arrived;
+    if (r.lines[at]!.startsWith(`{"n":${arrived},`)) at++;
+    // Then the notice: the batch's drops, and any probe tried before the reader had room.
+    const notice = JSON.parse(r.lines[at]!) as Record<string, unknown>;
+    const first = JSON.parse(r.lines[at + 1]!) as { probe: number };
+    expect(notice).toMatchObject({ level: 40, scope: 'log', reason: 'slow' });
+    expect(notice.dropped).toBe(dropped + first.probe);
   });
 
   it('a slow but steady reader (16 KiB per 10 ms: the batch takes dozens of pipe refills) loses nothing', {
@@ -144,7 +173,9 @@ describe('log-write to a reader that keeps reading, slowly', () => {
     const r = await run(LINES, 16 * 1024, 10);
 
     expect(r.dropped).toEqual({});
-    expect(r.tail).toBe('');
-    expect(r.lines.map((l) => l.n)).toEqual(Array.from({ length: LINES }, (_, i) => i));
+    expect(r.lines.slice(0, LINES)).toEqual(
+      Array.from({ length: LINES }, (_, n) => JSON.stringify({ n, pad: 'x'.repeat(1000) })),
+    );
+    expect(JSON.parse(r.lines[LINES]!)).toEqual({ probe: 0 }); // and no notice
   });
 });
