@@ -81,7 +81,7 @@ interface FdState {
 const states = new Map<number, FdState>();
 
 /** The reasons the process-wide totals keep apart; any other is counted as `other`. */
-export const REASONS = Object.freeze([
+const REASONS = Object.freeze([
   'EPIPE',
   'stalled',
   'slow',
