@@ -3,41 +3,46 @@
  * collected and written to the fd in one write(2) per batch, at most every FLUSH_MS.
  *
  * Invariants:
- * - Only whole lines are ever written, in batches of at most PIPE_BUF (4096) bytes when the fd is
- *   a pipe, socket or terminal (a write that small is atomic there), or FILE_BATCH when it is a
- *   regular file (Linux serializes writes to one open file: they never interleave). So lines from
- *   other threads (each with its own buffer or sync destination) never split one of ours.
- * - The buffer is flushed every FLUSH_MS (an unref'd timer), when it would exceed PIPE_BUF, and
- *   synchronously at thread/process exit. A SIGKILL loses at most FLUSH_MS of access lines —
+ * - Only whole lines are ever written, in batches of at most BATCH (64 KiB) bytes: to a regular
+ *   file (Linux serializes writes to one open file: they never interleave), or to a pipe, socket
+ *   or terminal while every thread of the process writes under log-lock.ts's lock. A thread
+ *   outside that lock (`EXCLUSIVE` false: started before the main thread loaded it) writes at most
+ *   PIPE_BUF (4096) bytes at a time there, a size the kernel keeps atomic. So lines from other
+ *   threads (each with its own buffer or sync destination) never split one of ours.
+ * - The buffer is flushed every FLUSH_MS (an unref'd timer), when the next line would not fit,
+ *   and synchronously at thread/process exit. A SIGKILL loses at most FLUSH_MS of access lines —
  *   the price of not paying one system call per request.
  * - Writes go through log-write.ts's `writeLines`: a slow reader (EAGAIN) slows the writer
  *   instead of losing lines; a reader that takes nothing for STALL_MS (1 s), or a broken fd
  *   (EPIPE), has its batches dropped and counted, never retried in a loop; nothing here throws.
  */
 import { fstatSync } from 'node:fs';
+import { EXCLUSIVE } from './log-lock.js';
 import { writeLines } from './log-write.js';
 
 export const PIPE_BUF = 4096;
-export const FILE_BATCH = 64 * 1024;
+export const BATCH = 64 * 1024;
 export const FLUSH_MS = 100;
+
+function isFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false; // not stat-able: treat as a pipe
+  }
+}
 
 export class LineBuffer {
   /** Whole lines not yet written: bytes [0, used). Writers that format bytes fill it directly. */
   readonly bytes: Buffer;
   used = 0;
-  /** The most bytes one write(2) may carry (PIPE_BUF or FILE_BATCH, see the invariants). */
+  /** The most bytes one write(2) may carry (BATCH, or PIPE_BUF: see the invariants). */
   readonly max: number;
   readonly #fd: number;
 
   constructor(fd: number) {
     this.#fd = fd;
-    let file = false;
-    try {
-      file = fstatSync(fd).isFile();
-    } catch {
-      // not stat-able: treat as a pipe
-    }
-    this.max = file ? FILE_BATCH : PIPE_BUF;
+    this.max = EXCLUSIVE || isFile(fd) ? BATCH : PIPE_BUF;
     this.bytes = Buffer.allocUnsafe(this.max);
     setInterval(() => this.flush(), FLUSH_MS).unref();
     process.on('exit', () => this.flush());

@@ -30,13 +30,14 @@
  *   is also added to the process-wide totals (`droppedLines`, the metric): one shared counter per
  *   reason that every thread adds to (Atomics) — the HTTP threads, the scheduler's actor threads
  *   and their pools alike, whoever created them. The buffer is handed down as environment data
- *   (worker_threads.setEnvironmentData), which Node gives every Worker a copy of at its start, so
- *   no thread-creating code has to pass it on, and a thread's drops count from its first line.
+ *   (log-lock.ts `processMemory`), so no thread-creating code has to pass it on, and a thread's
+ *   drops count from its first line.
  *   Reasons are a fixed set (REASONS) so the metric's labels stay bounded: an error code outside
  *   it is counted as `other` (its notice still names it).
- * - Only whole lines: a batch of ≤ PIPE_BUF bytes on a pipe is written whole or not at all; a
- *   longer one (a long line) cut short by a drop is ended with a newline before the next write,
- *   so the lines after it stay whole.
+ * - Only whole lines: every write holds the fd's process-wide lock (log-lock.ts), so no other
+ *   thread's line lands inside a batch a full pipe cut short. Whether the fd was left mid-line is
+ *   kept with the lock: a batch cut short by a drop, or by its thread's end mid-write, is ended
+ *   with a newline by the next write from any thread, so the lines after it stay whole.
  * - Why EAGAIN can be seen at all: Node makes fd 1 and 2 non-blocking when the main thread opens
  *   process.stdout/stderr on a pipe (libuv), which log.ts does first; a blocking fd would block
  *   in write(2) with no bound.
@@ -44,12 +45,8 @@
 import { Buffer } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import {
-  getEnvironmentData,
-  isMainThread,
-  setEnvironmentData,
-  threadId,
-} from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
+import { lineOpen, lockFd, processMemory, setLineOpen, unlockFd } from './log-lock.js';
 
 /** How long a write waits for a reader that takes no byte before its batch is dropped: the
  *  default of LOG_STALL_MS. */
@@ -65,6 +62,11 @@ const stallMs = ((raw) => {
 })(process.env.LOG_STALL_MS);
 const batchMs = stallMs * BATCH_STALLS;
 
+/** How long a write waits for another thread's before it takes the fd's lock over (log-lock.ts):
+ *  past the longest a live writer holds it, three writes (a cut line's end, a notice, its batch)
+ *  of at most batchMs each. */
+const stealMs = Math.max(10_000, 4 * batchMs);
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const NEWLINE = new Uint8Array([10]);
 
@@ -74,8 +76,6 @@ interface FdState {
   /** Lines dropped since the fd last took a write, and the last reason. */
   dropped: number;
   reason: string;
-  /** The last write stopped mid-line: end it before writing anything else. */
-  cut: boolean;
 }
 
 const states = new Map<number, FdState>();
@@ -98,15 +98,10 @@ const REASONS = Object.freeze([
 const OTHER = REASONS.length - 1;
 
 /** The process's dropped lines, one slot per reason, shared by every thread (see invariants). */
-const droppedTotals = ((key) => {
-  const inherited = isMainThread ? undefined : getEnvironmentData(key);
-  if (inherited instanceof SharedArrayBuffer) return new BigInt64Array(inherited);
-  // The main thread, before it starts any Worker (log.ts is among the first modules it loads).
-  // A thread started without it (by code that ran first) counts for itself and its own threads.
-  const buffer = new SharedArrayBuffer(REASONS.length * BigInt64Array.BYTES_PER_ELEMENT);
-  setEnvironmentData(key, buffer);
-  return new BigInt64Array(buffer);
-})('video-server:log-lines-dropped');
+const droppedTotals = new BigInt64Array(
+  processMemory('video-server:log-lines-dropped', REASONS.length * BigInt64Array.BYTES_PER_ELEMENT)
+    .buffer,
+);
 
 /** Every thread's dropped lines so far, by reason (EPIPE, stalled, slow, …; nonzero ones). */
 export function droppedLines(): ReadonlyMap<string, number> {
@@ -120,26 +115,33 @@ export function droppedLines(): ReadonlyMap<string, number> {
 
 function stateOf(fd: number): FdState {
   let s = states.get(fd);
-  if (s === undefined) states.set(fd, (s = { stalled: false, dropped: 0, reason: '', cut: false }));
+  if (s === undefined) states.set(fd, (s = { stalled: false, dropped: 0, reason: '' }));
   return s;
 }
 
 /** Writes `data` (whole lines) to `fd`, or drops and counts it (see the invariants). */
 export function writeLines(fd: number, data: Uint8Array): void {
+  const lost = lockFd(fd, stealMs);
+  try {
+    if (lost !== 0) writeLocked(fd, takeOverNotice(lost - 1));
+    writeLocked(fd, data);
+  } finally {
+    unlockFd(fd);
+  }
+}
+
+/** `writeLines` while holding fd's lock (log-lock.ts). */
+function writeLocked(fd: number, data: Uint8Array): void {
   const s = stateOf(fd);
-  if (s.cut) {
-    if (put(fd, NEWLINE, s) === 0) {
-      drop(s, data, 0);
-      return;
-    }
-    s.cut = false;
+  if (lineOpen(fd) && put(fd, NEWLINE, s) === 0) {
+    drop(s, data, 0);
+    return;
   }
   if (s.dropped > 0) {
     // Short and alone: on a pipe it is written whole or not at all.
     const notice = noticeOf(s);
     const n = put(fd, notice, s);
     if (n < notice.length) {
-      s.cut = n > 0;
       drop(s, data, 0);
       return;
     }
@@ -160,7 +162,11 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
   let first = -1; // the first EAGAIN of this batch
   while (off < data.length) {
     try {
-      off += writeSync(fd, data, off);
+      const n = writeSync(fd, data, off);
+      if (n > 0) {
+        off += n;
+        setLineOpen(fd, data[off - 1] !== 10);
+      }
       since = -1;
       s.stalled = false;
     } catch (err) {
@@ -185,9 +191,9 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
   return off;
 }
 
-/** Drops `data` from `off` on: its lines are counted; a line cut short is ended later. */
+/** Drops `data` from `off` on: its lines are counted (a line cut short is ended by the next
+ *  write to the fd, from any thread: log-lock.ts `lineOpen`). */
 function drop(s: FdState, data: Uint8Array, off: number): void {
-  if (off > 0 && data[off - 1] !== 10) s.cut = true;
   let n = 0;
   for (let i = off; i < data.length; i++) if (data[i] === 10) n++;
   s.dropped += n;
@@ -207,6 +213,20 @@ function noticeOf(s: FdState): Uint8Array {
     dropped: s.dropped,
     reason: s.reason,
     msg: 'log lines dropped: the log destination did not take them',
+  });
+  return Buffer.from(`${line}\n`);
+}
+
+/** The warn line about a write lock taken over from a thread that held it for stealMs. */
+function takeOverNotice(holder: number): Uint8Array {
+  const line = JSON.stringify({
+    level: 40,
+    time: Date.now(),
+    pid: process.pid,
+    thread: threadId,
+    scope: 'log',
+    holder,
+    msg: `log write lock taken over: thread ${holder} held it for ${stealMs} ms`,
   });
   return Buffer.from(`${line}\n`);
 }

@@ -1,0 +1,117 @@
+/**
+ * One write lock per process for the log fds, shared by every thread through shared memory, so a
+ * batch of lines may be written to a pipe in writes larger than PIPE_BUF without another thread's
+ * line landing inside it.
+ *
+ * Why: a pipe keeps a write atomic only up to PIPE_BUF (4 KiB), and a longer write is cut short
+ * when the pipe fills: another thread's write could then land between the two halves of a line.
+ * Without a lock every thread had to write its batches 4 KiB at a time, 16 times the write(2)s of
+ * a file and as many wake-ups of the reader: the access log cost 11.4% of a 404's CPU with stdout
+ * a pipe (docker's and Kubernetes' case) against 7.4% with stdout a file (bench/results/
+ * http-ops.md).
+ *
+ * Invariants:
+ * - The lock's memory is made by the main thread when it loads this module (log.ts is among the
+ *   first modules it loads) and reaches every thread started after that through Node's environment
+ *   data (`processMemory`): `EXCLUSIVE` is true exactly when this thread shares it with every
+ *   thread that writes through log-write.ts.
+ * - The lock word holds the holder's threadId + 1, or 0 when free. A thread ended while it held
+ *   the lock (Worker.terminate mid-write) has it released by the thread that started it, which
+ *   sees the worker's exit; a waiter that still finds it held after a bound longer than any live
+ *   holder holds it (log-write.ts) takes it over, so a lost holder costs each thread one wait,
+ *   never the logs.
+ * - Writers outside log-write.ts (a dependency's console call, Node's warnings) do not take it:
+ *   their lines are atomic, but can land inside one of ours on a pipe that was full at that
+ *   moment. Nothing in src/ writes that way.
+ */
+import {
+  getEnvironmentData,
+  isMainThread,
+  setEnvironmentData,
+  threadId,
+} from 'node:worker_threads';
+
+const KEY = 'video-server:log-lock';
+
+/** Locks by fd modulo SLOTS. Each slot is two words: the holder, and whether the fd was left
+ *  mid-line (written only under the lock). Two fds sharing a slot wait for each other and share
+ *  that flag: only fds 0–7 are exact (the server logs to 1 and 2). */
+const SLOTS = 8;
+const HOLDER = 0;
+const OPEN = 1;
+
+/**
+ * The process's shared memory under `key`: made by the main thread (or by a thread started before
+ * the main thread made it: then `shared` is false, and the memory is its own and its threads'),
+ * and handed down to every Worker started after that as environment data, which Node copies into
+ * each new thread, so no thread-creating code has to pass it on.
+ */
+export function processMemory(
+  key: string,
+  bytes: number,
+): { buffer: SharedArrayBuffer; shared: boolean } {
+  const inherited = isMainThread ? undefined : getEnvironmentData(key);
+  if (inherited instanceof SharedArrayBuffer) return { buffer: inherited, shared: true };
+  const buffer = new SharedArrayBuffer(bytes);
+  setEnvironmentData(key, buffer);
+  return { buffer, shared: isMainThread };
+}
+
+const memory = processMemory(KEY, SLOTS * 8);
+const locks = new Int32Array(memory.buffer);
+
+/** Every thread that writes through log-write.ts takes this lock (see the invariants). */
+export const EXCLUSIVE = memory.shared;
+
+const me = threadId + 1;
+
+const at = (fd: number, word: number) => (fd & (SLOTS - 1)) * 2 + word;
+
+/**
+ * Takes `fd`'s lock, waiting while another thread holds it, at most `stealMs` (longer than a live
+ * holder may hold it). Returns 0, or the threadId + 1 of a holder it took the lock over from (the
+ * caller says so in the log).
+ */
+export function lockFd(fd: number, stealMs: number): number {
+  const i = at(fd, HOLDER);
+  let holder = Atomics.compareExchange(locks, i, 0, me);
+  if (holder === 0) return 0;
+  const deadline = Date.now() + stealMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      Atomics.store(locks, i, me);
+      return holder;
+    }
+    Atomics.wait(locks, i, holder, left);
+    holder = Atomics.compareExchange(locks, i, 0, me);
+    if (holder === 0) return 0;
+  }
+}
+
+/** Releases `fd`'s lock if this thread holds it (it may have been taken over). */
+export function unlockFd(fd: number): void {
+  release(at(fd, HOLDER), me);
+}
+
+/** The fd was left mid-line: the next write must end that line first. */
+export function lineOpen(fd: number): boolean {
+  return Atomics.load(locks, at(fd, OPEN)) === 1;
+}
+
+/** Under the lock: whether the last byte written to `fd` left a line open. */
+export function setLineOpen(fd: number, open: boolean): void {
+  Atomics.store(locks, at(fd, OPEN), open ? 1 : 0);
+}
+
+function release(i: number, holder: number): void {
+  if (Atomics.compareExchange(locks, i, holder, 0) === holder) Atomics.notify(locks, i, 1);
+}
+
+// A worker ended mid-write leaves its lock held: its starter releases every slot it held.
+process.on('worker', (worker) => {
+  const id = worker.threadId + 1;
+  worker.once('exit', () => {
+    for (let fd = 0; fd < SLOTS; fd++) release(at(fd, HOLDER), id);
+  });
+});

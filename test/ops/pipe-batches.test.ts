@@ -1,0 +1,226 @@
+/**
+ * Log batches larger than PIPE_BUF on a real pipe (a FIFO, what docker and containerd hand a
+ * container) from several threads at once: src/log-lock.ts's process-wide lock keeps every line
+ * whole. The reader is `cat`, stopped and resumed over and over while the threads write, so the
+ * pipe fills and 64 KiB writes are cut short (EAGAIN) mid-line: without the lock, another thread's
+ * line lands inside the cut one.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it, vi } from 'vitest';
+import { BATCH } from '../../src/log-buffer.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const cleanups: (() => Promise<unknown> | undefined)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const WORKERS = 3;
+const LINES = 20_000;
+
+/** The main thread writes single lines (pino's path) while the workers fill access-log batches. */
+const WRITER = `
+  import '${ROOT}src/log.ts'; // the main thread makes fd 1 non-blocking, as the server does
+  import { once } from 'node:events';
+  import { isMainThread, threadId, Worker } from 'node:worker_threads';
+  import { LineBuffer } from '${ROOT}src/log-buffer.ts';
+  import { writeLines } from '${ROOT}src/log-write.ts';
+  import { workerFile } from '${ROOT}src/worker-file.ts';
+  const line = (o) => JSON.stringify(o) + '\\n';
+  if (isMainThread) {
+    writeLines(1, Buffer.from(line({ t: 0, max: new LineBuffer(1).max })));
+    const workers = Array.from({ length: ${WORKERS} }, () => {
+      const f = workerFile(import.meta.url, './writer');
+      return new Worker(f.url, { execArgv: f.execArgv });
+    });
+    let i = 0;
+    const timer = setInterval(() => {
+      writeLines(1, Buffer.from(line({ t: 0, i: i++, pad: 'm'.repeat((i * 53) % 900) })));
+    }, 1);
+    await Promise.all(workers.map((w) => once(w, 'exit')));
+    clearInterval(timer);
+    writeLines(1, Buffer.from(line({ t: 0, done: i })));
+  } else {
+    const b = new LineBuffer(1);
+    for (let i = 0; i < ${LINES}; i++) b.write(line({ t: threadId, i, pad: 'x'.repeat((i * 37) % 700) }));
+    b.flush();
+  }
+`;
+
+/** A FIFO in `dir` read by `cat` into `<fifo>.log`; `signal` stops and resumes it. */
+async function fifoWithCat(dir: string) {
+  const fifo = join(dir, 'out');
+  execFileSync('mkfifo', [fifo]);
+  const copy = openSync(`${fifo}.log`, 'w');
+  const cat = spawn('cat', [fifo], { stdio: ['ignore', copy, 'inherit'] });
+  closeSync(copy);
+  const catExited = new Promise<void>((res) => cat.once('exit', () => res()));
+  const signal = (s: NodeJS.Signals) => {
+    if (cat.exitCode === null && cat.signalCode === null) cat.kill(s);
+  };
+  cleanups.push(() => {
+    signal('SIGKILL');
+    return catExited;
+  });
+  return { fifo, signal, catExited };
+}
+
+/** Each line parsed as JSON, or `{ text }` when it is not JSON. */
+function parseLines(text: string): Record<string, unknown>[] {
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { text: l.slice(0, 80) };
+      }
+    });
+}
+
+it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: every line arrives whole, each thread’s in order', {
+  timeout: 180_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-batches-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+  await writeFile(join(dir, 'writer.ts'), WRITER);
+
+  const { fifo, signal, catExited } = await fifoWithCat(dir);
+  const out = openSync(fifo, 'w'); // waits for cat to open its end
+
+  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
+    cwd: ROOT,
+    // No stall bound to reach: the reader only pauses, so nothing may be dropped.
+    env: { ...process.env, LOG_STALL_MS: '600000' },
+    stdio: ['ignore', out, 'pipe'],
+  });
+  closeSync(out);
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
+    child.once('exit', (code, sig) => res([code, sig])),
+  );
+
+  // Stop and resume the reader until the writer is done: the pipe fills again and again.
+  let writing = true;
+  const toggling = (async () => {
+    while (writing) {
+      signal('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 20));
+      signal('SIGCONT');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const [code, sig] = await exited;
+  writing = false;
+  await toggling;
+  signal('SIGCONT');
+  expect({ code, sig, err }).toEqual({ code: 0, sig: null, err: '' });
+  await catExited; // the writer's end closed: cat drains the FIFO and exits
+
+  const text = readFileSync(`${fifo}.log`, 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  const parsed = parseLines(text) as { t: number; i?: number; max?: number; text?: string }[];
+  expect(parsed.filter((l) => l.text !== undefined)).toEqual([]);
+  // The batches really were larger than a pipe keeps atomic.
+  expect(parsed[0]).toEqual({ t: 0, max: BATCH });
+  expect(BATCH).toBeGreaterThan(4096);
+  const byThread = new Map<number, number[]>();
+  for (const p of parsed) {
+    if (p.i === undefined) continue;
+    const seq = byThread.get(p.t) ?? [];
+    if (seq.length === 0) byThread.set(p.t, seq);
+    seq.push(p.i);
+  }
+  const done = parsed.at(-1) as { t: number; done?: number };
+  expect(done.done).toBeGreaterThan(0);
+  expect(byThread.get(0)).toEqual(Array.from({ length: done.done! }, (_, i) => i));
+  byThread.delete(0);
+  expect(byThread.size).toBe(WORKERS);
+  for (const seq of byThread.values()) {
+    expect(seq).toEqual(Array.from({ length: LINES }, (_, i) => i));
+  }
+});
+
+/** A worker writes a line far larger than the pipe while its reader is stopped, and is ended
+ *  mid-write; then the main thread writes. */
+const KILLED = `
+  import '${ROOT}src/log.ts';
+  import { once } from 'node:events';
+  import { createInterface } from 'node:readline';
+  import { isMainThread, parentPort, threadId, Worker } from 'node:worker_threads';
+  import { writeLines } from '${ROOT}src/log-write.ts';
+  import { workerFile } from '${ROOT}src/worker-file.ts';
+  const line = (o) => Buffer.from(JSON.stringify(o) + '\\n');
+  if (isMainThread) {
+    const f = workerFile(import.meta.url, './writer');
+    const worker = new Worker(f.url, { execArgv: f.execArgv });
+    for await (const _ of createInterface({ input: process.stdin })) break;
+    const exited = once(worker, 'exit');
+    await worker.terminate();
+    await exited;
+    writeLines(1, line({ t: 0, after: true }));
+    process.exit(0);
+  } else {
+    writeLines(1, line({ t: threadId, big: 'y'.repeat(1_000_000) }));
+  }
+`;
+
+it('a thread ended while its write waits on a full pipe: the lock is released at once (no take-over), its cut line is ended, the next thread’s line is whole', {
+  timeout: 120_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-killed-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+  await writeFile(join(dir, 'writer.ts'), KILLED);
+  const { fifo, signal, catExited } = await fifoWithCat(dir);
+  const out = openSync(fifo, 'w');
+  signal('SIGSTOP'); // the pipe takes 64 KiB of the worker's line, then EAGAIN
+  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_STALL_MS: '600000' },
+    stdio: ['pipe', out, 'pipe'],
+  });
+  closeSync(out);
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
+    child.once('exit', (code, sig) => res([code, sig])),
+  );
+  // The pipe is full (its 64 KiB written): the worker waits inside its write, holding the lock.
+  const written = () =>
+    Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${child.pid}/io`, 'utf8'))![1]);
+  await vi.waitFor(() => expect(written()).toBeGreaterThanOrEqual(65_536), {
+    timeout: 60_000,
+    interval: 50,
+  });
+  child.stdin!.end('end the worker\n');
+  signal('SIGCONT');
+  expect({ result: await exited, err }).toEqual({ result: [0, null], err: '' });
+  await catExited;
+
+  const lines = parseLines(readFileSync(`${fifo}.log`, 'utf8'));
+  // The worker's cut line (ended by the main thread's write), then the main thread's line whole;
+  // no take-over notice: the lock was free as soon as the worker had ended.
+  expect(lines).toHaveLength(2);
+  expect(String(lines[0]!.text)).toMatch(/^\{"t":\d+,"big":"yyy/);
+  expect(lines[1]).toEqual({ t: 0, after: true });
+});
