@@ -49,6 +49,11 @@ export interface DeletionTask {
    * deadline.
    */
   readonly signals?: SharedArrayBuffer;
+  /**
+   * The task's own mark of its count in RUNNING_SLOT (taskMark(), task-signals.ts), so the
+   * executor takes the count back if the task's thread is ended while counted.
+   */
+  readonly mark?: SharedArrayBuffer;
 }
 
 export type DeletionOutcome = 'done' | 'lost' | 'failed';

@@ -53,7 +53,7 @@ import {
   type DeletionTask,
   splitInto,
 } from './deletion-types.js';
-import { RUNNING_SLOT } from './task-signals.js';
+import { enterTask, leaveTask } from './task-signals.js';
 
 /** How a task opens its thread's stores: openStores, or a test's wrapper of it. */
 export type OpenStores = (config: Config) => Promise<Stores>;
@@ -140,8 +140,8 @@ export async function runDeletions(
 ): Promise<DeletionResult[]> {
   const start = Date.now();
   const run = new Run(task);
-  const signals = task.signals && new Int32Array(task.signals);
-  if (signals) Atomics.add(signals, RUNNING_SLOT, 1);
+  const { signals, mark } = task;
+  if (signals) enterTask(signals, mark);
   const due = run.whenDue();
   try {
     const first = await Promise.race([work(run, open, start), due.promise]);
@@ -154,7 +154,7 @@ export async function runDeletions(
     return results(run, start);
   } finally {
     due.cancel();
-    if (signals) Atomics.sub(signals, RUNNING_SLOT, 1);
+    if (signals) leaveTask(signals, mark);
   }
 }
 

@@ -31,7 +31,7 @@ import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/ty
 import type { DeletionPool } from './deletion-pool.js';
 import { type DeletionResult, splitInto } from './deletion-types.js';
 import { abortGraceMs, backoffMs } from './options.js';
-import { unlessStopping } from './task-signals.js';
+import { leaveTask, taskMark, unlessStopping } from './task-signals.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface BatchReport {
@@ -64,6 +64,7 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
   const { pool, data } = deps;
   const videoIds = recs.map((r) => r.videoId);
   const now = Date.now();
+  const mark = taskMark();
   try {
     return await pool.run(
       {
@@ -75,12 +76,15 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
         // Half of the margin from the deadline to leaseMs on top (the abort is at a quarter).
         minLeaseUntil: now + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
         signals: data.signals,
+        mark,
       },
       AbortSignal.timeout(data.taskTimeoutMs + abortGraceMs(data)),
     );
   } catch (err) {
     // The pool thread died, or missed its deadline by abortGraceMs and was ended: its deletions
-    // may be half done, which is fine — every step is idempotent and the retry starts over.
+    // may be half done, which is fine — every step is idempotent and the retry starts over. A
+    // task ended while counted in RUNNING_SLOT never takes its count back: take it here.
+    leaveTask(data.signals, mark);
     const now = Date.now();
     const error = serializeError(err);
     return videoIds.map((videoId) => ({ videoId, outcome: 'failed', error, start: now, end: now }));

@@ -6,9 +6,12 @@
  *                 stops as at its deadline — no store call started after it, its thread's stores
  *                 closed, an answer — and the executor writes nothing more;
  *   RUNNING_SLOT  tasks inside runDeletions and actor-thread store calls in flight
- *                 (unlessStopping), so the stop ends no thread before they are done. A thread
- *                 ended while counted (a backstop abort, a wedged actor's kill) leaves its count:
- *                 a later stop then waits its full bound, TASKS_STOP_MS.
+ *                 (unlessStopping), so the stop ends no thread before they are done. A task
+ *                 counts itself with a mark of its own (enterTask/leaveTask): when the pool
+ *                 reports it ended without an answer (the backstop abort ended its thread), the
+ *                 executor takes its count back. An actor thread killed while counted (a wedged
+ *                 executor's store call) still leaves its count: a later stop then waits its
+ *                 full bound, TASKS_STOP_MS.
  * Why: ending a thread inside an lmdb-js native call aborts the whole process
  * (src/store/lmdb-env.ts), and kill() ended the actor threads and the pool threads with them.
  */
@@ -71,4 +74,28 @@ export async function unlessStopping<T, S>(
   } finally {
     Atomics.sub(slots, RUNNING_SLOT, 1);
   }
+}
+
+/** A task's own mark of its count in RUNNING_SLOT: one Int32, made by whoever submits it. */
+export function taskMark(): SharedArrayBuffer {
+  return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+}
+
+/**
+ * The task starts: counted, then marked. A thread ended between the two leaves the count (a
+ * later stop waits longer), never a mark without a count (a stop that skips a running task).
+ */
+export function enterTask(signals: SharedArrayBuffer, mark?: SharedArrayBuffer): void {
+  Atomics.add(new Int32Array(signals), RUNNING_SLOT, 1);
+  if (mark) Atomics.store(new Int32Array(mark), 0, 1);
+}
+
+/**
+ * The count is taken back once, by whoever clears the mark: the task on its way out, or its
+ * submitter once the pool reported the task ended without an answer (its thread was ended).
+ * Without a mark (a task submitted by hand), the task itself takes it back.
+ */
+export function leaveTask(signals: SharedArrayBuffer, mark?: SharedArrayBuffer): void {
+  if (mark && Atomics.compareExchange(new Int32Array(mark), 0, 1, 0) !== 1) return;
+  Atomics.sub(new Int32Array(signals), RUNNING_SLOT, 1);
 }
