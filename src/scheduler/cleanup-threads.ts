@@ -36,7 +36,7 @@ import type { BatchReport } from './executor.js';
 import type { ExecutorApi } from './executor.worker.js';
 import { SCHEDULER_DEFAULTS } from './options.js';
 import { DISPATCHER, EXECUTOR } from './stats-board.js';
-import { stopTasks } from './task-signals.js';
+import { heldCount, releaseHeld, stopTasks } from './task-signals.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface CleanupThreads {
@@ -80,8 +80,19 @@ export interface CleanupThreadsOptions {
 export function startCleanupThreads(o: CleanupThreadsOptions): CleanupThreads {
   const { data, log } = o;
   const claimTimeoutMs = o.claimTimeoutMs ?? SCHEDULER_DEFAULTS.claimTimeoutMs;
-  const spawn = <T>(file: string, name: string, timeoutMs: number) =>
-    spawnThreadActor<T>(workerFile(import.meta.url, file), { name, timeoutMs, workerData: data });
+  // Each incarnation counts its store calls in a cell of its own too: what a thread still held
+  // when it exited (killed wedged, crashed) is taken back, or a later stop would wait for it.
+  const spawn = async <T>(file: string, name: string, timeoutMs: number) => {
+    const held = heldCount();
+    const workerData: ThreadData = { ...data, held };
+    const actor = await spawnThreadActor<T>(workerFile(import.meta.url, file), {
+      name,
+      timeoutMs,
+      workerData,
+    });
+    void actor.exited.then(() => releaseHeld(data.signals, held));
+    return actor;
+  };
   let gaveUp!: (e: unknown) => void;
   const failed = new Promise<unknown>((r) => (gaveUp = r));
   const ready: Promise<Supervisor> = startSupervisor({

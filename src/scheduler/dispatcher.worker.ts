@@ -17,13 +17,19 @@ const stores = lazyStores(data);
 // stop off until it is done — ending the thread inside an lmdb-js call aborts the process.
 const api = {
   claim: letItCrash((limit: number) =>
-    unlessStopping(data.signals, [], async () =>
-      claimBatch((await stores.get()).queue, data, limit),
+    unlessStopping(
+      data.signals,
+      [],
+      async () => claimBatch((await stores.get()).queue, data, limit),
+      data.held,
     ),
   ),
   release: letItCrash((ids: string[]) =>
-    unlessStopping(data.signals, 0, async () =>
-      releaseBatch((await stores.get()).queue, data, ids),
+    unlessStopping(
+      data.signals,
+      0,
+      async () => releaseBatch((await stores.get()).queue, data, ids),
+      data.held,
     ),
   ),
   close: () => stores.close(),

@@ -128,10 +128,15 @@ export async function executeBatch(
   if (failures.length === 0) return report;
   // A stop that cut the round off is about to end this thread: no store write starts then (one
   // in flight when the thread ends could abort the process), and one started holds the stop off.
-  const recorded = await unlessStopping(data.signals, false, async () => {
-    await recordFailures(deps, failures, attempts, report);
-    return true;
-  });
+  const recorded = await unlessStopping(
+    data.signals,
+    false,
+    async () => {
+      await recordFailures(deps, failures, attempts, report);
+      return true;
+    },
+    data.held,
+  );
   if (!recorded) {
     report.lost += failures.length; // their leases expire
     log.warn('stopping: failed deletions left to their leases', { count: failures.length });

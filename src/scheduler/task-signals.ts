@@ -9,9 +9,11 @@
  *                 (unlessStopping), so the stop ends no thread before they are done. A task
  *                 counts itself with a mark of its own (enterTask/leaveTask): when the pool
  *                 reports it ended without an answer (the backstop abort ended its thread), the
- *                 executor takes its count back. An actor thread killed while counted (a wedged
- *                 executor's store call) still leaves its count: a later stop then waits its
- *                 full bound, TASKS_STOP_MS.
+ *                 executor takes its count back. An actor thread's calls are also counted in
+ *                 its incarnation's own cell (ThreadData.held): once the thread has exited (a
+ *                 wedged actor's kill, a crash), what it still held is taken back (releaseHeld).
+ *                 Left: the tasks of an executor thread that was ended while they ran (they end
+ *                 with it) — a later stop then waits its full bound, TASKS_STOP_MS.
  * Why: ending a thread inside an lmdb-js native call aborts the whole process
  * (src/store/lmdb-env.ts), and kill() ended the actor threads and the pool threads with them.
  */
@@ -65,15 +67,36 @@ export async function unlessStopping<T, S>(
   signals: SharedArrayBuffer,
   stopped: S,
   fn: () => Promise<T>,
+  held?: SharedArrayBuffer,
 ): Promise<T | S> {
   const slots = new Int32Array(signals);
+  const mine = held && new Int32Array(held);
+  // Counted, then held; on the way out, unheld, then uncounted: a thread ended between the two
+  // leaves a count (a later stop waits longer), never a held call that is not counted.
   Atomics.add(slots, RUNNING_SLOT, 1);
+  if (mine) Atomics.add(mine, 0, 1);
   try {
     if (Atomics.load(slots, STOP_SLOT) === 1) return stopped;
     return await fn();
   } finally {
+    if (mine) Atomics.sub(mine, 0, 1);
     Atomics.sub(slots, RUNNING_SLOT, 1);
   }
+}
+
+/** An actor thread incarnation's own count of its calls in RUNNING_SLOT (ThreadData.held). */
+export function heldCount(): SharedArrayBuffer {
+  return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+}
+
+/**
+ * Once that thread has exited (nothing of it runs any more), takes back from RUNNING_SLOT what
+ * it still held: calls cut off by its end. Returns how many.
+ */
+export function releaseHeld(signals: SharedArrayBuffer, held: SharedArrayBuffer): number {
+  const n = Atomics.exchange(new Int32Array(held), 0, 0);
+  if (n > 0) Atomics.sub(new Int32Array(signals), RUNNING_SLOT, n);
+  return n;
 }
 
 /** A task's own mark of its count in RUNNING_SLOT: one Int32, made by whoever submits it. */

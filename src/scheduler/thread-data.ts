@@ -1,7 +1,8 @@
 /**
  * What the scheduler hands its actor threads (dispatcher.worker.ts, executor.worker.ts) as
- * workerData: plain data only (structured clone), so a thread shares no object with the main
- * thread and a restarted thread starts from exactly the same description.
+ * workerData: plain data only (structured clone; the SharedArrayBuffers are shared memory, no
+ * object), so a thread shares no object with the main thread and a restarted thread starts from
+ * the same description (with a `held` cell of its own).
  *
  * The stores a thread opens are a real parameter (`SchedulerOptions.stores`): by default
  * `openStores` from src/store, or any module exporting `openStores(config, data)` — how a test
@@ -35,6 +36,11 @@ export interface ThreadData {
   readonly storesData: unknown;
   /** The deletion tasks' stop flag and running count (taskSignals() in deletion-types.ts). */
   readonly signals: SharedArrayBuffer;
+  /**
+   * This thread incarnation's own count of its store calls in RUNNING_SLOT (heldCount(), set per
+   * spawn by cleanup-threads.ts): taken back once the thread has exited (task-signals.ts).
+   */
+  readonly held?: SharedArrayBuffer;
 }
 
 export function plainFile(f: WorkerFile): PlainWorkerFile {
