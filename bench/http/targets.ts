@@ -6,6 +6,7 @@
  * directory.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
@@ -82,26 +83,28 @@ export async function serverProcess(
   dataDir: string,
   env: Record<string, string>,
   /**
-   * Where its stdout goes: a file, or a pipe this process reads and discards (as docker and
-   * Kubernetes hand stdout to their log shipper). @default 'file'
+   * Where its stdout goes: a file, or a pipe (a FIFO) this process reads and discards (as docker
+   * and Kubernetes hand stdout to their log shipper). @default 'file'
    */
   stdout: 'file' | 'pipe' = 'file',
 ): Promise<ServerProcess> {
   await (built ??= run('npm', ['run', '-s', 'build'], { cwd: ROOT }));
   const logFile = join(tmp, `${name.replace(/\W+/g, '-')}.log`);
-  const out = await open(logFile, 'w');
+  const pipe = stdout === 'pipe' ? await fifo(`${logFile}.fifo`) : undefined;
+  const out = pipe ? undefined : await open(logFile, 'w');
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'start', '--only', 'stream'], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, STREAM_PORT: '0', HTTP_THREADS: '1', ...env },
-    stdio: ['ignore', stdout === 'pipe' ? 'pipe' : out.fd, 'inherit'],
+    stdio: ['ignore', pipe?.writeFd ?? out!.fd, 'inherit'],
   });
-  await out.close();
+  if (pipe) closeSync(pipe.writeFd);
+  await out?.close();
   // From a pipe: the start-up lines are kept until the url is read, then everything is dropped.
   let piped = '';
   const onData = (b: Buffer) => {
     piped += b.toString();
   };
-  child.stdout?.on('data', onData);
+  pipe?.reader.on('data', onData);
   const until = Date.now() + 60_000;
   for (;;) {
     const text = stdout === 'pipe' ? piped : await readFile(logFile, 'utf8');
@@ -113,13 +116,25 @@ export async function serverProcess(
         child.kill('SIGTERM');
       });
     if (m) {
-      child.stdout?.off('data', onData).resume();
+      pipe?.reader.off('data', onData).resume();
       return { name, url: m[1]!, child, logFile, cpu: () => processTreeCpu(child.pid!), stop };
     }
     if (child.exitCode !== null) throw new Error(`${name} exited:\n${text}`);
     if (Date.now() > until) throw new Error(`${name} did not start:\n${text}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A FIFO (what docker and containerd hand a container as stdout; Node's `stdio: 'pipe'` would be a
+ * unix socket pair) whose read end this process reads: the write end is for the child's stdout.
+ */
+async function fifo(path: string): Promise<{ writeFd: number; reader: net.Socket }> {
+  await run('mkfifo', [path]);
+  // Opening the read end first, without waiting for a writer, lets the write end open at once.
+  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writeFd = openSync(path, 'w');
+  return { writeFd, reader: new net.Socket({ fd: readFd, readable: true, writable: false }) };
 }
 
 export async function uwsTarget(
