@@ -10,8 +10,6 @@
  * dir reopened after the exit shows every video asked for wholly deleted or still queued for
  * deletion, the others intact, and a later scheduler deletes the rest.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +18,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startScheduler } from '../../src/scheduler/index.js';
 import { openStores, type Stores } from '../../src/store/index.js';
+import { runSchedulerCli } from './cli-process.js';
 import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/scheduler/give-up-cli.ts', import.meta.url));
@@ -58,27 +57,15 @@ it('the dispatcher dies past its intensity while the pool writes a large batch: 
   const before = await openStores(t.config);
   const { asked, kept } = await seed(before).finally(() => before.close());
 
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    env: {
-      ...process.env,
-      DATA_DIR: dir,
-      SCHEDULER_PORT: '0',
-      METRICS_PORT: '0',
-      SCHEDULER_INTERVAL_MS: '100',
-      LOG_LEVEL: 'info',
-      SCHEDULER_TOKEN: 'test-token-for-the-give-up-test',
+  const { code, signal, out, lines } = await runSchedulerCli(
+    FIXTURE,
+    dir,
+    {
       VS_TEST_TASK: JSON.stringify({ spinOnce: marks }),
       VS_GIVE_UP: JSON.stringify({ dir: marks, batch: ASKED, leaseMs: LEASE_MS }),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    (kill) => cleanups.push(async () => kill()),
+  );
   // An abort (a thread ended inside lmdb-js) is signal SIGABRT with code null.
   expect({ code, signal }, out).toEqual({ code: 1, signal: null });
 
@@ -90,10 +77,6 @@ it('the dispatcher dies past its intensity while the pool writes a large batch: 
   };
   expect(died.spinning).toBe(true);
   expect(died.gone).toBeGreaterThan(0);
-  const lines = out
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines.filter((l) => l.msg === 'actor thread replaced')).toEqual([]);
   const gaveUp = lines.find((l) => l.msg === 'restart intensity exceeded: supervisor gives up');
   expect(gaveUp, out).toMatchObject({ actor: 'video-cleanup.dispatcher', intensity: 0 });
