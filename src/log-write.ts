@@ -204,31 +204,24 @@ function drop(s: FdState, data: Uint8Array, off: number): void {
 
 /** The warn line about dropped lines, written before the fd's next lines. */
 function noticeOf(s: FdState): Uint8Array {
-  const line = JSON.stringify({
-    level: 40,
-    time: Date.now(),
-    pid: process.pid,
-    thread: threadId,
-    scope: 'log',
-    dropped: s.dropped,
-    reason: s.reason,
-    msg: 'log lines dropped: the log destination did not take them',
-  });
-  return Buffer.from(`${line}\n`);
+  return warnLine(
+    { dropped: s.dropped, reason: s.reason },
+    'log lines dropped: the log destination did not take them',
+  );
 }
 
 /** The warn line about a write lock taken over from a thread that held it for stealMs. */
 function takeOverNotice(holder: number): Uint8Array {
-  const line = JSON.stringify({
-    level: 40,
-    time: Date.now(),
-    pid: process.pid,
-    thread: threadId,
-    scope: 'log',
-    holder,
-    msg: `log write lock taken over: thread ${holder} held it for ${stealMs} ms`,
-  });
-  return Buffer.from(`${line}\n`);
+  return warnLine(
+    { holder },
+    `log write lock taken over: thread ${holder} held it for ${stealMs} ms`,
+  );
+}
+
+/** One of this module's own warn lines, with the fields pino gives every line. */
+function warnLine(fields: Record<string, unknown>, msg: string): Uint8Array {
+  const head = { level: 40, time: Date.now(), pid: process.pid, thread: threadId, scope: 'log' };
+  return Buffer.from(`${JSON.stringify({ ...head, ...fields, msg })}\n`);
 }
 
 /** pino's destination interface over `writeLines`: one serialized line per call. */

@@ -52,7 +52,8 @@ const WRITER = `
   }
 `;
 
-/** A FIFO in `dir` read by `cat` into `<fifo>.log`; `signal` stops and resumes it. */
+/** A FIFO in `dir` read by `cat` into `<dir>/out.log`, and its write end (`out`, to hand to a
+ *  child); `signal` stops and resumes cat. */
 async function fifoWithCat(dir: string) {
   const fifo = join(dir, 'out');
   execFileSync('mkfifo', [fifo]);
@@ -67,7 +68,8 @@ async function fifoWithCat(dir: string) {
     signal('SIGKILL');
     return catExited;
   });
-  return { fifo, signal, catExited };
+  const out = openSync(fifo, 'w'); // waits for cat to open its end
+  return { out, signal, catExited };
 }
 
 /** Each line parsed as JSON, or `{ text }` when it is not JSON. */
@@ -85,22 +87,17 @@ function parseLines(text: string): Record<string, unknown>[] {
     });
 }
 
-it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: every line arrives whole, each thread’s in order', {
-  timeout: 180_000,
-}, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-batches-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+/**
+ * Runs `source` (written to `dir`/writer.ts) with stdout `out` (the FIFO's write end) and no stall bound in
+ * reach (the reader only pauses: nothing may be dropped); resolves to its exit and stderr once both are known ('close').
+ */
+async function startWriter(dir: string, source: string, out: number, stdin: 'ignore' | 'pipe') {
   await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  await writeFile(join(dir, 'writer.ts'), WRITER);
-
-  const { fifo, signal, catExited } = await fifoWithCat(dir);
-  const out = openSync(fifo, 'w'); // waits for cat to open its end
-
+  await writeFile(join(dir, 'writer.ts'), source);
   const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
     cwd: ROOT,
-    // No stall bound to reach: the reader only pauses, so nothing may be dropped.
     env: { ...process.env, LOG_STALL_MS: '600000' },
-    stdio: ['ignore', out, 'pipe'],
+    stdio: [stdin, out, 'pipe'],
   });
   closeSync(out);
   cleanups.push(async () => {
@@ -110,9 +107,19 @@ it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: 
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err += d;
   });
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
-    child.once('exit', (code, sig) => res([code, sig])),
+  const exited = new Promise<{ result: [number | null, NodeJS.Signals | null]; err: string }>(
+    (res) => child.once('close', (code, sig) => res({ result: [code, sig], err })),
   );
+  return { child, exited };
+}
+
+it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: every line arrives whole, each thread’s in order', {
+  timeout: 180_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-batches-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const { out, signal, catExited } = await fifoWithCat(dir);
+  const { exited } = await startWriter(dir, WRITER, out, 'ignore');
 
   // Stop and resume the reader until the writer is done: the pipe fills again and again.
   let writing = true;
@@ -124,14 +131,14 @@ it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: 
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
-  const [code, sig] = await exited;
+  const outcome = await exited;
   writing = false;
   await toggling;
   signal('SIGCONT');
-  expect({ code, sig, err }).toEqual({ code: 0, sig: null, err: '' });
+  expect(outcome).toEqual({ result: [0, null], err: '' });
   await catExited; // the writer's end closed: cat drains the FIFO and exits
 
-  const text = readFileSync(`${fifo}.log`, 'utf8');
+  const text = readFileSync(join(dir, 'out.log'), 'utf8');
   expect(text.endsWith('\n')).toBe(true);
   const parsed = parseLines(text) as { t: number; i?: number; max?: number; text?: string }[];
   expect(parsed.filter((l) => l.text !== undefined)).toEqual([]);
@@ -184,27 +191,9 @@ it('a thread ended while its write waits on a full pipe: the lock is released at
 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-killed-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  await writeFile(join(dir, 'writer.ts'), KILLED);
-  const { fifo, signal, catExited } = await fifoWithCat(dir);
-  const out = openSync(fifo, 'w');
+  const { out, signal, catExited } = await fifoWithCat(dir);
   signal('SIGSTOP'); // the pipe takes 64 KiB of the worker's line, then EAGAIN
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_STALL_MS: '600000' },
-    stdio: ['pipe', out, 'pipe'],
-  });
-  closeSync(out);
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) =>
-    child.once('exit', (code, sig) => res([code, sig])),
-  );
+  const { child, exited } = await startWriter(dir, KILLED, out, 'pipe');
   // The pipe is full (its 64 KiB written): the worker waits inside its write, holding the lock.
   const written = () =>
     Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${child.pid}/io`, 'utf8'))![1]);
@@ -214,10 +203,10 @@ it('a thread ended while its write waits on a full pipe: the lock is released at
   });
   child.stdin!.end('end the worker\n');
   signal('SIGCONT');
-  expect({ result: await exited, err }).toEqual({ result: [0, null], err: '' });
+  expect(await exited).toEqual({ result: [0, null], err: '' });
   await catExited;
 
-  const lines = parseLines(readFileSync(`${fifo}.log`, 'utf8'));
+  const lines = parseLines(readFileSync(join(dir, 'out.log'), 'utf8'));
   // The worker's cut line (ended by the main thread's write), then the main thread's line whole;
   // no take-over notice: the lock was free as soon as the worker had ended.
   expect(lines).toHaveLength(2);
