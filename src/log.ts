@@ -3,9 +3,9 @@
  *
  * Invariants:
  * - Each thread owns one pino root writing to fd 1 through a synchronous destination, and every
- *   line reaches the fd in a single write(2). Threads never share a buffer, so lines from different
- *   threads never interleave mid-line (pipes keep writes up to PIPE_BUF = 4 KiB atomic; a longer
- *   line may only be split by the reader, never merged).
+ *   line reaches the fd in a single write(2) unless a full pipe takes only part of it. Threads
+ *   never share a buffer, and every write holds the fd's process-wide lock (log-lock.ts), so lines
+ *   from different threads never interleave mid-line, whatever their length.
  * - Both destinations (this one and the access log's batches) write through log-write.ts: a broken
  *   or stalled stdout has lines dropped and counted; a write never throws, and waits for a full
  *   pipe at most LOG_STALL_MS with nothing taken, and 4 × that in all, before it gives up.
@@ -199,7 +199,7 @@ export function bufferedSink(level: Exclude<LogLevel, 'silent'>): LineBuffer | n
 
 export interface LoggerOptions {
   /**
-   * Batch lines (whole lines, ≤ 4 KiB per write, flushed every 100 ms and at exit; log-buffer.ts)
+   * Batch lines (whole lines, ≤ 64 KiB per write, flushed every 100 ms and at exit; log-buffer.ts)
    * instead of one write per line. For high-volume lines such as the access log. @default false
    */
   buffered?: boolean;
