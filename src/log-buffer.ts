@@ -13,8 +13,9 @@
  *   and synchronously at thread/process exit. A SIGKILL loses at most FLUSH_MS of access lines —
  *   the price of not paying one system call per request.
  * - Writes go through log-write.ts's `writeLines`: a slow reader (EAGAIN) slows the writer
- *   instead of losing lines; a reader that takes nothing for STALL_MS (1 s), or a broken fd
- *   (EPIPE), has its batches dropped and counted, never retried in a loop; nothing here throws.
+ *   instead of losing lines; a reader that takes nothing for LOG_STALL_MS (default 1 s) or holds
+ *   a batch past its bound (4 × LOG_STALL_MS), or a broken fd (EPIPE), has its batches dropped
+ *   and counted, never retried in a loop; nothing here throws.
  */
 import { fstatSync } from 'node:fs';
 import { EXCLUSIVE } from './log-lock.js';
