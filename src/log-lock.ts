@@ -41,10 +41,10 @@ const HOLDER = 0;
 const OPEN = 1;
 
 /**
- * The process's shared memory under `key`: made by the main thread (or by a thread started before
- * the main thread made it: then `shared` is false, and the memory is its own and its threads'),
- * and handed down to every Worker started after that as environment data, which Node copies into
- * each new thread, so no thread-creating code has to pass it on.
+ * The process's shared memory under `key`: made by the main thread, and handed down to every
+ * Worker started after that as environment data, which Node copies into each new thread, so no
+ * thread-creating code has to pass it on. A thread started before the main thread made it makes
+ * its own, for itself and the threads it starts: `shared` is false in all of those.
  */
 export function processMemory(
   key: string,
@@ -52,9 +52,18 @@ export function processMemory(
 ): { buffer: SharedArrayBuffer; shared: boolean } {
   const inherited = isMainThread ? undefined : getEnvironmentData(key);
   if (inherited instanceof SharedArrayBuffer) return { buffer: inherited, shared: true };
+  if (isLocal(inherited)) return { buffer: inherited.local, shared: false };
   const buffer = new SharedArrayBuffer(bytes);
-  setEnvironmentData(key, buffer);
+  setEnvironmentData(key, isMainThread ? buffer : { local: buffer });
   return { buffer, shared: isMainThread };
+}
+
+function isLocal(v: unknown): v is { local: SharedArrayBuffer } {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { local?: unknown }).local instanceof SharedArrayBuffer
+  );
 }
 
 const memory = processMemory(KEY, SLOTS * 8);

@@ -213,3 +213,54 @@ it('a thread ended while its write waits on a full pipe: the lock is released at
   expect(String(lines[0]!.text)).toMatch(/^\{"t":\d+,"big":"yyy/);
   expect(lines[1]).toEqual({ t: 0, after: true });
 });
+
+/** A worker started before the main thread loads the log modules, and one that it starts. */
+const EARLY = `
+  import { once } from 'node:events';
+  import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+  import { workerFile } from '${ROOT}src/worker-file.ts';
+  const start = (role) => {
+    const f = workerFile(import.meta.url, './writer');
+    return new Worker(f.url, { execArgv: f.execArgv, workerData: role });
+  };
+  if (isMainThread) {
+    const early = start('early'); // before anything here has loaded log-lock.ts
+    const [maxes] = await once(early, 'message');
+    const { LineBuffer } = await import('${ROOT}src/log-buffer.ts');
+    process.stderr.write(JSON.stringify({ main: new LineBuffer(1).max, ...maxes }));
+  } else {
+    const { LineBuffer } = await import('${ROOT}src/log-buffer.ts');
+    const max = new LineBuffer(1).max;
+    if (workerData === 'early') {
+      const [child] = await once(start('child'), 'message');
+      parentPort.postMessage({ early: max, ...child });
+    } else parentPort.postMessage({ child: max });
+  }
+`;
+
+it('threads outside the shared lock (started before the main thread loaded it, and the threads they start) write at most PIPE_BUF at a time to a pipe', {
+  timeout: 120_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-early-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+  await writeFile(join(dir, 'writer.ts'), EARLY);
+  // stdout: Node's 'pipe' (a socket pair): not a file, so only the lock allows 64 KiB writes.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  child.stdout!.resume();
+  const code = await new Promise((res) => child.once('close', res));
+  expect({ code, maxes: JSON.parse(err) }).toEqual({
+    code: 0,
+    maxes: { main: BATCH, early: 4096, child: 4096 },
+  });
+});
