@@ -87,11 +87,23 @@ function parseLines(text: string): Record<string, unknown>[] {
     });
 }
 
+/** A temporary directory for one test's writer script, removed after the file's tests. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /**
  * Runs `source` (written to `dir`/writer.ts) with stdout `out` (the FIFO's write end) and no stall bound in
  * reach (the reader only pauses: nothing may be dropped); resolves to its exit and stderr once both are known ('close').
  */
-async function startWriter(dir: string, source: string, out: number, stdin: 'ignore' | 'pipe') {
+async function startWriter(
+  dir: string,
+  source: string,
+  out: number | 'pipe',
+  stdin: 'ignore' | 'pipe',
+) {
   await writeFile(join(dir, 'package.json'), '{"type":"module"}');
   await writeFile(join(dir, 'writer.ts'), source);
   const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
@@ -99,7 +111,8 @@ async function startWriter(dir: string, source: string, out: number, stdin: 'ign
     env: { ...process.env, LOG_STALL_MS: '600000' },
     stdio: [stdin, out, 'pipe'],
   });
-  closeSync(out);
+  if (out !== 'pipe') closeSync(out);
+  child.stdout?.resume();
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -116,8 +129,7 @@ async function startWriter(dir: string, source: string, out: number, stdin: 'ign
 it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: every line arrives whole, each thread’s in order', {
   timeout: 180_000,
 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-batches-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir('vs-pipe-batches-');
   const { out, signal, catExited } = await fifoWithCat(dir);
   const { exited } = await startWriter(dir, WRITER, out, 'ignore');
 
@@ -189,8 +201,7 @@ const KILLED = `
 it('a thread ended while its write waits on a full pipe: the lock is released at once (no take-over), its cut line is ended, the next thread’s line is whole', {
   timeout: 120_000,
 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-killed-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir('vs-pipe-killed-');
   const { out, signal, catExited } = await fifoWithCat(dir);
   signal('SIGSTOP'); // the pipe takes 64 KiB of the worker's line, then EAGAIN
   const { child, exited } = await startWriter(dir, KILLED, out, 'pipe');
@@ -241,26 +252,12 @@ const EARLY = `
 it('threads outside the shared lock (started before the main thread loaded it, and the threads they start) write at most PIPE_BUF at a time to a pipe', {
   timeout: 120_000,
 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'vs-pipe-early-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  await writeFile(join(dir, 'writer.ts'), EARLY);
+  const dir = await tempDir('vs-pipe-early-');
   // stdout: Node's 'pipe' (a socket pair): not a file, so only the lock allows 64 KiB writes.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  child.stdout!.resume();
-  const code = await new Promise((res) => child.once('close', res));
-  expect({ code, maxes: JSON.parse(err) }).toEqual({
-    code: 0,
+  const { exited } = await startWriter(dir, EARLY, 'pipe', 'ignore');
+  const { result, err } = await exited;
+  expect({ result, maxes: JSON.parse(err) }).toEqual({
+    result: [0, null],
     maxes: { main: BATCH, early: 4096, child: 4096 },
   });
 });
