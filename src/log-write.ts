@@ -11,27 +11,42 @@
  *   bytes at least every LOG_STALL_MS (default STALL_MS, 1 s), and the whole batch within
  *   BATCH_STALLS × LOG_STALL_MS (4 s): backpressure, as docker's default blocking mode and
  *   journald apply it. A reader that takes nothing for LOG_STALL_MS is *stalled*: that batch is
- *   dropped, and from then on each batch gets one attempt and no wait, until the fd takes a write.
- *   So a stalled reader costs the thread one wait of LOG_STALL_MS, then one write(2) per batch
- *   (docker's non-blocking mode drops the same way once its buffer is full).
+ *   dropped (the rest of it: what the fd took stays), and the fd gets a verdict (below).
  * - No batch holds its thread longer than BATCH_STALLS × LOG_STALL_MS in all: a reader that keeps
  *   taking a few bytes but not the batch within that (a trickle: a page of a pipe every 0.9 s)
- *   is *slow*: the rest of the batch is dropped and counted (reason `slow`) and the fd is treated
- *   as stalled. Why a multiple of the stall bound and not a minimum rate: what the bound protects
+ *   is *slow*: the rest of the batch is dropped and counted (reason `slow`), and the fd gets a
+ *   verdict. Why a multiple of the stall bound and not a minimum rate: what the bound protects
  *   is the thread (an HTTP thread answers nothing while it waits), and LOG_STALL_MS already says
  *   how long an operator lets a log write hold it; four of them leave a reader that keeps up
  *   with the log (it takes a 64 KiB batch in milliseconds) far from the bound even on a loaded
  *   machine, and hold the thread seconds, not hours. A batch that outgrows the reader (a long
  *   line on a slow pipe) is the one that pays.
+ * - A verdict (`stalled` or `slow`) is the process's, not the thread's: it lives next to the fd's
+ *   lock (log-lock.ts), since the lock makes every thread wait for the one that waits on the
+ *   reader. While it holds, every thread's write to that fd gets one attempt and no wait: what the
+ *   fd takes is written, the rest dropped and counted with the verdict's reason (docker's
+ *   non-blocking mode drops the same way once its buffer is full). It holds while the fd has
+ *   taken no byte since a `stalled` verdict; else for COOL_STALLS × LOG_STALL_MS after it was
+ *   given, unless first the fd takes a write whole LOG_STALL_MS or more after the last write it
+ *   refused (the reader keeps up again: a page taken now and then does not end it, nor does a gap
+ *   between batches). So a stalled reader costs the process one wait of LOG_STALL_MS in all, not
+ *   one per thread; a reader that trickles (it keeps the pipe full) holds the writing threads at
+ *   most BATCH_STALLS × LOG_STALL_MS per COOL_STALLS × LOG_STALL_MS, under 1/16 of their time;
+ *   and a reader that recovers gets its backpressure back LOG_STALL_MS after the last write it
+ *   refused (a slow but steady reader that the writers still outrun, after at most a minute at
+ *   the default). Why 60: the trickler's share falls as 4/(4 + COOL_STALLS), so past 60 a longer
+ *   window buys little, while it bounds how long a reader that still fills the pipe now and then
+ *   may lose lines it would have taken with backpressure.
  * - Any other error (EPIPE: the reader is gone; EBADF) drops the batch at once; nothing retries
  *   it, so a dead fd costs one write(2) per batch, never a loop.
  * - Nothing is lost silently: dropped lines are counted per fd, and the next write the fd takes is
- *   preceded by one warn line saying how many and why. A dead pipe never takes one, so every drop
- *   is also added to the process-wide totals (`droppedLines`, the metric): one shared counter per
- *   reason that every thread adds to (Atomics) — the HTTP threads, the scheduler's actor threads
- *   and their pools alike, whoever created them. The buffer is handed down as environment data
- *   (log-lock.ts `processMemory`), so no thread-creating code has to pass it on, and a thread's
- *   drops count from its first line.
+ *   preceded by one warn line saying how many and why (in the same write(2) as lines short enough
+ *   for a pipe to keep atomic, so one attempt never parts them). A dead pipe never takes one,
+ *   so every drop is also added to the process-wide totals (`droppedLines`, the metric): one
+ *   shared counter per reason that every thread adds to (Atomics) — the HTTP threads, the
+ *   scheduler's actor threads and their pools alike, whoever created them. The buffer is handed
+ *   down as environment data (log-lock.ts `processMemory`), so no thread-creating code has to
+ *   pass it on, and a thread's drops count from its first line.
  *   Reasons are a fixed set (REASONS) so the metric's labels stay bounded: an error code outside
  *   it is counted as `other` (its notice still names it).
  * - Only whole lines: every write holds the fd's process-wide lock (log-lock.ts), so no other
@@ -46,7 +61,18 @@ import { Buffer } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
-import { lineOpen, lockFd, processMemory, setLineOpen, unlockFd } from './log-lock.js';
+import {
+  hasVerdict,
+  lineOpen,
+  lockFd,
+  processMemory,
+  setLineOpen,
+  setRefused,
+  setTook,
+  setVerdict,
+  unlockFd,
+  verdictOf,
+} from './log-lock.js';
 
 /** How long a write waits for a reader that takes no byte before its batch is dropped: the
  *  default of LOG_STALL_MS. */
@@ -62,6 +88,13 @@ const stallMs = ((raw) => {
 })(process.env.LOG_STALL_MS);
 const batchMs = stallMs * BATCH_STALLS;
 
+/** A verdict on a reader holds at most this many LOG_STALL_MS (see the invariants). */
+export const COOL_STALLS = 60;
+const coolMs = stallMs * COOL_STALLS;
+
+/** The verdicts' codes in log-lock.ts's shared word (0: none). */
+const VERDICTS = ['', 'stalled', 'slow'] as const;
+
 /** How long a write waits for another thread's before it takes the fd's lock over (log-lock.ts):
  *  past the longest a live writer holds it, three writes (a cut line's end, a notice, its batch)
  *  of at most batchMs each. */
@@ -69,10 +102,11 @@ const stealMs = Math.max(10_000, 4 * batchMs);
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const NEWLINE = new Uint8Array([10]);
+const EMPTY = new Uint8Array(0);
+/** Linux's PIPE_BUF: a pipe keeps a write of up to this many bytes whole. */
+const PIPE_BUF = 4096;
 
 interface FdState {
-  /** A reader that took nothing for stallMs, and nothing since: one attempt per batch. */
-  stalled: boolean;
   /** Lines dropped since the fd last took a write, and the last reason. */
   dropped: number;
   reason: string;
@@ -115,7 +149,7 @@ export function droppedLines(): ReadonlyMap<string, number> {
 
 function stateOf(fd: number): FdState {
   let s = states.get(fd);
-  if (s === undefined) states.set(fd, (s = { stalled: false, dropped: 0, reason: '' }));
+  if (s === undefined) states.set(fd, (s = { dropped: 0, reason: '' }));
   return s;
 }
 
@@ -133,19 +167,22 @@ export function writeLines(fd: number, data: Uint8Array): void {
 /** `writeLines` while holding fd's lock (log-lock.ts). */
 function writeLocked(fd: number, data: Uint8Array): void {
   const s = stateOf(fd);
-  if (lineOpen(fd) && put(fd, NEWLINE, s) === 0) {
-    drop(s, data, 0);
-    return;
-  }
-  if (s.dropped > 0) {
-    // Short and alone: on a pipe it is written whole or not at all.
-    const notice = noticeOf(s);
-    const n = put(fd, notice, s);
-    if (n < notice.length) {
-      drop(s, data, 0);
+  const end = lineOpen(fd) ? NEWLINE : EMPTY;
+  const notice = s.dropped > 0 ? noticeOf(s) : EMPTY;
+  const head = end.length + notice.length;
+  // A pipe takes a write of up to PIPE_BUF whole or not at all: lines that short share one
+  // write(2) with the cut line's end and the notice, so a verdict's one attempt never parts them;
+  // longer ones follow in a write of their own, so the notice is never cut.
+  const together = head > 0 && head + data.length <= PIPE_BUF;
+  if (head > 0) {
+    const first = together ? Buffer.concat([end, notice, data]) : Buffer.concat([end, notice]);
+    const n = put(fd, first, s);
+    if (n >= head && notice.length > 0) s.dropped = 0;
+    if (n < first.length) {
+      drop(s, data, Math.max(0, n - head));
       return;
     }
-    s.dropped = 0;
+    if (together) return;
   }
   const written = put(fd, data, s);
   if (written < data.length) drop(s, data, written);
@@ -153,8 +190,8 @@ function writeLocked(fd: number, data: Uint8Array): void {
 
 /**
  * Writes what it can of `data`: EAGAIN waits while the reader takes some bytes at least every
- * stallMs, for batchMs in all (unless the fd is stalled already). Returns the bytes written; when
- * fewer than `data.length`, `s.reason` says why.
+ * stallMs, for batchMs in all (unless a verdict on the reader holds). Returns the bytes written;
+ * when fewer than `data.length`, `s.reason` says why.
  */
 function put(fd: number, data: Uint8Array, s: FdState): number {
   let off = 0;
@@ -166,36 +203,66 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
       if (n > 0) {
         off += n;
         setLineOpen(fd, data[off - 1] !== 10);
+        setTook(fd);
       }
       since = -1;
-      s.stalled = false;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       if (code !== 'EAGAIN') {
         s.reason = code;
         return off;
       }
-      if (s.stalled) return off;
+      const held = heldVerdict(fd);
+      if (held) {
+        s.reason = held;
+        return off;
+      }
       const now = performance.now();
       if (since < 0) since = now;
       if (first < 0) first = now;
       const verdict = now - since >= stallMs ? 'stalled' : now - first >= batchMs ? 'slow' : '';
       if (verdict) {
-        s.stalled = true;
+        setVerdict(fd, VERDICTS.indexOf(verdict), Date.now(), verdict === 'stalled');
         s.reason = verdict;
         return off;
       }
       Atomics.wait(pause, 0, 0, 1);
     }
   }
+  if (hasVerdict(fd)) endVerdict(fd);
   return off;
+}
+
+/**
+ * After fd refused a write: the reason of the verdict on its reader that holds (see the
+ * invariants), counting this refusal, or '' when none holds. A clock set back ends it (Date.now(),
+ * as every thread's performance.now() has its own origin).
+ */
+function heldVerdict(fd: number): string {
+  const v = verdictOf(fd);
+  if (v.code === 0) return '';
+  const now = Date.now();
+  const holds = v.stuck || (now >= v.at && now - v.at < coolMs);
+  if (!holds) return '';
+  setRefused(fd, now);
+  return VERDICTS[v.code] ?? 'other';
+}
+
+/** After fd took a write whole: the verdict on its reader ends if the fd has refused no write
+ *  for stallMs (see the invariants). */
+function endVerdict(fd: number): void {
+  const v = verdictOf(fd);
+  const now = Date.now();
+  if (!v.stuck && (now < v.refused || now - v.refused >= stallMs)) setVerdict(fd, 0, now, false);
 }
 
 /** Drops `data` from `off` on: its lines are counted (a line cut short is ended by the next
  *  write to the fd, from any thread: log-lock.ts `lineOpen`). */
 function drop(s: FdState, data: Uint8Array, off: number): void {
   let n = 0;
-  for (let i = off; i < data.length; i++) if (data[i] === 10) n++;
+  // A line that lacks only its newline is not lost: the next write ends it.
+  const from = off > 0 && data[off] === 10 ? off + 1 : off;
+  for (let i = from; i < data.length; i++) if (data[i] === 10) n++;
   s.dropped += n;
   if (n === 0) return;
   const slot = (REASONS as readonly string[]).indexOf(s.reason);
