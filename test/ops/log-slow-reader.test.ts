@@ -7,13 +7,12 @@
  * once the reader catches up the warn notice says so. One that is slow but steady (takes the
  * batch well within the bound) loses nothing.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitOf, slowReader, startWriter } from './fifo-reader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -44,24 +43,6 @@ const WRITER = `
   process.exit(0);
 `;
 
-/**
- * The reader: CHUNK bytes per read(2) and PAUSE_MS after each, passed on to stdout, until
- * end-of-file; once the file FAST exists, 64 KiB per read and no pause (it catches up).
- */
-const READER = `
-  const fs = require('node:fs');
-  const [fifo, fast, chunk, pauseMs] = process.argv.slice(1);
-  const from = fs.openSync(fifo, 'r');
-  const buf = Buffer.alloc(64 * 1024);
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let n; ; ) {
-    const quick = fs.existsSync(fast);
-    if ((n = fs.readSync(from, buf, 0, quick ? buf.length : Number(chunk), null)) === 0) break;
-    fs.writeSync(1, buf, 0, n);
-    if (!quick) Atomics.wait(pause, 0, 0, Number(pauseMs));
-  }
-`;
-
 interface Run {
   /** The writer's droppedLines() once its batch call returned. */
   dropped: Record<string, number>;
@@ -69,41 +50,17 @@ interface Run {
   lines: string[];
 }
 
-const exitOf = (p: ChildProcess) =>
-  p.exitCode !== null || p.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((res) => p.once('exit', () => res()));
-
 async function run(lines: number, chunk: number, pauseMs: number): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), 'vs-log-slow-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  await writeFile(join(dir, 'writer.mts'), WRITER);
-  const fifo = join(dir, 'stdout');
-  const fast = join(dir, 'fast');
-  execFileSync('mkfifo', [fifo]);
-  const reader = spawn(
-    process.execPath,
-    ['-e', READER, fifo, fast, String(chunk), String(pauseMs)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  const { fd, reader, catchUp } = slowReader(dir, chunk, pauseMs, cleanups);
+  const writer = await startWriter(
+    dir,
+    WRITER,
+    fd,
+    { LINES: String(lines), LOG_STALL_MS: '5000' },
+    cleanups,
   );
-  cleanups.push(async () => {
-    reader.kill('SIGKILL');
-    await exitOf(reader);
-  });
-  const fd = openSync(fifo, 'w'); // waits for the reader to open its end
-  const writer = spawn(process.execPath, ['--import', 'tsx', join(dir, 'writer.mts')], {
-    cwd: ROOT,
-    env: { ...process.env, LINES: String(lines), LOG_STALL_MS: '5000' },
-    stdio: ['pipe', fd, 'pipe'],
-  });
-  closeSync(fd); // the reader sees end-of-file when the writer is gone
-  cleanups.push(async () => {
-    writer.kill('SIGKILL');
-    await exitOf(writer);
-  });
 
   let text = '';
   const read = new Promise<void>((res) => {
@@ -128,7 +85,7 @@ async function run(lines: number, chunk: number, pauseMs: number): Promise<Run> 
       120_000,
     ).unref();
   });
-  writeFileSync(fast, '');
+  catchUp();
   writer.stdin!.write('go\n');
   await exitOf(writer);
   await read; // the reader passes on what is left in the pipe, then sees end-of-file

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it, vi } from 'vitest';
 import { BATCH } from '../../src/log-buffer.js';
+import { parseLines } from './fifo-reader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const cleanups: (() => Promise<unknown> | undefined)[] = [];
@@ -70,21 +71,6 @@ async function fifoWithCat(dir: string) {
   });
   const out = openSync(fifo, 'w'); // waits for cat to open its end
   return { out, signal, catExited };
-}
-
-/** Each line parsed as JSON, or `{ text }` when it is not JSON. */
-function parseLines(text: string): Record<string, unknown>[] {
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .slice(0, -1)
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return { text: l.slice(0, 80) };
-      }
-    });
 }
 
 /** A temporary directory for one test's writer script, removed after the file's tests. */
