@@ -90,18 +90,23 @@ interface Load {
   /** The reader's bytes per read, and its pause after each. */
   chunk: number;
   readPauseMs: number;
+  /** LOG_STALL_MS (default 2000). */
+  stallMs?: number;
+  /** The reader is stopped (SIGSTOP: it takes nothing) until every batch was written. */
+  stopped?: boolean;
 }
 
 async function run(load: Load): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), 'vs-log-trickle-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const { fd, reader, catchUp } = slowReader(dir, load.chunk, load.readPauseMs, cleanups);
+  if (load.stopped) reader.kill('SIGSTOP');
   const writer = await startWriter(
     dir,
     WRITER,
     fd,
     {
-      LOG_STALL_MS: '2000',
+      LOG_STALL_MS: String(load.stallMs ?? 2000),
       BATCHES: String(load.batches),
       LINES: String(load.lines),
       PAUSE_MS: String(load.pauseMs),
@@ -137,13 +142,14 @@ async function run(load: Load): Promise<Run> {
       check();
     });
   // Generous: with the verdict shared, the writing takes one batch bound (4 × 2 s) and the
-  // pauses; with each thread waiting its own bound per batch, minutes.
+  // pauses, or one stall bound; with each thread waiting its own, minutes.
   const { written } = await report<{ written: Record<string, number> }>(
     0,
     120_000,
     'the threads are still held by their batches after 120 s',
   );
   catchUp();
+  if (load.stopped) reader.kill('SIGCONT');
   writer.stdin!.write('go\n');
   const end = await report<Omit<Run, 'written' | 'lines'>>(1, 120_000, 'no probe got through');
   await exitOf(writer);
@@ -204,6 +210,38 @@ describe('log-write: several threads and one reader', () => {
     expect(noticed.reduce((n, l) => n + (l.dropped as number), 0)).toBeLessThanOrEqual(
       r.dropped.slow!,
     );
+  });
+
+  it('a reader that takes nothing costs the process one stall bound, not one per thread: every thread’s batches are dropped and counted as stalled, then each thread says so', {
+    timeout: 300_000,
+  }, async () => {
+    // A 45 s stall bound: if each of the 3 threads waited its own, the writing would take 135 s
+    // at least, past the 120 s the run allows; shared, it takes one.
+    const load = {
+      batches: 3,
+      lines: 256,
+      pauseMs: 50,
+      chunk: 64 * 1024,
+      readPauseMs: 0,
+      stallMs: 45_000,
+      stopped: true,
+    };
+    const r = await run(load);
+
+    expect(Object.keys(r.written)).toEqual(['stalled']);
+    expect(Object.keys(r.dropped)).toEqual(['stalled']);
+    // The pipe took its 64 KiB before the reader stopped taking: the first lines of the batch
+    // that filled it; every other line of every batch is counted.
+    const data = byThread(r.lines);
+    const arrived = [...data.values()].reduce((n, seq) => n + seq.length, 0);
+    const sent = THREADS * load.batches * load.lines;
+    expect(arrived).toBeLessThan(sent);
+    const probes = r.lines.filter((l) => typeof l.probe === 'number').length;
+    expect(arrived + probes + r.dropped.stalled!).toBe(sent + r.probes);
+    const notices = r.lines.filter((l) => l.scope === 'log');
+    const threads = new Set(notices.map((l) => l.thread));
+    expect(threads.size).toBe(THREADS);
+    expect(notices.every((n) => n.reason === 'stalled' && n.level === 40)).toBe(true);
   });
 
   it('a slow but steady reader (16 KiB per 10 ms) loses nothing from any thread', {
