@@ -6,7 +6,7 @@
  * line lands inside the cut one.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +165,7 @@ it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: 
 const KILLED = `
   import '${ROOT}src/log.ts';
   import { once } from 'node:events';
+  import { writeFileSync } from 'node:fs';
   import { createInterface } from 'node:readline';
   import { isMainThread, parentPort, threadId, Worker } from 'node:worker_threads';
   import { writeLines } from '${ROOT}src/log-write.ts';
@@ -177,6 +178,7 @@ const KILLED = `
     const exited = once(worker, 'exit');
     await worker.terminate();
     await exited;
+    writeFileSync(new URL('./ended', import.meta.url), ''); // the test resumes the reader now
     writeLines(1, line({ t: 0, after: true }));
     process.exit(0);
   } else {
@@ -199,6 +201,11 @@ it('a thread ended while its write waits on a full pipe: the lock is released at
     interval: 50,
   });
   child.stdin!.end('end the worker\n');
+  // Only once the worker has ended: a reader resumed before would let it finish its line.
+  await vi.waitFor(() => expect(existsSync(join(dir, 'ended'))).toBe(true), {
+    timeout: 60_000,
+    interval: 50,
+  });
   signal('SIGCONT');
   expect(await exited).toEqual({ result: [0, null], err: '' });
   await catExited;
