@@ -96,8 +96,8 @@ const coolMs = stallMs * COOL_STALLS;
 const VERDICTS = ['', 'stalled', 'slow'] as const;
 
 /** How long a write waits for another thread's before it takes the fd's lock over (log-lock.ts):
- *  past the longest a live writer holds it, three writes (a cut line's end, a notice, its batch)
- *  of at most batchMs each. */
+ *  past the longest a live writer holds it, two writes (a cut line's end with the notice, then
+ *  its batch; a take-over notice first at most once) of at most batchMs each. */
 const stealMs = Math.max(10_000, 4 * batchMs);
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
