@@ -188,7 +188,10 @@ describe('log-write: several threads and one reader', () => {
     expect(Object.keys(r.written)).toEqual(['slow']);
     expect(Object.keys(r.dropped)).toEqual(['slow']);
     const data = byThread(r.lines);
-    expect(data.size).toBe(THREADS);
+    // Some thread's lines arrived; on a loaded machine every batch of one thread may have found
+    // the pipe full in its one attempt (all counted below), so not necessarily every thread's.
+    expect(data.size).toBeGreaterThan(0);
+    expect(data.size).toBeLessThanOrEqual(THREADS);
     for (const seq of data.values()) expect(increasing(seq)).toBe(true);
     // Nothing lost silently: every line and probe either arrived whole or was counted.
     const arrived = [...data.values()].reduce((n, seq) => n + seq.length, 0);
