@@ -19,9 +19,8 @@
  */
 import { fstatSync } from 'node:fs';
 import { EXCLUSIVE } from './log-lock.js';
-import { writeLines } from './log-write.js';
+import { PIPE_BUF, writeLines } from './log-write.js';
 
-export const PIPE_BUF = 4096;
 export const BATCH = 64 * 1024;
 export const FLUSH_MS = 100;
 

@@ -104,7 +104,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 const NEWLINE = new Uint8Array([10]);
 const EMPTY = new Uint8Array(0);
 /** Linux's PIPE_BUF: a pipe keeps a write of up to this many bytes whole. */
-const PIPE_BUF = 4096;
+export const PIPE_BUF = 4096;
 
 interface FdState {
   /** Lines dropped since the fd last took a write, and the last reason. */
