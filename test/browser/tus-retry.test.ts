@@ -9,6 +9,9 @@
  * it notices (uWS's idle timeout, 10 s). The retry lands on either of the server's two HTTP
  * threads: on the same one @tus/server cancels the stalled request; on the other the lease
  * answers 423 Locked (Retry-After) until the stalled write ends — the page's retries cover both.
+ * The proxy adds `Connection: close` to every response, so each request has a connection of its
+ * own: Chromium resends a request on its own, unseen by the page, when a connection it reused dies
+ * before the response, and a run where it did so retried nothing in tus-js-client (no HEAD).
  * Checked: one creation, a HEAD after the cut reporting an offset > 0, no error shown, and the
  * bytes served are exactly the file's.
  */
@@ -39,15 +42,28 @@ let user: SiteUser;
 let file: string;
 let digest: string;
 
-/** Forwards every connection to `port`; cuts the second PATCH once (see the header). */
+const CLOSE = Buffer.from('Connection: close\r\n');
+
+/**
+ * Forwards every connection to `port`, one request each (`Connection: close` added after the
+ * response's status line); cuts the second PATCH once (see the header).
+ */
 function startProxy(port: number): Promise<string> {
   let patches = 0;
   proxy = createServer((client) => {
     const upstream = connect(port, '127.0.0.1');
     let counting = -1; // body bytes of the PATCH to cut seen so far; -1: not that PATCH
+    let head: Buffer | undefined = Buffer.alloc(0); // the response's start until its status line
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
-    upstream.on('data', (d) => client.write(d));
+    upstream.on('data', (d: Buffer) => {
+      if (!head) return client.write(d);
+      head = Buffer.concat([head, d]);
+      const eol = head.indexOf('\r\n');
+      if (eol < 0) return;
+      client.write(Buffer.concat([head.subarray(0, eol + 2), CLOSE, head.subarray(eol + 2)]));
+      head = undefined;
+    });
     upstream.on('end', () => client.end());
     client.on('end', () => upstream.end());
     client.on('data', (d: Buffer) => {
