@@ -1,7 +1,8 @@
 /**
- * A log reader that keeps reading, slowly, for the log-write tests: a FIFO (as docker hands a
- * container its stdout) read by another process a chunk at a time with a pause after each, and
- * passed on to that process's stdout; it catches up (64 KiB per read, no pause) once told to.
+ * Log readers for the log-write tests, each on a FIFO (as docker hands a container its stdout):
+ * one that keeps reading, slowly, a chunk at a time with a pause after each, passed on to its
+ * stdout, and catches up (64 KiB per read, no pause) once told to; and `cat` into a file, which
+ * the test stops and resumes (SIGSTOP, SIGCONT) to fill the pipe.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
@@ -56,6 +57,29 @@ export function slowReader(
   });
   const fd = openSync(fifo, 'w'); // waits for the reader to open its end
   return { fd, reader, catchUp: () => writeFileSync(fast, '') };
+}
+
+/**
+ * A FIFO in `dir` read by `cat` into `<dir>/out.log`, and its write end (`out`, to hand to a
+ * writer and close); `signal` stops and resumes cat, `catExited` settles once it has drained the
+ * FIFO after the last writer closed it. Registers cat's end with `cleanups`.
+ */
+export function fifoWithCat(dir: string, cleanups: (() => Promise<unknown>)[]) {
+  const fifo = join(dir, 'out');
+  execFileSync('mkfifo', [fifo]);
+  const copy = openSync(`${fifo}.log`, 'w');
+  const cat = spawn('cat', [fifo], { stdio: ['ignore', copy, 'inherit'] });
+  closeSync(copy);
+  const catExited = exitOf(cat);
+  const signal = (s: NodeJS.Signals) => {
+    if (cat.exitCode === null && cat.signalCode === null) cat.kill(s);
+  };
+  cleanups.push(() => {
+    signal('SIGKILL');
+    return catExited;
+  });
+  const out = openSync(fifo, 'w'); // waits for cat to open its end
+  return { out, signal, catExited };
 }
 
 /**

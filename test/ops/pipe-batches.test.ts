@@ -5,18 +5,18 @@
  * pipe fills and 64 KiB writes are cut short (EAGAIN) mid-line: without the lock, another thread's
  * line lands inside the cut one.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it, vi } from 'vitest';
 import { BATCH } from '../../src/log-buffer.js';
-import { parseLines } from './fifo-reader.js';
+import { fifoWithCat, parseLines } from './fifo-reader.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const cleanups: (() => Promise<unknown> | undefined)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
@@ -52,26 +52,6 @@ const WRITER = `
     b.flush();
   }
 `;
-
-/** A FIFO in `dir` read by `cat` into `<dir>/out.log`, and its write end (`out`, to hand to a
- *  child); `signal` stops and resumes cat. */
-async function fifoWithCat(dir: string) {
-  const fifo = join(dir, 'out');
-  execFileSync('mkfifo', [fifo]);
-  const copy = openSync(`${fifo}.log`, 'w');
-  const cat = spawn('cat', [fifo], { stdio: ['ignore', copy, 'inherit'] });
-  closeSync(copy);
-  const catExited = new Promise<void>((res) => cat.once('exit', () => res()));
-  const signal = (s: NodeJS.Signals) => {
-    if (cat.exitCode === null && cat.signalCode === null) cat.kill(s);
-  };
-  cleanups.push(() => {
-    signal('SIGKILL');
-    return catExited;
-  });
-  const out = openSync(fifo, 'w'); // waits for cat to open its end
-  return { out, signal, catExited };
-}
 
 /** A temporary directory for one test's writer script, removed after the file's tests. */
 async function tempDir(prefix: string): Promise<string> {
@@ -116,7 +96,7 @@ it('several threads write 64 KiB batches to a FIFO whose reader keeps stopping: 
   timeout: 180_000,
 }, async () => {
   const dir = await tempDir('vs-pipe-batches-');
-  const { out, signal, catExited } = await fifoWithCat(dir);
+  const { out, signal, catExited } = fifoWithCat(dir, cleanups);
   const { exited } = await startWriter(dir, WRITER, out, 'ignore');
 
   // Stop and resume the reader until the writer is done: the pipe fills again and again.
@@ -190,7 +170,7 @@ it('a thread ended while its write waits on a full pipe: the lock is released at
   timeout: 120_000,
 }, async () => {
   const dir = await tempDir('vs-pipe-killed-');
-  const { out, signal, catExited } = await fifoWithCat(dir);
+  const { out, signal, catExited } = fifoWithCat(dir, cleanups);
   signal('SIGSTOP'); // the pipe takes 64 KiB of the worker's line, then EAGAIN
   const { child, exited } = await startWriter(dir, KILLED, out, 'pipe');
   // The pipe is full (its 64 KiB written): the worker waits inside its write, holding the lock.
