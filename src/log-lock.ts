@@ -23,9 +23,9 @@
  * - Writers outside log-write.ts (a dependency's console call, Node's warnings) do not take it:
  *   their lines are atomic, but can land inside one of ours on a pipe that was full at that
  *   moment. Nothing in src/ writes that way.
- * - Next to each lock lies the verdict on its fd's reader (log-write.ts: `stalled`, `slow`), so
- *   one thread's verdict spares every thread the wait; like the line-open flag it is written and
- *   read only under the lock.
+ * - Next to each lock lies whether its fd was left mid-line; the verdict on the fd's reader
+ *   (log-verdict.ts) has a slot of its own per fd, the same way: both are written and read only
+ *   under the lock.
  */
 import {
   getEnvironmentData,
@@ -36,19 +36,13 @@ import {
 
 const KEY = 'video-server:log-lock';
 
-/** Locks by fd modulo SLOTS. Each slot is four words: the holder; whether the fd was left mid-line
- *  (written only under the lock); and the verdict on its reader (log-write.ts): its code, and
- *  whether the fd has taken no byte since; then two 64-bit times (Date.now()): when the verdict
- *  was given and when the fd last refused a write. Two fds sharing a slot wait for each other and
- *  share those: only fds 0–7 are exact (the server logs to 1 and 2). */
-const SLOTS = 8;
-const WORDS = 4;
+/** Locks by fd modulo SLOTS. Each slot is two words: the holder, and whether the fd was left
+ *  mid-line (written only under the lock). Two fds sharing a slot wait for each other and share
+ *  that flag: only fds 0–7 are exact (the server logs to 1 and 2). */
+export const SLOTS = 8;
+const WORDS = 2;
 const HOLDER = 0;
 const OPEN = 1;
-const VERDICT = 2;
-const STUCK = 3;
-const AT = 0;
-const REFUSED = 1;
 
 /**
  * The process's shared memory under `key`: made by the main thread, and handed down to every
@@ -76,9 +70,8 @@ function isLocal(v: unknown): v is { local: SharedArrayBuffer } {
   );
 }
 
-const memory = processMemory(KEY, SLOTS * (WORDS * 4 + 2 * 8));
-const locks = new Int32Array(memory.buffer, 0, SLOTS * WORDS);
-const times = new BigInt64Array(memory.buffer, SLOTS * WORDS * 4, SLOTS * 2);
+const memory = processMemory(KEY, SLOTS * WORDS * 4);
+const locks = new Int32Array(memory.buffer);
 
 /** Every thread that writes through log-write.ts takes this lock (see the invariants). */
 export const EXCLUSIVE = memory.shared;
@@ -86,7 +79,6 @@ export const EXCLUSIVE = memory.shared;
 const me = threadId + 1;
 
 const at = (fd: number, word: number) => (fd & (SLOTS - 1)) * WORDS + word;
-const timeAt = (fd: number, word: number) => (fd & (SLOTS - 1)) * 2 + word;
 
 /**
  * Takes `fd`'s lock, waiting while another thread holds it, at most `stealMs` (longer than a live
@@ -123,51 +115,6 @@ export function lineOpen(fd: number): boolean {
 /** Under the lock: whether the last byte written to `fd` left a line open. */
 export function setLineOpen(fd: number, open: boolean): void {
   Atomics.store(locks, at(fd, OPEN), open ? 1 : 0);
-}
-
-/** The verdict on `fd`'s reader that every thread shares (log-write.ts gives it and reads it). */
-export interface Verdict {
-  /** 0: none given yet. */
-  code: number;
-  /** When it was given (Date.now()). */
-  at: number;
-  /** When the fd last refused a write since (Date.now()). */
-  refused: number;
-  /** The fd has taken no byte since it was given. */
-  stuck: boolean;
-}
-
-/** Whether a verdict on `fd`'s reader was given (and not ended since). */
-export function hasVerdict(fd: number): boolean {
-  return Atomics.load(locks, at(fd, VERDICT)) !== 0;
-}
-
-export function verdictOf(fd: number): Verdict {
-  return {
-    code: Atomics.load(locks, at(fd, VERDICT)),
-    at: Number(Atomics.load(times, timeAt(fd, AT))),
-    refused: Number(Atomics.load(times, timeAt(fd, REFUSED))),
-    stuck: Atomics.load(locks, at(fd, STUCK)) === 1,
-  };
-}
-
-/** Under the lock: gives the verdict `code` on fd's reader at `now` (0 ends it); `stuck`: the fd
- *  took no byte. */
-export function setVerdict(fd: number, code: number, now: number, stuck: boolean): void {
-  Atomics.store(times, timeAt(fd, AT), BigInt(now));
-  Atomics.store(times, timeAt(fd, REFUSED), BigInt(now));
-  Atomics.store(locks, at(fd, STUCK), stuck ? 1 : 0);
-  Atomics.store(locks, at(fd, VERDICT), code);
-}
-
-/** Under the lock: the fd refused a write (EAGAIN) at `now`. */
-export function setRefused(fd: number, now: number): void {
-  Atomics.store(times, timeAt(fd, REFUSED), BigInt(now));
-}
-
-/** Under the lock: the fd took a byte. */
-export function setTook(fd: number): void {
-  if (Atomics.load(locks, at(fd, STUCK)) === 1) Atomics.store(locks, at(fd, STUCK), 0);
 }
 
 function release(i: number, holder: number): void {

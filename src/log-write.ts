@@ -21,22 +21,10 @@
  *   with the log (it takes a 64 KiB batch in milliseconds) far from the bound even on a loaded
  *   machine, and hold the thread seconds, not hours. A batch that outgrows the reader (a long
  *   line on a slow pipe) is the one that pays.
- * - A verdict (`stalled` or `slow`) is the process's, not the thread's: it lives next to the fd's
- *   lock (log-lock.ts), since the lock makes every thread wait for the one that waits on the
- *   reader. While it holds, every thread's write to that fd gets one attempt and no wait: what the
- *   fd takes is written, the rest dropped and counted with the verdict's reason (docker's
- *   non-blocking mode drops the same way once its buffer is full). It holds while the fd has
- *   taken no byte since a `stalled` verdict; else for COOL_STALLS × LOG_STALL_MS after it was
- *   given, unless first the fd takes a write whole LOG_STALL_MS or more after the last write it
- *   refused (the reader keeps up again: a page taken now and then does not end it, nor does a gap
- *   between batches). So a stalled reader costs the process one wait of LOG_STALL_MS in all, not
- *   one per thread; a reader that trickles (it keeps the pipe full) holds the writing threads at
- *   most BATCH_STALLS × LOG_STALL_MS per COOL_STALLS × LOG_STALL_MS, under 1/16 of their time;
- *   and a reader that recovers gets its backpressure back LOG_STALL_MS after the last write it
- *   refused (a slow but steady reader that the writers still outrun, after at most a minute at
- *   the default). Why 60: the trickler's share falls as 4/(4 + COOL_STALLS), so past 60 a longer
- *   window buys little, while it bounds how long a reader that still fills the pipe now and then
- *   may lose lines it would have taken with backpressure.
+ * - A verdict (`stalled` or `slow`) is the process's, not the thread's (log-verdict.ts): while
+ *   it holds, every thread's write to that fd gets one attempt and no wait, and what the fd does
+ *   not take is dropped and counted with the verdict's reason. So a stalled reader costs the
+ *   process one wait of LOG_STALL_MS in all, not one per thread.
  * - Any other error (EPIPE: the reader is gone; EBADF) drops the batch at once; nothing retries
  *   it, so a dead fd costs one write(2) per batch, never a loop.
  * - Nothing is lost silently: dropped lines are counted per fd, and the next write the fd takes is
@@ -61,18 +49,8 @@ import { Buffer } from 'node:buffer';
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
-import {
-  hasVerdict,
-  lineOpen,
-  lockFd,
-  processMemory,
-  setLineOpen,
-  setRefused,
-  setTook,
-  setVerdict,
-  unlockFd,
-  verdictOf,
-} from './log-lock.js';
+import { lineOpen, lockFd, processMemory, setLineOpen, unlockFd } from './log-lock.js';
+import { giveVerdict, heldVerdict, tookBytes, tookWhole } from './log-verdict.js';
 
 /** How long a write waits for a reader that takes no byte before its batch is dropped: the
  *  default of LOG_STALL_MS. */
@@ -87,13 +65,6 @@ const stallMs = ((raw) => {
   return raw && Number.isInteger(ms) && ms >= 0 ? ms : STALL_MS;
 })(process.env.LOG_STALL_MS);
 const batchMs = stallMs * BATCH_STALLS;
-
-/** A verdict on a reader holds at most this many LOG_STALL_MS (see the invariants). */
-export const COOL_STALLS = 60;
-const coolMs = stallMs * COOL_STALLS;
-
-/** The verdicts' codes in log-lock.ts's shared word (0: none). */
-const VERDICTS = ['', 'stalled', 'slow'] as const;
 
 /** How long a write waits for another thread's before it takes the fd's lock over (log-lock.ts):
  *  past the longest a live writer holds it, two writes (a cut line's end with the notice, then
@@ -203,7 +174,7 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
       if (n > 0) {
         off += n;
         setLineOpen(fd, data[off - 1] !== 10);
-        setTook(fd);
+        tookBytes(fd);
       }
       since = -1;
     } catch (err) {
@@ -212,7 +183,7 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
         s.reason = code;
         return off;
       }
-      const held = heldVerdict(fd);
+      const held = heldVerdict(fd, stallMs);
       if (held) {
         s.reason = held;
         return off;
@@ -222,38 +193,15 @@ function put(fd: number, data: Uint8Array, s: FdState): number {
       if (first < 0) first = now;
       const verdict = now - since >= stallMs ? 'stalled' : now - first >= batchMs ? 'slow' : '';
       if (verdict) {
-        setVerdict(fd, VERDICTS.indexOf(verdict), Date.now(), verdict === 'stalled');
+        giveVerdict(fd, verdict);
         s.reason = verdict;
         return off;
       }
       Atomics.wait(pause, 0, 0, 1);
     }
   }
-  if (hasVerdict(fd)) endVerdict(fd);
+  tookWhole(fd, stallMs);
   return off;
-}
-
-/**
- * After fd refused a write: the reason of the verdict on its reader that holds (see the
- * invariants), counting this refusal, or '' when none holds. A clock set back ends it (Date.now(),
- * as every thread's performance.now() has its own origin).
- */
-function heldVerdict(fd: number): string {
-  const v = verdictOf(fd);
-  if (v.code === 0) return '';
-  const now = Date.now();
-  const holds = v.stuck || (now >= v.at && now - v.at < coolMs);
-  if (!holds) return '';
-  setRefused(fd, now);
-  return VERDICTS[v.code] ?? 'other';
-}
-
-/** After fd took a write whole: the verdict on its reader ends if the fd has refused no write
- *  for stallMs (see the invariants). */
-function endVerdict(fd: number): void {
-  const v = verdictOf(fd);
-  const now = Date.now();
-  if (!v.stuck && (now < v.refused || now - v.refused >= stallMs)) setVerdict(fd, 0, now, false);
 }
 
 /** Drops `data` from `off` on: its lines are counted (a line cut short is ended by the next
