@@ -22,7 +22,41 @@ export class Run {
   /** The ids whose lease was confirmed, once known. */
   held: ReadonlySet<string> | undefined;
   stopped = false;
+  /** The completion calls issued and not answered yet, each with its ids. */
+  readonly #completing = new Map<Promise<unknown>, readonly string[]>();
   constructor(readonly task: DeletionTask) {}
+
+  /** `call`, the completion of `ids`, tracked until it answers (see settleCompletions). */
+  completing<T>(ids: readonly string[], call: Promise<T>): Promise<T> {
+    this.#completing.set(call, ids);
+    const forget = () => this.#completing.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+
+  /** True while the completion of `videoId` is issued and not answered. */
+  isCompleting(videoId: string): boolean {
+    for (const ids of this.#completing.values()) if (ids.includes(videoId)) return true;
+    return false;
+  }
+
+  /**
+   * Once due at the deadline: waits until the completions in flight answered, or task.settleBy.
+   * Why: a completion the store applied (its records removed) but whose answer the close cut off
+   * was reported failed, and a removed record is never claimed again, so no task ever reported
+   * that deletion done (MongoDB: closing the client fails the calls in flight). A stop does not
+   * wait: it has its own bound for the running tasks (task-signals.ts).
+   */
+  async settleCompletions(): Promise<void> {
+    const left = (this.task.settleBy ?? 0) - Date.now();
+    if (this.#completing.size === 0 || left <= 0 || this.stopping()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => {
+      timer = setTimeout(resolve, left);
+    });
+    await Promise.race([Promise.allSettled(this.#completing.keys()), bound]);
+    clearTimeout(timer);
+  }
 
   /** A step's failure; once stopped, the deadline's (the close it made fails the calls in flight). */
   failure(step: string, err: unknown): Failure {

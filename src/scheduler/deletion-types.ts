@@ -37,6 +37,12 @@ export interface DeletionTask {
    */
   readonly deadline: number;
   /**
+   * Epoch ms, after the deadline and before the pool's abort: until then a completion already in
+   * flight at the deadline may answer before the task closes its stores (deletion.task.ts).
+   * Absent: none is waited for.
+   */
+  readonly settleBy?: number;
+  /**
    * Epoch ms: a lease ending before this is renewed at the task's start, one ending later is
    * only confirmed (a read). The executor sets it to the deadline plus half the margin the
    * options keep between deadline and lease end ((leaseMs − taskTimeoutMs) / 2), past the

@@ -26,7 +26,10 @@
  * store call and starts none after it. If the task's work has not settled by then, it stops
  * waiting, closes the thread's stores (lmdb-js's close waits for the write in flight, and any
  * later call throws instead of entering the native code) and answers: every video not settled
- * yet failed with ERR_TASK_DEADLINE, retried through the normal backoff. Why not let the pool
+ * yet failed with ERR_TASK_DEADLINE, retried through the normal backoff. A completion already in
+ * flight then is waited for first, until task.settleBy (before the pool's abort): the store may
+ * have applied it, and a removed record is never retried, so cutting its answer off lost the
+ * deletion's `done` (Run.settleCompletions). Why not let the pool
  * end the thread at the deadline, as before: ending a thread inside an lmdb-js native call
  * aborts the whole process (src/store/lmdb-env.ts), and a task spends much of its time in such
  * calls. The pool's abort stays as a backstop, abortGraceMs later (options.ts), for a thread
@@ -147,6 +150,7 @@ export async function runDeletions(
     const first = await Promise.race([work(run, open, start), due.promise]);
     if (first === 'due') {
       run.stopped = true;
+      await run.settleCompletions();
       await closeThreadStores();
       // Let the steps whose call the close waited for record their outcome first.
       await new Promise((resolve) => setImmediate(resolve));
@@ -163,12 +167,15 @@ function results(run: Run, start: number): DeletionResult[] {
   const { task } = run;
   const end = Date.now();
   const late = failure('deadline', run.stopError());
+  // Issued, never answered: the store may have applied it (see Run.settleCompletions).
+  const unanswered = failure('complete', run.stopError());
   return task.videoIds.map((videoId): DeletionResult => {
     const settled = run.settled.get(videoId);
     if (settled) return { videoId, ...settled };
     // Not confirmed at the start: another owner has it, and nothing of it was touched.
     if (run.held && !run.held.has(videoId)) return { videoId, outcome: 'lost', start, end };
-    return { videoId, outcome: 'failed', error: late, start, end }; // stopped by the deadline
+    const error = run.isCompleting(videoId) ? unanswered : late; // stopped by the deadline
+    return { videoId, outcome: 'failed', error, start, end };
   });
 }
 
@@ -207,7 +214,7 @@ async function runChunk({ records, queue, blobs }: Stores, run: Run, videoIds: s
     step = 'complete';
     run.check();
     // An id held at the start but not completed here was taken over meanwhile: 'lost'.
-    done = new Set(await queue.completeDeletions(run.task.owner, ids));
+    done = new Set(await run.completing(ids, queue.completeDeletions(run.task.owner, ids)));
   } catch (err) {
     // A whole-chunk step failed (store down, deadline): every video not settled yet failed with it.
     const why = run.failure(step, err);

@@ -16,7 +16,9 @@
  *   ones that end later (a fresh claim's);
  * - the abort is a backstop, not the timeout: ending a thread inside an lmdb-js call aborts the
  *   whole process (src/store/lmdb-env.ts), and the task closes its stores before it answers at
- *   its deadline, so only a thread whose event loop is blocked is ever ended mid-task;
+ *   its deadline, so only a thread whose event loop is blocked is ever ended mid-task; a
+ *   completion in flight at the deadline gets half the abort's grace (settleBy) to answer, so
+ *   a deletion the store applied is reported done, not failed and never retried;
  * - once a stop cut the rounds off (task-signals.ts) no failure is recorded: the thread is about
  *   to be ended, and a store write in flight then would abort the process; the leases expire (a
  *   write already started holds the stop off until it is done: unlessStopping);
@@ -65,6 +67,7 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
   const videoIds = recs.map((r) => r.videoId);
   const now = Date.now();
   const mark = taskMark();
+  const grace = abortGraceMs(data);
   try {
     return await pool.run(
       {
@@ -73,12 +76,14 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
         owner: data.owner,
         leaseMs: data.leaseMs,
         deadline: now + data.taskTimeoutMs,
+        // Half the abort's grace for a completion in flight at the deadline to answer.
+        settleBy: now + data.taskTimeoutMs + Math.floor(grace / 2),
         // Half of the margin from the deadline to leaseMs on top (the abort is at a quarter).
         minLeaseUntil: now + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
         signals: data.signals,
         mark,
       },
-      AbortSignal.timeout(data.taskTimeoutMs + abortGraceMs(data)),
+      AbortSignal.timeout(data.taskTimeoutMs + grace),
     );
   } catch (err) {
     // The pool thread died, or missed its deadline by abortGraceMs and was ended: its deletions
