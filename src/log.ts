@@ -218,3 +218,20 @@ export function createLogger(
   if (typeof min === 'number' && !level) throw new RangeError(`createLogger: unknown level ${min}`);
   return make({ scope, bound: {}, buffered: options.buffered === true }, level);
 }
+
+/**
+ * Node prints process warnings (a deprecation, a dependency's notice such as the AWS SDK's about
+ * Node versions) to stderr as text, several lines each, which breaks a log reader expecting JSON.
+ * In every thread that loads this module they become warn lines (scope `node`) instead. Node's
+ * printer is the only 'warning' listener when this module loads: none means `--no-warnings` or
+ * `NODE_NO_WARNINGS=1`, and then they stay silent, as the operator asked.
+ */
+const printers = process.listeners('warning');
+if (printers.length > 0) {
+  for (const l of printers) process.removeListener('warning', l);
+  let log: Logger | undefined;
+  process.on('warning', (w: Error & { code?: string }) => {
+    log ??= createLogger('node');
+    log.warn(w.message, { name: w.name, ...(w.code ? { code: w.code } : {}) });
+  });
+}

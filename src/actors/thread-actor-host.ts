@@ -1,11 +1,13 @@
 /**
  * Worker side of a thread actor: `exposeThreadActor(api)` in the worker's entry file makes the
  * object's methods callable from the main thread (comlink over the worker's parentPort), then
- * tells the parent it is ready. Errors thrown by methods cross as `{code, message}`.
+ * tells the parent it is ready. Errors thrown by methods cross as `{code, message}`. Loading it
+ * loads the logger, so Node's warnings in the thread are log lines too (log.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import '../log.js';
 import './comlink-errors.js';
 import { InvalidArgumentError } from './errors.js';
 
