@@ -11,7 +11,10 @@
  *   asked) is "no such upload", not "S3 failed";
  * - the expiry sweep whose abort of an upload finds it aborted meanwhile by another sweeper
  *   (that one died before its clean-up; the sweep's abort held on the wire meanwhile) still
- *   removes the upload's objects, and does not count it as its own.
+ *   removes the upload's objects, and does not count it as its own;
+ * - every PUT states its length, as AWS S3 requires (411 without; the dev server does not mind):
+ *   Content-Length, or for the SDK's streamed bodies (aws-chunked, a trailing checksum)
+ *   x-amz-decoded-content-length.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -96,6 +99,32 @@ it("a PATCH and a HEAD each ask for the upload's last write once", async () => {
   expect(headed).toBe(200);
   expect(heads).toBe(1);
   expect(await tusOffset(s.url, u.sessionId, u.loc)).toBe(half.length);
+}, 120_000);
+
+it('an upload in two PATCHes (a short trailing part, then the rest): every PUT to S3 states its length', async () => {
+  const u = await upload();
+  const heads: string[] = [];
+  const stop = link.watch((m) => {
+    const text = m.toString('latin1');
+    if (text.startsWith('PUT ')) heads.push(text.slice(0, text.indexOf('\r\n\r\n')));
+  });
+  try {
+    const first = u.video.subarray(0, 300_000);
+    expect((await tusPatch(s.url, u.sessionId, u.loc, 0, first, first.length)).status).toBe(204);
+    const rest = u.video.subarray(first.length);
+    expect(
+      (await tusPatch(s.url, u.sessionId, u.loc, first.length, rest, rest.length)).status,
+    ).toBe(204);
+  } finally {
+    stop();
+  }
+  const puts = (key: string) => heads.filter((h) => h.startsWith(`PUT /${bucket}/${u.id}${key}`));
+  // The lease, the last-write marker and the trailing part were written, each with a length.
+  for (const key of ['.lock', '.active', '.part']) expect(puts(key).length, key).toBeGreaterThan(0);
+  for (const h of heads) {
+    const length = /\r\n(content-length|x-amz-decoded-content-length): \d+(\r|$)/i;
+    expect(h, h.split('\r\n')[0]).toMatch(length);
+  }
 }, 120_000);
 
 it("S3 failing at the write's offset check under the lease: 503, not 404", async () => {

@@ -301,6 +301,13 @@ export function describeTwoNodes(name: string, open: () => Promise<BlobBackend>)
       },
       TEST_MS,
     );
+
+    it('each node wrote JSON lines only, nothing on stderr (Node’s warnings are log lines too)', () => {
+      for (const node of [a!, b!]) {
+        expect(node.stderr()).toBe('');
+        for (const line of node.stdout()) expect(() => JSON.parse(line), line).not.toThrow();
+      }
+    });
   });
 }
 

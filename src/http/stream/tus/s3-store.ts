@@ -72,7 +72,14 @@ class CompletableS3Store extends ReadingS3Store {
       if ((await this.stored(id)).offset !== offset) throw ERRORS.INVALID_OFFSET;
       const end = await super.write(leased(lease, readable), id, offset);
       if (end > offset) {
-        await this.client.putObject({ Bucket: this.bucket, Key: `${id}.active`, Body: '' });
+        // An explicit length: with only an empty Body the SDK sees none and prints a warning
+        // (console.warn, plain text on stderr) at every write; Node's own header is the same 0.
+        await this.client.putObject({
+          Bucket: this.bucket,
+          Key: `${id}.active`,
+          Body: '',
+          ContentLength: 0,
+        });
       }
       return end;
     } catch (err) {
