@@ -33,9 +33,9 @@ afterAll(async () => {
 });
 
 /** The main thread, a middle thread it terminates, and the grandchild that holds the lock. The
- *  main thread reads fd 1's lock word with log-lock.ts's layout (the memory under its key, two
- *  32-bit words per fd, the holder's threadId + 1 first): a change there makes this test wait in
- *  vain, so it fails, never passes. */
+ *  main thread reads fd 1's lock word with log-lock.ts's layout (the memory under its key starts
+ *  with a 64-bit word per fd, the holder's threadId + 1 in its low 32 bits): a change there makes
+ *  this test wait in vain, so it fails, never passes. */
 const KILLED_STARTER = `
   import '${ROOT}src/log.ts'; // the main thread makes fd 1 non-blocking, as the server does
   import { once } from 'node:events';
@@ -53,8 +53,8 @@ const KILLED_STARTER = `
   if (isMainThread) {
     const middle = start('middle');
     const [holder] = await once(middle, 'message');
-    const lock = new Int32Array(getEnvironmentData('video-server:log-lock'), 0, 8 * 2);
-    while (Atomics.load(lock, 1 * 2) !== holder + 1) await sleep(10);
+    const lock = new BigInt64Array(getEnvironmentData('video-server:log-lock'), 0, 8);
+    while (BigInt.asUintN(32, Atomics.load(lock, 1)) !== BigInt(holder + 1)) await sleep(10);
     const exited = once(middle, 'exit');
     await middle.terminate();
     await exited;
