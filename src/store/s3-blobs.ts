@@ -34,6 +34,7 @@ import {
   isNotFound,
   listBlobs,
   s3Error,
+  sdkLogger,
   sweepStaleUploads,
 } from './s3-common.js';
 import {
@@ -106,6 +107,7 @@ export class S3BlobStore implements BlobStore {
       // Fail fast when the endpoint is down; no overall request timeout, because a reader paused
       // by a slow HTTP client legitimately leaves its S3 socket idle.
       requestHandler: { connectionTimeout: 5000 },
+      logger: sdkLogger(),
     });
     try {
       if (o.createBucket) await ensureBucket(client, o.bucket, where);

@@ -9,7 +9,9 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   type S3Client,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { createLogger } from '../log.js';
 import { StoreError, StoreUnavailableError } from './errors.js';
 import { isUuid } from './validate.js';
 
@@ -29,6 +31,26 @@ export function isNotFound(e: unknown): boolean {
   return (
     name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchUpload' || httpStatus(e) === 404
   );
+}
+
+/**
+ * The logger every S3 client is given. Without one the SDK prints its own diagnostics with
+ * console.warn ("An error was encountered in a non-retryable streaming request" when S3 fails
+ * mid-upload), plain text on stderr; here they are JSON lines (scope `s3`). What the SDK passes
+ * as objects (a record per request, with its input; on `error`, per failed request) is left out:
+ * the callers report the failures that matter, with the endpoint, in their own lines.
+ */
+export function sdkLogger(): NonNullable<S3ClientConfig['logger']> {
+  let log: ReturnType<typeof createLogger> | undefined;
+  const say =
+    (level: 'warn' | 'error') =>
+    (...content: unknown[]) => {
+      if (typeof content[0] !== 'string') return;
+      log ??= createLogger('s3');
+      log[level](content.join(' '));
+    };
+  const quiet = () => {};
+  return { trace: quiet, debug: quiet, info: quiet, warn: say('warn'), error: say('error') };
 }
 
 /**

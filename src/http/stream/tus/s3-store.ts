@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import type { MetadataValue, S3Store, Options as S3StoreOptions } from '@tus/s3-store';
 import { ERRORS } from '@tus/utils';
 import type { Config } from '../../../config.js';
-import { s3Error, sweepStaleUploads } from '../../../store/s3-common.js';
+import { s3Error, sdkLogger, sweepStaleUploads } from '../../../store/s3-common.js';
 import { checkLeaseTiming, type Lease, type LeaseTiming, leased, leaseError } from './lease.js';
 import { lockUpload } from './s3-lock.js';
 import { ReadingS3Store } from './s3-read.js';
@@ -195,6 +195,7 @@ export function s3TusStore(
         region: config.s3Region,
         forcePathStyle: config.s3ForcePathStyle,
         ...(config.s3Endpoint !== undefined && { endpoint: config.s3Endpoint }),
+        logger: sdkLogger(),
       },
     },
     { refreshMs: config.tusLeaseRefreshMs, staleMs: config.tusLeaseStaleMs },
