@@ -5,6 +5,7 @@
  */
 import { ConfigError, checkDataDir, describeSettings, loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { captureOutput } from './log-capture.js';
 import type { StartOptions } from './server.js';
 
 export type RunOptions = Omit<StartOptions, 'onListening'>;
@@ -31,6 +32,7 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     console.error(`video-server: unknown command "${command}"\n${USAGE}`);
     return 2;
   }
+  captureOutput(); // from here on the process writes JSON lines only (log-capture.ts)
   const config = loadConfig(process.env, rest);
   await checkDataDir(config);
   // Listen for the signal before starting: a SIGTERM sent right after the `listening` lines (a

@@ -94,8 +94,8 @@ const roots: { sync?: pino.Logger; buffered?: pino.Logger } = {};
 if (isMainThread) {
   // Opening them makes a pipe's fd non-blocking (libuv; the first Worker would do it anyway): a
   // full pipe then answers EAGAIN, which log-write.ts bounds, instead of blocking write(2) for good.
-  // What is written through them (console calls, Node's warnings, and every worker thread's
-  // console output, forwarded here) is dropped once the reader is gone: without a listener, one
+  // What is still written through them (console calls and Node's warnings are log lines in the
+  // server's threads: log-capture.ts) is dropped once the reader is gone: without a listener, one
   // EPIPE is an uncaught 'error' that ends the process (test/ops/log-destination.test.ts).
   const drop = () => {};
   process.stdout.on('error', drop);
@@ -217,21 +217,4 @@ export function createLogger(
   const level = typeof min === 'number' ? NUMERIC[min] : min;
   if (typeof min === 'number' && !level) throw new RangeError(`createLogger: unknown level ${min}`);
   return make({ scope, bound: {}, buffered: options.buffered === true }, level);
-}
-
-/**
- * Node prints process warnings (a deprecation, a dependency's notice such as the AWS SDK's about
- * Node versions) to stderr as text, several lines each, which breaks a log reader expecting JSON.
- * In every thread that loads this module they become warn lines (scope `node`) instead. Node's
- * printer is the only 'warning' listener when this module loads: none means `--no-warnings` or
- * `NODE_NO_WARNINGS=1`, and then they stay silent, as the operator asked.
- */
-const printers = process.listeners('warning');
-if (printers.length > 0) {
-  for (const l of printers) process.removeListener('warning', l);
-  let log: Logger | undefined;
-  process.on('warning', (w: Error & { code?: string }) => {
-    log ??= createLogger('node');
-    log.warn(w.message, { name: w.name, ...(w.code ? { code: w.code } : {}) });
-  });
 }

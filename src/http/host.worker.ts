@@ -23,6 +23,7 @@ import { LimiterClient, reclaimHolder } from '../actors/index.js';
 import { type PortChannelEnd, PortReceiver, PortSender } from '../channels/index.js';
 import type { Config, ServiceName } from '../config.js';
 import { createLogger } from '../log.js';
+import { captureOutput } from '../log-capture.js';
 import { answerScrapes, type ScrapeEnds } from '../metrics/collect.js';
 import { observeStores } from '../metrics/store.js';
 import { schedulerStatsReader } from '../scheduler/stats-board.js';
@@ -68,6 +69,7 @@ const events = new PortSender<ThreadEvent>(data.events);
 const control = new PortReceiver<ThreadCommand>(data.control);
 const log = createLogger(`http#${data.index}`);
 let apps: HttpApps | undefined;
+captureOutput();
 
 containCrashes(log, (err, r) => {
   // Best effort: a full channel (the host is not reading) drops the report; the log has it.

@@ -155,7 +155,7 @@ describe('log destination faults', () => {
     expect(await s.stop()).toEqual({ code: 0, signal: null });
   });
 
-  it('stdout and stderr both lose their readers: console calls and Node warnings from a thread (through the main thread’s stdio streams) do not end the process', {
+  it('stdout and stderr both lose their readers: console calls and Node warnings from a thread (log lines, log-capture.ts) do not end the process', {
     timeout: 180_000,
   }, async () => {
     const s = await start({ env: { LOG_STALL_MS: '60000' }, cli: STDIO_CLI });
@@ -164,14 +164,27 @@ describe('log destination faults', () => {
       return `${res.status} ${await res.text()}`;
     };
     expect(await stdio('/stdio/console')).toBe('200 written');
-    // The routes really write to both streams while they have readers.
+    // The routes' console calls and warning really are written (as log lines) while stdout has
+    // a reader; nothing goes to stderr.
+    expect(await stdio('/stdio/warn')).toBe('200 warned');
+    const said = () =>
+      s.out
+        .lines()
+        .filter((l) => l.includes('stdio fixture'))
+        .map((l) => JSON.parse(l) as { scope: string; msg: string });
     await vi.waitFor(
       () => {
-        expect(s.out.lines()).toContain('stdio fixture: console.log 1');
-        expect(s.err.lines()).toContain('stdio fixture: console.error 1');
+        expect(said()).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ scope: 'console', msg: 'stdio fixture: console.log 1' }),
+            expect.objectContaining({ scope: 'console', msg: 'stdio fixture: console.error 1' }),
+            expect.objectContaining({ scope: 'node', msg: 'stdio fixture: warning 2' }),
+          ]),
+        );
       },
       { timeout: 30_000 },
     );
+    expect(s.err.lines()).toEqual([]);
 
     await s.err.kill();
     await s.out.kill();
