@@ -50,11 +50,11 @@ it('two threads wait on a lost holder: one takes it over, the other waits on the
   const lost = lockThread({ fd: 4, stealMs: 600_000, holds: 1, holdMs: Infinity }, shared);
   await lost.holding;
   const lostId = lost.worker.threadId;
-  // `late` (bound 10 s) waits first; `first` (bound 6 s) takes the lock over and holds it 7 s,
-  // so `late`'s bound from its first wait ends inside that hold, which is 3 s short of its bound.
-  const late = lockThread({ fd: 4, stealMs: 10_000, holds: 1, holdMs: 0 }, shared);
+  // `late` (bound 20 s) waits first; `first` (bound 10 s) takes the lock over and holds it 12 s,
+  // so `late`'s bound from its first wait ends inside that hold, which is 8 s short of its bound.
+  const late = lockThread({ fd: 4, stealMs: 20_000, holds: 1, holdMs: 0 }, shared);
   await late.ready;
-  const first = lockThread({ fd: 4, stealMs: 6_000, holds: 1, holdMs: 7_000 }, shared);
+  const first = lockThread({ fd: 4, stealMs: 10_000, holds: 1, holdMs: 12_000 }, shared);
   expect({
     first: await first.ended,
     late: await late.ended,
