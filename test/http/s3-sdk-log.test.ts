@@ -5,15 +5,13 @@
  * The tus store's client (the one that streams parts) is made as the server makes it, in a
  * child process, against a loopback endpoint that resets the connection once a body arrives.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { ROOT, runScript } from '../helpers/script.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string | undefined;
 let server: Server | undefined;
 afterAll(async () => {
@@ -58,24 +56,12 @@ it('S3 resetting a streamed upload: the SDK’s warning is a JSON line, nothing 
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   dir = await mkdtemp(join(tmpdir(), 'vs-s3-sdk-log-'));
-  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  await writeFile(join(dir, 'put.ts'), SCRIPT);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'put.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      FAKE_S3: `http://127.0.0.1:${port}`,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test-secret',
-      NODE_NO_WARNINGS: '1', // the SDK's Node-version notice is log-warnings.test's
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { code, out, err } = await runScript(dir, 'put', SCRIPT, {
+    FAKE_S3: `http://127.0.0.1:${port}`,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test-secret',
+    NODE_NO_WARNINGS: '1', // the SDK's Node-version notice is log-capture.test's
   });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((res) => child.once('close', res));
   expect(err).toBe('');
   expect(code).toBe(0); // the put failed, as the endpoint made it
   expect(requests).toBeGreaterThan(0);

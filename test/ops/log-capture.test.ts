@@ -5,14 +5,12 @@
  * line of the thread they happened in, not text on stderr. Warnings stay silenced by
  * `NODE_NO_WARNINGS=1`, as Node's own printing is.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { ROOT, runScript } from '../helpers/script.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string | undefined;
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -47,19 +45,7 @@ const SCRIPT = `
 
 async function run(env: Record<string, string>) {
   dir ??= await mkdtemp(join(tmpdir(), 'vs-log-capture-'));
-  await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  await writeFile(join(dir, 'warner.ts'), SCRIPT);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'warner.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((res) => child.once('close', res));
-  return { code, out, err };
+  return runScript(dir, 'warner', SCRIPT, env);
 }
 
 it('a warning and a console.error in the main thread, a worker and a pool thread: one JSON line each, nothing on stderr', {
