@@ -9,7 +9,13 @@ import { TaskDeadlineError } from './errors.js';
 import { isStopping, STOP_POLL_MS } from './task-signals.js';
 
 export type Failure = { code: string; message: string };
-export type Settled = { outcome: DeletionOutcome; error?: Failure; start: number; end: number };
+export type Settled = {
+  outcome: DeletionOutcome;
+  error?: Failure;
+  unanswered?: true;
+  start: number;
+  end: number;
+};
 
 export function failure(step: string, err: unknown): Failure {
   const message = `${step}: ${err instanceof Error ? err.message : String(err)}`;

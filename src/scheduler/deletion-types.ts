@@ -70,6 +70,12 @@ export interface DeletionResult {
   /** done: everything deleted and the record completed; lost: the lease was gone (nothing written after that); failed: see error. */
   readonly outcome: DeletionOutcome;
   readonly error?: { code: string; message: string };
+  /**
+   * failed only: the video's completion was issued and never answered (the store went away, or
+   * the deadline closed the stores first), so the store may have applied it. The executor then
+   * counts it done if recording the failure finds the record gone while the lease was ours.
+   */
+  readonly unanswered?: true;
   /** Epoch ms of the first and last store/blob access (for the overlap check in tests). */
   readonly start: number;
   readonly end: number;

@@ -174,8 +174,10 @@ function results(run: Run, start: number): DeletionResult[] {
     if (settled) return { videoId, ...settled };
     // Not confirmed at the start: another owner has it, and nothing of it was touched.
     if (run.held && !run.held.has(videoId)) return { videoId, outcome: 'lost', start, end };
-    const error = run.isCompleting(videoId) ? unanswered : late; // stopped by the deadline
-    return { videoId, outcome: 'failed', error, start, end };
+    if (run.isCompleting(videoId)) {
+      return { videoId, outcome: 'failed', error: unanswered, unanswered: true, start, end };
+    }
+    return { videoId, outcome: 'failed', error: late, start, end }; // stopped by the deadline
   });
 }
 
@@ -205,6 +207,7 @@ async function runChunk({ records, queue, blobs }: Stores, run: Run, videoIds: s
   const failed = new Map<string, Failure>();
   let done = new Set<string>();
   let step = 'blob';
+  let issued: string[] = []; // the completion's ids, once issued
   try {
     run.check();
     const ids = await each(videoIds, step, failed, deleteBlobs(blobs));
@@ -213,6 +216,7 @@ async function runChunk({ records, queue, blobs }: Stores, run: Run, videoIds: s
     if (ids.length > 0) await records.deleteVideos(ids);
     step = 'complete';
     run.check();
+    issued = ids;
     // An id held at the start but not completed here was taken over meanwhile: 'lost'.
     done = new Set(await run.completing(ids, queue.completeDeletions(run.task.owner, ids)));
   } catch (err) {
@@ -224,7 +228,12 @@ async function runChunk({ records, queue, blobs }: Stores, run: Run, videoIds: s
   for (const videoId of videoIds) {
     const error = failed.get(videoId);
     const outcome = done.has(videoId) ? 'done' : error ? 'failed' : 'lost';
-    run.settled.set(videoId, error ? { outcome, error, start, end } : { outcome, start, end });
+    // Its completion issued but failed: the store may have applied it.
+    const unanswered = error && issued.includes(videoId) ? { unanswered: true as const } : {};
+    run.settled.set(
+      videoId,
+      error ? { outcome, error, ...unanswered, start, end } : { outcome, start, end },
+    );
   }
 }
 

@@ -18,7 +18,9 @@
  *   whole process (src/store/lmdb-env.ts), and the task closes its stores before it answers at
  *   its deadline, so only a thread whose event loop is blocked is ever ended mid-task; a
  *   completion in flight at the deadline gets half the abort's grace (settleBy) to answer, so
- *   a deletion the store applied is reported done, not failed and never retried;
+ *   a deletion the store applied is reported done, not failed and never retried; a completion
+ *   never answered (`unanswered`) whose failure then finds its record gone while every lease of
+ *   the batch still holds (before minLeaseUntil) was applied by us: it counts as done;
  * - once a stop cut the rounds off (task-signals.ts) no failure is recorded: the thread is about
  *   to be ended, and a store write in flight then would abort the process; the leases expire (a
  *   write already started holds the stop off until it is done: unlessStopping);
@@ -62,6 +64,14 @@ export function splitBatch<T>(batch: readonly T[], poolThreads: number): T[][] {
   return splitInto(batch, poolThreads);
 }
 
+/**
+ * The lease end a task submitted at `now` confirms for its videos: half of the margin from its
+ * deadline to leaseMs past the deadline (the abort is at a quarter).
+ */
+function minLeaseUntil(data: ThreadData, now: number): number {
+  return now + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2);
+}
+
 async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<DeletionResult[]> {
   const { pool, data } = deps;
   const videoIds = recs.map((r) => r.videoId);
@@ -78,8 +88,7 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
         deadline: now + data.taskTimeoutMs,
         // Half the abort's grace for a completion in flight at the deadline to answer.
         settleBy: now + data.taskTimeoutMs + Math.floor(grace / 2),
-        // Half of the margin from the deadline to leaseMs on top (the abort is at a quarter).
-        minLeaseUntil: now + Math.ceil((data.leaseMs + data.taskTimeoutMs) / 2),
+        minLeaseUntil: minLeaseUntil(data, now),
         signals: data.signals,
         mark,
       },
@@ -113,6 +122,11 @@ export async function executeBatch(
   const attempts = new Map(batch.map((r) => [r.videoId, r.attempts + 1]));
   // The id of the request that asked for each deletion, on the line that reports it done.
   const reqIds = new Map(batch.map((r) => [r.videoId, r.requestId]));
+  // Failures whose completion may have been applied, and when every confirmed lease still holds.
+  const unanswered = {
+    ids: new Map<string, string | undefined>(),
+    leasedUntil: minLeaseUntil(data, Date.now()),
+  };
   const tasks = splitBatch(batch, data.poolThreads).map((recs) => runTask(deps, recs));
   const failures: DeletionFailure[] = [];
   for (const res of (await Promise.all(tasks)).flat()) {
@@ -128,6 +142,7 @@ export async function executeBatch(
       report.errors.push(`${res.videoId}: ${error}`);
       const retryAt = Date.now() + backoffMs(data, attempts.get(res.videoId) ?? 1);
       failures.push({ videoId: res.videoId, error, retryAt });
+      if (res.unanswered) unanswered.ids.set(res.videoId, reqIds.get(res.videoId));
     }
   }
   if (failures.length === 0) return report;
@@ -137,7 +152,7 @@ export async function executeBatch(
     data.signals,
     false,
     async () => {
-      await recordFailures(deps, failures, attempts, report);
+      await recordFailures(deps, failures, attempts, report, unanswered);
       return true;
     },
     data.held,
@@ -154,6 +169,7 @@ async function recordFailures(
   failures: DeletionFailure[],
   attempts: Map<string, number>,
   report: BatchReport,
+  unanswered: { ids: Map<string, string | undefined>; leasedUntil: number },
 ): Promise<void> {
   let fates: Awaited<ReturnType<DeletionQueue['failDeletions']>>;
   try {
@@ -166,6 +182,7 @@ async function recordFailures(
     log.error('could not record failed deletions', { count: failures.length, error: err });
     return;
   }
+  const answeredAt = Date.now();
   failures.forEach(({ videoId, error }, i) => {
     const attempt = attempts.get(videoId);
     if (fates[i] === 'retry') {
@@ -174,6 +191,13 @@ async function recordFailures(
     } else if (fates[i] === 'dead') {
       report.deadLettered++;
       log.error('deletion dead-lettered', { video: videoId, attempts: attempt, error });
+    } else if (unanswered.ids.has(videoId) && answeredAt < unanswered.leasedUntil) {
+      // The fence found nothing while our lease held: nobody else could have taken the record,
+      // so our own completion removed it and only its answer was lost. Done, not lost.
+      report.done++;
+      report.errors.splice(report.errors.indexOf(`${videoId}: ${error}`), 1);
+      const reqId = unanswered.ids.get(videoId);
+      log.debug('video deleted', { video: videoId, reqId, completionAnswered: false });
     } else {
       report.lost++;
       log.warn('lease lost before the failure was recorded', { video: videoId });

@@ -4,7 +4,9 @@
  * close its stores at the deadline at once — on MongoDB that fails the calls in flight — and
  * report the video failed with ERR_TASK_DEADLINE although its deletion record was gone; a gone
  * record is never claimed again, so no task ever reported that deletion done. Now the task waits
- * for a completion in flight until task.settleBy, then closes.
+ * for a completion in flight until task.settleBy, then closes; one whose answer comes later
+ * still fails, in its complete step and marked `unanswered`, so the executor can tell that the
+ * store may have applied it (test/scheduler/executor.test.ts).
  *
  * In-process through runDeletions (the function the pool threads run; its own file: the thread's
  * stores are a module-level cache) on the MongoDB store. The task's `open` parameter wraps the
@@ -31,7 +33,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-it('a completion applied before the deadline, answered after it, is reported done', async () => {
+/**
+ * One claimed video (and one kept) and its task through runDeletions, the completion's answer
+ * held 2 × STOP_POLL_MS as described above; `settleMs`: task.settleBy, from the deadline on.
+ */
+async function deleteAtDeadline(settleMs: number) {
   const t = await tempConfig({ MONGODB_URI: mongoUri });
   cleanups.push(t.cleanup);
   const stores = await openStores(t.config);
@@ -70,7 +76,7 @@ it('a completion applied before the deadline, answered after it, is reported don
       const answer = await complete(owner, ids);
       applied = true;
       task.deadline = Date.now();
-      task.settleBy = Date.now() + 60_000; // generous: the answer comes 2 × STOP_POLL_MS later
+      task.settleBy = task.deadline + settleMs;
       return Promise.race([
         delay(2 * STOP_POLL_MS).then(() => answer),
         closed.then(() => Promise.reject(new StoreClosedError())),
@@ -82,9 +88,22 @@ it('a completion applied before the deadline, answered after it, is reported don
   const results = await runDeletions(task, open);
   expect(applied).toBe(true);
   expect(await isGone(stores, id)).toBe(true); // the record went with the completion
-  // Before the fix: failed, 'complete: … deadline …' (ERR_TASK_DEADLINE), and never retried.
-  expect(results.map((r) => [r.videoId, r.outcome, r.error?.code])).toEqual([
-    [id, 'done', undefined],
-  ]);
   expect(await stores.records.getVideo(kept)).toBeDefined();
+  return { id, results };
+}
+
+it('a completion applied before the deadline, answered after it, is reported done', async () => {
+  // Generous: the answer comes 2 × STOP_POLL_MS after the deadline.
+  const { id, results } = await deleteAtDeadline(60_000);
+  // Before the wait: failed, 'complete: … deadline …' (ERR_TASK_DEADLINE), and never retried.
+  expect(results).toMatchObject([{ videoId: id, outcome: 'done' }]);
+  expect(results[0]?.error).toBeUndefined();
+});
+
+it('one answered past settleBy fails in its complete step, marked unanswered (it may be applied)', async () => {
+  const { id, results } = await deleteAtDeadline(0);
+  expect(results).toMatchObject([
+    { videoId: id, outcome: 'failed', unanswered: true, error: { code: 'ERR_TASK_DEADLINE' } },
+  ]);
+  expect(results[0]?.error?.message).toMatch(/^complete: /);
 });

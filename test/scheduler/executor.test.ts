@@ -110,3 +110,71 @@ describe('executeBatch', () => {
     expect(report.errors).toHaveLength(6);
   });
 });
+
+describe('executeBatch: a completion never answered (the task says `unanswered`)', () => {
+  /**
+   * Two videos whose task's completion failed unanswered: `applied`'s record went (the store
+   * applied it, its answer was lost), `notApplied`'s stayed. `late`: the pool answers once past
+   * the task's minLeaseUntil (the leases confirmed for it may have run out by then).
+   */
+  async function run(leaseMs: number, taskTimeoutMs: number, late: boolean) {
+    const t = await tempConfig();
+    cleanups.push(t.cleanup);
+    const stores = await openStores(t.config);
+    cleanups.push(() => stores.close());
+    const applied = await seedVideo(stores, 0);
+    const notApplied = await seedVideo(stores, 0);
+    for (const id of [applied, notApplied]) await stores.queue.enqueueDeletion(id);
+    const batch = await stores.queue.claimDeletions('me', 2, 60_000);
+    expect(batch).toHaveLength(2);
+    const pool = {
+      async run(task: DeletionTask): Promise<DeletionResult[]> {
+        expect(await stores.queue.completeDeletions('me', [applied])).toEqual([applied]);
+        while (late && Date.now() <= task.minLeaseUntil)
+          await new Promise((r) => setTimeout(r, 10));
+        const now = Date.now();
+        const error = { code: 'ERR_STORE_UNAVAILABLE', message: 'complete: connection closed' };
+        return task.videoIds.map((videoId) => ({
+          videoId,
+          outcome: 'failed',
+          error,
+          unanswered: true,
+          start: now,
+          end: now,
+        }));
+      },
+      close: async () => {},
+    };
+    const data = {
+      config: t.config,
+      owner: 'me',
+      leaseMs,
+      taskTimeoutMs,
+      maxAttempts: 5,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 300_000,
+      poolThreads: 1,
+      signals: taskSignals(),
+    } as ThreadData;
+    const queue = stores.queue;
+    const report = await executeBatch({ queue, pool, data, log: createLogger('test', 100) }, batch);
+    expect(await queue.getDeletion(applied)).toBeUndefined();
+    expect(await queue.getDeletion(notApplied)).toMatchObject({ attempts: 1, owner: undefined });
+    return { report, applied, notApplied };
+  }
+
+  it('counts it done when recording its failure finds the record gone while the leases hold', async () => {
+    const { report, notApplied } = await run(60_000, 30_000, false);
+    // Before: lost (the fence found nothing), though no other owner could have taken it.
+    expect(report).toMatchObject({ done: 1, failed: 1, lost: 0, deadLettered: 0 });
+    expect(report.errors).toEqual([
+      `${notApplied}: ERR_STORE_UNAVAILABLE: complete: connection closed`,
+    ]);
+  });
+
+  it('leaves it lost once the leases may have run out (another owner may have completed it)', async () => {
+    const { report } = await run(200, 100, true);
+    expect(report).toMatchObject({ done: 0, failed: 1, lost: 1, deadLettered: 0 });
+    expect(report.errors).toHaveLength(2);
+  });
+});
