@@ -27,9 +27,12 @@
  *   and the take-over is a compare-exchange against the acquisition it watched, so of several
  *   waiters on one lost holder exactly one takes it over, and none takes it from a live holder
  *   that got it since (test/ops/log-lock.test.ts).
- * - Writers outside log-write.ts (a dependency's console call, Node's warnings) do not take it:
- *   their lines are atomic, but can land inside one of ours on a pipe that was full at that
- *   moment. Nothing in src/ writes that way.
+ * - Writers outside log-write.ts do not take it. Console calls and Node's warnings in the
+ *   server's threads are logger lines (log-capture.ts), so they do; what is left writes the fd
+ *   itself: LOG_FORMAT=pretty (pino-pretty), native code's fprintf, Node's fatal-error printer,
+ *   console output of a thread that never called captureOutput. A write of theirs up to PIPE_BUF
+ *   stays whole on a pipe but can land inside one of our lines cut by a full pipe; a longer one
+ *   can be cut itself.
  * - Next to each lock lies whether its fd was left mid-line; the verdict on the fd's reader
  *   (log-verdict.ts) has a slot of its own per fd, the same way: both are written and read only
  *   under the lock.
