@@ -33,6 +33,7 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     return 2;
   }
   captureOutput(); // from here on the process writes JSON lines only (log-capture.ts)
+  const crashed = closeOnUncaught();
   const config = loadConfig(process.env, rest);
   await checkDataDir(config);
   // Listen for the signal before starting: a SIGTERM sent right after the `listening` lines (a
@@ -63,10 +64,50 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     else log.error('a service kept crashing, exiting', { err });
     return 1;
   });
-  const code = await Promise.race([stop, failed]);
+  const fatal = crashed.then(() => {
+    // Bounded, in case the exception left the shutdown itself broken.
+    setTimeout(() => {
+      log.error('the shutdown after an uncaught exception did not end in time', {
+        ms: FATAL_CLOSE_MS,
+      });
+      killSelf(server.leftRunning(), 1);
+    }, FATAL_CLOSE_MS).unref();
+    return server.close().then(
+      () => 1,
+      (err: unknown) => {
+        log.error('shutdown failed', { err });
+        return 1;
+      },
+    );
+  });
+  const code = await Promise.race([stop, failed, fatal]);
   const left = server.leftRunning();
   if (left > 0) killSelf(left, code);
   return code;
+}
+
+/** How long the shutdown after an uncaught exception may take before SIGKILL ends it. */
+const FATAL_CLOSE_MS = 60_000;
+
+/**
+ * An uncaught exception in the main thread ends the process with exit code 1, as Node's default
+ * would (the supervision tree owns real crashes; the service manager restarts), but by the
+ * graceful shutdown, and said in an error line. Node's own exit would print text on stderr and,
+ * with HTTP threads still holding uWS handles, abort (SIGABRT and a core dump; see killSelf).
+ * The returned promise resolves at the first one; the next ones are only logged.
+ */
+function closeOnUncaught(): Promise<void> {
+  return new Promise((resolve) => {
+    let first = true;
+    process.on('uncaughtException', (err, origin) => {
+      log.error(first ? 'uncaught exception: shutting down, then exit 1' : 'uncaught exception', {
+        err,
+        origin,
+      });
+      first = false;
+      resolve();
+    });
+  });
 }
 
 /**

@@ -1,0 +1,41 @@
+/**
+ * An exception nobody catches in the main thread ends the server with exit code 1, as Node's
+ * default would, but by the graceful shutdown and reported in a JSON error line. Node's own exit
+ * printed text on stderr and, the HTTP threads holding uWS handles, aborted (SIGABRT, a core
+ * dump). Checked: exit 1, no signal, the error line, nothing on stderr (the test server's stop()
+ * checks every line: strayOutput), and the access lines of the requests served before it.
+ */
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const CLI = fileURLToPath(new URL('../fixtures/http/uncaught-cli.ts', import.meta.url));
+let s: TestServer | undefined;
+afterAll(async () => {
+  await s?.stop();
+});
+
+it('an uncaught exception in the main thread: exit 1 and a JSON error line, access lines kept', {
+  timeout: 120_000,
+}, async () => {
+  s = await startTestServer({ cli: CLI, env: { LOG_LEVEL: 'info' } });
+  const ids = ['uncaught-1', 'uncaught-2', 'uncaught-3'];
+  for (const id of ids) {
+    const r = await fetch(`${s.urls.stream}/no-such-route`, { headers: { 'x-request-id': id } });
+    expect(r.status).toBe(404);
+  }
+  const exited = once(s.child, 'exit');
+  s.child.kill('SIGUSR2');
+  const [code, signal] = await exited;
+  expect({ code, signal }).toEqual({ code: 1, signal: null });
+  const lines = s.stdout().map((l) => JSON.parse(l) as Record<string, unknown>);
+  const ended = lines.find((l) => l.msg === 'uncaught exception: shutting down, then exit 1');
+  expect(ended).toMatchObject({
+    level: 50,
+    origin: 'uncaughtException',
+    err: { message: 'fixture: uncaught in the main thread' },
+  });
+  const served = lines.filter((l) => l.msg === 'request').map((l) => l.reqId);
+  expect(served).toEqual(expect.arrayContaining(ids));
+});
