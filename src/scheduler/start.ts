@@ -77,6 +77,7 @@ export function startScheduler(
       owner: opts.owner,
       leaseMs: opts.leaseMs,
       taskTimeoutMs: opts.taskTimeoutMs,
+      executeMarginMs: opts.executeMarginMs,
       maxAttempts: opts.maxAttempts,
       backoffBaseMs: opts.backoffBaseMs,
       backoffMaxMs: opts.backoffMaxMs,

@@ -25,6 +25,11 @@ export interface ThreadData {
   readonly owner: string;
   readonly leaseMs: number;
   readonly taskTimeoutMs: number;
+  /**
+   * SchedulerOptions.executeMarginMs: bounds the executor thread's crash drain too.
+   * @default SCHEDULER_DEFAULTS.executeMarginMs
+   */
+  readonly executeMarginMs?: number;
   readonly maxAttempts: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
