@@ -3,7 +3,7 @@
  * `start --only scheduler`, with a fixture passed as a real parameter) on `dataDir` until it
  * exits: its exit code and signal, its output, and its JSON log lines.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
 export interface CliExit {
@@ -18,7 +18,8 @@ export async function runSchedulerCli(
   fixture: string,
   dataDir: string,
   env: Record<string, string> = {},
-  onSpawn?: (kill: () => void) => void,
+  /** `kill` (SIGKILL unless it exited) for teardown; `child` to watch its output or signal it. */
+  onSpawn?: (kill: () => void, child: ChildProcess) => void,
 ): Promise<CliExit> {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
     env: {
@@ -35,7 +36,7 @@ export async function runSchedulerCli(
   });
   onSpawn?.(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  }, child);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -1,0 +1,154 @@
+/**
+ * The executor thread crashes — an exception nobody catches, thrown from a timer or a rejected
+ * promise nobody awaits — while a task of its deletion pool is inside lmdb-js
+ * (executor-crash-stores.ts: the tests' task's spinOnce, a slow records.deleteVideos call of
+ * native calls, is in flight for sure). The process is the real command body
+ * (executor-crash-cli.ts). Node's own handling of an uncaught exception ends the thread and its
+ * nested pool threads at once, and ending a thread inside an lmdb-js call aborts the whole
+ * process (src/store/lmdb-env.ts): without executor.worker.ts's crash drain this died of SIGABRT
+ * before any restart (6 of 6 runs). It must live: the executor logs the crash, its pool's tasks
+ * finish (at their deadline: the spinning call is closed under it), then the thread ends with
+ * the error and the supervisor replaces it. Nothing is half deleted, and a later round deletes
+ * the rest.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startScheduler } from '../../src/scheduler/index.js';
+import { openStores } from '../../src/store/index.js';
+import { INJECTED } from '../fixtures/scheduler/executor-crash-stores.js';
+import { runSchedulerCli } from './cli-process.js';
+import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+
+const FIXTURE = fileURLToPath(
+  new URL('../fixtures/scheduler/executor-crash-cli.ts', import.meta.url),
+);
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const ASKED = 300;
+const KEPT = 5;
+/** The tasks' deadline is half of it: the spinning call is closed under it then. */
+const LEASE_MS = 10_000;
+
+type Line = Record<string, unknown>;
+const parse = (out: string): Line[] =>
+  out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
+
+it.each(['throw', 'reject'] as const)(
+  'the executor thread crashes (%s) while its pool is inside lmdb-js: the process lives, nothing is half deleted',
+  async (how) => {
+    const t = await tempConfig();
+    cleanups.push(t.cleanup);
+    const dir = t.config.dataDir;
+    const marks = join(dir, 'marks');
+    await mkdir(marks);
+    const before = await openStores(t.config);
+    const asked: string[] = [];
+    const kept: string[] = [];
+    try {
+      for (let i = 0; i < ASKED; i += 50) {
+        asked.push(...(await Promise.all(Array.from({ length: 50 }, () => seedVideo(before, 1)))));
+      }
+      for (let i = 0; i < KEPT; i++) kept.push(await seedVideo(before, 1));
+      for (const id of asked) await before.queue.enqueueDeletion(id);
+    } finally {
+      await before.close();
+    }
+
+    let child!: ChildProcess;
+    let out = '';
+    const exited = runSchedulerCli(
+      FIXTURE,
+      dir,
+      {
+        VS_TEST_TASK: JSON.stringify({ spinOnce: marks }),
+        VS_EXECUTOR_CRASH: JSON.stringify({ dir: marks, how, batch: ASKED, leaseMs: LEASE_MS }),
+      },
+      (kill, c) => {
+        cleanups.push(async () => kill());
+        child = c;
+        c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      },
+    );
+    // The executor is replaced, or the process died first (an abort: SIGABRT, code null).
+    const replaced = () =>
+      parse(out).find(
+        (l) => l.msg === 'actor thread replaced' && l.actor === 'video-cleanup.executor',
+      );
+    await waitFor(
+      'the executor replaced (or the process ended)',
+      () => replaced() !== undefined || child.exitCode !== null || child.signalCode !== null,
+      120_000,
+      50,
+    );
+    expect({ code: child.exitCode, signal: child.signalCode }, out).toEqual({
+      code: null,
+      signal: null,
+    });
+    // The crash was the injected one, while the spin ran, and the supervisor saw it as a crash.
+    const seen = JSON.parse(await readFile(join(marks, 'crashed', 'seen'), 'utf8')) as Line;
+    expect(seen.how).toBe(how);
+    expect(String(replaced()!.exit)).toContain(INJECTED);
+    const lines = parse(out);
+    const crash = lines.find(
+      (l) => l.msg === 'executor thread crashed: draining its pool, then ending',
+    );
+    expect(JSON.stringify(crash), out).toContain(INJECTED);
+    expect(
+      lines.filter((l) => l.msg === 'restart intensity exceeded: supervisor gives up'),
+    ).toEqual([]);
+    // The spinning call ended because its stores were closed under it (its task's deadline), not
+    // by its thread being ended.
+    expect(existsSync(join(marks, 'closed-under-spin'))).toBe(true);
+
+    // A graceful stop: the process was never aborted.
+    child.kill('SIGTERM');
+    const { code, signal } = await exited;
+    expect({ code, signal }, out).toEqual({ code: 0, signal: null });
+
+    // Each video asked for is wholly gone, or still queued with its record and comment whole.
+    const stores = await openStores(t.config);
+    cleanups.push(() => stores.close());
+    for (const id of asked) {
+      if (await isGone(stores, id)) continue;
+      expect(await stores.queue.getDeletion(id), id).toBeDefined();
+      const [video, comments] = await Promise.all([
+        stores.records.getVideo(id),
+        stores.records.listComments(id),
+      ]);
+      expect(comments.length, id).toBe(video ? 1 : 0);
+    }
+    const spun = (await readFile(join(marks, 'spun', 'ids'), 'utf8')).split('\n').filter(Boolean);
+    expect(spun.length).toBeGreaterThan(0);
+    for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
+
+    // A later scheduler deletes the rest (their leases, if any, end within LEASE_MS).
+    const later = startScheduler(
+      t.config,
+      { records: stores.records, log: createLogger('test', 100) },
+      { batch: 500, poolThreads: 2 },
+    );
+    cleanups.push(() => later.close(10_000));
+    await waitFor(
+      'every video asked for deleted',
+      async () => {
+        for (const id of asked) if (!(await isGone(stores, id))) return false;
+        return true;
+      },
+      120_000,
+      200,
+    );
+    for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
+  },
+  240_000,
+);
