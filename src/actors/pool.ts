@@ -4,7 +4,8 @@
  *     would be torn down and re-created between every pair of tasks: thread thrashing);
  *   - errors thrown in a task (defineTask) come back as their own classes via the code registry;
  *     an abort rejects ERR_TASK_ABORTED; a closed pool rejects ERR_POOL_CLOSED (never throws);
- *   - the worker file comes from workerFile(), so it runs from sources and from dist/.
+ *   - the worker file comes from workerFile(), so it runs from sources and from dist/;
+ *   - close() waits for the running tasks itself: piscina's own wait can end a thread mid-task.
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
@@ -66,6 +67,8 @@ function positiveInt(name: string, v: unknown, min = 1): number {
 class PiscinaPool<I, O> implements Pool<I, O> {
   readonly #p: Piscina;
   #closing: Promise<void> | undefined;
+  /** Tasks submitted and not settled: close() waits for them itself (see close). */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(o: PoolOptions) {
     if (typeof o?.file?.path !== 'string' || !Array.isArray(o.file.execArgv)) {
@@ -107,11 +110,13 @@ class PiscinaPool<I, O> implements Pool<I, O> {
   async run(input: I, options: RunOptions = {}): Promise<O> {
     if (this.#closing) throw new PoolClosedError();
     let env: TaskEnvelope<O>;
+    const running = this.#p.run(input, {
+      signal: options.signal ?? null,
+      transferList: options.transferList as never,
+    });
+    this.#running.add(running);
     try {
-      env = await this.#p.run(input, {
-        signal: options.signal ?? null,
-        transferList: options.transferList as never,
-      });
+      env = await running;
     } catch (err) {
       if (options.signal?.aborted || (err as Error)?.name === 'AbortError') {
         throw new TaskAbortedError();
@@ -119,6 +124,8 @@ class PiscinaPool<I, O> implements Pool<I, O> {
       // piscina signals a full queue with a plain Error; this is the one place that reads it.
       if ((err as Error)?.message === 'Task queue is at limit') throw new PoolBusyError();
       throw isSerializedError(err) ? rebuildError(err) : err;
+    } finally {
+      this.#running.delete(running);
     }
     if (env?.ok === true) return env.value;
     if (env?.ok === false) throw rebuildError(env.error);
@@ -126,8 +133,18 @@ class PiscinaPool<I, O> implements Pool<I, O> {
     return env as O;
   }
 
+  /**
+   * Waits for every task submitted to settle (each bounded by its own signal, if any), then lets
+   * piscina end the idle threads. Not piscina's own wait: its close() counts finished tasks once
+   * per listener it registered (one per thread, plus one), so with two or more tasks running it
+   * resolves when the first one ends and destroys the threads still running theirs — a pool
+   * thread ended inside an lmdb-js call aborts the process (src/store/lmdb-env.ts).
+   */
   close(): Promise<void> {
-    this.#closing ??= this.#p.close();
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#running]);
+      await this.#p.close();
+    })();
     return this.#closing;
   }
 }

@@ -100,6 +100,34 @@ describe('createPool', () => {
     await expect(pool.run({ op: 'square', n: 2 })).rejects.toBeInstanceOf(PoolClosedError);
   });
 
+  it('close lets every running task finish before it ends the threads', async () => {
+    // piscina's own close() resolved once the first of two running tasks ended and destroyed the
+    // thread still running the other (a pool thread inside lmdb-js then aborts the process).
+    pool = createPool<Task, unknown>({ file, threads: 2 });
+    const sabs = [new SharedArrayBuffer(8), new SharedArrayBuffer(8)];
+    const running = sabs.map((sab) => pool!.run({ op: 'block', sab }));
+    for (const sab of sabs) {
+      const started = waitAsync(new Int32Array(sab), 1, 0);
+      if (started.async) await started.value;
+    }
+    let closed = false;
+    const closing = pool.close().then(() => (closed = true));
+    const release = (sab: SharedArrayBuffer) => {
+      Atomics.store(new Int32Array(sab), 0, 1);
+      Atomics.notify(new Int32Array(sab), 0);
+    };
+    release(sabs[0]!);
+    expect(await running[0]).toBe('released');
+    // Room for a close that does not wait to end the other thread (it did within milliseconds);
+    // with the wait, the outcome does not depend on this delay.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(closed).toBe(false);
+    release(sabs[1]!);
+    expect(await running[1]).toBe('released');
+    await closing;
+    await expect(pool.run({ op: 'square', n: 2 })).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
   it('validates options, naming the option; idleTimeoutMs 0 is refused', () => {
     expect(() => createPool({ file, idleTimeoutMs: 0 })).toThrow(/options.idleTimeoutMs/);
     expect(() => createPool({ file, threads: 0 })).toThrow(/options.threads/);
