@@ -160,7 +160,7 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
       'a PATCH trickling for over twice the stale window keeps its lease and completes whole',
       async () => {
         const s = await start();
-        const { sessionId, vid, video, loc } = await newUpload(s, 200_000);
+        const { sessionId, vid, video, loc, id } = await newUpload(s, 200_000);
         const body = new Readable({ read() {} });
         const slow = tusPatch(s.url, sessionId, loc, 0, body, video.length);
         slow.catch(() => {}); // awaited below; a failed expectation before must not leave it unhandled
@@ -189,6 +189,13 @@ export function describeTusResume(name: string, target: TusResumeTarget): void {
         if (target.leased) {
           const other = await secondThread(s);
           onTestFinished(other.close);
+          // The competitor starts once the trickle holds the lease: before, its PATCH is simply
+          // first (a loaded machine once let it write and answer 204 before the trickle's write
+          // took the lease; the trickle would then have got 409).
+          await vi.waitFor(async () => expect(await target.leaseHeld?.(s, id)).toBe(true), {
+            timeout: 60_000,
+            interval: 100,
+          });
           while (!enough) {
             // Another client's bytes at the offset the server reports now, on another thread,
             // never past the declared length (that is 413 before any lock is asked).
