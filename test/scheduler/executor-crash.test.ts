@@ -19,12 +19,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { startScheduler } from '../../src/scheduler/index.js';
 import { openStores } from '../../src/store/index.js';
 import { INJECTED } from '../fixtures/scheduler/executor-crash-stores.js';
+import { expectGoneOrQueuedWhole, laterRunDeletesTheRest, seedQueued } from './aftermath.js';
 import { runSchedulerCli } from './cli-process.js';
-import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+import { tempConfig, waitFor } from './helpers.js';
 
 const FIXTURE = fileURLToPath(
   new URL('../fixtures/scheduler/executor-crash-cli.ts', import.meta.url),
@@ -55,17 +54,7 @@ it.each(['throw', 'reject'] as const)(
     const marks = join(dir, 'marks');
     await mkdir(marks);
     const before = await openStores(t.config);
-    const asked: string[] = [];
-    const kept: string[] = [];
-    try {
-      for (let i = 0; i < ASKED; i += 50) {
-        asked.push(...(await Promise.all(Array.from({ length: 50 }, () => seedVideo(before, 1)))));
-      }
-      for (let i = 0; i < KEPT; i++) kept.push(await seedVideo(before, 1));
-      for (const id of asked) await before.queue.enqueueDeletion(id);
-    } finally {
-      await before.close();
-    }
+    const ids = await seedQueued(before, ASKED, KEPT).finally(() => before.close());
 
     let child!: ChildProcess;
     let out = '';
@@ -118,39 +107,13 @@ it.each(['throw', 'reject'] as const)(
     const { code, signal } = await exited;
     expect({ code, signal }, out).toEqual({ code: 0, signal: null });
 
-    // Each video asked for is wholly gone, or still queued with its record and comment whole.
+    // Each video asked for is wholly gone, or still queued whole; a later scheduler deletes the rest.
     const stores = await openStores(t.config);
     cleanups.push(() => stores.close());
-    for (const id of asked) {
-      if (await isGone(stores, id)) continue;
-      expect(await stores.queue.getDeletion(id), id).toBeDefined();
-      const [video, comments] = await Promise.all([
-        stores.records.getVideo(id),
-        stores.records.listComments(id),
-      ]);
-      expect(comments.length, id).toBe(video ? 1 : 0);
-    }
+    await expectGoneOrQueuedWhole(stores, ids);
     const spun = (await readFile(join(marks, 'spun', 'ids'), 'utf8')).split('\n').filter(Boolean);
     expect(spun.length).toBeGreaterThan(0);
-    for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
-
-    // A later scheduler deletes the rest (their leases, if any, end within LEASE_MS).
-    const later = startScheduler(
-      t.config,
-      { records: stores.records, log: createLogger('test', 100) },
-      { batch: 500, poolThreads: 2 },
-    );
-    cleanups.push(() => later.close(10_000));
-    await waitFor(
-      'every video asked for deleted',
-      async () => {
-        for (const id of asked) if (!(await isGone(stores, id))) return false;
-        return true;
-      },
-      120_000,
-      200,
-    );
-    for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
+    await laterRunDeletesTheRest(t.config, stores, ids, cleanups);
   },
   240_000,
 );

@@ -15,11 +15,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { startScheduler } from '../../src/scheduler/index.js';
-import { openStores, type Stores } from '../../src/store/index.js';
+import { openStores } from '../../src/store/index.js';
+import { expectGoneOrQueuedWhole, laterRunDeletesTheRest, seedQueued } from './aftermath.js';
 import { runSchedulerCli } from './cli-process.js';
-import { isGone, isIntact, seedVideo, tempConfig, waitFor } from './helpers.js';
+import { tempConfig } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/scheduler/give-up-cli.ts', import.meta.url));
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -35,19 +34,6 @@ const KEPT = 5;
  */
 const LEASE_MS = 20_000;
 
-/** Seeds the videos (a blob and one comment each) and queues ASKED of them for deletion. */
-async function seed(stores: Stores) {
-  const asked: string[] = [];
-  const kept: string[] = [];
-  // 50 at a time: their store writes share LMDB commits.
-  for (let i = 0; i < ASKED; i += 50) {
-    asked.push(...(await Promise.all(Array.from({ length: 50 }, () => seedVideo(stores, 1)))));
-  }
-  for (let i = 0; i < KEPT; i++) kept.push(await seedVideo(stores, 1));
-  for (const id of asked) await stores.queue.enqueueDeletion(id);
-  return { asked, kept };
-}
-
 it('the dispatcher dies past its intensity while the pool writes a large batch: exit 1, no abort, nothing lost', async () => {
   const t = await tempConfig();
   cleanups.push(t.cleanup);
@@ -55,7 +41,7 @@ it('the dispatcher dies past its intensity while the pool writes a large batch: 
   const marks = join(dir, 'marks');
   await mkdir(marks);
   const before = await openStores(t.config);
-  const { asked, kept } = await seed(before).finally(() => before.close());
+  const ids = await seedQueued(before, ASKED, KEPT).finally(() => before.close());
 
   const { code, signal, out, lines } = await runSchedulerCli(
     FIXTURE,
@@ -83,26 +69,12 @@ it('the dispatcher dies past its intensity while the pool writes a large batch: 
   const exit = lines.find((l) => l.msg === 'a service kept crashing, exiting');
   expect(JSON.stringify(exit)).toContain('video-cleanup.dispatcher');
 
-  // Reopened after the exit: each video asked for is wholly gone, or still queued for deletion
-  // (a later run deletes it: every step is idempotent); the others are intact.
+  // Reopened after the exit: each video asked for is wholly gone, or still queued whole (a later
+  // run deletes it: every step is idempotent); the others are intact.
   const stores = await openStores(t.config);
   cleanups.push(() => stores.close());
-  let gone = 0;
-  for (const id of asked) {
-    if (await isGone(stores, id)) {
-      gone++;
-      continue;
-    }
-    expect(await stores.queue.getDeletion(id), id).toBeDefined();
-    // Its record and comment went in one transaction, or not at all (its blob goes first).
-    const [video, comments] = await Promise.all([
-      stores.records.getVideo(id),
-      stores.records.listComments(id),
-    ]);
-    expect(comments.length, id).toBe(video ? 1 : 0);
-  }
+  const gone = await expectGoneOrQueuedWhole(stores, ids);
   expect(gone).toBeGreaterThan(0);
-  for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
   // The spinning call ended because its stores were closed under it — not by its thread being
   // ended — and never deleted its videos' records: they wait for the later run.
   expect(existsSync(join(marks, 'closed-under-spin'))).toBe(true);
@@ -114,20 +86,5 @@ it('the dispatcher dies past its intensity while the pool writes a large batch: 
   }
 
   // A later scheduler deletes the rest (their leases, if any, end within LEASE_MS).
-  const later = startScheduler(
-    t.config,
-    { records: stores.records, log: createLogger('test', 100) },
-    { batch: 500, poolThreads: 2 },
-  );
-  cleanups.push(() => later.close(10_000));
-  await waitFor(
-    'every video asked for deleted',
-    async () => {
-      for (const id of asked) if (!(await isGone(stores, id))) return false;
-      return true;
-    },
-    120_000,
-    200,
-  );
-  for (const id of kept) expect(await isIntact(stores, id, 1)).toBe(true);
+  await laterRunDeletesTheRest(t.config, stores, ids, cleanups);
 }, 240_000);
