@@ -6,6 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
+/** The scheduler's bearer token in the fixture processes (its /stats). */
+export const SCHEDULER_TOKEN = 'test-token-for-a-scheduler-process';
+
 export interface CliExit {
   code: number | null;
   /** An abort (e.g. a thread ended inside lmdb-js) is SIGABRT, with code null. */
@@ -29,7 +32,7 @@ export async function runSchedulerCli(
       METRICS_PORT: '0',
       SCHEDULER_INTERVAL_MS: '100',
       LOG_LEVEL: 'info',
-      SCHEDULER_TOKEN: 'test-token-for-a-scheduler-process',
+      SCHEDULER_TOKEN,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,8 +10,9 @@
  * no crash line, no closed-under-spin); with the drain but piscina's own close() (which ended the
  * spinning task's thread once the other task ended: src/actors/pool.ts), 2 of 2. It must live:
  * the executor logs the crash, its pool's tasks finish (at their deadline: the spinning call is
- * closed under it), then the thread ends with the error and the supervisor replaces it. Nothing
- * is half deleted, and a later round deletes the rest.
+ * closed under it), then the thread ends with the error and the supervisor replaces it (one
+ * restart on /stats). The same process's later rounds delete the rest; after a graceful stop
+ * nothing is half deleted.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { afterEach, expect, it } from 'vitest';
 import { openStores } from '../../src/store/index.js';
 import { INJECTED } from '../fixtures/scheduler/executor-crash-stores.js';
 import { expectGoneOrQueuedWhole, laterRunDeletesTheRest, seedQueued } from './aftermath.js';
-import { runSchedulerCli } from './cli-process.js';
+import { runSchedulerCli, SCHEDULER_TOKEN as TOKEN } from './cli-process.js';
 import { tempConfig, waitFor } from './helpers.js';
 
 const FIXTURE = fileURLToPath(
@@ -101,6 +102,35 @@ it.each(['throw', 'reject'] as const)(
     // The spinning call ended because its stores were closed under it (its task's deadline), not
     // by its thread being ended.
     expect(existsSync(join(marks, 'closed-under-spin'))).toBe(true);
+
+    // /stats: the supervisor counted the restart (the tree actor_restarts_total reads), and the
+    // same process deletes the rest (the failures were recorded before the crashed thread ended:
+    // their retries come after a 100 ms backoff).
+    const base = parse(out)
+      .map((l) => /^scheduler listening on (http:\S+)$/.exec(String(l.msg))?.[1])
+      .find(Boolean);
+    expect(base, out).toBeDefined();
+    type Stats = {
+      queue: { pending: number; dead: number };
+      actors: Array<{ id: string; state: string; restarts: number }> | null;
+    };
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    let stats: Stats | undefined;
+    await waitFor(
+      'the restarted executor running and every deletion done',
+      async () => {
+        stats = (await (await fetch(`${base}/stats`, { headers })).json()) as Stats;
+        const executor = stats.actors?.find((a) => a.id === 'video-cleanup.executor');
+        return executor?.state === 'running' && stats.queue.pending === 0;
+      },
+      120_000,
+      200,
+    );
+    expect(stats!.actors!.map((a) => [a.id, a.restarts])).toEqual([
+      ['video-cleanup.dispatcher', 0],
+      ['video-cleanup.executor', 1],
+    ]);
+    expect(stats!.queue).toEqual({ pending: 0, dead: 0 });
 
     // A graceful stop: the process was never aborted.
     child.kill('SIGTERM');
