@@ -5,6 +5,12 @@
  *
  * `weed server` runs under a small bash guard that kills it when our stdin pipe closes: when
  * this process dies (even by SIGKILL) the server goes too, so a killed test run leaves no orphan.
+ * The kill is SIGKILL: the data is thrown away, and weed's graceful SIGTERM shutdown takes
+ * about 15 s on a loaded machine (every stop used to wait out a 10 s bound, then leave weed
+ * running over its removed data directory).
+ * weed reads every flag from an environment variable of the flag's name in capitals (`DEBUG`,
+ * `S3_PORT`…), so it gets only PATH, HOME and TMPDIR: `DEBUG=pw:api` (Playwright's tracing) made
+ * it exit 2 with its usage text.
  * Ready = a signed PutObject into a probe bucket succeeded (the S3 port answers before the
  * volume server has registered with the master; the first writes would fail).
  */
@@ -46,7 +52,7 @@ export function buildDevS3(): Promise<string> {
 
 // bash gives background jobs /dev/null as stdin unless redirected: fd 3 keeps our pipe for `cat`.
 const GUARD =
-  'exec 3<&0; "$0" "$@" </dev/null & pid=$!; ( cat <&3 >/dev/null; kill "$pid" 2>/dev/null ) & wait "$pid"';
+  'exec 3<&0; "$0" "$@" </dev/null & pid=$!; ( cat <&3 >/dev/null; kill -KILL "$pid" 2>/dev/null ) & wait "$pid"';
 
 export async function startDevS3(options: { startTimeoutMs?: number } = {}): Promise<DevS3> {
   const bin = await buildDevS3();
@@ -94,11 +100,21 @@ export async function startDevS3(options: { startTimeoutMs?: number } = {}): Pro
     `-s3.config=${config}`,
     '-s3.autoCreateBucket=false',
   ];
-  const child = spawn('bash', ['-c', GUARD, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let log = '';
+  const env = Object.fromEntries(
+    ['PATH', 'HOME', 'TMPDIR'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
+  );
+  const child = spawn('bash', ['-c', GUARD, bin, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+  });
+  // The first lines say why weed refused to start (its usage text follows); the last, the rest.
+  let head = '';
+  let tail = '';
   const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-6000);
+    if (head.length < 2000) head += d.toString();
+    else tail = (tail + d.toString()).slice(-4000);
   };
+  const log = () => (tail === '' ? head : `${head}\n…\n${tail}`);
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -130,7 +146,7 @@ export async function startDevS3(options: { startTimeoutMs?: number } = {}): Pro
     return stopping;
   };
   try {
-    await waitReady(child, client(), options.startTimeoutMs ?? 90_000, () => log);
+    await waitReady(child, client(), options.startTimeoutMs ?? 90_000, log);
   } catch (e) {
     await stop();
     throw e;
