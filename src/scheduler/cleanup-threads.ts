@@ -8,7 +8,9 @@
  *   supervisor stopped) the call rejects at once with ERR_ACTOR_STOPPED: the round ends with that
  *   error and the next tick tries again — a tick never waits for a restart;
  * - a thread that dies (a bug, an out-of-memory, a task file that exits the executor) rejects its
- *   pending call (ERR_WORKER_EXITED) and is replaced; more than `intensity` restarts within
+ *   pending call (ERR_WORKER_EXITED) and is replaced; an uncaught exception in the executor's
+ *   thread first lets its pool's tasks and the execute in hand finish (crash-drain.ts), so the
+ *   crash never ends a pool thread inside lmdb-js; more than `intensity` restarts within
  *   `periodMs` → the supervisor stops both and `failed` resolves with ERR_SUPERVISOR_GAVE_UP
  *   naming the actor (startScheduler escalates it to its own supervisor);
  * - an execute call with no answer within `executeTimeoutMs` (its tasks were aborted long
