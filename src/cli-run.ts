@@ -33,7 +33,8 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     return 2;
   }
   captureOutput(); // from here on the process writes JSON lines only (log-capture.ts)
-  const crashed = closeOnUncaught();
+  let leftRunning = () => 0; // the server's, once it is up
+  const crashed = closeOnUncaught(() => leftRunning());
   const config = loadConfig(process.env, rest);
   await checkDataDir(config);
   // Listen for the signal before starting: a SIGTERM sent right after the `listening` lines (a
@@ -48,6 +49,7 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     onListening: (service, url) =>
       announce.info(`${service} listening on ${url}`, { service, url }),
   });
+  leftRunning = () => server.leftRunning();
   const stop = signalled.then((signal) => {
     log.info('shutting down', { signal });
     return server.close().then(
@@ -64,22 +66,15 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     else log.error('a service kept crashing, exiting', { err });
     return 1;
   });
-  const fatal = crashed.then(() => {
-    // Bounded, in case the exception left the shutdown itself broken.
-    setTimeout(() => {
-      log.error('the shutdown after an uncaught exception did not end in time', {
-        ms: FATAL_CLOSE_MS,
-      });
-      killSelf(server.leftRunning(), 1);
-    }, FATAL_CLOSE_MS).unref();
-    return server.close().then(
+  const fatal = crashed.then(() =>
+    server.close().then(
       () => 1,
       (err: unknown) => {
         log.error('shutdown failed', { err });
         return 1;
       },
-    );
-  });
+    ),
+  );
   const code = await Promise.race([stop, failed, fatal]);
   const left = server.leftRunning();
   if (left > 0) killSelf(left, code);
@@ -94,9 +89,11 @@ const FATAL_CLOSE_MS = 60_000;
  * would (the supervision tree owns real crashes; the service manager restarts), but by the
  * graceful shutdown, and said in an error line. Node's own exit would print text on stderr and,
  * with HTTP threads still holding uWS handles, abort (SIGABRT and a core dump; see killSelf).
- * The returned promise resolves at the first one; the next ones are only logged.
+ * The returned promise resolves at the first one (one while starting: the shutdown follows the
+ * start); the next ones are only logged. From the first, the process has FATAL_CLOSE_MS to end
+ * before SIGKILL ends it, in case the exception left the start or the shutdown broken.
  */
-function closeOnUncaught(): Promise<void> {
+function closeOnUncaught(leftRunning: () => number): Promise<void> {
   return new Promise((resolve) => {
     let first = true;
     process.on('uncaughtException', (err, origin) => {
@@ -104,7 +101,14 @@ function closeOnUncaught(): Promise<void> {
         err,
         origin,
       });
+      if (!first) return;
       first = false;
+      setTimeout(() => {
+        log.error('the shutdown after an uncaught exception did not end in time', {
+          ms: FATAL_CLOSE_MS,
+        });
+        killSelf(leftRunning(), 1);
+      }, FATAL_CLOSE_MS).unref();
       resolve();
     });
   });

@@ -3,11 +3,12 @@
  * default would, but by the graceful shutdown and reported in a JSON error line. Node's own exit
  * printed text on stderr and, the HTTP threads holding uWS handles, aborted (SIGABRT, a core
  * dump). Checked: exit 1, no signal, the error line, nothing on stderr (the test server's stop()
- * checks every line: strayOutput), and the access lines of the requests served before it.
+ * checks every line: strayOutput), and the access lines of the requests served before it. One
+ * thrown while the server is still starting ends it the same way once it has started.
  */
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, onTestFinished } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/http/uncaught-cli.ts', import.meta.url));
@@ -38,4 +39,25 @@ it('an uncaught exception in the main thread: exit 1 and a JSON error line, acce
   });
   const served = lines.filter((l) => l.msg === 'request').map((l) => l.reqId);
   expect(served).toEqual(expect.arrayContaining(ids));
+});
+
+it('one thrown while the server starts: the start completes, then the same shutdown, exit 1', {
+  timeout: 120_000,
+}, async () => {
+  const t = await startTestServer({ cli: CLI, env: { UNCAUGHT_WHILE_STARTING: '1' } });
+  onTestFinished(async () => {
+    await t.stop();
+  });
+  const [code, signal] =
+    t.child.exitCode === null && t.child.signalCode === null
+      ? await once(t.child, 'exit')
+      : [t.child.exitCode, t.child.signalCode];
+  expect({ code, signal }).toEqual({ code: 1, signal: null });
+  const lines = t.stdout().map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines).toContainEqual(
+    expect.objectContaining({
+      msg: 'uncaught exception: shutting down, then exit 1',
+      err: expect.objectContaining({ message: 'fixture: uncaught while starting' }),
+    }),
+  );
 });
