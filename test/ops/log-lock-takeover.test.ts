@@ -13,8 +13,9 @@
  * thread's LOG_STALL_MS (600 ms) puts its take-over bound at its floor, 10 s.
  *
  * Hand-offs, none timed: the grandchild posts its threadId, then writes; the main thread waits
- * until the fd's lock word (shared memory, handed down as environment data) names it, so it holds
- * the lock when the middle thread dies; the main thread says the middle thread has ended with a
+ * until the fd's lock word (shared memory, handed down as environment data) names it and the fd
+ * is left mid-line (its first 64 KiB are in the FIFO), so it holds the lock inside its write when
+ * the middle thread dies; the main thread says the middle thread has ended with a
  * file; the test resumes the reader and waits until it has read (it drains the FIFO in one read),
  * then tells the main thread to write.
  */
@@ -33,9 +34,10 @@ afterAll(async () => {
 });
 
 /** The main thread, a middle thread it terminates, and the grandchild that holds the lock. The
- *  main thread reads fd 1's lock word with log-lock.ts's layout (the memory under its key starts
- *  with a 64-bit word per fd, the holder's threadId + 1 in its low 32 bits): a change there makes
- *  this test wait in vain, so it fails, never passes. */
+ *  main thread reads fd 1's lock word and "left mid-line" flag with log-lock.ts's layout (the
+ *  memory under its key starts with a 64-bit word per fd, the holder's threadId + 1 in its low 32
+ *  bits, then a 32-bit flag per fd): a change there makes this test wait in vain, so it fails,
+ *  never passes. */
 const KILLED_STARTER = `
   import '${ROOT}src/log.ts'; // the main thread makes fd 1 non-blocking, as the server does
   import { once } from 'node:events';
@@ -53,8 +55,14 @@ const KILLED_STARTER = `
   if (isMainThread) {
     const middle = start('middle');
     const [holder] = await once(middle, 'message');
-    const lock = new BigInt64Array(getEnvironmentData('video-server:log-lock'), 0, 8);
-    while (BigInt.asUintN(32, Atomics.load(lock, 1)) !== BigInt(holder + 1)) await sleep(10);
+    const memory = getEnvironmentData('video-server:log-lock');
+    const lock = new BigInt64Array(memory, 0, 8);
+    const open = new Int32Array(memory, 8 * 8, 8);
+    // It holds the lock and its first write is in the FIFO (the line left open): holding the lock
+    // alone, it may not have written yet, and a FIFO left empty gives the reader nothing.
+    while (BigInt.asUintN(32, Atomics.load(lock, 1)) !== BigInt(holder + 1) || Atomics.load(open, 1) !== 1) {
+      await sleep(10);
+    }
     const exited = once(middle, 'exit');
     await middle.terminate();
     await exited;
