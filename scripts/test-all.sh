@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # System packages: chromium (browser tests), ffmpeg (ffprobe reads our streams), curl (a real
 # HTTP client in the stream tests), nginx with its njs module (the deploy/nginx.conf front in
 # test/nodes/ and test/hostile/headers) and openssl (its test certificate).
+# strace counts a server's failed writes to its log pipe (test/helpers/piped-server.ts).
 # nginx lives in /usr/sbin, which is not on a normal user's PATH; the tests find it through ours.
 export PATH="$PATH:/usr/sbin:/sbin"
-declare -A want=([chromium]=chromium [ffprobe]=ffmpeg [curl]=curl [nginx]=nginx [openssl]=openssl)
+declare -A want=([chromium]=chromium [ffprobe]=ffmpeg [curl]=curl [nginx]=nginx [openssl]=openssl [strace]=strace)
 missing=()
 for cmd in "${!want[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}"); done
 # deploy/nginx.conf counts request headers with nginx's JavaScript module (njs).

@@ -5,12 +5,15 @@
  * this process: the log shipper. A test kills a reader (writes get EPIPE), or stalls it (SIGSTOP,
  * a paused socket: the pipe fills, EAGAIN) and resumes it.
  *
- * What the server wrote is what the readers passed on. /proc/<pid>/io's `syscw` counts the
- * process's write(2)-family calls (responses go out with send(2), which it does not count), so a
- * test can bound how often the server writes to its log without timing anything.
+ * What the server wrote is what the readers passed on. With `traceWrites` the server runs under
+ * strace, which records every write(2) and writev(2) that failed, with its fd and errno, so a test
+ * can count how often the server tried a dead or full log pipe without timing anything. (Not
+ * /proc/<pid>/io's `syscw`: it counts every write-family call, and V8 posts its GC's tasks to a
+ * thread's event loop with an eventfd write each, hundreds in one major GC's sweep, whenever the
+ * GC happens to run.)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,8 +41,10 @@ export interface PipedServer {
   readonly child: ChildProcess;
   readonly out: PipeReader;
   readonly err: PipeReader;
-  /** write(2)-family calls the process made so far (/proc/<pid>/io `syscw`). */
-  writeCalls(): number;
+  /** With `traceWrites`: the process's write(2)/writev(2) calls on `fd` so far that failed with
+   *  the errno `code` (EPIPE: the reader is gone; EAGAIN: the pipe is full), each as strace shows
+   *  its arguments after the fd: the data's first 512 bytes, escaped, and the length. */
+  failedWrites(fd: number, code: string): string[];
   /** Resident memory in KiB (/proc/<pid>/status `VmRSS`). */
   rssKiB(): number;
   /** Every stdout line parsed as JSON (lines that are not JSON are kept as `{ text }`). */
@@ -117,6 +122,33 @@ export interface PipedServerOptions {
   /** A module run (through tsx) instead of src/cli.ts with the same arguments: a fixture that
    *  calls runCli with its own start options (test/fixtures/). */
   cli?: string;
+  /** Run the server under strace, recording its failed writes (`failedWrites`). strace runs as
+   *  a grandchild (-D): the server keeps its pid and gets the test's signals itself. */
+  traceWrites?: boolean;
+}
+
+/** strace's arguments for `traceWrites`: every thread (-f), write(2) and writev(2) only (the
+ *  others run untraced: --seccomp-bpf), failed calls only (-Z), fds with what they are (-y). */
+const STRACE = [
+  '-D',
+  '-f',
+  '--seccomp-bpf',
+  '-qq',
+  '-Z',
+  '-y',
+  '-s',
+  '512',
+  '-e',
+  'trace=write,writev',
+];
+
+function straceCommand(log: string, command: string[]): string[] {
+  try {
+    execFileSync('strace', ['-V'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('traceWrites needs strace on PATH (scripts/test-all.sh installs it)');
+  }
+  return ['strace', ...STRACE, '-e', 'signal=none', '-o', log, '--', ...command];
 }
 
 export async function startPipedServer(opts: PipedServerOptions = {}): Promise<PipedServer> {
@@ -129,28 +161,29 @@ export async function startPipedServer(opts: PipedServerOptions = {}): Promise<P
   };
   const out = await open('stdout');
   const err = await open('stderr');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts'), 'start', '--only', only],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATA_DIR: join(dir, 'data'),
-        WEB_PORT: '0',
-        API_PORT: '0',
-        STREAM_PORT: '0',
-        SCHEDULER_PORT: '0',
-        HTTP_THREADS: '1',
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
-        METRICS_PORT: '0',
-        SHUTDOWN_GRACE_MS: '0',
-        ...opts.env,
-      },
-      stdio: ['ignore', out.fd, err.fd],
+  const server = [process.execPath, '--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts')];
+  const writesLog = join(dir, 'failed-writes.txt');
+  const [command, ...args] = opts.traceWrites
+    ? straceCommand(writesLog, [...server, 'start', '--only', only])
+    : [...server, 'start', '--only', only];
+  const child = spawn(command!, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: join(dir, 'data'),
+      WEB_PORT: '0',
+      API_PORT: '0',
+      STREAM_PORT: '0',
+      SCHEDULER_PORT: '0',
+      HTTP_THREADS: '1',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      METRICS_PORT: '0',
+      SHUTDOWN_GRACE_MS: '0',
+      ...opts.env,
     },
-  );
+    stdio: ['ignore', out.fd, err.fd],
+  });
   // The child has its own copies; the readers must see end-of-file when the server exits.
   for (const { fd } of [out, err]) {
     if (typeof fd === 'number') closeSync(fd);
@@ -213,7 +246,16 @@ export async function startPipedServer(opts: PipedServerOptions = {}): Promise<P
     child,
     out: out.reader,
     err: err.reader,
-    writeCalls: () => Number(/syscw: (\d+)/.exec(proc('io'))![1]),
+    failedWrites: (fd, code) => {
+      if (!opts.traceWrites)
+        throw new Error('failedWrites needs the server started with traceWrites');
+      if (!existsSync(writesLog)) return [];
+      // e.g. `1234  write(1</tmp/vs-piped-x/stdout>, "{...}\n{...", 3402) = -1 EPIPE (Broken pipe)`
+      const call = new RegExp(`^\\d+ +writev?\\(${fd}<[^>]*>, (.*)\\) += -1 ${code} `);
+      return readFileSync(writesLog, 'utf8')
+        .split('\n')
+        .flatMap((l) => call.exec(l)?.[1] ?? []);
+    },
     rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(proc('status'))![1]),
     json,
     stop,
