@@ -6,7 +6,7 @@
 import { serializeError } from '../errors.js';
 import type { DeletionOutcome, DeletionTask } from './deletion-types.js';
 import { TaskDeadlineError } from './errors.js';
-import { isStopping, STOP_POLL_MS } from './task-signals.js';
+import { isStopping, STOP_POLL_MS, STOP_SETTLE_MS } from './task-signals.js';
 
 export type Failure = { code: string; message: string };
 export type Settled = {
@@ -47,18 +47,30 @@ export class Run {
   }
 
   /**
-   * Once due at the deadline: waits until the completions in flight answered, or task.settleBy.
+   * Once due: waits until the completions in flight answered, or task.settleBy (absent: none is
+   * waited for), and once the scheduler stops, at most STOP_SETTLE_MS after the task saw the stop.
    * Why: a completion the store applied (its records removed) but whose answer the close cut off
    * was reported failed, and a removed record is never claimed again, so no task ever reported
-   * that deletion done (MongoDB: closing the client fails the calls in flight). A stop does not
-   * wait: it has its own bound for the running tasks (task-signals.ts).
+   * that deletion done (MongoDB: closing the client fails the calls in flight). The stop's bound
+   * (STOP_SETTLE_MS, within TASKS_STOP_MS) applies to a wait the deadline began as well.
    */
   async settleCompletions(): Promise<void> {
-    const left = (this.task.settleBy ?? 0) - Date.now();
-    if (this.#completing.size === 0 || left <= 0 || this.stopping()) return;
+    const { settleBy, signals } = this.task;
+    if (this.#completing.size === 0 || settleBy === undefined) return;
+    let until = settleBy;
+    let stopSeen = false;
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise((resolve) => {
-      timer = setTimeout(resolve, left);
+    const bound = new Promise<void>((resolve) => {
+      const poll = () => {
+        const now = Date.now();
+        if (!stopSeen && this.stopping()) {
+          stopSeen = true;
+          until = Math.min(until, now + STOP_SETTLE_MS);
+        }
+        if (now >= until) return resolve();
+        timer = setTimeout(poll, signals ? Math.min(STOP_POLL_MS, until - now) : until - now);
+      };
+      poll();
     });
     await Promise.race([Promise.allSettled(this.#completing.keys()), bound]);
     clearTimeout(timer);

@@ -38,8 +38,8 @@ export interface DeletionTask {
   readonly deadline: number;
   /**
    * Epoch ms, after the deadline and before the pool's abort: until then a completion already in
-   * flight at the deadline may answer before the task closes its stores (deletion.task.ts).
-   * Absent: none is waited for.
+   * flight at the deadline, or at a stop (then at most STOP_SETTLE_MS after the task saw it), may
+   * answer before the task closes its stores (deletion.task.ts). Absent: none is waited for.
    */
   readonly settleBy?: number;
   /**

@@ -35,8 +35,9 @@
  * calls. The pool's abort stays as a backstop, abortGraceMs later (options.ts), for a thread
  * whose event loop is blocked — the one case the task cannot answer. The next task on the thread
  * opens the stores again. A stop that cuts the scheduler's rounds off (task.signals' STOP_SLOT,
- * set by CleanupThreads.kill) ends the task the same way, and the stop waits for the tasks
- * counted in RUNNING_SLOT before it ends any thread.
+ * set by CleanupThreads.kill) ends the task the same way, a completion in flight waited for at
+ * most STOP_SETTLE_MS after the task saw the stop (a cut-off answer lost the `done` at shutdown
+ * too), and the stop waits for the tasks counted in RUNNING_SLOT before it ends any thread.
  *
  * Never throws: each result says done / lost / failed, with `{code, message}` for a failure, so
  * a failed step is data, not an exception (defineTask still guards the thread boundary). Each

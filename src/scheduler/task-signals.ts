@@ -5,8 +5,9 @@
  *   STOP_SLOT     1 once a stop cuts the rounds off (CleanupThreads.kill → stopTasks): every task
  *                 stops as at its deadline — no store call started after it, its thread's stores
  *                 closed, an answer — and the executor writes nothing more;
- *   RUNNING_SLOT  tasks inside runDeletions and actor-thread store calls in flight
- *                 (unlessStopping), so the stop ends no thread before they are done. A task
+ *   RUNNING_SLOT  tasks inside runDeletions, the executor's batches until their results are
+ *                 settled (counting: its `video deleted` lines), and actor-thread store calls in
+ *                 flight (unlessStopping), so the stop ends no thread before they are done. A task
  *                 counts itself with a mark of its own (enterTask/leaveTask): when the pool
  *                 reports it ended without an answer (the backstop abort ended its thread), the
  *                 executor takes its count back. An actor thread's calls are also counted in
@@ -33,6 +34,14 @@ export const STOP_POLL_MS = 50;
  */
 export const TASKS_STOP_MS = 5000;
 
+/**
+ * How long a stopped task still waits for a completion it has in flight (the store may have
+ * applied it: its record is gone and never claimed again, so cutting its answer off loses the
+ * deletion's `done`), counted from when the task saw the stop. Half of TASKS_STOP_MS: the other
+ * half is for closing the stores and the executor's answer, so the stop's bound is unchanged.
+ */
+export const STOP_SETTLE_MS = TASKS_STOP_MS / 2;
+
 export function taskSignals(): SharedArrayBuffer {
   return new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
 }
@@ -58,30 +67,41 @@ export async function stopTasks(signals: SharedArrayBuffer, log: Logger): Promis
 }
 
 /**
- * Runs `fn` (an actor thread's store call) counted in RUNNING_SLOT, unless a stop began: then
- * `fn` does not start and `stopped` is returned. The count is taken before the flag is read, and
- * the stop sets the flag before it reads the count (Atomics are sequentially consistent): either
- * the call sees the stop, or the stop sees the call and waits for it.
+ * Runs `fn` counted in RUNNING_SLOT (and in `held`, the thread incarnation's own cell), so a stop
+ * ends no thread before it is done. Counted, then held; on the way out, unheld, then uncounted: a
+ * thread ended between the two leaves a count (a later stop waits longer), never a held call
+ * that is not counted.
  */
-export async function unlessStopping<T, S>(
+export async function counting<T>(
   signals: SharedArrayBuffer,
-  stopped: S,
   fn: () => Promise<T>,
   held?: SharedArrayBuffer,
-): Promise<T | S> {
+): Promise<T> {
   const slots = new Int32Array(signals);
   const mine = held && new Int32Array(held);
-  // Counted, then held; on the way out, unheld, then uncounted: a thread ended between the two
-  // leaves a count (a later stop waits longer), never a held call that is not counted.
   Atomics.add(slots, RUNNING_SLOT, 1);
   if (mine) Atomics.add(mine, 0, 1);
   try {
-    if (Atomics.load(slots, STOP_SLOT) === 1) return stopped;
     return await fn();
   } finally {
     if (mine) Atomics.sub(mine, 0, 1);
     Atomics.sub(slots, RUNNING_SLOT, 1);
   }
+}
+
+/**
+ * Runs `fn` (an actor thread's store call) counted in RUNNING_SLOT, unless a stop began: then
+ * `fn` does not start and `stopped` is returned. The count is taken before the flag is read, and
+ * the stop sets the flag before it reads the count (Atomics are sequentially consistent): either
+ * the call sees the stop, or the stop sees the call and waits for it.
+ */
+export function unlessStopping<T, S>(
+  signals: SharedArrayBuffer,
+  stopped: S,
+  fn: () => Promise<T>,
+  held?: SharedArrayBuffer,
+): Promise<T | S> {
+  return counting<T | S>(signals, async () => (isStopping(signals) ? stopped : fn()), held);
 }
 
 /** An actor thread incarnation's own count of its calls in RUNNING_SLOT (ThreadData.held). */

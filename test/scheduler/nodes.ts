@@ -29,6 +29,8 @@ export interface ProcessNode {
   /** SIGKILL and wait. */
   kill(): Promise<void>;
   stderr(): string;
+  /** Its JSON log lines on stdout so far (the scheduler's threads log there). */
+  logLines(): Array<Record<string, unknown>>;
 }
 
 /** `task`: what the tests' deletion task does (test/fixtures/scheduler/test-deletion.task.ts). */
@@ -58,7 +60,9 @@ export async function startProcessNode(
     onReady = res;
     exited.then((code) => rej(new Error(`scheduler node exited (${code}) before ready:\n${err}`)));
   });
+  const logLines: Array<Record<string, unknown>> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith('{')) logLines.push(JSON.parse(line) as Record<string, unknown>);
     const sp = line.indexOf(' ');
     const word = line.slice(0, sp);
     const rest = line.slice(sp + 1);
@@ -86,6 +90,7 @@ export async function startProcessNode(
       await exited;
     },
     stderr: () => err,
+    logLines: () => [...logLines],
   };
 }
 
