@@ -23,7 +23,9 @@
  *   the batch still holds (before minLeaseUntil) was applied by us: it counts as done;
  * - once a stop cut the rounds off (task-signals.ts) no failure is recorded: the thread is about
  *   to be ended, and a store write in flight then would abort the process; the leases expire (a
- *   write already started holds the stop off until it is done: unlessStopping);
+ *   write already started holds the stop off until it is done: unlessStopping); a batch holds
+ *   the stop off until its results are settled (counting), so a task's done — a completion the
+ *   task let answer after the stop (STOP_SETTLE_MS) — gets its `video deleted` line;
  *   a pool thread that dies mid-task is replaced by the pool and the task's records retried
  *   (every step of a deletion is idempotent, so the retry starts over safely);
  * - a failDeletions that fails (store down) counts its records in `storeErrors`: their leases
@@ -35,7 +37,7 @@ import type { DeletionFailure, DeletionQueue, DeletionRecord } from '../store/ty
 import type { DeletionPool } from './deletion-pool.js';
 import { type DeletionResult, splitInto } from './deletion-types.js';
 import { abortGraceMs, backoffMs } from './options.js';
-import { leaveTask, taskMark, unlessStopping } from './task-signals.js';
+import { counting, leaveTask, taskMark, unlessStopping } from './task-signals.js';
 import type { ThreadData } from './thread-data.js';
 
 export interface BatchReport {
@@ -105,11 +107,16 @@ async function runTask(deps: ExecutorDeps, recs: DeletionRecord[]): Promise<Dele
   }
 }
 
-/** Runs the batch; resolves once every record settled. Never rejects for one record's failure. */
-export async function executeBatch(
-  deps: ExecutorDeps,
-  batch: DeletionRecord[],
-): Promise<BatchReport> {
+/**
+ * Runs the batch; resolves once every record settled. Never rejects for one record's failure.
+ * Counted in RUNNING_SLOT until its results are settled: a stop ends this thread only after its
+ * `video deleted` lines are written (a task may answer done just before the stop's wait ends).
+ */
+export function executeBatch(deps: ExecutorDeps, batch: DeletionRecord[]): Promise<BatchReport> {
+  return counting(deps.data.signals, () => runBatch(deps, batch), deps.data.held);
+}
+
+async function runBatch(deps: ExecutorDeps, batch: DeletionRecord[]): Promise<BatchReport> {
   const { data, log } = deps;
   const report: BatchReport = {
     done: 0,
