@@ -3,7 +3,13 @@
  * gave up (exit 1). `startOptions` are startServer's options (tests pass a scheduler fixture
  * through them, as a real parameter); cli.ts calls this with none.
  */
-import { ConfigError, checkDataDir, describeSettings, loadConfig } from './config.js';
+import {
+  ConfigError,
+  checkDataDir,
+  defaultConfig,
+  describeSettings,
+  loadConfig,
+} from './config.js';
 import { createLogger } from './log.js';
 import { captureOutput } from './log-capture.js';
 import type { StartOptions } from './server.js';
@@ -34,8 +40,13 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
   }
   captureOutput(); // from here on the process writes JSON lines only (log-capture.ts)
   let leftRunning = () => 0; // the server's, once it is up
-  const crashed = closeOnUncaught(() => leftRunning());
+  let fatalMs = defaultConfig().fatalShutdownMs; // FATAL_SHUTDOWN_MS, once it is read
+  const crashed = closeOnUncaught(
+    () => leftRunning(),
+    () => fatalMs,
+  );
   const config = loadConfig(process.env, rest);
+  fatalMs = config.fatalShutdownMs;
   await checkDataDir(config);
   // Listen for the signal before starting: a SIGTERM sent right after the `listening` lines (a
   // script that starts and stops us) must shut down gracefully, not hit Node's default exit.
@@ -81,19 +92,17 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
   return code;
 }
 
-/** How long the shutdown after an uncaught exception may take before SIGKILL ends it. */
-const FATAL_CLOSE_MS = 60_000;
-
 /**
  * An uncaught exception in the main thread ends the process with exit code 1, as Node's default
  * would (the supervision tree owns real crashes; the service manager restarts), but by the
  * graceful shutdown, and said in an error line. Node's own exit would print text on stderr and,
  * with HTTP threads still holding uWS handles, abort (SIGABRT and a core dump; see killSelf).
  * The returned promise resolves at the first one (one while starting: the shutdown follows the
- * start); the next ones are only logged. From the first, the process has FATAL_CLOSE_MS to end
- * before SIGKILL ends it, in case the exception left the start or the shutdown broken.
+ * start); the next ones are only logged. From the first, the process has `fatalMs()`
+ * (FATAL_SHUTDOWN_MS) to end before SIGKILL ends it, in case the exception left the start or the
+ * shutdown broken (test/ops/uncaught-hang.test.ts).
  */
-function closeOnUncaught(leftRunning: () => number): Promise<void> {
+function closeOnUncaught(leftRunning: () => number, fatalMs: () => number): Promise<void> {
   return new Promise((resolve) => {
     let first = true;
     process.on('uncaughtException', (err, origin) => {
@@ -103,12 +112,11 @@ function closeOnUncaught(leftRunning: () => number): Promise<void> {
       });
       if (!first) return;
       first = false;
+      const ms = fatalMs();
       setTimeout(() => {
-        log.error('the shutdown after an uncaught exception did not end in time', {
-          ms: FATAL_CLOSE_MS,
-        });
+        log.error('the shutdown after an uncaught exception did not end in time', { ms });
         killSelf(leftRunning(), 1);
-      }, FATAL_CLOSE_MS).unref();
+      }, ms).unref();
       resolve();
     });
   });

@@ -99,6 +99,13 @@ export interface Config {
   /** On SIGTERM, how long readiness reports 503 before listeners close. @default 2000 */
   shutdownGraceMs: number;
   /**
+   * After an uncaught exception in the main thread, how long the graceful shutdown may take
+   * before the process ends itself by SIGKILL (src/cli-run.ts): a bug may have left the
+   * shutdown unable to finish. Above shutdownGraceMs, which the shutdown spends first.
+   * @default 60000
+   */
+  fatalShutdownMs: number;
+  /**
    * An HTTP thread whose heartbeat is silent this long is declared wedged and the process ends
    * (src/http/host-watchdog.ts); 0 = no watchdog. @default 30000
    */
@@ -371,6 +378,11 @@ const SETTINGS: Setting[] = [
     apply: (c, raw, n) => void (c.shutdownGraceMs = int(n, raw, 0, 600_000)),
   },
   {
+    env: 'FATAL_SHUTDOWN_MS',
+    flag: '--fatal-shutdown',
+    apply: (c, raw, n) => void (c.fatalShutdownMs = int(n, raw, 1000, 3_600_000)),
+  },
+  {
     env: 'HTTP_WATCHDOG_MS',
     apply: (c, raw, n) => {
       const ms = int(n, raw, 0, 3_600_000);
@@ -442,6 +454,7 @@ export function defaultConfig(): Config {
     accessLog: true,
     metricsPort: 9464,
     shutdownGraceMs: 2000,
+    fatalShutdownMs: 60_000,
     httpWatchdogMs: 30_000,
     publicUrl: undefined,
     trustProxy: [],
@@ -506,6 +519,11 @@ export function loadConfig(
   }
   if (cfg.tusLeaseStaleMs < 3 * cfg.tusLeaseRefreshMs) {
     throw new ConfigError('TUS_LEASE_STALE_MS', 'must be at least 3 × TUS_LEASE_REFRESH_MS');
+  }
+  // The shutdown holds readiness at 503 for the grace before it closes anything: a bound within
+  // it would SIGKILL every shutdown after an uncaught exception before a listener closed.
+  if (cfg.fatalShutdownMs <= cfg.shutdownGraceMs) {
+    throw new ConfigError('FATAL_SHUTDOWN_MS', 'must be above SHUTDOWN_GRACE_MS');
   }
   return Object.freeze(cfg) as Config;
 }

@@ -45,6 +45,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HTTP_WATCHDOG_MS: 'soon' })).toThrow(/HTTP_WATCHDOG_MS/);
   });
 
+  it('reads the bound on the shutdown after an uncaught exception: above the readiness grace', () => {
+    expect(loadConfig({}, []).fatalShutdownMs).toBe(60_000);
+    expect(loadConfig({ FATAL_SHUTDOWN_MS: '90000' }, []).fatalShutdownMs).toBe(90_000);
+    expect(loadConfig({}, ['--fatal-shutdown', '5000']).fatalShutdownMs).toBe(5000);
+    expect(() => loadConfig({ FATAL_SHUTDOWN_MS: '999' })).toThrow(
+      /FATAL_SHUTDOWN_MS: must be between 1000/,
+    );
+    expect(() => loadConfig({ FATAL_SHUTDOWN_MS: 'later' })).toThrow(/FATAL_SHUTDOWN_MS/);
+    expect(() => loadConfig({ FATAL_SHUTDOWN_MS: '2000' })).toThrow(
+      /FATAL_SHUTDOWN_MS: must be above SHUTDOWN_GRACE_MS/,
+    );
+    const c = loadConfig({ FATAL_SHUTDOWN_MS: '2000', SHUTDOWN_GRACE_MS: '0' }, []);
+    expect(c.fatalShutdownMs).toBe(2000);
+  });
+
   it('reads the log stall bound: how long a log write waits for a stdout that takes nothing', () => {
     expect(loadConfig({}, []).logStallMs).toBe(1000);
     expect(loadConfig({ LOG_STALL_MS: '0' }, []).logStallMs).toBe(0);
