@@ -56,6 +56,9 @@ export interface StartOptions {
   onListening?(service: string, url: string): void;
   /** Options of the scheduler (its task file, its actor threads' stores, restart intensity). */
   scheduler?: SchedulerOptions;
+  /** How the main thread opens its own stores (the scheduler's records, queue and blobs; closed
+   *  last at shutdown). A test passes a wrapper, e.g. a close that never ends. @default openStores */
+  openStores?: (config: Config) => Promise<Stores>;
   /** Options of the HTTP host: its thread replacement budget, extra route modules per service,
    *  how long a thread late to close is waited for while it beats. */
   http?: Pick<HttpHostOptions, 'restart' | 'extraMounts' | 'lateAliveMs'>;
@@ -117,7 +120,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // The scheduler's counters and actor tree, published to the HTTP threads' /stats over channels.
   const board = runs('scheduler') ? schedulerBoard() : undefined;
   if (runs('scheduler')) {
-    stores = observeStores(await openStores(config));
+    stores = observeStores(await (opts.openStores ?? openStores)(config));
     const { records, queue } = stores;
     children.push({
       id: 'scheduler',
