@@ -4,7 +4,9 @@
  * printed text on stderr and, the HTTP threads holding uWS handles, aborted (SIGABRT, a core
  * dump). Checked: exit 1, no signal, the error line, nothing on stderr (the test server's stop()
  * checks every line: strayOutput), and the access lines of the requests served before it. One
- * thrown while the server is still starting ends it the same way once it has started.
+ * thrown while the server is still starting ends it the same way once it has started; one thrown
+ * again during the shutdown is only logged. The bound on a shutdown that does not end:
+ * uncaught-hang.test.ts.
  */
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -60,4 +62,31 @@ it('one thrown while the server starts: the start completes, then the same shutd
       err: expect.objectContaining({ message: 'fixture: uncaught while starting' }),
     }),
   );
+});
+
+it('one thrown again during the shutdown is only logged: the shutdown ends, exit 1', {
+  timeout: 120_000,
+}, async () => {
+  // The main thread's stores throw from their close (test/fixtures/http/uncaught-cli.ts).
+  const t = await startTestServer({ cli: CLI, env: { STORES_CLOSE: 'throw' } });
+  onTestFinished(async () => {
+    await t.stop();
+  });
+  const exited = once(t.child, 'exit');
+  t.child.kill('SIGUSR2');
+  const [code, signal] = await exited;
+  expect({ code, signal }).toEqual({ code: 1, signal: null });
+  const lines = t.stdout().map((l) => JSON.parse(l) as Record<string, unknown>);
+  const uncaught = lines.filter((l) => String(l.msg).startsWith('uncaught exception'));
+  expect(uncaught).toEqual([
+    expect.objectContaining({
+      msg: 'uncaught exception: shutting down, then exit 1',
+      err: expect.objectContaining({ message: 'fixture: uncaught in the main thread' }),
+    }),
+    expect.objectContaining({
+      msg: 'uncaught exception',
+      level: 50,
+      err: expect.objectContaining({ message: 'fixture: uncaught during the shutdown' }),
+    }),
+  ]);
 });
