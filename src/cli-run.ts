@@ -100,7 +100,7 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
  * The returned promise resolves at the first one (one while starting: the shutdown follows the
  * start); the next ones are only logged. From the first, the process has `fatalMs()`
  * (FATAL_SHUTDOWN_MS) to end before SIGKILL ends it, in case the exception left the start or the
- * shutdown broken (test/ops/uncaught-hang.test.ts).
+ * shutdown broken, and exits 1 if its event loop empties first (test/ops/uncaught-hang.test.ts).
  */
 function closeOnUncaught(leftRunning: () => number, fatalMs: () => number): Promise<void> {
   return new Promise((resolve) => {
@@ -112,6 +112,9 @@ function closeOnUncaught(leftRunning: () => number, fatalMs: () => number): Prom
       });
       if (!first) return;
       first = false;
+      // The exit code whatever ends the process: a shutdown stuck on a promise that holds no
+      // handle lets the event loop empty before main() returns, and Node would then exit 0.
+      process.exitCode = 1;
       const ms = fatalMs();
       setTimeout(() => {
         log.error('the shutdown after an uncaught exception did not end in time', { ms });
