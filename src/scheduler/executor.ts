@@ -145,8 +145,9 @@ async function runBatch(deps: ExecutorDeps, batch: DeletionRecord[]): Promise<Ba
       report.errors.push(`${res.videoId}: lease lost`);
       log.warn('lease lost before the deletion completed', { video: res.videoId });
     } else {
+      // Its entry in report.errors waits for its fate (recordFailures): an unanswered one may
+      // turn out done.
       const error = `${res.error?.code}: ${res.error?.message}`;
-      report.errors.push(`${res.videoId}: ${error}`);
       const retryAt = Date.now() + backoffMs(data, attempts.get(res.videoId) ?? 1);
       failures.push({ videoId: res.videoId, error, retryAt });
       if (res.unanswered) unanswered.ids.set(res.videoId, reqIds.get(res.videoId));
@@ -166,11 +167,16 @@ async function runBatch(deps: ExecutorDeps, batch: DeletionRecord[]): Promise<Ba
   );
   if (!recorded) {
     report.lost += failures.length; // their leases expire
+    for (const f of failures) report.errors.push(failed(f));
     log.warn('stopping: failed deletions left to their leases', { count: failures.length });
   }
   return report;
 }
 
+/** A failure's entry in BatchReport.errors. */
+const failed = ({ videoId, error }: DeletionFailure) => `${videoId}: ${error}`;
+
+/** Records the failures (one fenced call) and reports each one's fate, in the batch's order. */
 async function recordFailures(
   { queue, data, log }: ExecutorDeps,
   failures: DeletionFailure[],
@@ -185,26 +191,33 @@ async function recordFailures(
     // The store is down: the leases will expire and the records come back; counted so the
     // round ends with an error.
     report.storeErrors += failures.length;
+    for (const f of failures) report.errors.push(failed(f));
     report.errors.push(`recording ${failures.length} failure(s): ${serializeError(err).message}`);
     log.error('could not record failed deletions', { count: failures.length, error: err });
     return;
   }
   const answeredAt = Date.now();
-  failures.forEach(({ videoId, error }, i) => {
+  failures.forEach((f, i) => {
+    const { videoId, error } = f;
     const attempt = attempts.get(videoId);
-    if (fates[i] === 'retry') {
-      report.failed++;
-      log.warn('deletion failed, will retry', { video: videoId, attempt, error });
-    } else if (fates[i] === 'dead') {
-      report.deadLettered++;
-      log.error('deletion dead-lettered', { video: videoId, attempts: attempt, error });
-    } else if (unanswered.ids.has(videoId) && answeredAt < unanswered.leasedUntil) {
+    const fate = fates[i];
+    const gone = fate !== 'retry' && fate !== 'dead';
+    if (gone && unanswered.ids.has(videoId) && answeredAt < unanswered.leasedUntil) {
       // The fence found nothing while our lease held: nobody else could have taken the record,
-      // so our own completion removed it and only its answer was lost. Done, not lost.
+      // so our own completion removed it and only its answer was lost. Done, not lost: no entry
+      // in report.errors (one is added only once a fate is known, never taken back).
       report.done++;
-      report.errors.splice(report.errors.indexOf(`${videoId}: ${error}`), 1);
       const reqId = unanswered.ids.get(videoId);
       log.debug('video deleted', { video: videoId, reqId, completionAnswered: false });
+      return;
+    }
+    report.errors.push(failed(f));
+    if (fate === 'retry') {
+      report.failed++;
+      log.warn('deletion failed, will retry', { video: videoId, attempt, error });
+    } else if (fate === 'dead') {
+      report.deadLettered++;
+      log.error('deletion dead-lettered', { video: videoId, attempts: attempt, error });
     } else {
       report.lost++;
       log.warn('lease lost before the failure was recorded', { video: videoId });
