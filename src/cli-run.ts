@@ -127,7 +127,8 @@ function closeOnUncaught(leftRunning: () => number, fatalMs: () => number): Prom
 
 /**
  * Ends the process at once when the shutdown had to abandon HTTP threads (wedged: they never read
- * their close command). Node's normal exit (process.exit, reallyExit, an empty event loop) tears
+ * their close command), or did not end in time after an uncaught exception (then there may be
+ * none: the line says which). Node's normal exit (process.exit, reallyExit, an empty event loop) tears
  * every thread down first, and tearing down a thread that still holds uWS handles fails Node's
  * "no open handles" check: SIGABRT and a core dump. SIGKILL skips the teardown, writes no core,
  * and cannot be caught; the log lines before it are written synchronously (src/log.ts). The
@@ -135,7 +136,8 @@ function closeOnUncaught(leftRunning: () => number, fatalMs: () => number): Prom
  * restarts it (deploy/video-server.service), a shell reports 137.
  */
 function killSelf(threads: number, code: number): never {
-  log.error('HTTP threads left running: ending the process with SIGKILL', { threads, code });
+  const why = threads > 0 ? 'HTTP threads left running: ' : '';
+  log.error(`${why}ending the process with SIGKILL`, { threads, code });
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable: SIGKILL did not end the process');
 }

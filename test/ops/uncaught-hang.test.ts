@@ -77,6 +77,14 @@ it('a shutdown after an uncaught exception that never ends: SIGKILL after FATAL_
   const late = lines.findIndex((l) => l.msg === LATE);
   expect(lines[late]).toMatchObject({ level: 50, ms: FATAL_SHUTDOWN_MS });
   expect(late).toBeGreaterThan(thrown);
+  // Then the SIGKILL, said as such: no HTTP thread is named as left running when none was.
+  const killed = lines.findIndex((l) => String(l.msg).endsWith('ending the process with SIGKILL'));
+  expect(killed).toBeGreaterThan(late);
+  const { threads } = lines[killed] as { threads: number };
+  expect(lines[killed]).toMatchObject({
+    msg: `${threads > 0 ? 'HTTP threads left running: ' : ''}ending the process with SIGKILL`,
+    code: 1,
+  });
 });
 
 it('one whose event loop empties with the shutdown unfinished: exit 1 all the same', {
