@@ -10,15 +10,24 @@
  * bound), every line JSON. Without the bound the process would run on for good and the bounded
  * wait below fails.
  *
+ * A start that never completes (STORES_OPEN=hang) with an exception thrown while it starts:
+ * the bound, started at the exception, ends it the same way.
+ *
  * stall: the close holds nothing, so the event loop empties with the shutdown unfinished and the
  * command's promise unsettled: the process must still exit 1, not 0 (a crash reported as a clean
  * stop would not be restarted by `Restart=on-failure`).
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect, it, onTestFinished } from 'vitest';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer, strayOutput } from '../helpers/server.js';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = fileURLToPath(new URL('../fixtures/http/uncaught-cli.ts', import.meta.url));
 // Short for the suite; the hang is for good, so the outcome does not depend on how long the
 // shutdown got (on a loaded machine the bound may cut it before it reaches the stores).
@@ -44,16 +53,7 @@ async function throwAndWait(env: Record<string, string>) {
   });
   const exited = once(s.child, 'exit');
   s.child.kill('SIGUSR2');
-  let timer: NodeJS.Timeout | undefined;
-  const [code, signal] = await Promise.race([
-    exited,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`still running ${EXIT_WAIT_MS} ms after the exception`)),
-        EXIT_WAIT_MS,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
+  const [code, signal] = await exitWithin(exited);
   const lines = s.stdout().map((l) => JSON.parse(l) as Record<string, unknown>);
   const thrown = lines.findIndex((l) => l.msg === THROWN);
   expect(lines[thrown]).toMatchObject({
@@ -94,4 +94,67 @@ it('one whose event loop empties with the shutdown unfinished: exit 1 all the sa
   const { code, signal, lines } = await throwAndWait({ STORES_CLOSE: 'stall' });
   expect({ code, signal }).toEqual({ code: 1, signal: null });
   expect(lines.some((l) => l.msg === LATE)).toBe(false);
+});
+
+/** `exited`, or a rejection naming the bound if the process is still running after it. */
+function exitWithin<T>(exited: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    exited,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`still running ${EXIT_WAIT_MS} ms after the exception`)),
+        EXIT_WAIT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+it('one thrown while a start that never completes: SIGKILL after FATAL_SHUTDOWN_MS', {
+  timeout: 120_000,
+}, async () => {
+  // Not startTestServer: it waits for the `listening` lines, which this start never reaches.
+  const dataDir = await mkdtemp(join(tmpdir(), 'vs-uncaught-start-'));
+  onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      ...Object.fromEntries(['WEB', 'API', 'STREAM', 'SCHEDULER'].map((s) => [`${s}_PORT`, '0'])),
+      HTTP_THREADS: '1',
+      METRICS_PORT: '0',
+      SHUTDOWN_GRACE_MS: '0',
+      LOG_LEVEL: 'warn',
+      STORES_OPEN: 'hang',
+      UNCAUGHT_WHILE_STARTING: '1',
+      FATAL_SHUTDOWN_MS: String(FATAL_SHUTDOWN_MS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const out: string[] = [];
+  const reader = createInterface({ input: child.stdout! });
+  reader.on('line', (l) => out.push(l));
+  const read = once(reader, 'close');
+
+  const [code, signal] = await exitWithin(exited);
+  await read; // every line the process wrote
+  expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(strayOutput(out, err)).toEqual([]);
+  const lines = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const thrown = lines.findIndex((l) => l.msg === THROWN);
+  const late = lines.findIndex((l) => l.msg === LATE);
+  expect(lines[thrown]).toMatchObject({ err: { message: 'fixture: uncaught while starting' } });
+  expect(lines[late]).toMatchObject({ ms: FATAL_SHUTDOWN_MS });
+  expect(late).toBeGreaterThan(thrown);
+  expect(lines.some((l) => String(l.msg).includes('listening on'))).toBe(false);
 });
