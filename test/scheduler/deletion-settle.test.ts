@@ -22,7 +22,8 @@ import type { Config } from '../../src/config.js';
 import { runDeletions } from '../../src/scheduler/deletion.task.js';
 import type { DeletionTask } from '../../src/scheduler/index.js';
 import { STOP_POLL_MS, taskSignals } from '../../src/scheduler/task-signals.js';
-import { openStores, StoreClosedError } from '../../src/store/index.js';
+import { openStores } from '../../src/store/index.js';
+import { whenClosed } from '../fixtures/scheduler/held-answer.js';
 import { useMongoTestDb } from '../helpers/mongo.js';
 import { isGone, seedVideo, tempConfig } from './helpers.js';
 
@@ -62,25 +63,14 @@ async function deleteAtDeadline(settleMs: number) {
   let applied = false;
   const open = async (config: Config) => {
     const own = await openStores(config);
-    let onClose = () => {};
-    const closed = new Promise<void>((resolve) => {
-      onClose = resolve;
-    });
-    const close = own.close.bind(own);
-    own.close = () => {
-      onClose();
-      return close();
-    };
+    const closed = whenClosed(own);
     const complete = own.queue.completeDeletions.bind(own.queue);
     own.queue.completeDeletions = async (owner, ids) => {
       const answer = await complete(owner, ids);
       applied = true;
       task.deadline = Date.now();
       task.settleBy = task.deadline + settleMs;
-      return Promise.race([
-        delay(2 * STOP_POLL_MS).then(() => answer),
-        closed.then(() => Promise.reject(new StoreClosedError())),
-      ]);
+      return Promise.race([delay(2 * STOP_POLL_MS).then(() => answer), closed]);
     };
     return own;
   };
