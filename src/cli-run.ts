@@ -1,7 +1,8 @@
 /**
  * The `video-server` command's body: parse, start, wait for a signal or for a supervisor that
- * gave up (exit 1). `startOptions` are startServer's options (tests pass a scheduler fixture
- * through them, as a real parameter); cli.ts calls this with none.
+ * gave up (exit 1), or for the shutdown after an uncaught exception (exit 1, or SIGKILL past
+ * FATAL_SHUTDOWN_MS). `startOptions` are startServer's options (tests pass a scheduler fixture or
+ * the main thread's stores through them, as a real parameter); cli.ts calls this with none.
  */
 import {
   ConfigError,
