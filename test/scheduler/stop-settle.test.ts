@@ -77,6 +77,11 @@ it('a stop lets a completion in flight answer: the video ends done once, the sto
     executions.map((l) => l.outcome),
     shown,
   ).toEqual(['done']);
+  // When the task answered, the executor's batch still held the stop off (its count in
+  // RUNNING_SLOT, the task's own already given back), so the `video deleted` line could not be
+  // cut off by the thread's end. Without that count the stop saw 0 here and ended the executor
+  // thread as the answer travelled to it (the line above then depended on who won).
+  expect(executions[0]?.runningAtAnswer, shown).toBeGreaterThanOrEqual(1);
   expect(await isGone(stores, id)).toBe(true);
   expect(await isIntact(stores, kept)).toBe(true);
 }, 120_000);
