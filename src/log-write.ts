@@ -2,7 +2,8 @@
  * Writing whole log lines to a destination that may break or stall: fd 1 is usually a pipe to a
  * log shipper (docker, systemd, vector) that can die (EPIPE) or stop reading (the pipe fills:
  * EAGAIN). Every log write in a thread (the access log's batches, log-buffer.ts, and pino's lines,
- * log.ts) goes through `writeLines`, so a thread sees one state per fd.
+ * log.ts, JSON or LOG_FORMAT=pretty's text) goes through `writeLines`, so a thread sees one state
+ * per fd.
  *
  * Invariants:
  * - `writeLines` never throws and never blocks the thread for long: a log destination's fault must
@@ -233,18 +234,38 @@ function takeOverNotice(holder: number): Uint8Array {
   );
 }
 
+/** Turns one JSON log line into what the fd gets (LOG_FORMAT=pretty: pino-pretty's text). */
+export type LineFormat = (json: string) => string;
+
+/** How this thread's own warn lines are written: as JSON unless log.ts set pretty text. */
+let noticeFormat: LineFormat | undefined;
+
+/** Writes this thread's notices (drops, lock take-overs) in `format`, as its other lines are. */
+export function formatNotices(format: LineFormat): void {
+  noticeFormat = format;
+}
+
 /** One of this module's own warn lines, with the fields pino gives every line. */
 function warnLine(fields: Record<string, unknown>, msg: string): Uint8Array {
   const head = { level: 40, time: Date.now(), pid: process.pid, thread: threadId, scope: 'log' };
-  return Buffer.from(`${JSON.stringify({ ...head, ...fields, msg })}\n`);
+  const json = JSON.stringify({ ...head, ...fields, msg });
+  return Buffer.from(noticeFormat ? noticeFormat(json) : `${json}\n`);
 }
 
-/** pino's destination interface over `writeLines`: one serialized line per call. */
+/**
+ * pino's destination interface over `writeLines`: one serialized line per call, written as it
+ * is, or as `format` turns it (pino-pretty's text: one record may be several lines, written
+ * together, so no other thread's line lands among them).
+ */
 export class LineWriter {
-  constructor(readonly fd: number) {}
+  constructor(
+    readonly fd: number,
+    readonly format?: LineFormat,
+  ) {}
 
   write(line: string): boolean {
-    writeLines(this.fd, Buffer.from(line));
+    const text = this.format ? this.format(line) : line;
+    if (text.length > 0) writeLines(this.fd, Buffer.from(text));
     return true;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Structured logs on pino: one JSON object per line on stdout, in every thread.
+ * Structured logs on pino: one JSON object per line on stdout (or pino-pretty's text for people at
+ * a terminal), in every thread.
  *
  * Invariants:
  * - Each thread owns one pino root writing to fd 1 through a synchronous destination, and every
@@ -9,6 +10,12 @@
  * - Both destinations (this one and the access log's batches) write through log-write.ts: a broken
  *   or stalled stdout has lines dropped and counted; a write never throws, and waits for a full
  *   pipe at most LOG_STALL_MS with nothing taken, and 4 × that in all, before it gives up.
+ * - `pretty` output takes the same path: pino-pretty only formats (its `prettyFactory`, a
+ *   synchronous function of one JSON line), and the text is written by log-write.ts, one record
+ *   per write, under the fd's lock. So a terminal that stops reading (a paused pager, Ctrl-S)
+ *   costs a thread LOG_STALL_MS, not the process, its records stay whole among other threads',
+ *   and what it lost is counted and noticed, as for JSON. (pino-pretty's own stream would write
+ *   fd 1 itself, through SonicBoom: outside the lock, and blocking without bound on a full pipe.)
  * - Levels come from `LOG_LEVEL` (debug | info | warn | error | silent, default info) and the
  *   format from `LOG_FORMAT` (json | pretty). Both are read from the environment, which worker
  *   threads inherit, so every thread agrees. `pretty` needs the optional `pino-pretty`; without it
@@ -20,10 +27,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
+import { isatty } from 'node:tty';
 import { isMainThread, threadId } from 'node:worker_threads';
 import pino from 'pino';
 import { LineBuffer } from './log-buffer.js';
-import { LineWriter } from './log-write.js';
+import { formatNotices, type LineFormat, LineWriter } from './log-write.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -103,15 +111,25 @@ if (isMainThread) {
 }
 let sharedBuffer: LineBuffer | undefined;
 
-function prettyStream(): pino.DestinationStream | undefined {
+/** This thread's pino-pretty formatter (undefined: not installed), made once. */
+let prettyText: LineFormat | undefined | null = null;
+
+/**
+ * pino-pretty's formatter of one JSON line: colours when fd 1 is a terminal (asked of the fd,
+ * so worker threads, whose process.stdout is a pipe to the main thread, agree with it).
+ */
+function prettifier(): LineFormat | undefined {
+  if (prettyText !== null) return prettyText;
   try {
-    const pretty = createRequire(import.meta.url)('pino-pretty') as (
-      o: Record<string, unknown>,
-    ) => pino.DestinationStream;
-    return pretty({ destination: 1, sync: true, colorize: process.stdout.isTTY === true });
+    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as {
+      prettyFactory: (o: Record<string, unknown>) => LineFormat;
+    };
+    prettyText = prettyFactory({ colorize: isatty(1) });
+    formatNotices(prettyText);
   } catch {
-    return undefined;
+    prettyText = undefined;
   }
+  return prettyText;
 }
 
 function rootLogger(buffered: boolean): pino.Logger {
@@ -120,9 +138,10 @@ function rootLogger(buffered: boolean): pino.Logger {
   if (existing) return existing;
   const level = parseLogLevel(process.env.LOG_LEVEL) ?? 'info';
   const wantPretty = parseLogFormat(process.env.LOG_FORMAT) === 'pretty';
-  const pretty = wantPretty ? prettyStream() : undefined;
-  if (buffered) sharedBuffer ??= new LineBuffer(1);
-  const dest = pretty ?? (buffered ? sharedBuffer! : new LineWriter(1));
+  const pretty = wantPretty ? prettifier() : undefined;
+  if (buffered && !pretty) sharedBuffer ??= new LineBuffer(1);
+  // Pretty records are not batched: they are for people at a terminal, not a hot path.
+  const dest = pretty ? new LineWriter(1, pretty) : buffered ? sharedBuffer! : new LineWriter(1);
   const root = pino(
     {
       level,
