@@ -1,0 +1,195 @@
+/**
+ * LOG_FORMAT=pretty takes the same write path as JSON (src/log.ts → src/log-write.ts): pino-pretty
+ * only formats. Through real processes and real pipes:
+ * - a stdout reader that stops (a paused pager) does not hold the server: requests keep being
+ *   answered, the lost lines are counted in log_lines_dropped_total and, once the reader is back,
+ *   noticed in a pretty warn record; the output stays pretty text throughout (not JSON);
+ * - records from several threads stay whole on a pipe that takes a little at a time.
+ * (Before, pino-pretty wrote fd 1 itself through SonicBoom, which retries a full pipe forever
+ * and writes outside the fd's lock: the first test's requests hung, the second's records were
+ * cut by other threads' writes.)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { exitOf, slowReader, startWriter } from './fifo-reader.js';
+import { type PrettyServer, parseRecords, startPrettyServer } from './pretty-log.js';
+import { scrape, total } from './prom.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const PORTS = ['stream', 'api', 'web'] as const;
+
+/** `n` requests for missing paths (one access record each), 16 at a time; each must be
+ *  answered within a generous bound (a server held by its log would answer none). */
+async function traffic(s: PrettyServer, tag: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i += 16) {
+    const statuses = await Promise.all(
+      Array.from({ length: Math.min(16, n - i) }, async (_, j) => {
+        const res = await fetch(`${s.urls[PORTS[(i + j) % 3]!]}/missing`, {
+          headers: { 'x-request-id': `${tag}-${i + j}` },
+          signal: AbortSignal.timeout(60_000),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    expect(statuses.every((x) => x === 404)).toBe(true);
+  }
+}
+
+/** The access records of `tag`'s requests that the reader passed on. */
+function accessRecords(s: PrettyServer, tag: string) {
+  return parseRecords(s.text()).records.filter(
+    (r) => r.msg === 'request' && r.fields.reqId?.startsWith(`"${tag}`),
+  );
+}
+
+/** The records saying how many lines a thread dropped (src/log-write.ts's notice). */
+function notices(s: PrettyServer) {
+  return parseRecords(s.text()).records.filter((r) => r.fields.dropped !== undefined);
+}
+
+describe('LOG_FORMAT=pretty', () => {
+  it('a stdout reader that stops does not hold the server: requests are answered, drops counted and noticed, the output stays pretty', {
+    timeout: 240_000,
+  }, async () => {
+    const s = await startPrettyServer({ HTTP_THREADS: '2', LOG_STALL_MS: '200' }, cleanups);
+    await traffic(s, 'warm', 12);
+    await vi.waitFor(() => expect(accessRecords(s, 'warm')).toHaveLength(12), {
+      timeout: 30_000,
+    });
+
+    s.signal('SIGSTOP');
+    // ~250 bytes per access record: 1500 of them are several times a pipe's 64 KiB.
+    await traffic(s, 'stalled', 1500);
+    // Every request was answered; the lines the stopped reader could not take were counted.
+    await vi.waitFor(
+      async () => {
+        const dropped = total(await scrape(s.metrics), 'log_lines_dropped_total', {
+          reason: 'stalled',
+        });
+        expect(dropped).toBeGreaterThan(0);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    for (const p of PORTS) {
+      const res = await fetch(`${s.urls[p]}/health/live`, { signal: AbortSignal.timeout(60_000) });
+      await res.arrayBuffer();
+      expect(res.status).toBe(200);
+    }
+
+    s.signal('SIGCONT');
+    // The first lines after the resume may still find the pipe full (cat not yet scheduled):
+    // they are dropped and counted too. Requests until the reader passes some on, and with them
+    // a notice of what was lost.
+    let round = 0;
+    await vi.waitFor(
+      async () => {
+        await traffic(s, `after${round++}`, 6);
+        expect(accessRecords(s, 'after').length).toBeGreaterThan(0);
+        expect(notices(s).length).toBeGreaterThan(0);
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    const { records, stray } = parseRecords(s.text());
+    // Pretty text throughout: every line is a record's header or one of its fields (no JSON).
+    expect(stray).toEqual([]);
+    expect(records.length).toBeGreaterThan(12);
+    const after = accessRecords(s, 'after')[0]!;
+    expect(after.level).toBe('INFO');
+    expect(after.fields.status).toBe('404');
+    expect(after.fields.route).toBeDefined();
+    // Each thread that dropped says so, in a pretty warn record, before its next lines.
+    for (const n of notices(s)) {
+      expect(n.level).toBe('WARN');
+      expect(n.msg).toBe('log lines dropped: the log destination did not take them');
+      expect(n.fields.reason).toBe('"stalled"');
+    }
+    const noticed = notices(s).reduce((sum, n) => sum + Number(n.fields.dropped), 0);
+    expect(noticed).toBeGreaterThan(0);
+    const counted = total(await scrape(s.metrics), 'log_lines_dropped_total', {
+      reason: 'stalled',
+    });
+    expect(noticed).toBeLessThanOrEqual(counted);
+  });
+
+  it('records from several threads stay whole on a pipe that takes a little at a time', {
+    timeout: 240_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vs-pretty-threads-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // The reader takes 1 KiB per read and pauses 2 ms: a record of ~6 KiB fills the pipe's last
+    // pages in several writes, between which another thread's write could land.
+    const { fd, reader } = slowReader(dir, 1024, 2, cleanups);
+    let text = '';
+    reader.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+    });
+    // All it passed on: its stdout closes after the writer is gone and the pipe drained.
+    const read = new Promise<void>((res) => reader.stdout!.once('close', res));
+    const writer = await startWriter(
+      dir,
+      WRITER,
+      fd,
+      { LOG_LEVEL: 'info', LOG_FORMAT: 'pretty', LOG_STALL_MS: '60000' },
+      cleanups,
+    );
+    let err = '';
+    writer.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    await exitOf(writer);
+    expect(err).toBe('');
+    expect(writer.exitCode).toBe(0);
+    await read;
+
+    const { records, stray } = parseRecords(text);
+    expect(stray).toEqual([]);
+    const ours = records.filter((r) => r.msg === 'thread record');
+    // Nothing is dropped (the reader keeps reading, within a minute's stall bound): every
+    // thread's every record, each with all its fields, each field whole.
+    expect(ours).toHaveLength(THREADS * RECORDS);
+    const seen = new Set<string>();
+    for (const r of ours) {
+      expect(Object.keys(r.fields).sort()).toEqual(['at', 'pad', 'scope', 'thread']);
+      expect(r.fields.pad).toBe(`"${PAD}"`);
+      const at = JSON.parse(r.fields.at!) as { thread: number; i: number };
+      expect(String(at.thread)).toBe(r.fields.thread);
+      seen.add(`${at.thread}:${at.i}`);
+    }
+    expect(seen.size).toBe(THREADS * RECORDS);
+  });
+});
+
+const THREADS = 4; // the main thread and three workers
+const RECORDS = 40;
+const PAD = 'p'.repeat(6000);
+
+/** Each thread (the main one too) logs RECORDS pretty records of ~6 KiB, as fast as it can. */
+const WRITER = `
+  import { once } from 'node:events';
+  import { isMainThread, threadId, Worker } from 'node:worker_threads';
+  import { createLogger } from '${ROOT}src/log.ts';
+  import { workerFile } from '${ROOT}src/worker-file.ts';
+  const log = createLogger('fixture.pretty');
+  const write = () => {
+    for (let i = 0; i < ${RECORDS}; i++)
+      log.info('thread record', { at: { thread: threadId, i }, pad: '${PAD}' });
+  };
+  if (isMainThread) {
+    const f = workerFile(import.meta.url, './writer');
+    const workers = Array.from({ length: ${THREADS - 1} }, () => new Worker(f.url, { execArgv: f.execArgv }));
+    await Promise.all(workers.map((w) => once(w, 'online')));
+    write();
+    await Promise.all(workers.map((w) => once(w, 'exit')));
+  } else {
+    write();
+  }
+`;
