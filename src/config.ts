@@ -206,6 +206,10 @@ export class ConfigError extends VideoServerError {
 
 defineErrors('config', { ERR_CONFIG: ConfigError });
 
+/** FATAL_SHUTDOWN_MS's default, and its margin past a SHUTDOWN_GRACE_MS at least as long: the
+ *  shutdown's own fixed deadlines after the grace add up to about 50 s. */
+const FATAL_SHUTDOWN_MS = 60_000;
+
 const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = Object.freeze({
   web: 8080,
   api: 8000,
@@ -454,7 +458,7 @@ export function defaultConfig(): Config {
     accessLog: true,
     metricsPort: 9464,
     shutdownGraceMs: 2000,
-    fatalShutdownMs: 60_000,
+    fatalShutdownMs: FATAL_SHUTDOWN_MS,
     httpWatchdogMs: 30_000,
     publicUrl: undefined,
     trustProxy: [],
@@ -482,6 +486,11 @@ function settleSchedulerToken(cfg: Config): void {
       'is required with SCHEDULER_URL (the scheduler checks it)',
     );
   }
+}
+
+/** Whether a setting was given, by its environment variable or its flag. */
+function given(env: NodeJS.ProcessEnv, argv: readonly string[], name: string, flag: string) {
+  return !!env[name] || argv.some((a) => a === flag || a.startsWith(`${flag}=`));
 }
 
 /**
@@ -521,9 +530,14 @@ export function loadConfig(
     throw new ConfigError('TUS_LEASE_STALE_MS', 'must be at least 3 × TUS_LEASE_REFRESH_MS');
   }
   // The shutdown holds readiness at 503 for the grace before it closes anything: a bound within
-  // it would SIGKILL every shutdown after an uncaught exception before a listener closed.
+  // it would SIGKILL every shutdown after an uncaught exception before a listener closed. Unset,
+  // the bound follows a grace of a minute or more (one set before FATAL_SHUTDOWN_MS existed must
+  // not stop the server from starting); set, it must be above the grace.
   if (cfg.fatalShutdownMs <= cfg.shutdownGraceMs) {
-    throw new ConfigError('FATAL_SHUTDOWN_MS', 'must be above SHUTDOWN_GRACE_MS');
+    if (given(env, argv, 'FATAL_SHUTDOWN_MS', '--fatal-shutdown')) {
+      throw new ConfigError('FATAL_SHUTDOWN_MS', 'must be above SHUTDOWN_GRACE_MS');
+    }
+    cfg.fatalShutdownMs = cfg.shutdownGraceMs + FATAL_SHUTDOWN_MS;
   }
   return Object.freeze(cfg) as Config;
 }

@@ -56,8 +56,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FATAL_SHUTDOWN_MS: '2000' })).toThrow(
       /FATAL_SHUTDOWN_MS: must be above SHUTDOWN_GRACE_MS/,
     );
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '90000' }, ['--fatal-shutdown=60000'])).toThrow(
+      /FATAL_SHUTDOWN_MS: must be above SHUTDOWN_GRACE_MS/,
+    );
     const c = loadConfig({ FATAL_SHUTDOWN_MS: '2000', SHUTDOWN_GRACE_MS: '0' }, []);
     expect(c.fatalShutdownMs).toBe(2000);
+    // A grace of a minute or more set without the bound still starts: the bound follows it.
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '90000' }, []).fatalShutdownMs).toBe(150_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '60000' }, []).fatalShutdownMs).toBe(120_000);
   });
 
   it('reads the log stall bound: how long a log write waits for a stdout that takes nothing', () => {
