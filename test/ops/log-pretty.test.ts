@@ -4,11 +4,14 @@
  * - a stdout reader that stops (a paused pager) does not hold the server: requests keep being
  *   answered, the lost lines are counted in log_lines_dropped_total and, once the reader is back,
  *   noticed in a pretty warn record; the output stays pretty text throughout (not JSON);
+ * - the same for the scheduler's threads: its pool threads' records (test/fixtures/ops/
+ *   pool-logging.task.ts) are dropped and counted, and their tasks finish;
  * - records from several threads stay whole on a pipe that takes a little at a time.
  * (Before, pino-pretty wrote fd 1 itself through SonicBoom, which retries a full pipe forever
- * and writes outside the fd's lock: the first test's requests hung, the second's records were
- * cut by other threads' writes.)
+ * and writes outside the fd's lock: the first test's requests hung, the second's tasks never
+ * finished, the third's records were cut by other threads' writes.)
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,8 @@ import { type PrettyServer, parseRecords, startPrettyServer } from './pretty-log
 import { scrape, total } from './prom.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const POOL_CLI = fileURLToPath(new URL('../fixtures/ops/pool-logging-cli.ts', import.meta.url));
+const TOKEN = 'ops-log-pretty-token';
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -60,7 +65,10 @@ describe('LOG_FORMAT=pretty', () => {
   it('a stdout reader that stops does not hold the server: requests are answered, drops counted and noticed, the output stays pretty', {
     timeout: 240_000,
   }, async () => {
-    const s = await startPrettyServer({ HTTP_THREADS: '2', LOG_STALL_MS: '200' }, cleanups);
+    const s = await startPrettyServer(
+      { env: { HTTP_THREADS: '2', LOG_STALL_MS: '200' } },
+      cleanups,
+    );
     await traffic(s, 'warm', 12);
     await vi.waitFor(() => expect(accessRecords(s, 'warm')).toHaveLength(12), {
       timeout: 30_000,
@@ -118,6 +126,51 @@ describe('LOG_FORMAT=pretty', () => {
       reason: 'stalled',
     });
     expect(noticed).toBeLessThanOrEqual(counted);
+  });
+
+  it('the scheduler’s actor and pool threads take the same path: a stopped reader holds no task, and their drops are counted', {
+    timeout: 240_000,
+  }, async () => {
+    const LINES = 400;
+    const VIDEOS = 6;
+    const s = await startPrettyServer(
+      {
+        cli: POOL_CLI,
+        only: 'scheduler',
+        env: {
+          SCHEDULER_TOKEN: TOKEN,
+          SCHEDULER_INTERVAL_MS: '200',
+          VS_TEST_POOL_LINES: String(LINES),
+          LOG_STALL_MS: '200',
+        },
+      },
+      cleanups,
+    );
+    s.signal('SIGSTOP');
+    for (let i = 0; i < VIDEOS; i++) {
+      const res = await fetch(`${s.urls.scheduler}/video-delete-record/${randomUUID()}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: AbortSignal.timeout(60_000),
+      });
+      await res.arrayBuffer();
+      expect(res.status).toBe(200);
+    }
+    // Each video's task logged its lines from a pool thread, then deleted the video: the
+    // executor (an actor thread) counts it done. A pool thread held by the log would not.
+    await vi.waitFor(
+      async () =>
+        expect(
+          total(await scrape(s.metrics), 'scheduler_done_total', { runner: 'video-cleanup' }),
+        ).toBe(VIDEOS),
+      { timeout: 60_000, interval: 200 },
+    );
+    // A pool record is five lines (its header; thread, scope, video, i); the pipe held at most
+    // 64 KiB of them (~500 records) before the reader stopped. The other threads wrote a few
+    // dozen lines: only the pool threads' drops make the count reach this.
+    expect(
+      total(await scrape(s.metrics), 'log_lines_dropped_total', { reason: 'stalled' }),
+    ).toBeGreaterThanOrEqual(VIDEOS * LINES);
   });
 
   it('records from several threads stay whole on a pipe that takes a little at a time', {

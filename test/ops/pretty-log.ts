@@ -68,17 +68,26 @@ export interface PrettyServer {
   stop(): Promise<void>;
 }
 
-/** The server on web, api and stream, stdout read by a stoppable `cat`; `env` added. */
+export interface PrettyServerOptions {
+  env?: Record<string, string>;
+  /** Passed as `--only`. @default 'web,api,stream' */
+  only?: string;
+  /** A module run instead of src/cli.ts with the same arguments (test/fixtures/). */
+  cli?: string;
+}
+
+/** The server, stdout read by a stoppable `cat`; `opts.env` added. */
 export async function startPrettyServer(
-  env: Record<string, string>,
+  opts: PrettyServerOptions,
   cleanups: (() => Promise<unknown>)[],
 ): Promise<PrettyServer> {
+  const only = opts.only ?? 'web,api,stream';
   const dir = await mkdtemp(join(tmpdir(), 'vs-pretty-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const { out, signal } = fifoWithCat(dir, cleanups);
   const err = openSync(join(dir, 'stderr.log'), 'w');
   const port = await freePort();
-  const args = ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'start', '--only', 'web,api,stream'];
+  const args = ['--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts'), 'start', '--only', only];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
@@ -87,11 +96,12 @@ export async function startPrettyServer(
       WEB_PORT: '0',
       API_PORT: '0',
       STREAM_PORT: '0',
+      SCHEDULER_PORT: '0',
       METRICS_PORT: String(port),
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'pretty',
       SHUTDOWN_GRACE_MS: '0',
-      ...env,
+      ...opts.env,
     },
     stdio: ['ignore', out, err],
   });
@@ -113,7 +123,7 @@ export async function startPrettyServer(
         const m = /^(\w+) listening on (http:\S+)$/.exec(r.msg);
         if (m && m[1] !== 'metrics') urls[m[1]!] = m[2]!;
       }
-      expect(Object.keys(urls).sort()).toEqual(['api', 'stream', 'web']);
+      expect(Object.keys(urls).sort()).toEqual(only.split(',').sort());
     },
     { timeout: 60_000, interval: 100 },
   );
