@@ -1,27 +1,21 @@
 /**
  * LOG_FORMAT=pretty takes the same write path as JSON (src/log.ts → src/log-write.ts): pino-pretty
- * only formats. Through real processes and real pipes:
+ * only formats. Through the real server and real pipes (test/ops/pretty-log.ts):
  * - a stdout reader that stops (a paused pager) does not hold the server: requests keep being
  *   answered, the lost lines are counted in log_lines_dropped_total and, once the reader is back,
  *   noticed in a pretty warn record; the output stays pretty text throughout (not JSON);
  * - the same for the scheduler's threads: its pool threads' records (test/fixtures/ops/
- *   pool-logging.task.ts) are dropped and counted, and their tasks finish;
- * - records from several threads stay whole on a pipe that takes a little at a time.
- * (Before, pino-pretty wrote fd 1 itself through SonicBoom, which retries a full pipe forever
- * and writes outside the fd's lock: the first test's requests hung, the second's tasks never
- * finished, the third's records were cut by other threads' writes.)
+ *   pool-logging.task.ts) are dropped and counted, and their tasks finish.
+ * (Before, pino-pretty wrote fd 1 itself through SonicBoom, which retries a full pipe forever:
+ * the first test's requests hung, the second's tasks never finished.) Records of several threads
+ * and colours on a terminal: log-pretty-threads.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { exitOf, slowReader, startWriter } from './fifo-reader.js';
 import { type PrettyServer, parseRecords, startPrettyServer } from './pretty-log.js';
 import { scrape, total } from './prom.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POOL_CLI = fileURLToPath(new URL('../fixtures/ops/pool-logging-cli.ts', import.meta.url));
 const TOKEN = 'ops-log-pretty-token';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -172,77 +166,4 @@ describe('LOG_FORMAT=pretty', () => {
       total(await scrape(s.metrics), 'log_lines_dropped_total', { reason: 'stalled' }),
     ).toBeGreaterThanOrEqual(VIDEOS * LINES);
   });
-
-  it('records from several threads stay whole on a pipe that takes a little at a time', {
-    timeout: 240_000,
-  }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vs-pretty-threads-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    // The reader takes 1 KiB per read and pauses 2 ms: a record of ~6 KiB fills the pipe's last
-    // pages in several writes, between which another thread's write could land.
-    const { fd, reader } = slowReader(dir, 1024, 2, cleanups);
-    let text = '';
-    reader.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      text += d;
-    });
-    // All it passed on: its stdout closes after the writer is gone and the pipe drained.
-    const read = new Promise<void>((res) => reader.stdout!.once('close', res));
-    const writer = await startWriter(
-      dir,
-      WRITER,
-      fd,
-      { LOG_LEVEL: 'info', LOG_FORMAT: 'pretty', LOG_STALL_MS: '60000' },
-      cleanups,
-    );
-    let err = '';
-    writer.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-    });
-    await exitOf(writer);
-    expect(err).toBe('');
-    expect(writer.exitCode).toBe(0);
-    await read;
-
-    const { records, stray } = parseRecords(text);
-    expect(stray).toEqual([]);
-    const ours = records.filter((r) => r.msg === 'thread record');
-    // Nothing is dropped (the reader keeps reading, within a minute's stall bound): every
-    // thread's every record, each with all its fields, each field whole.
-    expect(ours).toHaveLength(THREADS * RECORDS);
-    const seen = new Set<string>();
-    for (const r of ours) {
-      expect(Object.keys(r.fields).sort()).toEqual(['at', 'pad', 'scope', 'thread']);
-      expect(r.fields.pad).toBe(`"${PAD}"`);
-      const at = JSON.parse(r.fields.at!) as { thread: number; i: number };
-      expect(String(at.thread)).toBe(r.fields.thread);
-      seen.add(`${at.thread}:${at.i}`);
-    }
-    expect(seen.size).toBe(THREADS * RECORDS);
-  });
 });
-
-const THREADS = 4; // the main thread and three workers
-const RECORDS = 40;
-const PAD = 'p'.repeat(6000);
-
-/** Each thread (the main one too) logs RECORDS pretty records of ~6 KiB, as fast as it can. */
-const WRITER = `
-  import { once } from 'node:events';
-  import { isMainThread, threadId, Worker } from 'node:worker_threads';
-  import { createLogger } from '${ROOT}src/log.ts';
-  import { workerFile } from '${ROOT}src/worker-file.ts';
-  const log = createLogger('fixture.pretty');
-  const write = () => {
-    for (let i = 0; i < ${RECORDS}; i++)
-      log.info('thread record', { at: { thread: threadId, i }, pad: '${PAD}' });
-  };
-  if (isMainThread) {
-    const f = workerFile(import.meta.url, './writer');
-    const workers = Array.from({ length: ${THREADS - 1} }, () => new Worker(f.url, { execArgv: f.execArgv }));
-    await Promise.all(workers.map((w) => once(w, 'online')));
-    write();
-    await Promise.all(workers.map((w) => once(w, 'exit')));
-  } else {
-    write();
-  }
-`;
