@@ -10,14 +10,11 @@
  * the first test's requests hung, the second's tasks never finished.) Records of several threads
  * and colours on a terminal: log-pretty-threads.test.ts.
  */
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { deleteVideos, POOL_CLI, POOL_TOKEN } from './pool-deletions.js';
 import { type PrettyServer, parseRecords, startPrettyServer } from './pretty-log.js';
 import { scrape, total } from './prom.js';
 
-const POOL_CLI = fileURLToPath(new URL('../fixtures/ops/pool-logging-cli.ts', import.meta.url));
-const TOKEN = 'ops-log-pretty-token';
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -132,7 +129,7 @@ describe('LOG_FORMAT=pretty', () => {
         cli: POOL_CLI,
         only: 'scheduler',
         env: {
-          SCHEDULER_TOKEN: TOKEN,
+          SCHEDULER_TOKEN: POOL_TOKEN,
           SCHEDULER_INTERVAL_MS: '200',
           VS_TEST_POOL_LINES: String(LINES),
           LOG_STALL_MS: '200',
@@ -141,24 +138,8 @@ describe('LOG_FORMAT=pretty', () => {
       cleanups,
     );
     s.signal('SIGSTOP');
-    for (let i = 0; i < VIDEOS; i++) {
-      const res = await fetch(`${s.urls.scheduler}/video-delete-record/${randomUUID()}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
-        signal: AbortSignal.timeout(60_000),
-      });
-      await res.arrayBuffer();
-      expect(res.status).toBe(200);
-    }
-    // Each video's task logged its lines from a pool thread, then deleted the video: the
-    // executor (an actor thread) counts it done. A pool thread held by the log would not.
-    await vi.waitFor(
-      async () =>
-        expect(
-          total(await scrape(s.metrics), 'scheduler_done_total', { runner: 'video-cleanup' }),
-        ).toBe(VIDEOS),
-      { timeout: 60_000, interval: 200 },
-    );
+    // A pool thread held by the log would never finish its task.
+    await deleteVideos(s.urls.scheduler!, s.metrics, VIDEOS);
     // A pool record is five lines (its header; thread, scope, video, i); the pipe held at most
     // 64 KiB of them (~500 records) before the reader stopped. The other threads wrote a few
     // dozen lines: only the pool threads' drops make the count reach this.

@@ -7,14 +7,9 @@
  * (parsed with parse-prometheus-text-format) must count them. The other threads log a few lines
  * per request or round: far fewer than the pool's.
  */
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { droppedCounted, start } from './log-traffic.js';
-import { scrape, total } from './prom.js';
-
-const CLI = fileURLToPath(new URL('../fixtures/ops/pool-logging-cli.ts', import.meta.url));
-const TOKEN = 'ops-log-threads-token';
+import { deleteVideos, POOL_CLI, POOL_TOKEN } from './pool-deletions.js';
 
 describe('dropped log lines of every thread', () => {
   it('stdout’s reader is gone while the scheduler’s pool threads log: the scrape counts their drops', {
@@ -23,10 +18,10 @@ describe('dropped log lines of every thread', () => {
     const LINES = 200;
     const VIDEOS = 6;
     const s = await start({
-      cli: CLI,
+      cli: POOL_CLI,
       only: 'scheduler',
       env: {
-        SCHEDULER_TOKEN: TOKEN,
+        SCHEDULER_TOKEN: POOL_TOKEN,
         SCHEDULER_INTERVAL_MS: '200',
         VS_TEST_POOL_LINES: String(LINES),
         LOG_STALL_MS: '60000',
@@ -34,22 +29,8 @@ describe('dropped log lines of every thread', () => {
     });
     await s.out.kill();
 
-    for (let i = 0; i < VIDEOS; i++) {
-      const res = await fetch(`${s.urls.scheduler}/video-delete-record/${randomUUID()}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      await res.arrayBuffer();
-      expect(res.status).toBe(200);
-    }
     // Each video's task logged its lines (all dropped: EPIPE) before it deleted the video.
-    await vi.waitFor(
-      async () =>
-        expect(
-          total(await scrape(s.metrics), 'scheduler_done_total', { runner: 'video-cleanup' }),
-        ).toBe(VIDEOS),
-      { timeout: 60_000, interval: 200 },
-    );
+    await deleteVideos(s.urls.scheduler!, s.metrics, VIDEOS);
     // The main thread and the REST thread wrote a line or two per request and per round: a few
     // dozen at most. Only the pool threads' lines make the count reach this.
     expect(await droppedCounted(s, 'EPIPE')).toBeGreaterThanOrEqual(VIDEOS * LINES);
