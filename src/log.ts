@@ -10,12 +10,8 @@
  * - Both destinations (this one and the access log's batches) write through log-write.ts: a broken
  *   or stalled stdout has lines dropped and counted; a write never throws, and waits for a full
  *   pipe at most LOG_STALL_MS with nothing taken, and 4 × that in all, before it gives up.
- * - `pretty` output takes the same path: pino-pretty only formats (its `prettyFactory`, a
- *   synchronous function of one JSON line), and the text is written by log-write.ts, one record
- *   per write, under the fd's lock. So a terminal that stops reading (a paused pager, Ctrl-S)
- *   costs a thread LOG_STALL_MS, not the process, its records stay whole among other threads',
- *   and what it lost is counted and noticed, as for JSON. (pino-pretty's own stream would write
- *   fd 1 itself, through SonicBoom: outside the lock, and blocking without bound on a full pipe.)
+ * - `pretty` output takes the same path (log-pretty.ts): pino-pretty only formats, and the text
+ *   is written by log-write.ts, one record per write, under the fd's lock.
  * - Levels come from `LOG_LEVEL` (debug | info | warn | error | silent, default info) and the
  *   format from `LOG_FORMAT` (json | pretty). Both are read from the environment, which worker
  *   threads inherit, so every thread agrees. `pretty` needs the optional `pino-pretty`; without it
@@ -26,12 +22,11 @@
  *   follows the request through awaits), so call sites keep using their thread's logger.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire } from 'node:module';
-import { isatty } from 'node:tty';
 import { isMainThread, threadId } from 'node:worker_threads';
 import pino from 'pino';
 import { LineBuffer } from './log-buffer.js';
-import { formatNotices, type LineFormat, LineWriter } from './log-write.js';
+import { prettyDestination } from './log-pretty.js';
+import { LineWriter } from './log-write.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -111,37 +106,16 @@ if (isMainThread) {
 }
 let sharedBuffer: LineBuffer | undefined;
 
-/** This thread's pino-pretty formatter (undefined: not installed), made once. */
-let prettyText: LineFormat | undefined | null = null;
-
-/**
- * pino-pretty's formatter of one JSON line: colours when fd 1 is a terminal (asked of the fd,
- * so worker threads, whose process.stdout is a pipe to the main thread, agree with it).
- */
-function prettifier(): LineFormat | undefined {
-  if (prettyText !== null) return prettyText;
-  try {
-    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as {
-      prettyFactory: (o: Record<string, unknown>) => LineFormat;
-    };
-    prettyText = prettyFactory({ colorize: isatty(1) });
-    formatNotices(prettyText);
-  } catch {
-    prettyText = undefined;
-  }
-  return prettyText;
-}
-
 function rootLogger(buffered: boolean): pino.Logger {
   const kind = buffered ? 'buffered' : 'sync';
   const existing = roots[kind];
   if (existing) return existing;
   const level = parseLogLevel(process.env.LOG_LEVEL) ?? 'info';
   const wantPretty = parseLogFormat(process.env.LOG_FORMAT) === 'pretty';
-  const pretty = wantPretty ? prettifier() : undefined;
+  const pretty = wantPretty ? prettyDestination() : undefined;
   if (buffered && !pretty) sharedBuffer ??= new LineBuffer(1);
   // Pretty records are not batched: they are for people at a terminal, not a hot path.
-  const dest = pretty ? new LineWriter(1, pretty) : buffered ? sharedBuffer! : new LineWriter(1);
+  const dest = pretty ?? (buffered ? sharedBuffer! : new LineWriter(1));
   const root = pino(
     {
       level,
