@@ -4,7 +4,7 @@
  * parse-prometheus-text-format.
  */
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort, scrape, total } from './prom.js';
 
@@ -127,6 +127,10 @@ describe('metrics', () => {
     const head = Buffer.alloc(1000);
     head.write('ftypisom', 4, 'latin1'); // an mp4's first box: the upload passes the sniff
     upload.write(head);
+    // The token is held while the upload lives: a byte a second keeps its connection short of
+    // uWS's 10 s idle timeout however long the steps below take on a loaded machine.
+    const trickle = setInterval(() => upload.write(Buffer.alloc(1)), 1000);
+    onTestFinished(() => clearInterval(trickle));
     // …observed through the limiter's own gauge (the upload is admitted when its headers arrive)…
     const deadline = Date.now() + 60_000;
     while (total(await scrape(metrics), 'limiter_tokens', { kind: 'in_use' }) !== 1) {
@@ -136,6 +140,7 @@ describe('metrics', () => {
     // …then a download is refused.
     const status = await getOnNewConnection(`${s.urls.stream}/videos/${vid}`);
     expect(status).toBe(429);
+    clearInterval(trickle);
     upload.destroy();
     // The stream thread's access line for the aborted upload: its counters have moved by then.
     await s.waitForLine((l) => l.msg === 'request' && l.route === '/upload/:vid' && !!l.aborted);
