@@ -151,6 +151,24 @@ function straceCommand(log: string, command: string[]): string[] {
   return ['strace', ...STRACE, '-e', 'signal=none', '-o', log, '--', ...command];
 }
 
+/**
+ * The environment of a server process a log test starts: its data under `dir`, every service on
+ * a port the kernel picks, info lines, no readiness grace at shutdown; then `env`.
+ */
+export function serverEnv(dir: string, env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATA_DIR: join(dir, 'data'),
+    WEB_PORT: '0',
+    API_PORT: '0',
+    STREAM_PORT: '0',
+    SCHEDULER_PORT: '0',
+    LOG_LEVEL: 'info',
+    SHUTDOWN_GRACE_MS: '0',
+    ...env,
+  };
+}
+
 export async function startPipedServer(opts: PipedServerOptions = {}): Promise<PipedServer> {
   const only = opts.only ?? 'web,api,stream';
   const dir = await mkdtemp(join(tmpdir(), 'vs-piped-'));
@@ -168,20 +186,12 @@ export async function startPipedServer(opts: PipedServerOptions = {}): Promise<P
     : [...server, 'start', '--only', only];
   const child = spawn(command!, args, {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: join(dir, 'data'),
-      WEB_PORT: '0',
-      API_PORT: '0',
-      STREAM_PORT: '0',
-      SCHEDULER_PORT: '0',
+    env: serverEnv(dir, {
       HTTP_THREADS: '1',
-      LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       METRICS_PORT: '0',
-      SHUTDOWN_GRACE_MS: '0',
       ...opts.env,
-    },
+    }),
     stdio: ['ignore', out.fd, err.fd],
   });
   // The child has its own copies; the readers must see end-of-file when the server exits.

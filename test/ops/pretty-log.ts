@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, vi } from 'vitest';
+import { serverEnv } from '../helpers/piped-server.js';
 import { exitOf, fifoWithCat } from './fifo-reader.js';
 import { freePort } from './prom.js';
 
@@ -90,19 +91,7 @@ export async function startPrettyServer(
   const args = ['--import', 'tsx', opts.cli ?? join(ROOT, 'src/cli.ts'), 'start', '--only', only];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: join(dir, 'data'),
-      WEB_PORT: '0',
-      API_PORT: '0',
-      STREAM_PORT: '0',
-      SCHEDULER_PORT: '0',
-      METRICS_PORT: String(port),
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'pretty',
-      SHUTDOWN_GRACE_MS: '0',
-      ...opts.env,
-    },
+    env: serverEnv(dir, { METRICS_PORT: String(port), LOG_FORMAT: 'pretty', ...opts.env }),
     stdio: ['ignore', out, err],
   });
   // The child has its own copies; cat must see end-of-file when the server exits.
