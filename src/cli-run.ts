@@ -62,15 +62,18 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
       announce.info(`${service} listening on ${url}`, { service, url }),
   });
   leftRunning = () => server.leftRunning();
-  const stop = signalled.then((signal) => {
-    log.info('shutting down', { signal });
-    return server.close().then(
-      () => 0,
+  /** The graceful shutdown, then `code` (1 if the shutdown itself failed). */
+  const closeWith = (code: number) =>
+    server.close().then(
+      () => code,
       (err: unknown) => {
         log.error('shutdown failed', { err });
         return 1;
       },
     );
+  const stop = signalled.then((signal) => {
+    log.info('shutting down', { signal });
+    return closeWith(0);
   });
   const failed = server.failed.then((err) => {
     if ((err as { code?: string })?.code === 'ERR_HTTP_THREAD_WEDGED')
@@ -78,15 +81,7 @@ async function main(argv: string[], startOptions: RunOptions): Promise<number> {
     else log.error('a service kept crashing, exiting', { err });
     return 1;
   });
-  const fatal = crashed.then(() =>
-    server.close().then(
-      () => 1,
-      (err: unknown) => {
-        log.error('shutdown failed', { err });
-        return 1;
-      },
-    ),
-  );
+  const fatal = crashed.then(() => closeWith(1));
   const code = await Promise.race([stop, failed, fatal]);
   const left = server.leftRunning();
   if (left > 0) killSelf(left, code);

@@ -29,7 +29,7 @@
  *   that got it since (test/ops/log-lock.test.ts).
  * - Writers outside log-write.ts do not take it. Console calls and Node's warnings in the
  *   server's threads are logger lines (log-capture.ts), and LOG_FORMAT=pretty's text is written
- *   by log-write.ts too (log.ts), so they do; what is left writes the fd itself: native code's
+ *   by log-write.ts too (log-pretty.ts), so they do; what is left writes the fd itself: native code's
  *   fprintf, Node's fatal-error printer, console output of a thread that never called
  *   captureOutput. A write of theirs up to PIPE_BUF
  *   stays whole on a pipe but can land inside one of our lines cut by a full pipe; a longer one
