@@ -5,7 +5,8 @@
  * with each alone to split the cost. Request ids are on in all (they cannot be turned off). wrk
  * drives the 404 workload (the cheapest request, so the largest relative cost) and the 1-byte
  * range; rounds are interleaved, and each round's cost is paired against the OFF server's run in
- * that same round, so drift between rounds cancels; the tables give medians. Where the machine
+ * that same round, so drift between rounds cancels; the tables give medians. Every run starts a
+ * fresh server process (see `fresh`). Where the machine
  * allows (cpu.ts `canPin`), every server runs on core 1 and wrk on core 0: unpinned, 2 s rounds
  * swung ±3–4 points. Goal: ≤ 5% on the 404 workload.
  *
@@ -43,29 +44,52 @@ interface Runs {
 }
 
 /**
- * ROUNDS rounds of `wl` against every target, the order alternating each round so drift favours
- * none; per target its requests/s and requests per CPU-second, and the load after each round.
+ * How a round reaches a target: `open` gives it (a fresh process, or one kept for the whole run)
+ * and `close` ends what `open` started.
+ */
+interface Fleet {
+  names: readonly string[];
+  open(name: string): Promise<Target>;
+  close(t: Target): Promise<void>;
+}
+
+/** The same targets every round (nginx's pair). */
+const kept = (targets: readonly Target[]): Fleet => ({
+  names: targets.map((t) => t.name),
+  open: async (name) => targets.find((t) => t.name === name)!,
+  close: async () => {},
+});
+
+/**
+ * ROUNDS rounds of `wl` against every target of `fleet`, the order alternating each round so
+ * drift favours none; per target its requests/s and requests per CPU-second, and the load after
+ * each round.
  */
 async function interleaved(
   tmp: string,
-  targets: readonly Target[],
+  fleet: Fleet,
   wl: { path: () => string; lua: string },
 ): Promise<Runs> {
-  const wall = new Map<string, number[]>(targets.map((t) => [t.name, []]));
-  const perCpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const wall = new Map<string, number[]>(fleet.names.map((n) => [n, []]));
+  const perCpu = new Map<string, number[]>(fleet.names.map((n) => [n, []]));
   const loads: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
-      const c0 = t.cpu();
-      const r = await wrk(tmp, {
-        url: `${t.url}${wl.path()}`,
-        lua: wl.lua,
-        connections: 32,
-        seconds: SECONDS,
-        ...(PIN ? { cpu: WRK_CPU } : {}),
-      });
-      wall.get(t.name)!.push(r.rps);
-      perCpu.get(t.name)!.push(r.requests / (t.cpu() - c0));
+    for (const name of round % 2 === 0 ? fleet.names : [...fleet.names].reverse()) {
+      const t = await fleet.open(name);
+      try {
+        const c0 = t.cpu();
+        const r = await wrk(tmp, {
+          url: `${t.url}${wl.path()}`,
+          lua: wl.lua,
+          connections: 32,
+          seconds: SECONDS,
+          ...(PIN ? { cpu: WRK_CPU } : {}),
+        });
+        wall.get(name)!.push(r.rps);
+        perCpu.get(name)!.push(r.requests / (t.cpu() - c0));
+      } finally {
+        await fleet.close(t);
+      }
     }
     loads.push(loadavg()[0]!.toFixed(1));
   }
@@ -79,6 +103,15 @@ function pairedCost(rates: Map<string, number[]>, on: string, off: string): numb
   return median(a.map((x, i) => (b[i]! - x) / b[i]!));
 }
 
+/** The middle half of the rounds' paired costs (their quartiles), as `a–b%`. */
+function pairedSpread(rates: Map<string, number[]>, on: string, off: string): string {
+  const a = rates.get(on)!;
+  const b = rates.get(off)!;
+  const xs = a.map((x, i) => (b[i]! - x) / b[i]!).sort((x, y) => x - y);
+  const q = (f: number) => (xs[Math.floor(f * (xs.length - 1))]! * 100).toFixed(1);
+  return `${q(0.25)} – ${q(0.75)}%`;
+}
+
 /** The median over rounds of the extra CPU per request of `on` over `off`, in ns. */
 function extraNs(perCpu: Map<string, number[]>, on: string, off: string): number {
   const a = perCpu.get(on)!;
@@ -88,9 +121,19 @@ function extraNs(perCpu: Map<string, number[]>, on: string, off: string): number
 
 export async function opsCost(): Promise<void> {
   const { tmp, config, vid } = await benchFixture();
-  // A port free a moment ago, not a random one that another process may hold.
-  const [metricsPort, metricsPort2] = (await freePorts(2)).map(String);
-  const servers: ServerProcess[] = [];
+  const quiet = { LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0' };
+  /** Every server configuration; METRICS_PORT 'free' takes a free port at each start. */
+  const configs: { name: string; env: Record<string, string>; stdout?: 'pipe' }[] = [
+    { name: 'ops on', env: { ...quiet, METRICS_PORT: 'free', ACCESS_LOG: 'on' } },
+    { name: 'access log only', env: { ...quiet, METRICS_PORT: '0', ACCESS_LOG: 'on' } },
+    {
+      name: 'access log to a pipe',
+      env: { ...quiet, METRICS_PORT: '0', ACCESS_LOG: 'on' },
+      stdout: 'pipe',
+    },
+    { name: 'metrics only', env: { ...quiet, METRICS_PORT: 'free', ACCESS_LOG: 'off' } },
+    { name: 'ops off', env: { ...quiet, METRICS_PORT: '0', ACCESS_LOG: 'off' } },
+  ];
   const workloads = [
     { name: 'GET unknown id (404)', path: () => `/videos/${randomUUID()}`, lua: '' },
     {
@@ -102,52 +145,46 @@ export async function opsCost(): Promise<void> {
   const rows: string[] = [];
   let nginxRow = '';
   const nginx: Target[] = [];
-  // This process reads the piped server's stdout (its log shipper): on wrk's core, not the
-  // servers'. Its children (the servers, pinned again once started; wrk) inherit it.
+  const running = new Set<ServerProcess>();
+  let onLog = '';
+  /**
+   * A fresh server process for every run: one process kept for the whole benchmark carried its
+   * own speed (identical servers differed by up to ±5% over a whole run, more than the goal),
+   * which pairing by round cannot cancel; a new process each run makes that part of each round's
+   * noise instead, which the median over rounds does average out.
+   */
+  const fresh = (wl: { path: () => string; lua: string }): Fleet => ({
+    names: configs.map((c) => c.name),
+    open: async (name) => {
+      const c = configs.find((x) => x.name === name)!;
+      const env = { ...c.env };
+      if (env.METRICS_PORT === 'free') env.METRICS_PORT = String((await freePorts(1))[0]);
+      const s = await serverProcess(name, tmp, config.dataDir, env, c.stdout);
+      running.add(s);
+      if (name === 'ops on') onLog = s.logFile;
+      if (PIN) pinTree(s.child.pid!, SERVER_CPU);
+      // Warm: V8 compiles the request path before the measured run.
+      await wrk(tmp, {
+        url: `${s.url}${wl.path()}`,
+        lua: wl.lua,
+        connections: 32,
+        seconds: 1,
+        ...(PIN ? { cpu: WRK_CPU } : {}),
+      });
+      return s;
+    },
+    close: async (t) => {
+      running.delete(t as ServerProcess);
+      await t.stop();
+    },
+  });
   if (PIN) pinTree(process.pid, WRK_CPU);
   try {
-    servers.push(
-      await serverProcess('ops on', tmp, config.dataDir, {
-        METRICS_PORT: metricsPort,
-        ACCESS_LOG: 'on',
-        LOG_LEVEL: 'info',
-        SHUTDOWN_GRACE_MS: '0',
-      }),
-      await serverProcess('access log only', tmp, config.dataDir, {
-        METRICS_PORT: '0',
-        ACCESS_LOG: 'on',
-        LOG_LEVEL: 'info',
-        SHUTDOWN_GRACE_MS: '0',
-      }),
-      await serverProcess(
-        'access log to a pipe',
-        tmp,
-        config.dataDir,
-        { METRICS_PORT: '0', ACCESS_LOG: 'on', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0' },
-        'pipe',
-      ),
-      await serverProcess('metrics only', tmp, config.dataDir, {
-        METRICS_PORT: metricsPort2,
-        ACCESS_LOG: 'off',
-        LOG_LEVEL: 'info',
-        SHUTDOWN_GRACE_MS: '0',
-      }),
-      await serverProcess('ops off', tmp, config.dataDir, {
-        METRICS_PORT: '0',
-        ACCESS_LOG: 'off',
-        LOG_LEVEL: 'info',
-        SHUTDOWN_GRACE_MS: '0',
-      }),
-    );
-    for (const s of servers) {
-      if (PIN) pinTree(s.child.pid!, SERVER_CPU);
-      await wrk(tmp, { url: `${s.url}/videos/${vid}`, lua: '', connections: 4, seconds: 1 });
-    }
     for (const wl of workloads) {
-      const { wall, perCpu, loads } = await interleaved(tmp, servers, wl);
+      const { wall, perCpu, loads } = await interleaved(tmp, fresh(wl), wl);
       const m = (runs: Map<string, number[]>, name: string) => Math.round(median(runs.get(name)!));
       const cpuCost = (name: string) => pct(pairedCost(perCpu, name, 'ops off'));
-      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('access log to a pipe')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
+      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${pairedSpread(perCpu, 'ops on', 'ops off')} | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('access log to a pipe')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
     }
@@ -158,17 +195,17 @@ export async function opsCost(): Promise<void> {
       await nginxTarget(videos, tmp),
     );
     if (PIN) for (const t of nginx) pinTree(t.pid!, SERVER_CPU);
-    const { perCpu } = await interleaved(tmp, nginx, workloads[0]!);
+    const { perCpu } = await interleaved(tmp, kept(nginx), workloads[0]!);
     const [logged, plain] = [nginx[0]!.name, nginx[1]!.name];
     nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(median(perCpu.get(logged)!))} | ${Math.round(median(perCpu.get(plain)!))} | ${pct(pairedCost(perCpu, logged, plain))} | ${Math.round(extraNs(perCpu, logged, plain))} |`;
     console.log(nginxRow);
   } finally {
     if (PIN) pinTree(process.pid, `0-${availableParallelism() - 1}`);
     for (const t of nginx) await t.stop();
-    for (const s of servers) await s.stop();
-    // Its size, not its text: at ~60 k lines/s a quiet run writes more than a string can hold.
-    const bytes = servers.length ? (await stat(servers[0]!.logFile)).size : 0;
-    console.log(`ops on wrote ${(bytes / 2 ** 20).toFixed(0)} MiB of log`);
+    for (const s of running) await s.stop();
+    // Its size, not its text: at ~60 k lines/s a run writes more than a string can hold.
+    const bytes = onLog ? (await stat(onLog)).size : 0;
+    console.log(`ops on's last run wrote ${(bytes / 2 ** 20).toFixed(0)} MiB of log`);
     await rm(tmp, { recursive: true, force: true });
   }
   const md = `# Cost of metrics + access log (issue 14)
@@ -178,7 +215,8 @@ export async function opsCost(): Promise<void> {
 ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS_LOG=off; each
 of the two alone; and the access log alone with stdout a pipe that this process reads and
 discards (docker's and Kubernetes' case; the reader on wrk's core when pinned). Request ids are on in all. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved
-${SECONDS} s runs per server (the order alternates each round); ${
+${SECONDS} s runs per server (the order alternates each round), each run a fresh server process
+warmed for 1 s (a process kept for a whole run carries its own speed, up to ±5%); ${
     PIN
       ? `every server on core ${SERVER_CPU}, wrk on core ${WRK_CPU} (taskset)`
       : '**unpinned** (no taskset or one core: expect ±3–4 points of noise)'
@@ -186,8 +224,8 @@ ${SECONDS} s runs per server (the order alternates each round); ${
 round, median over rounds; goal ≤ 5% on the 404 workload. Per CPU-second = requests ÷ CPU time
 of the server process in that run; extra CPU = on's CPU per request minus off's (median).
 
-| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | extra CPU per request (ns) | access log alone (CPU) | access log alone, stdout a pipe (CPU) | metrics alone (CPU) | load (1 min) per round |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | cost (CPU), middle half of rounds | extra CPU per request (ns) | access log alone (CPU) | access log alone, stdout a pipe (CPU) | metrics alone (CPU) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 nginx's own access log on the same 404 (one worker${PIN ? `, on core ${SERVER_CPU}` : ''}; a JSON line of the

@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,7 @@ export async function serverProcess(
  * unix socket pair) whose read end this process reads: the write end is for the child's stdout.
  */
 async function fifo(path: string): Promise<{ writeFd: number; reader: net.Socket }> {
+  await rm(path, { force: true }); // a previous run's server of the same name made it
   await run('mkfifo', [path]);
   // Opening the read end first, without waiting for a writer, lets the write end open at once.
   const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
