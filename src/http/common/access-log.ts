@@ -92,6 +92,36 @@ interface Place {
 /** How long one reading of the wall clock's offset from performance.now() is used. */
 const WALL_MS = 50;
 
+/** Reads of the offset taken at most; the narrowest bracket wins. */
+const OFFSET_READS = 3;
+/** A bracket this narrow (ms) is as good as Date.now()'s whole milliseconds allow: stop there. */
+const TIGHT_MS = 0.05;
+
+/**
+ * Date.now() − performance.now(), from the narrowest of up to OFFSET_READS bracketed reads
+ * (performance.now() before and after Date.now(); the wall read is placed at the bracket's middle).
+ * One read of the two clocks back to back is wrong by any pause between them (the thread
+ * preempted, a GC step): every line timed with that offset for the next WALL_MS would be early by
+ * the pause's length. A paused read has a wide bracket, so it loses to a tight one.
+ */
+export function wallOffset(
+  wall: () => number = Date.now,
+  mono: () => number = () => performance.now(),
+): number {
+  let width = Number.POSITIVE_INFINITY;
+  let offset = 0;
+  for (let i = 0; i < OFFSET_READS && width > TIGHT_MS; i++) {
+    const before = mono();
+    const w = wall();
+    const after = mono();
+    if (after - before < width) {
+      width = after - before;
+      offset = w - (before + after) / 2;
+    }
+  }
+  return offset;
+}
+
 /** This thread's line writer (one per thread: each thread has its own module instance). */
 let lines: Lines | undefined;
 
@@ -243,7 +273,7 @@ class Lines {
   write(at: Place, f: AccessFields): void {
     const end = f.end;
     if (end - this.wallAt > WALL_MS || end < this.wallAt) {
-      this.wall = Date.now() - performance.now();
+      this.wall = wallOffset();
       this.wallAt = end;
     }
     const status = f.status;
