@@ -96,18 +96,21 @@ async function interleaved(
   return { wall, perCpu, loads };
 }
 
-/** The median over rounds of (off − on) ÷ off, each round's `on` against that round's `off`. */
-function pairedCost(rates: Map<string, number[]>, on: string, off: string): number {
+/** Each round's (off − on) ÷ off: its `on` against that round's `off`. */
+function roundCosts(rates: Map<string, number[]>, on: string, off: string): number[] {
   const a = rates.get(on)!;
   const b = rates.get(off)!;
-  return median(a.map((x, i) => (b[i]! - x) / b[i]!));
+  return a.map((x, i) => (b[i]! - x) / b[i]!);
+}
+
+/** The median over rounds of the paired costs (roundCosts). */
+function pairedCost(rates: Map<string, number[]>, on: string, off: string): number {
+  return median(roundCosts(rates, on, off));
 }
 
 /** The middle half of the rounds' paired costs (their quartiles), as `a–b%`. */
 function pairedSpread(rates: Map<string, number[]>, on: string, off: string): string {
-  const a = rates.get(on)!;
-  const b = rates.get(off)!;
-  const xs = a.map((x, i) => (b[i]! - x) / b[i]!).sort((x, y) => x - y);
+  const xs = roundCosts(rates, on, off).sort((x, y) => x - y);
   const q = (f: number) => (xs[Math.floor(f * (xs.length - 1))]! * 100).toFixed(1);
   return `${q(0.25)} – ${q(0.75)}%`;
 }
@@ -143,6 +146,8 @@ export async function opsCost(): Promise<void> {
     },
   ];
   const rows: string[] = [];
+  /** Each round's paired on-vs-off cost, so runs can be pooled. */
+  const rounds: string[] = [];
   let nginxRow = '';
   const nginx: Target[] = [];
   const running = new Set<ServerProcess>();
@@ -187,6 +192,9 @@ export async function opsCost(): Promise<void> {
       const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${pairedSpread(perCpu, 'ops on', 'ops off')} | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('access log to a pipe')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
+      const each = roundCosts(perCpu, 'ops on', 'ops off').map(pct).join(', ');
+      rounds.push(`- ${wl.name}, on vs off per CPU-second, round by round: ${each}`);
+      console.log(rounds.at(-1));
     }
     // The same question asked of nginx: its own JSON access log (buffered the same way) vs none.
     const videos = join(config.dataDir, 'videos');
@@ -227,6 +235,8 @@ of the server process in that run; extra CPU = on's CPU per request minus off's 
 | workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | cost (CPU), middle half of rounds | extra CPU per request (ns) | access log alone (CPU) | access log alone, stdout a pipe (CPU) | metrics alone (CPU) | load (1 min) per round |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+${rounds.join('\n')}
 
 nginx's own access log on the same 404 (one worker${PIN ? `, on core ${SERVER_CPU}` : ''}; a JSON line of the
 same fields, \`buffer=64k flush=100ms\`; \`log_not_found off\` in both), per CPU-second of nginx:
