@@ -154,7 +154,7 @@ export async function opsCost(): Promise<void> {
   let onLog = '';
   /**
    * A fresh server process for every run: one process kept for the whole benchmark carried its
-   * own speed (identical servers differed by up to ±5% over a whole run, more than the goal),
+   * own speed (four identical servers differed by up to ±4% over a whole run, nearly the goal),
    * which pairing by round cannot cancel; a new process each run makes that part of each round's
    * noise instead, which the median over rounds does average out.
    */
@@ -183,6 +183,8 @@ export async function opsCost(): Promise<void> {
       await t.stop();
     },
   });
+  // This process reads the piped server's stdout (its log shipper): on wrk's core, not the
+  // servers'. Its children (the servers, pinned again once started; wrk) inherit it.
   if (PIN) pinTree(process.pid, WRK_CPU);
   try {
     for (const wl of workloads) {
@@ -224,7 +226,7 @@ ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS
 of the two alone; and the access log alone with stdout a pipe that this process reads and
 discards (docker's and Kubernetes' case; the reader on wrk's core when pinned). Request ids are on in all. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved
 ${SECONDS} s runs per server (the order alternates each round), each run a fresh server process
-warmed for 1 s (a process kept for a whole run carries its own speed, up to ±5%); ${
+warmed for 1 s (a process kept for a whole run carries its own speed, up to ±4%); ${
     PIN
       ? `every server on core ${SERVER_CPU}, wrk on core ${WRK_CPU} (taskset)`
       : '**unpinned** (no taskset or one core: expect ±3–4 points of noise)'
