@@ -12,6 +12,11 @@
  *
  * `npm run bench:http` runs it last (one line in run.ts); alone: `npx tsx bench/http/ops.ts`.
  * Writes bench/results/http-ops.md.
+ *
+ * A focused run, `BENCH_OPS_FOCUS=1 BENCH_ROUNDS=81 npx tsx bench/http/ops.ts`: only ON and OFF
+ * on the 404 workload, no nginx, so many more rounds fit in the same time (a paired round swings
+ * several points, so the median of 15 is good to ±3–4); writes bench/results/http-ops-404.md.
+ * Both report a 95% interval of the median cost (stats.ts `medianInterval`).
  */
 import { randomUUID } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
@@ -20,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../../test/helpers/ports.js';
 import { machine } from '../channels/machine.js';
+import { median, medianInterval } from '../stats.js';
 import { canPin, pinTree } from './cpu.js';
 import { benchFixture } from './fixture.js';
 import { nginxTarget, type ServerProcess, serverProcess, type Target } from './targets.js';
@@ -28,12 +34,12 @@ import { wrk } from './wrk.js';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const FOCUS = process.env.BENCH_OPS_FOCUS === '1';
 const PIN = canPin();
 /** Where the servers and wrk run when pinned. */
 const SERVER_CPU = 1;
 const WRK_CPU = 0;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 interface Runs {
@@ -108,6 +114,12 @@ function pairedCost(rates: Map<string, number[]>, on: string, off: string): numb
   return median(roundCosts(rates, on, off));
 }
 
+/** medianInterval of the paired costs, as `a – b%`. */
+function costInterval(rates: Map<string, number[]>, on: string, off: string): string {
+  const [lo, hi] = medianInterval(roundCosts(rates, on, off));
+  return `${(lo * 100).toFixed(1)} – ${(hi * 100).toFixed(1)}%`;
+}
+
 /** The middle half of the rounds' paired costs (their quartiles), as `a–b%`. */
 function pairedSpread(rates: Map<string, number[]>, on: string, off: string): string {
   const xs = roundCosts(rates, on, off).sort((x, y) => x - y);
@@ -126,7 +138,8 @@ export async function opsCost(): Promise<void> {
   const { tmp, config, vid } = await benchFixture();
   const quiet = { LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0' };
   /** Every server configuration; METRICS_PORT 'free' takes a free port at each start. */
-  const configs: { name: string; env: Record<string, string>; stdout?: 'pipe' }[] = [
+  type Config = { name: string; env: Record<string, string>; stdout?: 'pipe' };
+  const all: Config[] = [
     { name: 'ops on', env: { ...quiet, METRICS_PORT: 'free', ACCESS_LOG: 'on' } },
     { name: 'access log only', env: { ...quiet, METRICS_PORT: '0', ACCESS_LOG: 'on' } },
     {
@@ -137,6 +150,7 @@ export async function opsCost(): Promise<void> {
     { name: 'metrics only', env: { ...quiet, METRICS_PORT: 'free', ACCESS_LOG: 'off' } },
     { name: 'ops off', env: { ...quiet, METRICS_PORT: '0', ACCESS_LOG: 'off' } },
   ];
+  const configs = all.filter((c) => !FOCUS || c.name === 'ops on' || c.name === 'ops off');
   const workloads = [
     { name: 'GET unknown id (404)', path: () => `/videos/${randomUUID()}`, lua: '' },
     {
@@ -144,7 +158,7 @@ export async function opsCost(): Promise<void> {
       path: () => `/videos/${vid}`,
       lua: 'wrk.headers["Range"] = "bytes=0-0"\n',
     },
-  ];
+  ].slice(0, FOCUS ? 1 : 2);
   const rows: string[] = [];
   /** Each round's paired on-vs-off cost, so runs can be pooled. */
   const rounds: string[] = [];
@@ -191,7 +205,10 @@ export async function opsCost(): Promise<void> {
       const { wall, perCpu, loads } = await interleaved(tmp, fresh(wl), wl);
       const m = (runs: Map<string, number[]>, name: string) => Math.round(median(runs.get(name)!));
       const cpuCost = (name: string) => pct(pairedCost(perCpu, name, 'ops off'));
-      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${pairedSpread(perCpu, 'ops on', 'ops off')} | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} | ${cpuCost('access log only')} | ${cpuCost('access log to a pipe')} | ${cpuCost('metrics only')} | ${loads.join(', ')} |`;
+      const alone = FOCUS
+        ? ''
+        : ` ${cpuCost('access log only')} | ${cpuCost('access log to a pipe')} | ${cpuCost('metrics only')} |`;
+      const row = `| ${wl.name} | ${m(wall, 'ops on')} | ${m(wall, 'ops off')} | ${pct(pairedCost(wall, 'ops on', 'ops off'))} | ${m(perCpu, 'ops on')} | ${m(perCpu, 'ops off')} | **${cpuCost('ops on')}** | ${costInterval(perCpu, 'ops on', 'ops off')} | ${pairedSpread(perCpu, 'ops on', 'ops off')} | ${Math.round(extraNs(perCpu, 'ops on', 'ops off'))} |${alone} ${loads.join(', ')} |`;
       console.log(row);
       rows.push(row);
       const each = roundCosts(perCpu, 'ops on', 'ops off').map(pct).join(', ');
@@ -199,16 +216,18 @@ export async function opsCost(): Promise<void> {
       console.log(rounds.at(-1));
     }
     // The same question asked of nginx: its own JSON access log (buffered the same way) vs none.
-    const videos = join(config.dataDir, 'videos');
-    nginx.push(
-      await nginxTarget(videos, tmp, join(tmp, 'nginx-access.log')),
-      await nginxTarget(videos, tmp),
-    );
-    if (PIN) for (const t of nginx) pinTree(t.pid!, SERVER_CPU);
-    const { perCpu } = await interleaved(tmp, kept(nginx), workloads[0]!);
-    const [logged, plain] = [nginx[0]!.name, nginx[1]!.name];
-    nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(median(perCpu.get(logged)!))} | ${Math.round(median(perCpu.get(plain)!))} | ${pct(pairedCost(perCpu, logged, plain))} | ${Math.round(extraNs(perCpu, logged, plain))} |`;
-    console.log(nginxRow);
+    if (!FOCUS) {
+      const videos = join(config.dataDir, 'videos');
+      nginx.push(
+        await nginxTarget(videos, tmp, join(tmp, 'nginx-access.log')),
+        await nginxTarget(videos, tmp),
+      );
+      if (PIN) for (const t of nginx) pinTree(t.pid!, SERVER_CPU);
+      const { perCpu } = await interleaved(tmp, kept(nginx), workloads[0]!);
+      const [logged, plain] = [nginx[0]!.name, nginx[1]!.name];
+      nginxRow = `| nginx, ${workloads[0]!.name} | ${Math.round(median(perCpu.get(logged)!))} | ${Math.round(median(perCpu.get(plain)!))} | ${pct(pairedCost(perCpu, logged, plain))} | ${Math.round(extraNs(perCpu, logged, plain))} |`;
+      console.log(nginxRow);
+    }
   } finally {
     if (PIN) pinTree(process.pid, `0-${availableParallelism() - 1}`);
     for (const t of nginx) await t.stop();
@@ -218,6 +237,37 @@ export async function opsCost(): Promise<void> {
     console.log(`ops on's last run wrote ${(bytes / 2 ** 20).toFixed(0)} MiB of log`);
     await rm(tmp, { recursive: true, force: true });
   }
+  const pinning = PIN
+    ? `every server on core ${SERVER_CPU}, wrk on core ${WRK_CPU} (taskset)`
+    : '**unpinned** (no taskset or one core: expect ±3–4 points of noise)';
+  const measure = `Cost = (off − on) ÷ off, each round's run against the off server's run in the same
+round, median over rounds, with a 95% interval of that median (percentile bootstrap over the
+rounds, 10,000 resamples); goal ≤ 5% on the 404 workload. Per CPU-second = requests ÷ CPU time
+of the server process in that run; extra CPU = on's CPU per request minus off's (median).`;
+  if (FOCUS) {
+    await results(
+      'http-ops-404.md',
+      `# Cost of metrics + access log on the 404 (issue 14), focused
+
+\`BENCH_OPS_FOCUS=1 BENCH_ROUNDS=${ROUNDS} npx tsx bench/http/ops.ts\`: the 404 workload of
+[http-ops.md](http-ops.md) with only its **on** and **off** servers and no nginx, so that many
+rounds fit in one run. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved ${SECONDS} s runs per
+server (the order alternates each round), each run a fresh server process warmed for 1 s;
+${pinning}. ${measure}
+
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | 95% interval of the median | cost (CPU), middle half of rounds | extra CPU per request (ns) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+${rounds.join('\n')}
+
+Machine (the load average below says how busy it was):
+
+${machine()}
+`,
+    );
+    return;
+  }
   const md = `# Cost of metrics + access log (issue 14)
 
 \`npm run bench:http\` (last step) or \`npx tsx bench/http/ops.ts\`: the real server
@@ -226,16 +276,11 @@ ACCESS_LOG=on, LOG_LEVEL=info, stdout to a file; **off**: METRICS_PORT=0, ACCESS
 of the two alone; and the access log alone with stdout a pipe that this process reads and
 discards (docker's and Kubernetes' case; the reader on wrk's core when pinned). Request ids are on in all. wrk, 1 thread, 32 connections, ${ROUNDS} interleaved
 ${SECONDS} s runs per server (the order alternates each round), each run a fresh server process
-warmed for 1 s (a process kept for a whole run carries its own speed, up to ±4%); ${
-    PIN
-      ? `every server on core ${SERVER_CPU}, wrk on core ${WRK_CPU} (taskset)`
-      : '**unpinned** (no taskset or one core: expect ±3–4 points of noise)'
-  }. Cost = (off − on) ÷ off, each round's run against the off server's run in the same
-round, median over rounds; goal ≤ 5% on the 404 workload. Per CPU-second = requests ÷ CPU time
-of the server process in that run; extra CPU = on's CPU per request minus off's (median).
+warmed for 1 s (a process kept for a whole run carries its own speed, up to ±4%); ${pinning}.
+${measure}
 
-| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | cost (CPU), middle half of rounds | extra CPU per request (ns) | access log alone (CPU) | access log alone, stdout a pipe (CPU) | metrics alone (CPU) | load (1 min) per round |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| workload | on req/s | off req/s | cost (wall) | on req per CPU-s | off req per CPU-s | cost (CPU) | 95% interval of the median | cost (CPU), middle half of rounds | extra CPU per request (ns) | access log alone (CPU) | access log alone, stdout a pipe (CPU) | metrics alone (CPU) | load (1 min) per round |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ${rounds.join('\n')}
@@ -251,8 +296,12 @@ Machine (the load average below says how busy it was):
 
 ${machine()}
 `;
-  await writeFile(join(ROOT, 'bench', 'results', 'http-ops.md'), md);
-  console.log('wrote bench/results/http-ops.md');
+  await results('http-ops.md', md);
+}
+
+async function results(file: string, md: string): Promise<void> {
+  await writeFile(join(ROOT, 'bench', 'results', file), md);
+  console.log(`wrote bench/results/${file}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
