@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { LimiterClient, spawnLimiter } from '../../src/actors/index.js';
 import { freePorts } from '../../test/helpers/ports.js';
 import { machine } from '../channels/machine.js';
+import { median } from '../stats.js';
 import { blobStoreBench } from './blob-stores.js';
 import { benchFixture, FILE_BYTES } from './fixture.js';
 import { opsCost } from './ops.js';
@@ -81,7 +82,6 @@ function fmt(w: Workload, v: number): string {
   return w.unit === 'GB/s' ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load1 = () => loadavg()[0]!.toFixed(1);
 const OURS = 'uWS';
 

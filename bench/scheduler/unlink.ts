@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore, posterBlobId } from '../../src/store/index.js';
+import { median } from '../stats.js';
 
 const N = Number(process.env.BENCH_N ?? 600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 14);
@@ -46,7 +47,6 @@ try {
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const rows = [...cpu].map(([key, xs]) => {
     const base = median(cpu.get(`delete | ${key.split(' | ')[1]}`)!);
     return `| ${key} | ${median(xs).toFixed(1)} | ${(median(xs) / base).toFixed(2)}× |`;
