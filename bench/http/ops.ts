@@ -11,15 +11,15 @@
  * swung ±3–4 points. Goal: ≤ 5% on the 404 workload.
  *
  * `npm run bench:http` runs it last (one line in run.ts); alone: `npx tsx bench/http/ops.ts`.
- * Writes bench/results/http-ops.md.
+ * Writes bench/results/http-ops.md, keeping its History section (the record of earlier runs).
  *
  * A focused run, `BENCH_OPS_FOCUS=1 BENCH_ROUNDS=81 npx tsx bench/http/ops.ts`: only ON and OFF
  * on the 404 workload, no nginx, so many more rounds fit in the same time (a paired round swings
- * several points, so the median of 15 is good to ±3–4); writes bench/results/http-ops-404.md.
- * Both report a 95% interval of the median cost (stats.ts `medianInterval`).
+ * several points, so the median of 15 is good to ±3–4); writes bench/results/http-ops-404.md,
+ * keeping its Runs section. Both report a 95% interval of the median cost (stats.ts `medianInterval`).
  */
 import { randomUUID } from 'node:crypto';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,9 +299,16 @@ ${machine()}
   await results('http-ops.md', md);
 }
 
+/** Where a results file's hand-written record of earlier runs starts: a rerun keeps it. */
+const KEPT = /^## (History|Runs)\b/m;
+
+/** Writes a results file: this run's report, then the earlier runs' record already in it. */
 async function results(file: string, md: string): Promise<void> {
-  await writeFile(join(ROOT, 'bench', 'results', file), md);
-  console.log(`wrote bench/results/${file}`);
+  const path = join(ROOT, 'bench', 'results', file);
+  const before = await readFile(path, 'utf8').catch(() => '');
+  const at = before.search(KEPT);
+  await writeFile(path, at < 0 ? md : `${md}\n${before.slice(at)}`);
+  console.log(`wrote bench/results/${file}${at < 0 ? '' : ' (its record of earlier runs kept)'}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
