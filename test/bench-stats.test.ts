@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { median, medianInterval } from '../bench/stats.js';
 
-/** Values spread evenly over [lo, hi], shuffled by a fixed stride so their order says nothing. */
+/** Values spread evenly over [lo, hi], shuffled by a fixed stride (n coprime with 37: each once). */
 function spread(n: number, lo: number, hi: number): number[] {
   const xs = Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
   return xs.map((_, i) => xs[(i * 37) % n]!);

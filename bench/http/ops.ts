@@ -300,7 +300,7 @@ ${machine()}
 }
 
 /** Where a results file's hand-written record of earlier runs starts: a rerun keeps it. */
-const KEPT = /^## (History|Runs)\b/m;
+export const KEPT = /^## (History|Runs)\b/m;
 
 /** Writes a results file: this run's report, then the earlier runs' record already in it. */
 async function results(file: string, md: string): Promise<void> {
