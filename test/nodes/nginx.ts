@@ -3,6 +3,7 @@
  * dir. Only these lines are rewritten, and each must match exactly once (a drifted config fails
  * loudly instead of testing something else): the node list between `# nodes: begin/end`, the two
  * `listen` lines, the certificate pair (a fresh self-signed one from openssl), the log paths.
+ * nginx runs with the environment of the shipped systemd drop-in (deploy/nginx.service.d/).
  * Temp paths, pid, `daemon off` and (as root) `user root` are added for the sandbox. The njs file
  * the config imports (deploy/nginx-headers.js) is copied next to it, as the install says.
  */
@@ -16,6 +17,9 @@ import { promisify } from 'node:util';
 
 const CONF = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
 const HEADERS_JS = fileURLToPath(new URL('../../deploy/nginx-headers.js', import.meta.url));
+const SERVICE_ENV = fileURLToPath(
+  new URL('../../deploy/nginx.service.d/malloc.conf', import.meta.url),
+);
 const run = promisify(execFile);
 
 export interface Nginx {
@@ -37,6 +41,22 @@ function replaceOnce(text: string, pattern: RegExp, by: string): string {
     );
   }
   return text.replace(pattern, by);
+}
+
+/**
+ * The environment deploy/nginx.service.d/malloc.conf gives nginx (its `Environment=` lines), so
+ * the tests and benchmarks run nginx as the deployment does. None found fails loudly.
+ */
+export async function deployNginxEnv(): Promise<Record<string, string>> {
+  const text = await readFile(SERVICE_ENV, 'utf8');
+  const env: Record<string, string> = {};
+  for (const [, key, value] of text.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(\S+)$/gm)) {
+    env[key!] = value!;
+  }
+  if (Object.keys(env).length === 0) {
+    throw new Error(`${SERVICE_ENV}: expected Environment=KEY=VALUE lines, found none`);
+  }
+  return env;
 }
 
 /** deploy/nginx.conf with the sandbox's nodes, ports and paths. */
@@ -145,6 +165,7 @@ export async function startNginx(
       ['-p', dir, '-c', conf, '-e', join(dir, 'error.log'), '-g', globals],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, ...(await deployNginxEnv()) },
       },
     );
     let stderr = '';
