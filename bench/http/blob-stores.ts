@@ -226,7 +226,10 @@ a dedicated storage cluster would do. A 0 means no request finished within a run
 ${storeTable}
 
 Topology (blobs on fs; nodes share the same \`DATA_DIR\`): deploy/nginx.conf with its plain-HTTP
-server proxying instead of redirecting (no TLS in the measurement), one nginx worker per core.
+server proxying instead of redirecting (no TLS in the measurement), one nginx worker per core,
+run with the environment of deploy/nginx.service.d/malloc.conf (\`MALLOC_TRIM_THRESHOLD_\`: without
+it, on the 2-core AMD EPYC VM, nginx's workers spent most of their CPU faulting their proxy
+buffers back in, and the 1 node via nginx ran at 396 req/s, 0.21× direct).
 
 ${topoTable}
 ${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
