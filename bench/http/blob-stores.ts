@@ -163,7 +163,7 @@ export async function blobStoreBench(): Promise<void> {
     // Topology: two stream nodes on the same files behind nginx, vs one direct and one behind nginx.
     const second = await uwsTarget('node 2', configs.fs!, undefined);
     cleanups.push(() => second.stop());
-    const ports = await freePorts(4);
+    const ports = await freePorts(6);
     const hostOf = (t: Target) => new URL(t.url).host;
     const one = await startNginx(
       [hostOf(stores[0]!)],
@@ -171,6 +171,12 @@ export async function blobStoreBench(): Promise<void> {
       { plainProxy: true },
     );
     cleanups.push(() => one.stop());
+    const bare = await startNginx(
+      [hostOf(stores[0]!)],
+      { http: ports[4]!, https: ports[5]! },
+      { plainProxy: true, withoutServiceEnv: true },
+    );
+    cleanups.push(() => bare.stop());
     const two = await startNginx(
       [hostOf(stores[0]!), hostOf(second)],
       { http: ports[2]!, https: ports[3]! },
@@ -180,6 +186,7 @@ export async function blobStoreBench(): Promise<void> {
     const topo: Target[] = [
       { name: '1 node direct', url: stores[0]!.url, cpu: () => 0, stop: async () => {} },
       { name: '1 node via nginx', url: one.http, cpu: () => 0, stop: async () => {} },
+      { name: '1 node via nginx, no drop-in', url: bare.http, cpu: () => 0, stop: async () => {} },
       { name: '2 nodes via nginx', url: two.http, cpu: () => 0, stop: async () => {} },
     ];
     for (const t of [...stores, ...topo]) {
@@ -227,9 +234,9 @@ ${storeTable}
 
 Topology (blobs on fs; nodes share the same \`DATA_DIR\`): deploy/nginx.conf with its plain-HTTP
 server proxying instead of redirecting (no TLS in the measurement), one nginx worker per core,
-run with the environment of deploy/nginx.service.d/malloc.conf (\`MALLOC_TRIM_THRESHOLD_\`: without
-it, on the 2-core AMD EPYC VM, nginx's workers spent most of their CPU faulting their proxy
-buffers back in, and the 1 node via nginx ran at 396 req/s, 0.21× direct).
+run with the environment of deploy/nginx.service.d/malloc.conf (\`MALLOC_TRIM_THRESHOLD_\`), and
+once without it ("no drop-in": on the 2-core AMD EPYC VM, nginx's workers then spent most of
+their CPU faulting their proxy buffers back in).
 
 ${topoTable}
 ${notes.length ? `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}

@@ -122,8 +122,13 @@ function waitPort(port: number, child: ChildProcess, log: () => Promise<string>)
 export async function startNginx(
   nodes: string[],
   ports: { http: number; https: number },
-  options: { plainProxy?: boolean } = {},
+  options: {
+    plainProxy?: boolean;
+    /** Leave out deploy/nginx.service.d's environment (benchmarks: what it is worth). */
+    withoutServiceEnv?: boolean;
+  } = {},
 ): Promise<Nginx> {
+  const { withoutServiceEnv, ...render } = options;
   const dir = await mkdtemp(join(tmpdir(), 'nginx-nodes-'));
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
@@ -156,7 +161,7 @@ export async function startNginx(
         cert,
         key,
         dir,
-        ...options,
+        ...render,
       }),
     );
     const globals = `daemon off; pid ${join(dir, 'nginx.pid')};${process.getuid?.() === 0 ? ' user root;' : ''}`;
@@ -165,7 +170,7 @@ export async function startNginx(
       ['-p', dir, '-c', conf, '-e', join(dir, 'error.log'), '-g', globals],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, ...(await deployNginxEnv()) },
+        env: { ...process.env, ...(withoutServiceEnv ? {} : await deployNginxEnv()) },
       },
     );
     let stderr = '';
